@@ -1,0 +1,1 @@
+"""Audio: a sounddevice engine pulling blocks through a chain of small stages."""

@@ -1,0 +1,119 @@
+"""`python -m installation run | check | screenshot` — what the technician, the curator and the tests call."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .config import DEFAULT_CONFIG, Config, ConfigError, load_config
+
+log = logging.getLogger("installation")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m installation", description="Bone Music kiosk")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config.yaml (default: the shipped one)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the kiosk")
+    run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    sub.add_parser("check", help="validate config.yaml and every disc; one line per problem")
+    shot = sub.add_parser("screenshot", help="render one frame to PNG without a display")
+    shot.add_argument("--out", type=Path, required=True)
+    shot.add_argument("--scene", default="player", choices=("player", "attract"))
+    shot.add_argument("--disc", default="", help="disc id (its folder name); default: the first")
+    shot.add_argument("--at", type=float, default=2.0, help="seconds after the scene starts")
+    shot.add_argument("--size", default="", help="WxH, default: display.size from the config")
+    for p in (run, shot):  # also accepted after the subcommand
+        p.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as exc:
+        print(f"The kiosk cannot start: {args.config} has problems:\n{exc}", file=sys.stderr)
+        return 1 if args.command == "check" else 2
+    if args.command == "check":
+        return check(cfg, args.config)
+    if args.command == "screenshot":
+        from .logs import setup_logging
+
+        setup_logging(None, args.verbose)
+        return screenshot(cfg, args)
+    return run_kiosk(cfg, args)
+
+
+def check(cfg: Config, config_path: Path) -> int:
+    from .content import load_library
+
+    library = load_library(cfg.content_dir, deep=True)
+    logging.disable(logging.WARNING)  # the lines below say it all, once
+    for problem in library.problems:
+        print(problem)
+    print(f"{config_path}: OK; {len(library.discs)} discs ready, {len(library.problems)} problems", file=sys.stderr)
+    return 1 if library.problems else 0
+
+
+def screenshot(cfg: Config, args: argparse.Namespace) -> int:
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    import pygame
+
+    from .content import load_library
+    from .display import open_screen
+    from .kiosk import Kiosk
+
+    size = _parse_size(args.size) if args.size else cfg.display.size
+    screen = open_screen(cfg.display, windowed=True, size=size)
+    library = load_library(cfg.content_dir)
+    if args.disc and library.find(args.disc) is None:
+        print(f"no disc {args.disc!r}; discs: {', '.join(d.id for d in library.discs)}", file=sys.stderr)
+        return 1
+    kiosk = Kiosk(cfg, library, screen)
+    kiosk.switch(args.scene, disc_id=args.disc)
+    frame = 1.0 / cfg.display.fps
+    steps = int(args.at / frame)
+    for _ in range(steps):  # the same fixed steps the live loop would take
+        kiosk.scene.update(frame)
+        kiosk.now += frame
+    kiosk.step(args.at - steps * frame, events=[])
+    pygame.image.save(screen, str(args.out))
+    print(args.out)
+    return 0
+
+
+def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
+    from .logs import setup_logging
+
+    setup_logging(cfg.data_path, args.verbose)
+    import pygame
+
+    from .audio.engine import AudioEngine
+    from .content import load_library
+    from .display import open_screen
+    from .kiosk import Kiosk
+    from .state import PlayCounts
+
+    library = load_library(cfg.content_dir)
+    log.info("%d discs from %s%s", len(library.discs), cfg.content_dir,
+             f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")
+    pygame.init()
+    screen = open_screen(cfg.display, windowed=args.windowed)
+    engine = AudioEngine(cfg.audio)
+    engine.start()
+    kiosk = Kiosk(cfg, library, screen, engine, PlayCounts(cfg.data_path))
+    try:
+        kiosk.run()
+    finally:
+        engine.close()
+        pygame.quit()
+    return 0
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"--size: expected WxH such as 1280x800, got {text!r}") from None
+    return w, h

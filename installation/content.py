@@ -1,0 +1,142 @@
+"""The curated content: one folder per disc under ``<content>/discs/<id>/``.
+
+A curator adds a disc by dropping in a folder with ``disc.yaml``, a scan and an audio file.
+A broken folder is skipped with a message naming the file; the rest of the show goes on.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import pygame
+import soundfile
+
+from .yamlconf import ConfigError, limits, load_dataclass
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A bilingual string; Russian is the show's own language, English may be left out."""
+
+    ru: str
+    en: str = ""
+
+    def get(self, lang: str) -> str:
+        return getattr(self, lang, "") or self.ru
+
+
+@dataclass(frozen=True)
+class Condition:
+    """The physical state of the disc; the DSP chain and the drawing read it."""
+
+    eccentricity_mm: float = field(default=1.5, metadata=limits(0.0, 8.0))  # burnt hole off-centre
+    warp: float = field(default=0.3, metadata=limits(0.0, 1.0))  # 0 flat .. 1 badly warped
+    hiss_db: float = field(default=-45.0, metadata=limits(-96.0, -10.0))  # film noise, dBFS
+    crackle_per_second: float = field(default=6.0, metadata=limits(0.0, 200.0))
+    scratches: int = field(default=2, metadata=limits(0, 12))  # clicks once per revolution each
+    wear: float = field(default=0.3, metadata=limits(0.0, 1.0))  # 0 new .. 1 played to death
+
+
+@dataclass(frozen=True)
+class DiscInfo:
+    """What a curator writes in disc.yaml."""
+
+    title: Text
+    artist: Text
+    year: int = field(metadata=limits(1900, 2100))
+    city: Text
+    body_part: Text  # what the x-ray shows: skull, ribs, hand...
+    caption: Text
+    rpm: float = field(default=78.0, metadata=limits(16.0, 100.0))
+    diameter_cm: float = field(default=24.0, metadata=limits(10.0, 35.0))
+    scan: Optional[str] = None  # file name in the folder; default: the only image there
+    audio: Optional[str] = None  # file name in the folder; default: the only audio file there
+    order: int = 0  # position in the show; ties go by folder name
+    condition: Condition = field(default_factory=Condition)
+
+
+@dataclass
+class Disc:
+    id: str  # the folder name, may be Cyrillic
+    folder: Path
+    info: DiscInfo
+    scan_path: Path
+    audio_path: Path
+    audio_rate: int = 0
+    audio_seconds: float = 0.0
+
+
+@dataclass
+class Library:
+    discs: list[Disc]
+    problems: list[str]  # `file:line: message`, one per skipped folder or bad file
+
+    def find(self, disc_id: str) -> Optional[Disc]:
+        return next((d for d in self.discs if d.id == disc_id), None)
+
+    def index_of(self, disc_id: str) -> int:
+        return next((i for i, d in enumerate(self.discs) if d.id == disc_id), -1)
+
+
+def load_library(content_dir: Path, deep: bool = False) -> Library:
+    """Read every disc folder. `deep` also decodes every image and all audio (for `check`)."""
+    root = Path(content_dir) / "discs"
+    discs: list[Disc] = []
+    problems: list[str] = []
+    if not root.is_dir():
+        return Library([], [f"{root}: folder not found (expected one sub-folder per disc)"])
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            discs.append(load_disc(folder, deep))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    for p in problems:
+        log.warning("skipping disc: %s", p)
+    discs.sort(key=lambda d: (d.info.order, d.id))
+    return Library(discs, problems)
+
+
+def load_disc(folder: Path, deep: bool = False) -> Disc:
+    info: DiscInfo = load_dataclass(folder / "disc.yaml", DiscInfo)
+    scan = _pick(folder, info.scan, IMAGE_SUFFIXES, "scan image (PNG or JPEG)")
+    audio = _pick(folder, info.audio, AUDIO_SUFFIXES, "audio file (WAV, FLAC or OGG)")
+    if deep:
+        load_scan(scan)
+    try:
+        meta = soundfile.info(str(audio))
+        if meta.frames <= 0:
+            raise RuntimeError("no audio frames")
+        if deep:
+            soundfile.read(str(audio), dtype="float32")
+    except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, ...
+        raise ConfigError([f"{audio}: cannot decode audio: {exc}"]) from None
+    return Disc(folder.name, folder, info, scan, audio, meta.samplerate, meta.frames / meta.samplerate)
+
+
+def load_scan(path: Path) -> pygame.Surface:
+    try:
+        return pygame.image.load(str(path))
+    except (pygame.error, OSError) as exc:
+        raise ConfigError([f"{path}: cannot decode image: {exc}"]) from None
+
+
+def _pick(folder: Path, name: Optional[str], suffixes: tuple[str, ...], what: str) -> Path:
+    if name:
+        path = folder / name
+        if not path.is_file():
+            raise ConfigError([f"{folder / 'disc.yaml'}:1: {what} {name!r} not found in {folder}"])
+        return path
+    found = sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes)
+    if not found:
+        raise ConfigError([f"{folder}: no {what} in the folder"])
+    if len(found) > 1:
+        raise ConfigError([f"{folder}: several files could be the {what} ({', '.join(p.name for p in found)}); "
+                           f"name one in disc.yaml"])
+    return found[0]

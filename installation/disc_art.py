@@ -1,0 +1,143 @@
+"""Turn an x-ray scan into a bone-music disc as it looks on the platter.
+
+The film was cut round with scissors (a polygon-ish, irregular edge), the hole burned with
+a cigarette (ragged, scorched, off-centre) and the grooves cut over the bones. The disc
+turns about its hole, as on a real spindle, so the off-centre cut visibly wobbles. The
+sheen is light from the room: it stays put while the disc turns under it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pygame
+
+from .content import DiscInfo
+
+HOLE_DIAMETER_MM = 7.0
+UNGROOVED_INNER_MM = 38.0  # radius where the run-out ends
+
+
+@dataclass
+class DiscArt:
+    surface: pygame.Surface  # SRCALPHA; the hole is at the exact centre of the surface
+    sheen: pygame.Surface  # additive highlight, centred on the hole, never rotated
+    radius_px: float
+    hole_px: float
+
+    def draw(self, target: pygame.Surface, center: tuple[float, float], turns: float) -> pygame.Rect:
+        """Blit at `center` (the spindle) after `turns` clockwise revolutions."""
+        angle = -360.0 * (turns % 1.0)  # pygame rotates counter-clockwise
+        rotated = pygame.transform.rotate(self.surface, angle)
+        rect = rotated.get_rect(center=(round(center[0]), round(center[1])))
+        target.blit(rotated, rect)
+        target.blit(self.sheen, self.sheen.get_rect(center=rect.center), special_flags=pygame.BLEND_RGB_ADD)
+        return rect
+
+
+def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed: int = 0) -> DiscArt:
+    rng = np.random.default_rng(seed)
+    px_per_mm = diameter_px / (info.diameter_cm * 10.0)
+    radius = diameter_px / 2.0
+    ecc = info.condition.eccentricity_mm * px_per_mm
+    ecc_angle = rng.uniform(0, 2 * math.pi)
+    size = int(math.ceil(2 * (radius * 1.04 + ecc))) + 4
+    size += size % 2
+    c = size / 2.0
+    disc_cx, disc_cy = c + ecc * math.cos(ecc_angle), c + ecc * math.sin(ecc_angle)
+
+    # Scan, cover-cropped to a square and laid with its centre on the disc centre.
+    img = _square(scan, int(round(2 * radius * 1.04)))
+    rgb = np.zeros((size, size, 3), dtype=np.float32)
+    arr = pygame.surfarray.array3d(img).astype(np.float32)
+    x0, y0 = int(round(disc_cx - arr.shape[0] / 2)), int(round(disc_cy - arr.shape[1] / 2))
+    _paste(rgb, arr, x0, y0)
+
+    xs = np.arange(size, dtype=np.float32)[:, None] + 0.5  # surfarray indexes [x, y]
+    ys = np.arange(size, dtype=np.float32)[None, :] + 0.5
+    dx, dy = xs - disc_cx, ys - disc_cy
+    rho = np.hypot(dx, dy)
+    phi = np.arctan2(dy, dx)
+
+    # Grooves: fine rings with a louder/quieter banding, from the rim to the run-out.
+    inner = UNGROOVED_INNER_MM * px_per_mm
+    outer = radius * 0.96
+    pitch = 2.2  # pixels; the real 0.1 mm pitch is below a pixel, this reads as grooves
+    band = 0.5 + 0.5 * np.sin(rho / (radius * 0.037) + rng.uniform(0, 6.28)) * np.sin(rho / (radius * 0.011))
+    grooves = 0.5 + 0.5 * np.sin(2 * np.pi * rho / pitch)
+    depth = np.where((rho > inner) & (rho < outer), 0.10 + 0.10 * band, 0.0)
+    shade = 1.0 - depth * grooves
+    runout = np.exp(-((rho - inner) / 1.5) ** 2) * 0.35 + np.exp(-((rho - outer) / 1.2) ** 2) * 0.25
+    rgb *= (shade - runout)[..., None]
+
+    # Burnt hole about the surface centre: ragged, with a charred, brown, rough rim.
+    hx, hy = xs - c, ys - c
+    hrho, hphi = np.hypot(hx, hy), np.arctan2(hy, hx)
+    hole_r = HOLE_DIAMETER_MM / 2 * px_per_mm
+    ragged = hole_r * (1 + 0.18 * _angular_noise(hphi, rng, 9))
+    scorch = np.clip(1.0 - (hrho - ragged) / (hole_r * 1.6), 0.0, 1.0) ** 1.5
+    scorch *= 0.75 + 0.25 * _angular_noise(hphi, rng, 23)
+    char = np.array([34, 20, 9], dtype=np.float32)
+    rgb = rgb * (1 - scorch[..., None]) + char * scorch[..., None]
+
+    # Scissor-cut edge: straight-ish cuts between jittered vertices.
+    edge = _scissor_edge(phi, radius, rng)
+    alpha = np.clip(edge - rho + 0.5, 0.0, 1.0) * np.clip(hrho - ragged + 0.5, 0.0, 1.0)
+
+    surface = pygame.Surface((size, size), pygame.SRCALPHA, 32)
+    pygame.surfarray.blit_array(surface, np.clip(rgb, 0, 255).astype(np.uint8))
+    pygame.surfarray.pixels_alpha(surface)[:] = (alpha * 255).astype(np.uint8)
+    return DiscArt(surface, _sheen(size, radius - ecc, hole_r), radius, hole_r)
+
+
+def _sheen(size: int, radius: float, hole_r: float) -> pygame.Surface:
+    """Two opposite soft highlights, the way a ceiling light lies on a grooved disc."""
+    c = size / 2.0
+    xs = np.arange(size, dtype=np.float32)[:, None] + 0.5 - c
+    ys = np.arange(size, dtype=np.float32)[None, :] + 0.5 - c
+    rho, phi = np.hypot(xs, ys), np.arctan2(ys, xs)
+    lobes = np.cos(phi - math.radians(-55)) ** 2
+    lobes = lobes ** 6
+    reach = np.clip((radius * 0.9 - rho) / (radius * 0.12), 0, 1) * np.clip((rho - hole_r * 3) / (hole_r * 3), 0, 1)
+    light = 70.0 * lobes * reach * (0.75 + 0.25 * np.sin(rho / 3.0))
+    sheen = pygame.Surface((size, size))
+    value = np.clip(light, 0, 255).astype(np.uint8)
+    pygame.surfarray.blit_array(sheen, np.stack([value * 0.85, value * 0.92, value], axis=-1).astype(np.uint8))
+    return sheen
+
+
+def _scissor_edge(phi: np.ndarray, radius: float, rng: np.random.Generator) -> np.ndarray:
+    n = int(rng.integers(28, 44))
+    angles = np.sort(rng.uniform(0, 2 * np.pi, n))
+    radii = radius * (1 - np.abs(rng.normal(0, 0.012, n)) - 0.004)
+    angles = np.concatenate([angles[-1:] - 2 * np.pi, angles, angles[:1] + 2 * np.pi])
+    radii = np.concatenate([radii[-1:], radii, radii[:1]])
+    return np.interp(np.mod(phi, 2 * np.pi), angles, radii).astype(np.float32)
+
+
+def _angular_noise(phi: np.ndarray, rng: np.random.Generator, harmonics: int) -> np.ndarray:
+    """Smooth random function of angle in about [-1, 1]."""
+    out = np.zeros_like(phi)
+    for k in range(1, harmonics + 1):
+        out += rng.normal(0, 1.0 / k) * np.cos(k * phi + rng.uniform(0, 2 * np.pi))
+    return out / max(1e-6, float(np.abs(out).max()))
+
+
+def _square(scan: pygame.Surface, side: int) -> pygame.Surface:
+    w, h = scan.get_size()
+    s = min(w, h)
+    crop = scan.subsurface(pygame.Rect((w - s) // 2, (h - s) // 2, s, s))
+    if crop.get_bitsize() < 24:  # 8-bit greyscale scans: smoothscale wants 24/32 bits
+        rgb = pygame.Surface(crop.get_size(), 0, 24)
+        rgb.blit(crop, (0, 0))
+        crop = rgb
+    return pygame.transform.smoothscale(crop, (side, side))
+
+
+def _paste(dst: np.ndarray, src: np.ndarray, x0: int, y0: int) -> None:
+    h, w = dst.shape[:2]
+    sx0, sy0 = max(0, -x0), max(0, -y0)
+    dx0, dy0 = max(0, x0), max(0, y0)
+    dx1, dy1 = min(h, x0 + src.shape[0]), min(w, y0 + src.shape[1])
+    dst[dx0:dx1, dy0:dy1] = src[sx0:sx0 + dx1 - dx0, sy0:sy0 + dy1 - dy0]

@@ -1,0 +1,40 @@
+"""Opening the screen: full-screen on the gallery box, a window for the technician,
+and SDL's dummy driver when there is no display at all (audio and control keep working)."""
+from __future__ import annotations
+
+import logging
+import os
+
+import pygame
+
+from .config import DisplayConfig
+
+log = logging.getLogger(__name__)
+
+
+def init_video() -> bool:
+    """Initialise SDL video; fall back to the dummy driver. Returns True when headless."""
+    if os.environ.get("SDL_VIDEODRIVER") == "dummy":
+        pygame.display.init()
+        return True
+    try:
+        pygame.display.init()
+        return False
+    except pygame.error as exc:
+        log.warning("no display (%s): running headless with SDL's dummy video driver", exc)
+        pygame.display.quit()
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        pygame.display.init()
+        return True
+
+
+def open_screen(cfg: DisplayConfig, windowed: bool = False, size: tuple[int, int] | None = None) -> pygame.Surface:
+    headless = init_video()
+    pygame.display.set_caption("Музыка на костях · Bone Music")
+    if size is None and cfg.fullscreen and not windowed and not headless:
+        screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+    else:
+        screen = pygame.display.set_mode(size or cfg.size)
+    if cfg.hide_mouse and cfg.fullscreen and not windowed:
+        pygame.mouse.set_visible(False)
+    return screen

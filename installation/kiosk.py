@@ -1,0 +1,155 @@
+"""The main loop: one scene on screen, input routed to it, audio and content shared by all.
+
+Only this thread touches pygame. Other threads (audio, loader, later OSC) reach it through
+queues: the engine's `events`, and pygame's own event queue for track ends.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Optional
+
+import numpy as np
+import pygame
+
+from .audio.engine import AudioEngine
+from .audio.loader import TrackLoader
+from .config import Config
+from .content import Disc, Library, load_scan
+from .disc_art import DiscArt, build_disc_art
+from .keys import parse_chord
+from .scene import BACKGROUND, Scene
+from .state import PlayCounts
+from .yamlconf import ConfigError
+
+log = logging.getLogger(__name__)
+TRACK_ENDED = pygame.event.custom_type()  # .disc_id
+
+
+class Kiosk:
+    def __init__(self, cfg: Config, library: Library, screen: pygame.Surface,
+                 engine: Optional[AudioEngine] = None, counts: Optional[PlayCounts] = None):
+        from scenes import SCENES  # the screens are content of the engine, not part of it
+
+        self.cfg = cfg
+        self.library = library
+        self.screen = screen
+        self.engine = engine
+        self.loader = TrackLoader(engine.sample_rate) if engine else None
+        self.counts = counts
+        self.quit_chord = parse_chord(cfg.kiosk.quit_keys)
+        self.languages = cfg.content.languages
+        self.running = True
+        self.idle_seconds = 0.0  # since the last visitor input
+        self.now = 0.0  # seconds since start, advanced by step()
+        self._arts: dict[str, Optional[DiscArt]] = {}
+        self._play_serial = 0
+        self.background = _vignette(screen.get_size())
+        self.scenes: dict[str, Scene] = {name: cls(self) for name, cls in SCENES.items()}
+        self.scene: Optional[Scene] = None
+
+    # -- services for scenes ---------------------------------------------------------------
+    @property
+    def disc_diameter(self) -> int:
+        w, h = self.screen.get_size()
+        return int(min(h * 0.84, w * 0.56))
+
+    def disc_art(self, disc: Disc) -> Optional[DiscArt]:
+        """The drawn disc, built once; None (and one log line) if its scan will not decode."""
+        if disc.id not in self._arts:
+            try:
+                scan = load_scan(disc.scan_path)
+                seed = sum(disc.id.encode("utf-8"))
+                self._arts[disc.id] = build_disc_art(scan, disc.info, self.disc_diameter, seed)
+            except ConfigError as exc:
+                log.error("skipping disc picture: %s", exc)
+                self._arts[disc.id] = None
+        return self._arts[disc.id]
+
+    def play(self, disc: Disc) -> None:
+        """Fade to `disc` (decoded off the main loop) and count the play."""
+        if self.counts is not None:
+            self.counts.add(disc.id)
+        if self.engine is None or self.loader is None:
+            return
+        self._play_serial += 1
+        serial = self._play_serial
+        future = self.loader.load(disc.id, disc.audio_path)
+
+        def ready(f) -> None:
+            if f.exception() is not None:
+                log.error("%s: cannot play audio: %s", disc.audio_path, f.exception())
+            elif serial == self._play_serial:  # the visitor may have moved on meanwhile
+                self.engine.play(f.result())
+
+        future.add_done_callback(ready)
+
+    def stop_audio(self) -> None:
+        self._play_serial += 1
+        if self.engine is not None:
+            self.engine.stop()
+
+    def is_tap(self, event: pygame.event.Event) -> Optional[tuple[int, int]]:
+        """Screen position of a tap or click, whichever way it arrived; None otherwise.
+        A touch arrives as a FINGERDOWN and a synthesized mouse click: count it once."""
+        if event.type == pygame.FINGERDOWN:
+            w, h = self.screen.get_size()
+            return int(event.x * w), int(event.y * h)
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and not getattr(event, "touch", False):
+            return event.pos
+        return None
+
+    # -- scenes and the loop ---------------------------------------------------------------
+    def switch(self, name: str, **params) -> None:
+        if self.scene is not None:
+            self.scene.exit()
+        self.scene = self.scenes[name]
+        log.info("scene: %s %s", name, params or "")
+        self.scene.enter(**params)
+
+    def step(self, dt: float, events: Optional[list] = None) -> None:
+        """One frame: input, then update, then draw (not flipped: the caller decides)."""
+        self.now += dt
+        self.idle_seconds += dt
+        if self.engine is not None:
+            while not self.engine.events.empty():
+                kind, disc_id = self.engine.events.get_nowait()
+                pygame.event.post(pygame.event.Event(TRACK_ENDED, disc_id=disc_id))
+        for event in pygame.event.get() if events is None else events:
+            if event.type == pygame.QUIT or self.quit_chord.matches(event):
+                log.info("quit requested")
+                self.running = False
+                return
+            if event.type in (pygame.FINGERDOWN, pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN):
+                self.idle_seconds = 0.0
+            self.scene.handle_event(event)
+        self.scene.update(dt)
+        self.scene.draw(self.screen)
+
+    def run(self) -> None:
+        for disc in self.library.discs:  # build pictures now, not on a visitor's first tap
+            self.disc_art(disc)
+        self.switch(self.cfg.kiosk.start_scene)
+        clock = pygame.time.Clock()
+        fps = self.cfg.display.fps
+        last = time.perf_counter()
+        while self.running:
+            clock.tick(fps)
+            now = time.perf_counter()
+            self.step(min(now - last, 0.25))  # a stall must not make the disc jump
+            last = now
+            pygame.display.flip()
+        if self.scene is not None:
+            self.scene.exit()
+        if self.loader is not None:
+            self.loader.close()
+
+
+def _vignette(size: tuple[int, int]) -> pygame.Surface:
+    w, h = size
+    xs, ys = np.mgrid[0:w, 0:h].astype(np.float32)  # surfarray layout [x, y]
+    r = np.hypot((xs - w / 2) / w, (ys - h / 2) / h) * 1.4
+    shade = np.clip(1.0 - 0.55 * r * r, 0, 1)[..., None] * np.array(BACKGROUND, np.float32) * 1.6
+    surface = pygame.Surface(size)
+    pygame.surfarray.blit_array(surface, np.clip(shade, 0, 255).astype(np.uint8))
+    return surface

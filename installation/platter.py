@@ -1,0 +1,39 @@
+"""The turntable platter: how far the disc has turned, and how fast it turns now.
+
+The picture reads `turns`; the audio read head will read `speed / nominal` (rev/s ratio).
+A real motor does not jump to speed, so changes of target ramp at `accel` rev/s².
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Platter:
+    rpm: float = 78.0  # nominal speed of the disc on it
+    accel: float = 2.0  # rev/s² while spinning up or braking
+    turns: float = 0.0  # revolutions since start; the fraction is the angle
+    speed: float = 0.0  # rev/s now
+    target: float = 0.0  # rev/s wanted
+
+    def start(self, rpm: float | None = None, instant: bool = False) -> None:
+        if rpm is not None:
+            self.rpm = rpm
+        self.target = self.rpm / 60.0
+        if instant:
+            self.speed = self.target
+
+    def stop(self) -> None:
+        self.target = 0.0
+
+    def update(self, dt: float) -> None:
+        step = self.accel * dt
+        start = self.speed
+        self.speed = min(self.target, start + step) if self.target > start else max(self.target, start - step)
+        self.turns += 0.5 * (start + self.speed) * dt  # trapezoid: exact for a linear ramp
+
+    @property
+    def rate(self) -> float:
+        """Playback rate relative to the nominal speed (1.0 = correct pitch)."""
+        nominal = self.rpm / 60.0
+        return self.speed / nominal if nominal else 0.0

@@ -1,0 +1,120 @@
+"""Write the shipped demo discs into assets/discs/ (deterministic; safe to re-run).
+
+    python tools/make_default_content.py [--out assets/discs]
+
+Each disc: a procedurally drawn radiograph (tools/radiographs.py), a synthesized period
+piece (tools/period_music.py) and a bilingual disc.yaml. No copyrighted material.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+import soundfile  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from period_music import RATE, STYLES  # noqa: E402
+from radiographs import BODY_PARTS  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_NOTE_RU = "Демонстрационная пьеса, синтезирована для выставки."
+DEMO_NOTE_EN = "A demonstration piece synthesized for the exhibition."
+
+DISCS = [
+    dict(id="bugi-na-rebrakh", part="ribcage", style="boogie", scan="png", audio="ogg", year=1956,
+         title=("Буги на рёбрах", "Boogie on the Ribs"), artist=("Оркестр «Белая ночь»", "White Night Orchestra"),
+         city=("Ленинград", "Leningrad"), body=("грудная клетка", "chest"),
+         caption=("Рентгеновский снимок грудной клетки из больничного архива стал пластинкой: буги-вуги "
+                  "переписали с трофейной записи на самодельном станке.",
+                  "A chest x-ray from a hospital archive became a record: boogie-woogie copied from a "
+                  "war-trophy disc on a home-made lathe."),
+         condition=dict(eccentricity_mm=1.8, hiss_db=-42.0, crackle_per_second=8.0, scratches=2, wear=0.35)),
+    dict(id="свинг-под-черепом", part="skull", style="swing", scan="jpg", audio="ogg", year=1954,
+         title=("Свинг под черепом", "Swing Under the Skull"), artist=("Квартет «Подвал»", "The Cellar Quartet"),
+         city=("Москва", "Moscow"), body=("череп", "skull"),
+         caption=("Джаз был под запретом, но снимки черепов продавали из-под полы у Московского почтамта "
+                  "по рублю за штуку.",
+                  "Jazz was banned, yet skull films sold under the counter near the Moscow post office "
+                  "for a rouble apiece."),
+         condition=dict(eccentricity_mm=2.6, hiss_db=-38.0, crackle_per_second=12.0, scratches=3, wear=0.5)),
+    dict(id="vals-kisti", part="hand", style="waltz", scan="png", audio="flac", year=1952,
+         title=("Вальс кисти", "Waltz of the Hand"), artist=("Трио «Даугава»", "Daugava Trio"),
+         city=("Рига", "Riga"), body=("кисть руки", "hand"),
+         caption=("Вальс на снимке кисти с обручальным кольцом. Отверстие прожгли папиросой, края "
+                  "обрезали ножницами.",
+                  "A waltz on an x-ray of a hand with a wedding ring. The hole was burned with a "
+                  "cigarette, the edge cut with scissors."),
+         condition=dict(eccentricity_mm=1.2, hiss_db=-46.0, crackle_per_second=5.0, scratches=1, wear=0.25)),
+    dict(id="танго-позвонков", part="spine", style="tango", scan="jpg", audio="ogg", year=1957,
+         title=("Танго позвонков", "Vertebrae Tango"), artist=("Ансамбль «Привоз»", "Privoz Ensemble"),
+         city=("Одесса", "Odesa"), body=("позвоночник", "spine"),
+         caption=("Эмигрантские танго тоже шли «на костях»: их записывали в портовых городах, куда "
+                  "моряки привозили пластинки.",
+                  "Emigré tangos went 'on bones' too, recorded in port cities where sailors brought "
+                  "records home."),
+         condition=dict(eccentricity_mm=3.2, hiss_db=-40.0, crackle_per_second=10.0, scratches=2, wear=0.45)),
+    dict(id="rok-na-kostyakh", part="pelvis", style="rock_n_roll", scan="png", audio="ogg", year=1959,
+         title=("Рок на костях", "Rock on the Bones"), artist=("«Стиляги»", "The Stilyagi"),
+         city=("Ленинград", "Leningrad"), body=("таз", "pelvis"),
+         caption=("К концу пятидесятых на рентгеновской плёнке звучал рок-н-ролл. Пластинка "
+                  "выдерживала всего несколько проигрываний.",
+                  "By the late fifties rock'n'roll rang out on x-ray film. A disc survived only a "
+                  "few plays."),
+         condition=dict(eccentricity_mm=2.0, hiss_db=-36.0, crackle_per_second=16.0, scratches=4, wear=0.7)),
+    dict(id="fokstrot-koleno", part="knee", style="foxtrot", scan="jpg", audio="wav", year=1955,
+         title=("Фокстрот для колена", "Foxtrot for a Knee"), artist=("Оркестр «Крещатик»", "Khreshchatyk Orchestra"),
+         city=("Киев", "Kyiv"), body=("коленный сустав", "knee"),
+         caption=("Снимок коленного сустава с медленным фокстротом. Звук тихий и шумный: станок резал "
+                  "неглубокую канавку.",
+                  "A knee joint with a slow foxtrot. The sound is quiet and noisy: the lathe cut a "
+                  "shallow groove."),
+         condition=dict(eccentricity_mm=1.5, hiss_db=-44.0, crackle_per_second=6.0, scratches=1, wear=0.3)),
+]
+
+
+def yaml_text(d: dict) -> str:
+    def pair(key: str, value: tuple[str, str]) -> str:
+        return f"{key}:\n  ru: \"{value[0]}\"\n  en: \"{value[1]}\"\n"
+
+    cond = "".join(f"  {k}: {v}\n" for k, v in d["condition"].items())
+    return (f"# Disc shown in the kiosk. Edit freely; `python -m installation check` validates it.\n"
+            + pair("title", d["title"]) + pair("artist", d["artist"]) + f"year: {d['year']}\n"
+            + pair("city", d["city"]) + pair("body_part", d["body"])
+            + pair("caption", (f"{d['caption'][0]} {DEMO_NOTE_RU}", f"{d['caption'][1]} {DEMO_NOTE_EN}"))
+            + "rpm: 78\ndiameter_cm: 24\n" + f"order: {DISCS.index(d) + 1}\n" + "condition:\n" + cond)
+
+
+def write_scan(path: Path, part: str, seed: int, font: pygame.font.Font) -> None:
+    rgb = BODY_PARTS[part](seed).develop()
+    surface = pygame.surfarray.make_surface(np.ascontiguousarray(rgb.transpose(1, 0, 2)))
+    marker = font.render(f"№ {4000 + seed * 137}   {'R' if seed % 2 else 'L'}", True, (200, 215, 230))
+    surface.blit(marker, (surface.get_width() - marker.get_width() - 120, surface.get_height() - 190))
+    pygame.image.save(surface, str(path))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "assets" / "discs")
+    args = parser.parse_args()
+    pygame.font.init()
+    font = pygame.font.Font(str(ROOT / "assets" / "fonts" / "DejaVuSans-Bold.ttf"), 34)
+    for seed, d in enumerate(DISCS, start=1):
+        folder = args.out / d["id"]
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.iterdir():
+            old.unlink()
+        (folder / "disc.yaml").write_text(yaml_text(d), encoding="utf-8")
+        write_scan(folder / f"scan.{d['scan']}", d["part"], seed, font)
+        music = STYLES[d["style"]](seed)
+        fmt = {"ogg": ("OGG", "VORBIS"), "flac": ("FLAC", "PCM_16"), "wav": ("WAV", "PCM_16")}[d["audio"]]
+        soundfile.write(str(folder / f"audio.{d['audio']}"), music, RATE, format=fmt[0], subtype=fmt[1])
+        print(f"{folder}: {d['part']}, {d['style']}, {len(music) / RATE:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
