@@ -17,6 +17,7 @@ from .content import DiscInfo
 
 HOLE_DIAMETER_MM = 7.0
 UNGROOVED_INNER_MM = 38.0  # radius where the run-out ends
+GROOVE_PITCH_PX = 2.8  # the real 0.1 mm pitch is below a pixel; this reads as grooves and survives rotation
 
 
 @dataclass
@@ -63,10 +64,10 @@ def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed:
     # Grooves: fine rings with a louder/quieter banding, from the rim to the run-out.
     inner = UNGROOVED_INNER_MM * px_per_mm
     outer = radius * 0.96
-    pitch = 2.2  # pixels; the real 0.1 mm pitch is below a pixel, this reads as grooves
+    pitch = GROOVE_PITCH_PX
     band = 0.5 + 0.5 * np.sin(rho / (radius * 0.037) + rng.uniform(0, 6.28)) * np.sin(rho / (radius * 0.011))
     grooves = 0.5 + 0.5 * np.sin(2 * np.pi * rho / pitch)
-    depth = np.where((rho > inner) & (rho < outer), 0.10 + 0.10 * band, 0.0)
+    depth = np.where((rho > inner) & (rho < outer), 0.13 + 0.10 * band, 0.0)
     shade = 1.0 - depth * grooves
     runout = np.exp(-((rho - inner) / 1.5) ** 2) * 0.35 + np.exp(-((rho - outer) / 1.2) ** 2) * 0.25
     rgb *= (shade - runout)[..., None]

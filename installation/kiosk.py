@@ -127,8 +127,8 @@ class Kiosk:
         self.scene.draw(self.screen)
 
     def run(self) -> None:
-        for disc in self.library.discs:  # build pictures now, not on a visitor's first tap
-            self.disc_art(disc)
+        # Build pictures now, not on a visitor's first tap; a disc whose scan fails is dropped.
+        self.library.discs = [d for d in self.library.discs if self.disc_art(d) is not None]
         self.switch(self.cfg.kiosk.start_scene)
         clock = pygame.time.Clock()
         fps = self.cfg.display.fps

@@ -1,0 +1,41 @@
+# Two commands do everything on a fresh Debian / Raspberry Pi OS box:
+#   make run    - set up, then start the kiosk with config.yaml and the shipped discs
+#   make test   - set up, then run the test suite (headless)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+CONFIG ?= config.yaml
+ARGS   ?=
+
+.PHONY: run windowed test check screenshot content bench install-service clean
+
+$(VENV)/.ready: pyproject.toml
+	scripts/system-deps.sh run
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+run: $(VENV)/.ready
+	$(PY) -m installation --config $(CONFIG) run $(ARGS)
+
+windowed: $(VENV)/.ready
+	$(PY) -m installation --config $(CONFIG) run --windowed $(ARGS)
+
+test: $(VENV)/.ready
+	scripts/system-deps.sh test
+	$(PY) -m pytest -q $(ARGS)
+
+check: $(VENV)/.ready
+	$(PY) -m installation --config $(CONFIG) check
+
+screenshot: $(VENV)/.ready
+	$(PY) -m installation --config $(CONFIG) screenshot --out screenshot.png $(ARGS)
+
+content: $(VENV)/.ready
+	$(PY) tools/make_default_content.py
+
+install-service: $(VENV)/.ready
+	scripts/install-service.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache

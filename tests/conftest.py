@@ -1,0 +1,34 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """The real command line, in a child process, as a technician would type it."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "installation", *args], cwd=ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped content (discs and fonts) to break things in."""
+    dst = tmp_path / "content"
+    shutil.copytree(ROOT / "assets", dst)
+    return dst
+
+
+def write_config(path: Path, content_dir: Path, data_dir: Path, extra: str = "") -> Path:
+    path.write_text(f"content:\n  directory: {content_dir}\ndata_dir: {data_dir}\n{extra}", encoding="utf-8")
+    return path

@@ -1,0 +1,138 @@
+"""The disc on screen: real pygame surfaces and real PNGs from the screenshot command."""
+import math
+
+import numpy as np
+import pygame
+import pytest
+from scipy.ndimage import label
+
+from conftest import ROOT, run_cli
+from installation.content import load_library, load_scan
+from installation.disc_art import GROOVE_PITCH_PX, build_disc_art
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_library(ROOT / "assets")
+
+
+def luminance(path) -> np.ndarray:
+    img = pygame.surfarray.array3d(pygame.image.load(str(path))).astype(np.float32)  # [x, y, rgb]
+    return img @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def find_spindle(lum: np.ndarray) -> tuple[float, float]:
+    """The burnt hole: the dark blob (background showing through) near the middle of the disc."""
+    w = lum.shape[0]
+    xs, ys = np.nonzero(lum[: int(w * 0.62)] > 40)
+    cx, cy = int(xs.mean()), int(ys.mean())
+    win = lum[cx - 40:cx + 41, cy - 40:cy + 41]
+    blobs, _ = label(win < 25)
+    darkest = blobs[np.unravel_index(np.argmin(win), win.shape)]
+    dxs, dys = np.nonzero(blobs == darkest)
+    return cx - 40 + dxs.mean(), cy - 40 + dys.mean()
+
+
+def ring(lum: np.ndarray, center, radius: float, n: int = 1440) -> np.ndarray:
+    a = np.arange(n) * 2 * np.pi / n  # screen angles: clockwise, as y points down
+    xs = np.round(center[0] + radius * np.cos(a)).astype(int)
+    ys = np.round(center[1] + radius * np.sin(a)).astype(int)
+    return lum[xs, ys]
+
+
+def test_player_screenshot_is_a_disc(tmp_path, library):
+    out = tmp_path / "player.png"
+    result = run_cli("screenshot", "--out", str(out), "--scene", "player", "--at", "2", "--size", "1280x800")
+    assert result.returncode == 0, result.stderr
+    lum = luminance(out)
+    assert lum.shape == (1280, 800)
+    sx, sy = (round(v) for v in find_spindle(lum))
+    # a dark, burnt hole at the spindle, with film all around it
+    assert lum[sx - 2:sx + 3, sy - 2:sy + 3].mean() < 30
+    around = ring(lum, (sx, sy), 60)
+    assert np.median(around) > 50
+    # bright bone pixels on the disc
+    disc_area = lum[: 800, :]
+    assert (disc_area > 170).mean() > 0.01
+    # the grooves: a fine ripple along every radius, GROOVE_PITCH_PX apart, stronger than
+    # the image detail at a lower spatial frequency (a plain scan falls off as 1/f)
+    f0 = 1 / GROOVE_PITCH_PX
+    groove_band = other_band = 0.0
+    for k in range(16):
+        a = k * np.pi / 8
+        profile = np.array([lum[int(sx + r * np.cos(a)), int(sy + r * np.sin(a))] for r in range(150, 280)])
+        spectrum = np.abs(np.fft.rfft(profile - profile.mean()))
+        freqs = np.fft.rfftfreq(len(profile))
+        groove_band += spectrum[np.abs(freqs - f0) < 0.045].max()
+        other_band += spectrum[np.abs(freqs - 0.6 * f0) < 0.045].max()
+    assert groove_band > 1.4 * other_band
+    # Cyrillic title rendered in the panel on the right (bright ink where text goes)
+    assert (lum[820:1240, 60:140] > 180).sum() > 500
+
+
+def test_scissor_cut_edge_is_irregular(library):
+    disc = library.discs[0]
+    art = build_disc_art(load_scan(disc.scan_path), disc.info, 600, seed=3)
+    alpha = pygame.surfarray.array_alpha(art.surface)
+    c = alpha.shape[0] / 2
+    angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    edge = []
+    for a in angles:
+        r = np.arange(200, c - 1, 0.25)
+        xs, ys = (c + r * np.cos(a)).astype(int), (c + r * np.sin(a)).astype(int)
+        inside = alpha[xs, ys] > 127
+        edge.append((xs[inside][-1], ys[inside][-1]))
+    pts = np.array(edge, float)
+    # least-squares circle: x² + y² + D x + E y + F = 0
+    A = np.c_[pts, np.ones(len(pts))]
+    b = -(pts ** 2).sum(1)
+    D, E, F = np.linalg.lstsq(A, b, rcond=None)[0]
+    centre = np.array([-D / 2, -E / 2])
+    radius = math.sqrt(centre @ centre - F)
+    residual = np.hypot(*(pts - centre).T) - radius
+    assert 295 * 0.95 < radius < 300 * 1.01
+    assert residual.std() > 0.8, "a scissor cut is not a compass circle"
+    assert np.abs(residual).max() < 0.05 * radius, "but it is still round"
+    # and the circle is off the spindle (the surface centre) by the burnt hole's eccentricity
+    ecc_px = disc.info.condition.eccentricity_mm * 600 / (disc.info.diameter_cm * 10)
+    assert abs(np.hypot(*(centre - c)) - ecc_px) < 1.5
+
+
+def test_rotation_between_frames_matches_rpm(tmp_path, library):
+    """Two screenshots 0.1 s apart at 78 rpm: the disc has turned 46.8 degrees clockwise."""
+    shots = []
+    for at in ("2.0", "2.1"):
+        out = tmp_path / f"at{at}.png"
+        result = run_cli("screenshot", "--out", str(out), "--at", at, "--size", "1280x800")
+        assert result.returncode == 0, result.stderr
+        shots.append(luminance(out))
+    s0, s1 = np.array(find_spindle(shots[0])), np.array(find_spindle(shots[1]))
+    assert np.hypot(*(s0 - s1)) < 2.5, "the disc turns about its hole"
+    spindle = (s0 + s1) / 2
+    n = 1440
+    score = np.zeros(n)
+    for radius in (120, 170, 220):
+        a = ring(shots[0], spindle, radius, n)
+        b = ring(shots[1], spindle, radius, n)
+        a, b = a - a.mean(), b - b.mean()
+        score += np.real(np.fft.ifft(np.conj(np.fft.fft(a)) * np.fft.fft(b)))
+    shift = np.argmax(score) * 360 / n
+    expected = 78 / 60 * 0.1 * 360
+    assert abs(shift - expected) < 1.5, f"turned {shift:.1f} deg, expected {expected:.1f}"
+
+
+def test_attract_screenshot_shows_title_and_cyrillic_disc(tmp_path, library):
+    cyr = next(d for d in library.discs if not d.id.isascii())
+    out = tmp_path / "attract.png"
+    result = run_cli("screenshot", "--out", str(out), "--scene", "attract", "--disc", cyr.id, "--at", "3")
+    assert result.returncode == 0, result.stderr
+    lum = luminance(out)
+    band = lum[:, int(800 * 0.8):]
+    assert (band > 150).sum() > 800, "title text in the band"
+    assert lum[540:740, 200:500].mean() > 30, "a disc in the middle"
+
+
+def test_unknown_disc_is_a_clear_error(tmp_path):
+    result = run_cli("screenshot", "--out", str(tmp_path / "x.png"), "--disc", "нет-такой")
+    assert result.returncode == 1
+    assert "no disc 'нет-такой'" in result.stderr
