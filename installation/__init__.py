@@ -2,5 +2,8 @@
 import os
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+# Before pygame is imported (it would name the window after sys.argv[0]): a class that
+# window managers, kiosk rules and `xdotool search --class bone-music` can find.
+os.environ.setdefault("SDL_VIDEO_X11_WMCLASS", "bone-music")
 
 __version__ = "0.1.0"

@@ -98,7 +98,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     library = load_library(cfg.content_dir)
     log.info("%d discs from %s%s", len(library.discs), cfg.content_dir,
              f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")
-    pygame.init()
+    pygame.font.init()  # not pygame.init(): SDL audio must not grab the card sounddevice uses
     screen = open_screen(cfg.display, windowed=args.windowed)
     engine = AudioEngine(cfg.audio)
     engine.start()

@@ -44,6 +44,7 @@ class Kiosk:
         self.now = 0.0  # seconds since start, advanced by step()
         self._arts: dict[str, Optional[DiscArt]] = {}
         self._play_serial = 0
+        self._last_finger = -1.0
         self.background = _vignette(screen.get_size())
         self.scenes: dict[str, Scene] = {name: cls(self) for name, cls in SCENES.items()}
         self.scene: Optional[Scene] = None
@@ -91,11 +92,16 @@ class Kiosk:
 
     def is_tap(self, event: pygame.event.Event) -> Optional[tuple[int, int]]:
         """Screen position of a tap or click, whichever way it arrived; None otherwise.
-        A touch arrives as a FINGERDOWN and a synthesized mouse click: count it once."""
+
+        SDL reports a touch as FINGERDOWN followed by a mouse click made from it (and, with
+        SDL_MOUSE_TOUCH_EVENTS=1, a mouse click as a FINGERDOWN too): one press, one tap."""
         if event.type == pygame.FINGERDOWN:
+            self._last_finger = time.monotonic()
             w, h = self.screen.get_size()
             return int(event.x * w), int(event.y * h)
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and not getattr(event, "touch", False):
+            if time.monotonic() - self._last_finger < 0.25:
+                return None
             return event.pos
         return None
 

@@ -1,0 +1,93 @@
+"""End to end under Xvfb: a real window, a real click, a real quit chord, as a visitor and a technician."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pytest
+
+from conftest import ROOT, write_config
+
+pytestmark = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("import")),
+                                reason="needs xvfb, xdotool, imagemagick (scripts/system-deps.sh test installs them)")
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def xvfb():
+    for number in range(91, 120):
+        if not Path(f"/tmp/.X{number}-lock").exists():
+            break
+    display = f":{number}"
+    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x640x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb")
+    yield display
+    proc.terminate()
+    proc.wait(5)
+
+
+def screenshot(display: str, path: Path) -> np.ndarray:
+    subprocess.run(["import", "-display", display, "-window", "root", str(path)], check=True, timeout=30)
+    return pygame.surfarray.array3d(pygame.image.load(str(path))).astype(np.float32).mean(axis=2)
+
+
+def xdotool(display: str, *args: str) -> str:
+    return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True,
+                          text=True, timeout=20).stdout
+
+
+def test_kiosk_window_touch_and_quit(xvfb, tmp_path):
+    data = tmp_path / "данные"
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data,
+                       "display:\n  fullscreen: false\n  size: [1024, 640]\n"
+                       "audio:\n  device: no-such-device\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
+    env.update(DISPLAY=xvfb, SDL_MOUSE_TOUCH_EVENTS="1")
+    log = tmp_path / "kiosk.stderr"
+    with open(log, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "installation", "--config", str(cfg), "run"],
+                                cwd=ROOT, env=env, stdout=err, stderr=err)
+    try:
+        wait_for(lambda: "scene: attract" in log.read_text(), 60, "the attract scene")
+        window = wait_for(lambda: xdotool(xvfb, "search", "--class", "bone-music").split(), 20, "the window")[0]
+        time.sleep(1.0)
+        attract = screenshot(xvfb, tmp_path / "attract.png")
+        assert attract[412:612, 100:300].mean() > 30, "a disc turns in the middle of the window"
+        assert (attract[:, 520:640] > 150).sum() > 500, "titles in the lower band"
+
+        xdotool(xvfb, "mousemove", "--window", window, "512", "300", "click", "1")
+        wait_for(lambda: "scene: player" in log.read_text(), 20, "a tap to open the player")
+        time.sleep(1.0)
+        player = screenshot(xvfb, tmp_path / "player.png")
+        assert (player[650:1000, 40:120] > 170).sum() > 300, "the disc's title at the top right"
+        counts = wait_for(lambda: (data / "play_counts.json").exists() and
+                          json.loads((data / "play_counts.json").read_text(encoding="utf-8")), 10, "play counts")
+        assert counts == {"bugi-na-rebrakh": 1}
+
+        xdotool(xvfb, "mousemove", "--window", window, "300", "300", "click", "1")
+        wait_for(lambda: "свинг-под-черепом" in (data / "play_counts.json").read_text(encoding="utf-8"), 10,
+                 "a second tap to change the disc")
+        assert (data / "kiosk.log").read_text(encoding="utf-8").count("scene: player") == 1
+
+        xdotool(xvfb, "key", "--window", window, "ctrl+shift+q")
+        assert proc.wait(15) == 0
+        assert "quit requested" in log.read_text()
+        assert "null sink" in log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
