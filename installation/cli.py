@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -103,6 +104,8 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     engine = AudioEngine(cfg.audio)
     engine.start()
     kiosk = Kiosk(cfg, library, screen, engine, PlayCounts(cfg.data_path))
+    # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: setattr(kiosk, "running", False))
     try:
         kiosk.run()
     finally:

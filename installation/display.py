@@ -14,18 +14,22 @@ log = logging.getLogger(__name__)
 
 def init_video() -> bool:
     """Initialise SDL video; fall back to the dummy driver. Returns True when headless."""
-    if os.environ.get("SDL_VIDEODRIVER") == "dummy":
+    requested = os.environ.get("SDL_VIDEODRIVER")
+    if requested in ("dummy", "offscreen"):
         pygame.display.init()
         return True
     try:
         pygame.display.init()
-        return False
+        if requested or pygame.display.get_driver() != "offscreen":
+            return False
+        reason = "SDL found no screen and chose its offscreen driver"
     except pygame.error as exc:
-        log.warning("no display (%s): running headless with SDL's dummy video driver", exc)
-        pygame.display.quit()
-        os.environ["SDL_VIDEODRIVER"] = "dummy"
-        pygame.display.init()
-        return True
+        reason = str(exc)
+    log.warning("no display (%s): running headless with SDL's dummy video driver", reason)
+    pygame.display.quit()
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    pygame.display.init()
+    return True
 
 
 def open_screen(cfg: DisplayConfig, windowed: bool = False, size: tuple[int, int] | None = None) -> pygame.Surface:

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT, write_config
 
-pytestmark = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("import")),
+needs_x = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("import")),
                                 reason="needs xvfb, xdotool, imagemagick (scripts/system-deps.sh test installs them)")
 
 
@@ -51,6 +51,7 @@ def xdotool(display: str, *args: str) -> str:
                           text=True, timeout=20).stdout
 
 
+@needs_x
 def test_kiosk_window_touch_and_quit(xvfb, tmp_path):
     data = tmp_path / "данные"
     cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data,
@@ -88,6 +89,28 @@ def test_kiosk_window_touch_and_quit(xvfb, tmp_path):
         assert proc.wait(15) == 0
         assert "quit requested" in log.read_text()
         assert "null sink" in log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_headless_without_display_keeps_running_and_stops_on_sigterm(tmp_path):
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data",
+                       "audio:\n  device: no-such-device\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER", "DISPLAY",
+                                                            "WAYLAND_DISPLAY")}
+    log = tmp_path / "kiosk.stderr"
+    with open(log, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "installation", "--config", str(cfg), "run"],
+                                cwd=ROOT, env=env, stdout=err, stderr=err)
+    try:
+        wait_for(lambda: "scene: attract" in log.read_text(), 60, "the attract scene")
+        time.sleep(1.5)
+        assert proc.poll() is None, "still running without a display"
+        proc.send_signal(15)
+        assert proc.wait(10) == 0
+        text = log.read_text()
+        assert text.count("no display") == 1 and "dummy video driver" in text
     finally:
         if proc.poll() is None:
             proc.kill()
