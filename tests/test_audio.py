@@ -11,7 +11,8 @@ import pytest
 import soundfile
 
 from conftest import ROOT
-from installation.audio.engine import AudioEngine, Track
+from installation.audio.engine import AudioEngine
+from installation.audio.readhead import Track
 from installation.audio.loader import TrackLoader, decode
 from installation.config import AudioConfig
 
@@ -38,7 +39,7 @@ def render(engine: AudioEngine, seconds: float, block: int = 256) -> np.ndarray:
 
 def test_volume_fade_in_and_fade_out_on_stop():
     engine = AudioEngine(AudioConfig(master_volume=0.5, fade_seconds=0.1))
-    engine.play(Track("a", tone(1000, 2.0, RATE)))
+    engine.play(Track.from_samples("a", tone(1000, 2.0, RATE)))
     head = render(engine, 0.5)
     onset = np.argmax(np.abs(head) > 1e-6)
     assert onset < 256
@@ -56,7 +57,7 @@ def test_volume_fade_in_and_fade_out_on_stop():
 
 def test_volume_change_glides_without_steps():
     engine = AudioEngine(AudioConfig(master_volume=1.0, fade_seconds=0.0))
-    engine.play(Track("dc", np.full(RATE, 0.5, np.float32)))
+    engine.play(Track.from_samples("dc", np.full(RATE, 0.5, np.float32)))
     render(engine, 0.1)
     engine.set_volume(0.2)
     out = render(engine, 0.2)
@@ -67,9 +68,9 @@ def test_volume_change_glides_without_steps():
 
 def test_disc_change_fades_out_then_in():
     engine = AudioEngine(AudioConfig(master_volume=1.0, fade_seconds=0.05))
-    engine.play(Track("one", np.full(RATE * 2, 0.5, np.float32)))
+    engine.play(Track.from_samples("one", np.full(RATE * 2, 0.5, np.float32)))
     render(engine, 0.2)
-    engine.play(Track("two", np.full(RATE * 2, -0.5, np.float32)))
+    engine.play(Track.from_samples("two", np.full(RATE * 2, -0.5, np.float32)))
     out = render(engine, 0.3)
     first_negative = np.argmax(out < 0)
     assert abs(out[first_negative - 1]) < 0.01, "the old disc had faded out before the new one starts"
@@ -79,7 +80,7 @@ def test_disc_change_fades_out_then_in():
 
 def test_track_end_is_reported_once():
     engine = AudioEngine(AudioConfig(fade_seconds=0.0))
-    engine.play(Track("short", tone(440, 0.05, RATE)))
+    engine.play(Track.from_samples("short", tone(440, 0.05, RATE)))
     render(engine, 0.2)
     assert engine.events.get_nowait() == ("ended", "short")
     assert engine.events.empty()
@@ -110,7 +111,7 @@ def test_null_sink_when_the_device_does_not_exist():
     engine.start()
     try:
         assert engine.is_null and engine.device_name == "null sink"
-        engine.play(Track("x", tone(440, 5.0, RATE)))
+        engine.play(Track.from_samples("x", tone(440, 5.0, RATE)))
         time.sleep(0.5)
         # paced in real time: about 0.5 s played, not 5 s
         assert 0.3 < engine.position_seconds < 0.7
@@ -164,13 +165,13 @@ def test_real_portaudio_device_plays_resampled_faded_audio(tmp_path, alsa_file_d
     result = subprocess.run([sys.executable, "-c", PROBE, str(src)], env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "device: default 48000" in result.stdout
+    assert "device: default 48000" in result.stdout, result.stdout + result.stderr
     played = read_alsa_wav(out)
     left, right = played[:, 0], played[:, 1]
     assert np.array_equal(left, right)
     onset = np.argmax(np.abs(left) > 1e-4)
     steady = left[onset + 9600: onset + 9600 + 48000]
-    assert len(steady) == 48000, "at least a second of sound reached the device"
+    assert len(steady) == 48000, f"a second of sound reached the device: {len(left)} frames, onset {onset}"
     assert peak_hz(steady, RATE) == pytest.approx(1000, abs=2), "resampled 22.05 kHz -> 48 kHz at the right pitch"
     assert np.abs(steady).max() == pytest.approx(0.8 * 0.5, rel=0.02), "master volume 0.5"
     ramp = np.abs(left[onset:onset + 2400]).reshape(-1, 48).max(axis=1)

@@ -18,48 +18,22 @@ import numpy as np
 
 from ..config import AudioConfig
 from .chain import Chain
-from .stages import Fader, Gain
+from .lathe_film import LatheFilmChain, replace_param
+from .readhead import Track
+from .settings import DspConfig, param_limits
+from .stages import Fader, Gain, Limiter
+from .transport import Transport
+
+CLEAN = DspConfig(enabled=False)  # read head only: the source as it is
+GLIDE_SECONDS = 0.08  # live parameter changes reach their value in a few of these
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Track:
-    """Decoded mono audio already at the engine's sample rate."""
-
-    id: str
-    samples: np.ndarray  # float32, mono
-
-
-class TrackSource:
-    """Reads the current track block by block; tells when it has run out."""
-
-    def __init__(self) -> None:
-        self.track: Optional[Track] = None
-        self.position = 0  # frames
-
-    def load(self, track: Optional[Track]) -> None:
-        self.track, self.position = track, 0
-
-    def read(self, out: np.ndarray) -> bool:
-        """Fill `out`; return True when the track ended inside this block."""
-        if self.track is None:
-            out[:] = 0.0
-            return False
-        data = self.track.samples
-        n = min(len(out), len(data) - self.position)
-        out[:n] = data[self.position:self.position + n]
-        out[n:] = 0.0
-        self.position += n
-        if self.position >= len(data):
-            self.track = None
-            return True
-        return False
-
-
 class AudioEngine:
-    def __init__(self, cfg: AudioConfig, stages: Optional[list] = None):
+    def __init__(self, cfg: AudioConfig, dsp: Optional[DspConfig] = None):
         self.cfg = cfg
+        self.dsp_cfg = dsp or CLEAN
         self.sample_rate = cfg.sample_rate
         self.max_frames = max(8192, cfg.block_size * 4)
         self.device_name = "null sink"
@@ -69,22 +43,42 @@ class AudioEngine:
         self._null_thread: Optional[threading.Thread] = None
         self._running = False
         self.callback_count = 0
-        self._extra_stages = stages or []
         self._build()
 
     def _build(self) -> None:
-        self.source = TrackSource()
+        self.transport = Transport(self.sample_rate, self.max_frames)
+        self.dsp = LatheFilmChain(self.dsp_cfg, self.transport, self.max_frames)
         self.fader = Fader(self.sample_rate, self.max_frames, self.cfg.fade_seconds)
         self.volume = Gain(self.cfg.master_volume, self.sample_rate, self.max_frames)
-        self.chain = Chain([*self._extra_stages, self.fader, self.volume])
+        self.limiter = Limiter(self.dsp_cfg.output.limiter_threshold, self.max_frames)
+        self.chain = Chain([*self.dsp.stages, self.fader, self.volume, self.limiter])
         self._block = np.zeros(self.max_frames, dtype=np.float32)
-        self._pending: Optional[Track] = None
+        self._pending: Optional[tuple[Track, DspConfig]] = None
         self._wants_stop = False
-        self._ended_id = ""
+        self._glides: dict[tuple[str, str], float] = {}  # (stage, param) -> target
 
     # -- thread-safe control -----------------------------------------------------------
-    def play(self, track: Track) -> None:
-        self.commands.put(("play", track))
+    def play(self, track: Track, settings: Optional[DspConfig] = None) -> None:
+        """Fade to `track`, with `settings` for its disc (see settings.for_disc)."""
+        self.commands.put(("play", (track, settings or self.dsp_cfg)))
+
+    def set_speed(self, ratio: float) -> None:
+        """Platter speed as a ratio of nominal: 1 plays, 0 holds, negative pulls back."""
+        self.commands.put(("speed", float(ratio)))
+
+    def set_param(self, stage: str, name: str, value: float) -> None:
+        """A live change (the performer's OSC): range-checked here, glided in the callback."""
+        part = getattr(self.dsp_cfg, stage, None)
+        if stage not in self.dsp.by_name or part is None:
+            raise ValueError(f"dsp: no stage {stage!r} (stages: {', '.join(self.dsp.by_name)})")
+        try:
+            lo, hi = param_limits(type(part), name)
+        except KeyError:
+            raise ValueError(f"dsp.{stage}: no parameter {name!r}") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                (lo is None or value >= lo) and (hi is None or value <= hi)):
+            raise ValueError(f"dsp.{stage}.{name}: must be a number between {lo} and {hi}, got {value!r}")
+        self.commands.put(("param", (stage, name, float(value))))
 
     def stop(self) -> None:
         self.commands.put(("stop", None))
@@ -94,12 +88,12 @@ class AudioEngine:
 
     @property
     def playing_id(self) -> Optional[str]:
-        track = self.source.track
+        track = self.dsp.read_head.track
         return track.id if track is not None else None
 
     @property
     def position_seconds(self) -> float:
-        return self.source.position / self.sample_rate
+        return self.dsp.read_head.pos / self.sample_rate
 
     # -- the callback body --------------------------------------------------------------
     def render(self, out: np.ndarray) -> None:
@@ -112,9 +106,12 @@ class AudioEngine:
             n = min(frames - done, self.max_frames)
             block = self._block[:n]
             self._swap_if_faded()
-            if self.source.read(block):
-                self.events.put(("ended", self._ended_id))
+            self._glide(n)
             block = self.chain.process(block)
+            head = self.dsp.read_head
+            if head.ended and head.track is not None:
+                self.events.put(("ended", head.track.id))
+                head.load(None)
             out[done:done + n] = block[:, None]
             done += n
 
@@ -132,16 +129,42 @@ class AudioEngine:
                 self.fader.set(0.0)
             elif kind == "volume":
                 self.volume.set(arg)
+            elif kind == "speed":
+                self.dsp.motion.target = arg
+            elif kind == "param":
+                stage, name, value = arg
+                if isinstance(getattr(getattr(self.dsp.settings, stage), name), int):  # counts jump
+                    self.dsp.configure(replace_param(self.dsp.settings, stage, name, int(value)))
+                else:
+                    self._glides[(stage, name)] = value
+
+    def _glide(self, n: int) -> None:
+        """Move live-changed parameters a step toward their targets: no zipper noise."""
+        if not self._glides:
+            return
+        step = 1.0 - float(np.exp(-n / (GLIDE_SECONDS * self.sample_rate)))
+        settings = self.dsp.settings
+        for (stage, name), target in list(self._glides.items()):
+            now = getattr(getattr(settings, stage), name)
+            value = now + (target - now) * step
+            if abs(target - value) <= 1e-4 * max(1.0, abs(target)):
+                value = target
+                del self._glides[(stage, name)]
+            settings = replace_param(settings, stage, name, value)
+        self.dsp.configure(settings)
 
     def _swap_if_faded(self) -> None:
-        idle = self.source.track is None
+        head = self.dsp.read_head
+        idle = head.track is None
         if self._pending is not None and (idle or self.fader.value == 0.0):
-            self.source.load(self._pending)
-            self._ended_id = self._pending.id
+            track, settings = self._pending
             self._pending = None
+            self.dsp.configure(settings)
+            self.dsp.motion.reset(spin_up=self.dsp_cfg.enabled)  # a real platter starts from rest
+            head.load(track)
             self.fader.set(1.0)
         elif self._wants_stop and (idle or self.fader.value == 0.0):
-            self.source.load(None)
+            head.load(None)
             self._wants_stop = False
 
     # -- output ----------------------------------------------------------------------------

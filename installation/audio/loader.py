@@ -11,7 +11,7 @@ import numpy as np
 import soundfile
 from scipy.signal import resample_poly
 
-from .engine import Track
+from .readhead import Track
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def decode(path: Path, rate: int, track_id: str = "") -> Track:
     if file_rate != rate:
         g = gcd(int(rate), int(file_rate))
         mono = resample_poly(mono, rate // g, file_rate // g)
-    return Track(track_id or Path(path).stem, np.ascontiguousarray(mono, dtype=np.float32))
+    return Track.from_samples(track_id or Path(path).stem, np.asarray(mono, dtype=np.float32))
 
 
 class TrackLoader:

@@ -52,3 +52,28 @@ class Fader(Gain):
     @property
     def silent(self) -> bool:
         return self.value == 0.0 and self.target == 0.0
+
+
+class Limiter:
+    """Safety limiter, last in every chain: untouched below `threshold`, a soft knee above,
+    and never past full scale, whatever a live change or a loud scan does upstream."""
+
+    def __init__(self, threshold: float, max_frames: int):
+        self.threshold = threshold
+        self._over = np.zeros(max_frames, dtype=np.float32)
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        t = self.threshold
+        if np.abs(block).max(initial=0.0) <= t:
+            return block
+        over = self._over[: len(block)]
+        np.abs(block, out=over)
+        over -= t
+        np.maximum(over, 0.0, out=over)
+        headroom = 1.0 - t
+        over *= 1.0 / headroom
+        np.tanh(over, out=over)
+        over *= headroom
+        over += t
+        np.copysign(np.minimum(np.abs(block), over, out=over), block, out=block)
+        return block

@@ -1,0 +1,47 @@
+"""The home-made cutting lathe: narrow band, a resonant cutter head, soft overload, and
+a squeezed dynamic range (the cutter could not swing wide, the operator rode the level)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .filters import SosFilter, highpass, lowpass, one_pole_lowpass, peak
+from .settings import LatheSettings
+from .transport import Transport
+
+
+class Lathe:
+    def __init__(self, transport: Transport, settings: LatheSettings):
+        self.t = transport
+        n = len(transport.speed)
+        self._env = np.zeros(n)
+        self._gain = np.zeros(n, dtype=np.float32)
+        self.band = SosFilter([[1, 0, 0, 1, 0, 0]] * 3)
+        self.follower = SosFilter([[1, 0, 0, 1, 0, 0]])
+        self.configure(settings)
+
+    def configure(self, s: LatheSettings) -> None:
+        fs = self.t.fs
+        self.s = s
+        self.band.set([highpass(s.highpass_hz, fs), lowpass(s.lowpass_hz, fs), peak(s.resonance_hz, fs,
+                                                                                 s.resonance_db, s.resonance_q)])
+        self.follower.set([one_pole_lowpass(1000.0 / (2 * np.pi * s.envelope_ms), fs)])
+        self.drive = 10 ** (s.drive_db / 20)
+        self.threshold_sq = 10 ** (s.threshold_db / 10)
+        self.exponent = (1.0 / s.ratio - 1.0) / 2.0  # gain = (env / thr) ** exponent, env in power
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        n = len(block)
+        self.band.process(block, out=block)
+        if self.s.ratio > 1.0:
+            env, gain = self._env[:n], self._gain[:n]
+            np.square(block, out=env)
+            self.follower.process(env, out=env)
+            env *= 1.0 / self.threshold_sq
+            np.maximum(env, 1.0, out=env)
+            np.power(env, self.exponent, out=env)
+            gain[:] = env
+            block *= gain
+        block *= self.drive  # soft overload: tanh(drive x) / drive is x for quiet signals
+        np.tanh(block, out=block)
+        block *= 1.0 / self.drive
+        return block

@@ -1,0 +1,55 @@
+"""The whole lathe-and-film emulation as one list of stages, re-targetable per disc.
+
+Order follows the physics: the platter turns (Motion), the off-centre hole modulates the
+groove speed (Wow), the stylus reads (ReadHead), the sound is what the lathe cut (Lathe),
+the film adds its noise (Surface), and the slow inner grooves lose the top (GrooveLoss).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from .groove import GrooveLoss
+from .lathe import Lathe
+from .readhead import ReadHead
+from .settings import DspConfig, ReadHeadSettings
+from .surface import Surface
+from .transport import Motion, Transport
+from .wow import Wow
+
+
+class LatheFilmChain:
+    def __init__(self, cfg: DspConfig, transport: Transport, max_frames: int):
+        self.cfg = cfg
+        self.transport = transport
+        self.motion = Motion(transport, cfg.motion, cfg.groove)
+        self.read_head = ReadHead(transport, _head(cfg), max_frames)
+        self.by_name: dict[str, object] = {"motion": self.motion, "read_head": self.read_head}
+        if cfg.enabled:
+            self.by_name.update(wow=Wow(transport, cfg.wow), lathe=Lathe(transport, cfg.lathe),
+                                surface=Surface(transport, cfg.surface), groove=GrooveLoss(transport, cfg.groove))
+            order = ("motion", "wow", "read_head", "lathe", "surface", "groove")
+        else:
+            order = ("motion", "read_head")
+        self.stages = [self.by_name[name] for name in order]
+        self.settings = cfg
+
+    def configure(self, settings: DspConfig) -> None:
+        """Apply a disc's settings (or a live change) to every stage."""
+        self.settings = settings
+        for name, stage in self.by_name.items():
+            if name == "motion":
+                stage.configure(settings.motion, settings.groove)
+            elif name == "read_head":
+                stage.configure(_head(settings))
+            else:
+                stage.configure(getattr(settings, name))
+
+
+def _head(settings: DspConfig) -> ReadHeadSettings:
+    """The plain chain reads the source as it is: no adjacent-groove echo either."""
+    return settings.read_head if settings.enabled else ReadHeadSettings(echo_db=-120.0)
+
+
+def replace_param(settings: DspConfig, stage: str, name: str, value) -> DspConfig:
+    part = dataclasses.replace(getattr(settings, stage), **{name: value})
+    return dataclasses.replace(settings, **{stage: part})

@@ -1,0 +1,100 @@
+"""Parameters of the lathe-and-film chain (config.yaml `dsp:`), with units and safe ranges.
+
+A disc's `condition` block overrides the parts that belong to one physical disc (how far off
+the hole was burned, how noisy and worn the film is); the rest describes the equipment.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..yamlconf import limits
+
+
+@dataclass(frozen=True)
+class MotionSettings:
+    slew_per_second: float = field(default=6.0, metadata=limits(0.1, 1000.0))  # speed-ratio change per s
+
+
+@dataclass(frozen=True)
+class WowSettings:
+    eccentricity_mm: float = field(default=1.5, metadata=limits(0.0, 8.0))  # hole off-centre
+    warp_depth: float = field(default=0.0015, metadata=limits(0.0, 0.02))  # pitch deviation, fraction
+    warp_per_rev: float = field(default=0.5, metadata=limits(0.05, 4.0))  # cycles per revolution
+    flutter_depth: float = field(default=0.0006, metadata=limits(0.0, 0.01))
+    flutter_per_rev: float = field(default=6.0, metadata=limits(1.0, 40.0))  # motor/idler cycles per rev
+
+
+@dataclass(frozen=True)
+class ReadHeadSettings:
+    echo_db: float = field(default=-42.0, metadata=limits(-120.0, -10.0))  # adjacent-groove echo
+
+
+@dataclass(frozen=True)
+class GrooveSettings:
+    outer_radius_mm: Optional[float] = field(default=None, metadata=limits(40.0, 170.0))  # None: rim - 5 mm
+    inner_radius_mm: float = field(default=45.0, metadata=limits(20.0, 150.0))
+    lines_per_inch: float = field(default=96.0, metadata=limits(20.0, 400.0))
+    hf_cutoff_hz: float = field(default=9000.0, metadata=limits(1000.0, 20000.0))  # at the outer radius
+    tracing: float = field(default=0.12, metadata=limits(0.0, 1.0))  # 2nd-harmonic at the inner radius
+
+
+@dataclass(frozen=True)
+class LatheSettings:
+    highpass_hz: float = field(default=140.0, metadata=limits(20.0, 1000.0))  # -3 dB, 2nd order
+    lowpass_hz: float = field(default=6000.0, metadata=limits(1000.0, 20000.0))  # -3 dB, 2nd order
+    resonance_hz: float = field(default=2800.0, metadata=limits(200.0, 10000.0))  # cutter head
+    resonance_db: float = field(default=4.0, metadata=limits(-12.0, 18.0))
+    resonance_q: float = field(default=1.2, metadata=limits(0.2, 10.0))
+    drive_db: float = field(default=6.0, metadata=limits(-24.0, 24.0))  # how hard full scale overloads
+    threshold_db: float = field(default=-20.0, metadata=limits(-60.0, 0.0))  # compression above this
+    ratio: float = field(default=2.5, metadata=limits(1.0, 20.0))
+    envelope_ms: float = field(default=25.0, metadata=limits(1.0, 1000.0))
+
+
+@dataclass(frozen=True)
+class SurfaceSettings:
+    hiss_db: float = field(default=-45.0, metadata=limits(-120.0, -10.0))  # RMS, dBFS
+    crackle_per_second: float = field(default=6.0, metadata=limits(0.0, 500.0))
+    crackle_db: float = field(default=-16.0, metadata=limits(-80.0, 0.0))  # peak of a loud crackle
+    scratches: int = field(default=2, metadata=limits(0, 12))
+    scratch_db: float = field(default=-10.0, metadata=limits(-80.0, 0.0))
+    rumble_db: float = field(default=-50.0, metadata=limits(-120.0, -10.0))
+    seed: int = 1957
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    limiter_threshold: float = field(default=0.85, metadata=limits(0.1, 0.99))  # soft above, never past 1.0
+
+
+@dataclass(frozen=True)
+class DspConfig:
+    enabled: bool = True  # false: the plain read head (for checking the source audio)
+    motion: MotionSettings = field(default_factory=MotionSettings)
+    wow: WowSettings = field(default_factory=WowSettings)
+    read_head: ReadHeadSettings = field(default_factory=ReadHeadSettings)
+    groove: GrooveSettings = field(default_factory=GrooveSettings)
+    lathe: LatheSettings = field(default_factory=LatheSettings)
+    surface: SurfaceSettings = field(default_factory=SurfaceSettings)
+    output: OutputSettings = field(default_factory=OutputSettings)
+
+
+def for_disc(dsp: DspConfig, condition, diameter_cm: float = 24.0) -> DspConfig:
+    """The settings for one disc: its condition over the equipment's defaults."""
+    wow = dataclasses.replace(dsp.wow, eccentricity_mm=condition.eccentricity_mm,
+                              warp_depth=dsp.wow.warp_depth * (0.3 + 2.0 * condition.warp))
+    surface = dataclasses.replace(dsp.surface, hiss_db=condition.hiss_db, scratches=condition.scratches,
+                                  crackle_per_second=condition.crackle_per_second)
+    outer = dsp.groove.outer_radius_mm or diameter_cm * 5.0 - 5.0
+    groove = dataclasses.replace(dsp.groove, outer_radius_mm=outer,
+                                 hf_cutoff_hz=dsp.groove.hf_cutoff_hz * (1.0 - 0.5 * condition.wear),
+                                 tracing=min(1.0, dsp.groove.tracing * (0.5 + 2.0 * condition.wear)))
+    return dataclasses.replace(dsp, wow=wow, surface=surface, groove=groove)
+
+
+def param_limits(settings_cls: type, name: str) -> tuple[float, float]:
+    """(lo, hi) of a live-settable parameter; KeyError if there is no such parameter."""
+    f = {f.name: f for f in dataclasses.fields(settings_cls)}[name]
+    return f.metadata.get("lo"), f.metadata.get("hi")

@@ -1,0 +1,84 @@
+"""The platter and the groove under the stylus, shared by the stages of one chain.
+
+`Motion` (first stage) fills, for every frame of the block: the platter speed as a ratio of
+nominal (glided, so an encoder or a tap never clicks), the platter angle in revolutions, and
+the groove radius from the spiral. Later stages read these arrays instead of a clock, so the
+sound stops when the platter stops and runs backwards when it is pulled back.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .settings import GrooveSettings, MotionSettings
+
+MM_PER_INCH = 25.4
+
+
+class Transport:
+    def __init__(self, sample_rate: int, max_frames: int):
+        self.fs = sample_rate
+        self.rpm = 78.0
+        self.n = 0  # frames in the current block
+        self.sample_index = 0  # absolute index of the block's first frame (control-rate grid)
+        self.speed = np.zeros(max_frames)  # platter speed / nominal, per frame
+        self.turns = np.zeros(max_frames)  # platter angle in revolutions, per frame
+        self.groove = np.zeros(max_frames)  # source position at nominal speed (frames), per frame
+        self.radius = np.zeros(max_frames)  # groove radius in mm, per frame
+        self.ratio = np.ones(max_frames)  # wow etc.: source frames per nominal frame
+        self.abs_speed = np.zeros(max_frames, dtype=np.float32)
+
+
+class Motion:
+    """Platter speed (glided toward `target`) and the spiral groove's radius."""
+
+    def __init__(self, transport: Transport, settings: MotionSettings, groove: GrooveSettings):
+        self.t = transport
+        self.target = 1.0
+        self.speed = 0.0  # at the end of the last block
+        self.turns = 0.0
+        self.groove_pos = 0.0
+        self._steps = np.arange(1, len(transport.speed) + 1, dtype=np.float64)
+        self.configure(settings, groove)
+
+    def configure(self, settings: MotionSettings, groove: GrooveSettings) -> None:
+        self.slew = settings.slew_per_second / self.t.fs  # per frame
+        self.outer = groove.outer_radius_mm or 115.0
+        self.inner = min(groove.inner_radius_mm, self.outer)
+        self.pitch_mm = MM_PER_INCH / groove.lines_per_inch
+
+    def reset(self, spin_up: bool = False) -> None:
+        """A new disc on the platter: back to the rim; from rest if `spin_up`."""
+        self.turns = self.groove_pos = 0.0
+        self.speed = 0.0 if spin_up else self.target
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        t, n = self.t, len(block)
+        t.n = n
+        speed, steps = t.speed[:n], self._steps[:n]
+        delta = self.target - self.speed
+        if delta == 0.0:
+            speed.fill(self.speed)
+        else:  # a straight ramp at the slew limit, then level
+            np.multiply(steps, np.sign(delta) * self.slew, out=speed)
+            np.clip(speed, -abs(delta), abs(delta), out=speed)
+            speed += self.speed
+        self.speed = float(speed[-1])
+        rev_per_frame = t.rpm / 60.0 / t.fs
+        _integrate(speed, self.turns, rev_per_frame, t.turns[:n])
+        self.turns = float(t.turns[n - 1]) + self.speed * rev_per_frame
+        _integrate(speed, self.groove_pos, 1.0, t.groove[:n])
+        self.groove_pos = float(t.groove[n - 1]) + self.speed
+        # r = outer - revolutions played * pitch; revolutions = groove frames * rpm / 60 / fs
+        np.multiply(t.groove[:n], -rev_per_frame * self.pitch_mm, out=t.radius[:n])
+        t.radius[:n] += self.outer
+        np.clip(t.radius[:n], self.inner, self.outer, out=t.radius[:n])
+        np.abs(speed, out=t.abs_speed[:n], casting="same_kind")
+        return block
+
+
+def _integrate(rate: np.ndarray, start: float, scale: float, out: np.ndarray) -> None:
+    """out[i] = start + scale * sum(rate[:i]): the position at each frame, before it moves."""
+    np.cumsum(rate, out=out)
+    out -= rate
+    out *= scale
+    out += start

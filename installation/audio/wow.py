@@ -1,0 +1,49 @@
+"""Wow from the burnt, off-centre hole, plus warp and motor flutter.
+
+Played about a centre `e` mm away from the groove's own, the stylus meets the groove at a
+linear speed that swings once per revolution: the pitch ratio is
+`1 + (e / r) * cos(2π turns + φ)`, so at 78 rpm it wobbles at 1.3 Hz, and more toward
+the centre where r is small. Everything is tied to the platter angle, not to the clock: a
+held disc does not wobble, a slowed one wobbles slower.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .settings import WowSettings
+from .transport import Transport
+
+
+class Wow:
+    def __init__(self, transport: Transport, settings: WowSettings, seed: int = 0):
+        self.t = transport
+        rng = np.random.default_rng(seed)
+        self.phase = rng.uniform(0, 2 * math.pi, 3)
+        self._a = np.zeros(len(transport.ratio))
+        self.configure(settings)
+
+    def configure(self, settings: WowSettings) -> None:
+        self.s = settings
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        t, n, s = self.t, len(block), self.s
+        ratio, a = t.ratio[:n], self._a[:n]
+        two_pi_turns = t.turns[:n]
+        # eccentricity: (e / r) cos(2π turns + φ0)
+        np.multiply(two_pi_turns, 2 * math.pi, out=a)
+        a += self.phase[0]
+        np.cos(a, out=a)
+        a *= s.eccentricity_mm
+        np.divide(a, t.radius[:n], out=ratio)
+        ratio += 1.0
+        for depth, per_rev, phase in ((s.warp_depth, s.warp_per_rev, self.phase[1]),
+                                      (s.flutter_depth, s.flutter_per_rev, self.phase[2])):
+            if depth:
+                np.multiply(two_pi_turns, 2 * math.pi * per_rev, out=a)
+                a += phase
+                np.sin(a, out=a)
+                a *= depth
+                ratio += a
+        return block
