@@ -8,6 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from .config import DEFAULT_CONFIG, Config, ConfigError, load_config
 
 log = logging.getLogger("installation")
@@ -27,7 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     shot.add_argument("--disc", default="", help="disc id (its folder name); default: the first")
     shot.add_argument("--at", type=float, default=2.0, help="seconds after the scene starts")
     shot.add_argument("--size", default="", help="WxH, default: display.size from the config")
-    for p in (run, shot):  # also accepted after the subcommand
+    rend = sub.add_parser("render", help="run an audio file through the lathe-and-film chain offline")
+    rend.add_argument("input", type=Path)
+    rend.add_argument("output", type=Path)
+    rend.add_argument("--disc", default="", help="use this disc's condition, rpm and size")
+    rend.add_argument("--condition", nargs="*", default=[], metavar="KEY=VALUE",
+                      help="override a condition key, e.g. hiss_db=-30 eccentricity_mm=3")
+    rend.add_argument("--seconds", type=float, default=0.0, help="length; default: the whole input")
+    for p in (run, shot, rend):  # also accepted after the subcommand
         p.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -38,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if args.command == "check" else 2
     if args.command == "check":
         return check(cfg, args.config)
+    if args.command == "render":
+        return render(cfg, args)
     if args.command == "screenshot":
         from .logs import setup_logging
 
@@ -55,6 +66,53 @@ def check(cfg: Config, config_path: Path) -> int:
         print(problem)
     print(f"{config_path}: OK; {len(library.discs)} discs ready, {len(library.problems)} problems", file=sys.stderr)
     return 1 if library.problems else 0
+
+
+def render(cfg: Config, args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import soundfile
+
+    from .audio.engine import AudioEngine
+    from .audio.loader import decode
+    from .audio.offline import progress_bar, render as render_offline
+    from .audio.settings import for_disc
+    from .content import Condition, load_library
+    from .yamlconf import load_dataclass
+
+    info = None
+    if args.disc:
+        disc = load_library(cfg.content_dir).find(args.disc)
+        if disc is None:
+            print(f"no disc {args.disc!r} in {cfg.content_dir / 'discs'}", file=sys.stderr)
+            return 1
+        info = disc.info
+    try:
+        overrides = "\n".join(f"{k.strip()}: {v.strip()}" for k, v in (c.split("=", 1) for c in args.condition))
+        extra = load_dataclass(Path("--condition"), Condition, overrides or "{}")
+    except ValueError:
+        print("--condition: write KEY=VALUE, e.g. hiss_db=-30", file=sys.stderr)
+        return 1
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    given = {c.split("=", 1)[0].strip() for c in args.condition}
+    base = info.condition if info else Condition()
+    condition = dataclasses.replace(base, **{k: getattr(extra, k) for k in given})
+    audio = dataclasses.replace(cfg.audio, fade_seconds=0.0, master_volume=1.0)
+    engine = AudioEngine(audio, cfg.dsp)
+    try:
+        track = decode(args.input, engine.sample_rate, args.input.stem)
+    except Exception as exc:  # soundfile's errors name no file
+        print(f"{args.input}: cannot decode audio: {exc}", file=sys.stderr)
+        return 1
+    settings = for_disc(cfg.dsp, condition, info.diameter_cm if info else 24.0, info.rpm if info else 78.0)
+    engine.play(track, settings, spin_up=False)
+    seconds = args.seconds or len(track) / engine.sample_rate
+    out = render_offline(engine, seconds, progress=progress_bar)
+    soundfile.write(str(args.output), out, engine.sample_rate)
+    print(f"{args.output}: {seconds:.2f} s at {engine.sample_rate} Hz, peak {np.abs(out).max():.3f}")
+    return 0
 
 
 def screenshot(cfg: Config, args: argparse.Namespace) -> int:
@@ -101,7 +159,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
              f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")
     pygame.font.init()  # not pygame.init(): SDL audio must not grab the card sounddevice uses
     screen = open_screen(cfg.display, windowed=args.windowed)
-    engine = AudioEngine(cfg.audio)
+    engine = AudioEngine(cfg.audio, cfg.dsp)
     engine.start()
     kiosk = Kiosk(cfg, library, screen, engine, PlayCounts(cfg.data_path))
     # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from .audio.settings import DspConfig
 from .keys import parse_chord
 from .yamlconf import ConfigError, limits, load_dataclass
 
@@ -60,6 +61,7 @@ class Config:
     audio: AudioConfig = field(default_factory=AudioConfig)
     content: ContentConfig = field(default_factory=ContentConfig)
     kiosk: KioskConfig = field(default_factory=KioskConfig)
+    dsp: DspConfig = field(default_factory=DspConfig)  # the lathe-and-film sound, docs/dsp.md
     data_dir: str = "~/.local/state/bone-music"  # play counts and logs; outside the source tree
     base_dir: str = field(default=".", init=False)  # folder of the config file
 

@@ -14,6 +14,7 @@ import pygame
 
 from .audio.engine import AudioEngine
 from .audio.loader import TrackLoader
+from .audio.settings import for_disc
 from .config import Config
 from .content import Disc, Library, load_scan
 from .disc_art import DiscArt, build_disc_art
@@ -75,13 +76,14 @@ class Kiosk:
             return
         self._play_serial += 1
         serial = self._play_serial
+        settings = for_disc(self.cfg.dsp, disc.info.condition, disc.info.diameter_cm, disc.info.rpm)
         future = self.loader.load(disc.id, disc.audio_path)
 
         def ready(f) -> None:
             if f.exception() is not None:
                 log.error("%s: cannot play audio: %s", disc.audio_path, f.exception())
             elif serial == self._play_serial:  # the visitor may have moved on meanwhile
-                self.engine.play(f.result())
+                self.engine.play(f.result(), settings)
 
         future.add_done_callback(ready)
 

@@ -53,14 +53,20 @@ class AudioEngine:
         self.limiter = Limiter(self.dsp_cfg.output.limiter_threshold, self.max_frames)
         self.chain = Chain([*self.dsp.stages, self.fader, self.volume, self.limiter])
         self._block = np.zeros(self.max_frames, dtype=np.float32)
-        self._pending: Optional[tuple[Track, DspConfig]] = None
+        self._pending: Optional[tuple[Track, DspConfig, bool]] = None
         self._wants_stop = False
+        self._seek_to: Optional[float] = None
         self._glides: dict[tuple[str, str], float] = {}  # (stage, param) -> target
 
     # -- thread-safe control -----------------------------------------------------------
-    def play(self, track: Track, settings: Optional[DspConfig] = None) -> None:
-        """Fade to `track`, with `settings` for its disc (see settings.for_disc)."""
-        self.commands.put(("play", (track, settings or self.dsp_cfg)))
+    def play(self, track: Track, settings: Optional[DspConfig] = None, spin_up: bool = True) -> None:
+        """Fade to `track`, with `settings` for its disc (see settings.for_disc); the platter
+        starts from rest when the chain emulates one and `spin_up` is left on."""
+        self.commands.put(("play", (track, settings or self.dsp_cfg, spin_up and self.dsp_cfg.enabled)))
+
+    def seek(self, seconds: float) -> None:
+        """Put the stylus `seconds` into the side (the groove radius follows)."""
+        self.commands.put(("seek", float(seconds)))
 
     def set_speed(self, ratio: float) -> None:
         """Platter speed as a ratio of nominal: 1 plays, 0 holds, negative pulls back."""
@@ -106,6 +112,9 @@ class AudioEngine:
             n = min(frames - done, self.max_frames)
             block = self._block[:n]
             self._swap_if_faded()
+            if self._seek_to is not None and self.dsp.read_head.track is not None:
+                self.dsp.read_head.pos = self.dsp.motion.groove_pos = self._seek_to
+                self._seek_to = None
             self._glide(n)
             block = self.chain.process(block)
             head = self.dsp.read_head
@@ -131,6 +140,8 @@ class AudioEngine:
                 self.volume.set(arg)
             elif kind == "speed":
                 self.dsp.motion.target = arg
+            elif kind == "seek":
+                self._seek_to = arg * self.sample_rate  # applied once a track is on
             elif kind == "param":
                 stage, name, value = arg
                 if isinstance(getattr(getattr(self.dsp.settings, stage), name), int):  # counts jump
@@ -157,10 +168,10 @@ class AudioEngine:
         head = self.dsp.read_head
         idle = head.track is None
         if self._pending is not None and (idle or self.fader.value == 0.0):
-            track, settings = self._pending
+            track, settings, spin_up = self._pending
             self._pending = None
             self.dsp.configure(settings)
-            self.dsp.motion.reset(spin_up=self.dsp_cfg.enabled)  # a real platter starts from rest
+            self.dsp.motion.reset(spin_up)
             head.load(track)
             self.fader.set(1.0)
         elif self._wants_stop and (idle or self.fader.value == 0.0):

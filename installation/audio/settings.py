@@ -14,7 +14,8 @@ from ..yamlconf import limits
 
 @dataclass(frozen=True)
 class MotionSettings:
-    slew_per_second: float = field(default=6.0, metadata=limits(0.1, 1000.0))  # speed-ratio change per s
+    rpm: float = field(default=78.0, metadata=limits(16.0, 100.0))  # nominal; each disc sets its own
+    slew_per_second: float = field(default=1.5, metadata=limits(0.1, 1000.0))  # speed-ratio change per s
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,9 @@ class DspConfig:
     output: OutputSettings = field(default_factory=OutputSettings)
 
 
-def for_disc(dsp: DspConfig, condition, diameter_cm: float = 24.0) -> DspConfig:
+def for_disc(dsp: DspConfig, condition, diameter_cm: float = 24.0, rpm: float = 78.0) -> DspConfig:
     """The settings for one disc: its condition over the equipment's defaults."""
+    motion = dataclasses.replace(dsp.motion, rpm=rpm)
     wow = dataclasses.replace(dsp.wow, eccentricity_mm=condition.eccentricity_mm,
                               warp_depth=dsp.wow.warp_depth * (0.3 + 2.0 * condition.warp))
     surface = dataclasses.replace(dsp.surface, hiss_db=condition.hiss_db, scratches=condition.scratches,
@@ -91,7 +93,7 @@ def for_disc(dsp: DspConfig, condition, diameter_cm: float = 24.0) -> DspConfig:
     groove = dataclasses.replace(dsp.groove, outer_radius_mm=outer,
                                  hf_cutoff_hz=dsp.groove.hf_cutoff_hz * (1.0 - 0.5 * condition.wear),
                                  tracing=min(1.0, dsp.groove.tracing * (0.5 + 2.0 * condition.wear)))
-    return dataclasses.replace(dsp, wow=wow, surface=surface, groove=groove)
+    return dataclasses.replace(dsp, motion=motion, wow=wow, surface=surface, groove=groove)
 
 
 def param_limits(settings_cls: type, name: str) -> tuple[float, float]:

@@ -4,42 +4,32 @@ from __future__ import annotations
 import numpy as np
 
 
-class Ramp:
-    """Preallocated 0..n-1 so gain ramps cost no allocation inside the callback."""
-
-    def __init__(self, max_frames: int):
-        self.index = np.arange(max_frames, dtype=np.float32)
-        self.scratch = np.zeros(max_frames, dtype=np.float32)
-
-    def apply(self, block: np.ndarray, start: float, end: float) -> None:
-        """Multiply `block` in place by a line from `start` (first frame) towards `end` (after the last)."""
-        n = len(block)
-        if start == end:
-            if start != 1.0:
-                block *= start
-            return
-        ramp = self.scratch[:n]
-        np.multiply(self.index[:n], (end - start) / n, out=ramp)
-        ramp += start
-        block *= ramp
-
-
 class Gain:
-    """Volume that glides to a new value over `glide_seconds`: no zipper noise on changes."""
+    """A gain that moves toward its target at a bounded slope (full scale in `glide_seconds`):
+    no zipper noise on changes, and the same result whatever the block size."""
 
     def __init__(self, value: float, sample_rate: int, max_frames: int, glide_seconds: float = 0.05):
         self.value = self.target = float(value)
         self.step = 1.0 / max(1.0, glide_seconds * sample_rate)  # max change per frame
-        self.ramp = Ramp(max_frames)
+        self._steps = np.arange(1, max_frames + 1, dtype=np.float32)
+        self._ramp = np.zeros(max_frames, dtype=np.float32)
 
     def set(self, value: float) -> None:
         self.target = float(value)
 
     def process(self, block: np.ndarray) -> np.ndarray:
-        start = self.value
-        delta = np.clip(self.target - start, -self.step * len(block), self.step * len(block))
-        self.value = start + float(delta)
-        self.ramp.apply(block, start, self.value)
+        start, delta = self.value, self.target - self.value
+        if delta == 0.0:
+            if start != 1.0:
+                block *= start
+            return block
+        n = len(block)
+        ramp = self._ramp[:n]
+        np.multiply(self._steps[:n], self.step if delta > 0 else -self.step, out=ramp)
+        np.clip(ramp, -abs(delta), abs(delta), out=ramp)
+        ramp += start
+        self.value = self.target if abs(delta) <= self.step * n else float(ramp[-1])
+        block *= ramp
         return block
 
 

@@ -41,6 +41,7 @@ class Motion:
         self.configure(settings, groove)
 
     def configure(self, settings: MotionSettings, groove: GrooveSettings) -> None:
+        self.t.rpm = settings.rpm
         self.slew = settings.slew_per_second / self.t.fs  # per frame
         self.outer = groove.outer_radius_mm or 115.0
         self.inner = min(groove.inner_radius_mm, self.outer)

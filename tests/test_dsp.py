@@ -1,0 +1,282 @@
+"""The lathe-and-film chain, measured as signals: wow, clicks, band limits, groove loss, motion."""
+import dataclasses
+
+import numpy as np
+import pytest
+import soundfile
+from scipy.signal import hilbert
+
+from conftest import ROOT, run_cli
+from installation.audio.engine import AudioEngine
+from installation.audio.lathe import Lathe
+from installation.audio.offline import render
+from installation.audio.readhead import Track
+from installation.audio.settings import DspConfig, for_disc
+from installation.audio.transport import Transport
+from installation.config import AudioConfig
+from installation.content import Condition
+
+FS = 48000
+QUIET = dict(hiss_db=-120.0, rumble_db=-120.0, crackle_per_second=0.0, scratches=0)
+
+
+def settings(**parts) -> DspConfig:
+    """Default settings with some stages' fields replaced: settings(wow=dict(warp_depth=0))."""
+    cfg = DspConfig()
+    for stage, fields in parts.items():
+        cfg = dataclasses.replace(cfg, **{stage: dataclasses.replace(getattr(cfg, stage), **fields)})
+    return cfg
+
+
+def engine_for(dsp: DspConfig, source: np.ndarray, spin_up: bool = False) -> AudioEngine:
+    engine = AudioEngine(AudioConfig(master_volume=1.0, fade_seconds=0.0), dsp)
+    engine.play(Track.from_samples("t", source.astype(np.float32)), dsp, spin_up=spin_up)
+    return engine
+
+
+def tone(freq, seconds, amp=0.3):
+    return amp * np.sin(2 * np.pi * freq * np.arange(int(seconds * FS)) / FS)
+
+
+def spectrum_peak(x, rate, lo, hi):
+    x = x - x.mean()
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x)))) * 4 / len(x)  # amplitude of a sinusoid
+    freqs = np.fft.rfftfreq(len(x), 1 / rate)
+    band = (freqs >= lo) & (freqs <= hi)
+    i = np.argmax(spec[band])
+    return freqs[band][i], spec[band][i]
+
+
+def amplitude_at(x, freq, rate):
+    """Amplitude of the `freq` component over a whole number of its periods (no window loss)."""
+    n = int(int(len(x) * freq / rate) * rate / freq)
+    t = np.arange(n) / rate
+    return 2 * abs(np.mean((x[:n] - x[:n].mean()) * np.exp(-2j * np.pi * freq * t)))
+
+
+def test_wow_frequency_and_depth_follow_the_eccentric_hole():
+    e = 2.0
+    dsp = settings(wow=dict(eccentricity_mm=e, warp_depth=0.0, flutter_depth=0.0), surface=QUIET,
+                   read_head=dict(echo_db=-120.0), groove=dict(tracing=0.0, outer_radius_mm=115.0))
+    engine = engine_for(dsp, tone(1000, 12))
+    out = render(engine, 10.0).astype(np.float64)[FS:]  # skip the first second
+    inst = np.diff(np.unwrap(np.angle(hilbert(out)))) * FS / (2 * np.pi)
+    deviation = inst[2000:-2000] / 1000 - 1
+    freq, _ = spectrum_peak(deviation, FS, 0.3, 5.0)
+    assert freq == pytest.approx(78 / 60, abs=0.06), "once per revolution at 78 rpm"
+    depth = amplitude_at(deviation, 78 / 60, FS)
+    pitch = 25.4 / 96
+    mid_radius = 115.0 - 5.5 * 78 / 60 * pitch  # the groove radius halfway through the window
+    assert depth == pytest.approx(e / mid_radius, rel=0.10)
+
+
+def test_wow_grows_toward_the_centre():
+    dsp = settings(wow=dict(eccentricity_mm=2.0, warp_depth=0.0, flutter_depth=0.0), surface=QUIET,
+                   read_head=dict(echo_db=-120.0), groove=dict(tracing=0.0, outer_radius_mm=115.0))
+    depths = []
+    for start in (0.0, 150.0):  # the rim, and 150 s in (about 52 mm further in)
+        engine = engine_for(dsp, tone(1000, 160))
+        engine.seek(start)
+        out = render(engine, 4.0).astype(np.float64)
+        inst = np.diff(np.unwrap(np.angle(hilbert(out)))) * FS / (2 * np.pi)
+        depths.append(amplitude_at(inst[2000:-2000] / 1000 - 1, 78 / 60, FS))
+    assert depths[1] > 1.6 * depths[0]
+
+
+def click_times(out: np.ndarray, threshold: float, gap: float = 0.003) -> np.ndarray:
+    loud = np.flatnonzero(np.abs(out) > threshold)
+    if not len(loud):
+        return loud
+    starts = loud[np.insert(np.diff(loud) > gap * FS, 0, True)]
+    return starts / FS
+
+
+def test_scratches_click_once_per_revolution():
+    dsp = settings(surface=dict(QUIET, scratches=1, scratch_db=-10.0), read_head=dict(echo_db=-120.0))
+    engine = engine_for(dsp, np.zeros(FS * 12))
+    out = render(engine, 10.0)
+    times = click_times(out, 0.3 * np.abs(out).max(), gap=0.05)
+    intervals = np.diff(times)
+    assert len(times) >= 12
+    assert np.allclose(intervals, 60 / 78, atol=0.002), intervals
+
+
+def test_crackle_rate_over_a_minute():
+    rate = 20.0
+    dsp = settings(surface=dict(QUIET, crackle_per_second=rate, crackle_db=-10.0), read_head=dict(echo_db=-120.0))
+    engine = engine_for(dsp, np.zeros(FS * 61))
+    out = render(engine, 60.0, block=4096)
+    # crackle sizes are |2u - 1|^3 of the level; count those above 5 % of it: P = 1 - 0.05^(1/3)
+    level = 10 ** (-10 / 20)
+    expected = rate * 60 * (1 - 0.05 ** (1 / 3))
+    count = len(click_times(out, 0.05 * level * 0.9))
+    assert count == pytest.approx(expected, rel=0.12)
+
+
+def lathe_response(**fields) -> tuple[np.ndarray, np.ndarray]:
+    s = dataclasses.replace(DspConfig().lathe, **fields)
+    stage = Lathe(Transport(FS, 1 << 16), s)
+    impulse = np.zeros(1 << 16, np.float32)
+    impulse[0] = 0.01
+    h = stage.process(impulse.copy()) / 0.01
+    return np.fft.rfftfreq(len(h), 1 / FS), 20 * np.log10(np.abs(np.fft.rfft(h)) + 1e-12)
+
+
+def minus_3db_points(freqs, db):
+    ref = db[(freqs > 600) & (freqs < 1500)].max()
+    inside = np.flatnonzero(db >= ref - 3)
+    return freqs[inside[0]], freqs[inside[-1]]
+
+
+@pytest.mark.parametrize("hp,lp", [(140.0, 6000.0), (300.0, 4000.0)])
+def test_cutter_band_limits_match_config(hp, lp):
+    freqs, db = lathe_response(highpass_hz=hp, lowpass_hz=lp, resonance_db=0.0, ratio=1.0, drive_db=-24.0)
+    low, high = minus_3db_points(freqs, db)
+    assert low == pytest.approx(hp, rel=0.10)
+    assert high == pytest.approx(lp, rel=0.10)
+
+
+def test_cutter_head_resonance_peaks_where_configured():
+    freqs, db = lathe_response(resonance_hz=2800.0, resonance_db=8.0, ratio=1.0, drive_db=-24.0)
+    band = (freqs > 500) & (freqs < 10000)
+    assert freqs[band][np.argmax(db[band])] == pytest.approx(2800.0, rel=0.08)
+
+
+def test_lathe_overload_saturates_softly():
+    dsp = settings(surface=QUIET, read_head=dict(echo_db=-120.0), lathe=dict(drive_db=12.0, ratio=1.0))
+    quiet = render(engine_for(dsp, tone(1000, 2, amp=0.01)), 1.5)[FS // 2:]
+    loud = render(engine_for(dsp, tone(1000, 2, amp=0.9)), 1.5)[FS // 2:]
+    gain_quiet = np.abs(quiet).max() / 0.01
+    gain_loud = np.abs(loud).max() / 0.9
+    assert gain_loud < 0.5 * gain_quiet  # squeezed
+    _, h3 = spectrum_peak(loud, FS, 2900, 3100)
+    assert h3 > 0.02 * np.abs(loud).max(), "odd harmonics from the overload"
+
+
+def hf_share(out: np.ndarray) -> float:
+    spec = np.abs(np.fft.rfft(out)) ** 2
+    freqs = np.fft.rfftfreq(len(out), 1 / FS)
+    return spec[(freqs > 4000) & (freqs < 5500)].sum() / spec[(freqs > 500) & (freqs < 1500)].sum()
+
+
+def test_inner_grooves_lose_more_high_frequencies():
+    rng = np.random.default_rng(5)
+    noise = rng.normal(0, 0.1, FS * 200)
+    dsp = settings(surface=QUIET, read_head=dict(echo_db=-120.0), wow=dict(eccentricity_mm=0.0),
+                   groove=dict(tracing=0.0))
+    shares = []
+    for start in (1.0, 190.0):  # rim vs near the inner radius
+        engine = engine_for(dsp, noise)
+        engine.seek(start)
+        shares.append(hf_share(render(engine, 2.0)[4800:]))
+    outer, inner = shares
+    assert inner < 0.6 * outer, f"hf share outer {outer:.3f}, inner {inner:.3f}"
+
+
+def test_block_size_does_not_change_the_sound():
+    music, rate = soundfile.read(str(ROOT / "assets/discs/bugi-na-rebrakh/audio.ogg"), dtype="float32")
+    music = np.interp(np.arange(0, len(music), rate / FS), np.arange(len(music)), music)[: FS * 4]
+    dsp = settings(surface=dict(crackle_per_second=30.0, scratches=3, hiss_db=-40.0))  # everything on
+    a = render(engine_for(dsp, music, spin_up=True), 3.0, block=64)
+    b = render(engine_for(dsp, music, spin_up=True), 3.0, block=1024)
+    c = render(engine_for(dsp, music, spin_up=True), 3.0, block=100)
+    assert np.abs(a).max() > 0.05
+    assert np.abs(a - b).max() < 1e-6
+    assert np.abs(a - c).max() < 1e-6
+
+
+def test_speed_changes_glide_without_clicks():
+    dsp = settings(surface=QUIET, read_head=dict(echo_db=-120.0))
+    engine = engine_for(dsp, tone(440, 6))
+    steady = render(engine, 1.0, block=256)
+    engine.set_speed(0.5)
+    changed = render(engine, 1.0, block=256)
+    curvature = lambda x: np.abs(np.diff(x, 2)).max()  # noqa: E731
+    assert curvature(changed) < 1.1 * curvature(steady[FS // 2:])
+    freq, _ = spectrum_peak(changed[FS // 2:], FS, 100, 1000)
+    assert freq == pytest.approx(220, abs=3), "half speed, an octave down"
+
+
+def test_held_disc_is_silent_and_moving_disc_has_surface_noise():
+    dsp = settings()  # all noise on
+    engine = engine_for(dsp, tone(1000, 5))
+    engine.set_speed(0.0)
+    held = render(engine, 1.0)
+    assert np.abs(held).max() < 1e-6
+    engine.set_speed(1.0)
+    render(engine, 1.0)
+    moving = render(engine, 1.0)
+    assert np.sqrt(np.mean(moving ** 2)) > 0.01
+
+
+def test_speed_minus_one_plays_backwards():
+    chirp = 0.3 * np.sin(2 * np.pi * np.cumsum(np.linspace(200, 2000, FS * 3)) / FS)
+    engine = AudioEngine(AudioConfig(master_volume=1.0, fade_seconds=0.0))  # the plain read head
+    engine.play(Track.from_samples("c", chirp.astype(np.float32)))
+    engine.set_speed(-1.0)
+    engine.seek(2.5)
+    out = render(engine, 1.0)
+    start = int(2.5 * FS)
+    expected = chirp[start - len(out) + 1: start + 1][::-1]
+    assert np.abs(out[300:] - expected[300:]).max() < 1e-3
+
+
+def test_full_chain_runs_backwards_too():
+    chirp = 0.3 * np.sin(2 * np.pi * np.cumsum(np.linspace(200, 2000, FS * 3)) / FS)
+    engine = engine_for(settings(surface=QUIET), chirp)
+    engine.seek(2.5)
+    engine.set_speed(-1.0)
+    engine.dsp.motion.speed = -1.0
+    out = render(engine, 1.0).astype(np.float64)
+    inst = np.diff(np.unwrap(np.angle(hilbert(out)))) * FS / (2 * np.pi)
+    early, late = np.median(inst[2000:8000]), np.median(inst[-8000:-2000])
+    assert early > late + 300, "a falling chirp: the rising one, backwards"
+
+
+def test_live_parameter_glides_and_bad_values_are_refused():
+    engine = engine_for(settings(), tone(1000, 2))
+    render(engine, 0.01)
+    engine.set_param("lathe", "lowpass_hz", 3000.0)
+    render(engine, 256 / FS, block=256)
+    midway = engine.dsp.settings.lathe.lowpass_hz
+    assert 3000.0 < midway < 6000.0
+    render(engine, 1.0)
+    assert engine.dsp.settings.lathe.lowpass_hz == 3000.0
+    with pytest.raises(ValueError, match=r"dsp.lathe.lowpass_hz: must be a number between 1000.0 and 20000.0"):
+        engine.set_param("lathe", "lowpass_hz", 50000)
+    with pytest.raises(ValueError, match=r"dsp.lathe: no parameter 'nope'"):
+        engine.set_param("lathe", "nope", 1)
+    with pytest.raises(ValueError, match=r"dsp: no stage 'mixer'"):
+        engine.set_param("mixer", "gain", 1)
+
+
+def test_limiter_never_exceeds_full_scale():
+    dsp = settings(lathe=dict(drive_db=-24.0, ratio=1.0, resonance_db=18.0))
+    out = render(engine_for(dsp, tone(2800, 2, amp=1.0)), 1.5)
+    assert np.abs(out).max() <= 1.0
+    assert np.abs(out).max() > 0.9
+
+
+def test_disc_condition_reaches_the_chain():
+    condition = Condition(eccentricity_mm=3.0, hiss_db=-30.0, crackle_per_second=40.0, scratches=5, wear=0.9)
+    s = for_disc(DspConfig(), condition, diameter_cm=25.0, rpm=78.0)
+    assert s.wow.eccentricity_mm == 3.0 and s.surface.hiss_db == -30.0 and s.surface.scratches == 5
+    assert s.groove.outer_radius_mm == 120.0
+    assert s.groove.hf_cutoff_hz < DspConfig().groove.hf_cutoff_hz
+
+
+def test_render_cli_round_trip(tmp_path):
+    src = tmp_path / "вход.wav"
+    soundfile.write(str(src), tone(1000, 3.0, amp=0.9)[::2], 24000)
+    out = tmp_path / "выход.wav"
+    result = run_cli("render", str(src), str(out), "--condition", "hiss_db=-30", "scratches=4", "--seconds", "2")
+    assert result.returncode == 0, result.stderr
+    data, rate = soundfile.read(str(out))
+    assert rate == 48000 and len(data) == 2 * 48000
+    assert np.abs(data).max() <= 1.0
+    assert spectrum_peak(data, rate, 200, 5000)[0] == pytest.approx(1000, rel=0.02)  # give or take the wow
+    bad = run_cli("render", str(src), str(out), "--condition", "hiss_db=5")
+    assert bad.returncode == 1 and "--condition:1: hiss_db: must be between -96.0 and -10.0" in bad.stderr
+    disc = run_cli("render", str(src), str(tmp_path / "d.flac"), "--disc", "свинг-под-черепом", "--seconds", "1")
+    assert disc.returncode == 0, disc.stderr
+    assert soundfile.info(str(tmp_path / "d.flac")).frames == 48000
