@@ -13,8 +13,7 @@ class Lathe:
     def __init__(self, transport: Transport, settings: LatheSettings):
         self.t = transport
         n = len(transport.speed)
-        self._env = np.zeros(n)
-        self._gain = np.zeros(n, dtype=np.float32)
+        self._env = np.zeros(n, dtype=np.float32)
         self.band = SosFilter([[1, 0, 0, 1, 0, 0]] * 3)
         self.follower = SosFilter([[1, 0, 0, 1, 0, 0]])
         self.configure(settings)
@@ -33,14 +32,13 @@ class Lathe:
         n = len(block)
         self.band.process(block, out=block)
         if self.s.ratio > 1.0:
-            env, gain = self._env[:n], self._gain[:n]
+            env = self._env[:n]
             np.square(block, out=env)
             self.follower.process(env, out=env)
             env *= 1.0 / self.threshold_sq
             np.maximum(env, 1.0, out=env)
-            np.power(env, self.exponent, out=env)
-            gain[:] = env
-            block *= gain
+            np.power(env, np.float32(self.exponent), out=env)
+            block *= env
         block *= self.drive  # soft overload: tanh(drive x) / drive is x for quiet signals
         np.tanh(block, out=block)
         block *= 1.0 / self.drive

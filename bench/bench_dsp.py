@@ -1,0 +1,93 @@
+"""Benchmark of the lathe-and-film chain: real-time factor and per-block cost, against a
+pedalboard chain of comparable stages measured in the same run on the same audio.
+
+    python bench/bench_dsp.py [--seconds 30] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
+import soundfile  # noqa: E402
+from scipy.signal import resample_poly  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from installation.audio.engine import AudioEngine  # noqa: E402
+from installation.audio.readhead import Track  # noqa: E402
+from installation.audio.settings import DspConfig  # noqa: E402
+from installation.config import AudioConfig  # noqa: E402
+
+FS = 48000
+
+
+def music(seconds: float) -> np.ndarray:
+    data, rate = soundfile.read(str(ROOT / "assets/discs/bugi-na-rebrakh/audio.ogg"), dtype="float32")
+    data = resample_poly(data, FS // 50, rate // 50).astype(np.float32)
+    return np.tile(data, int(seconds * FS / len(data)) + 1)[: int(seconds * FS)]
+
+
+def ours(source: np.ndarray, block: int) -> tuple[float, np.ndarray]:
+    engine = AudioEngine(AudioConfig(master_volume=1.0, fade_seconds=0.0, block_size=block), DspConfig())
+    engine.play(Track.from_samples("bench", source), spin_up=False)
+    out = np.zeros((block, 2), np.float32)
+    times = []
+    for _ in range(len(source) // block):
+        t0 = time.perf_counter()
+        engine.render(out)
+        times.append(time.perf_counter() - t0)
+    return sum(times), np.array(times)
+
+
+def pedalboard_chain(source: np.ndarray, block: int) -> tuple[float, np.ndarray] | None:
+    try:
+        from pedalboard import Distortion, HighpassFilter, LowpassFilter, Pedalboard
+    except ImportError:
+        return None
+    board = Pedalboard([HighpassFilter(140), LowpassFilter(6000), Distortion(drive_db=6)])
+    rng = np.random.default_rng(0)
+    noise = np.zeros(block, np.float32)
+    times = []
+    for i in range(len(source) // block):
+        x = source[i * block:(i + 1) * block][None, :]
+        t0 = time.perf_counter()
+        y = board.process(x, FS, reset=False)
+        rng.standard_normal(out=noise, dtype=np.float32)
+        y[0] += noise * 0.005
+        times.append(time.perf_counter() - t0)
+    return sum(times), np.array(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--quick", action="store_true", help="a few seconds, to check the bench itself runs")
+    args = parser.parse_args()
+    seconds = 2.0 if args.quick else args.seconds
+    source = music(seconds)
+    period_ms = 256 / FS * 1000
+    print(f"lathe-and-film chain, {seconds:.0f} s of music at {FS} Hz, one thread")
+    print(f"{'block':>6} {'ours RTF':>10} {'pedalboard RTF':>15} {'cost ratio':>11}")
+    for block in (256, 1024, 4096):
+        total, times = ours(source, block)
+        base = pedalboard_chain(source, block)
+        rtf = seconds / total
+        if base is None:
+            print(f"{block:>6} {rtf:>9.0f}x {'(not installed)':>15}")
+        else:
+            print(f"{block:>6} {rtf:>9.0f}x {seconds / base[0]:>14.0f}x {total / base[0]:>10.1f}x")
+        if block == 256:
+            per_block = times * 1000
+    print(f"per 256-frame block: median {np.median(per_block):.3f} ms, p99 {np.percentile(per_block, 99):.3f} ms"
+          f" = {np.median(per_block) / period_ms * 100:.1f} % / {np.percentile(per_block, 99) / period_ms * 100:.1f} %"
+          f" of the {period_ms:.2f} ms block period")
+    print("targets: >= 200x real time, <= 10 % of the block period, within 2x of pedalboard")
+
+
+if __name__ == "__main__":
+    main()
