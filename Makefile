@@ -8,11 +8,21 @@ ARGS   ?=
 
 .PHONY: run windowed test check screenshot content bench install-service clean
 
-$(VENV)/.ready: pyproject.toml
+$(PY):
 	scripts/system-deps.sh run
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.ready: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-ready: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+$(VENV)/.bench-ready: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test,bench]"
 	touch $@
 
 run: $(VENV)/.ready
@@ -21,7 +31,7 @@ run: $(VENV)/.ready
 windowed: $(VENV)/.ready
 	$(PY) -m installation --config $(CONFIG) run --windowed $(ARGS)
 
-test: $(VENV)/.ready
+test: $(VENV)/.test-ready
 	scripts/system-deps.sh test
 	$(PY) -m pytest -q $(ARGS)
 
@@ -33,6 +43,10 @@ screenshot: $(VENV)/.ready
 
 content: $(VENV)/.ready
 	$(PY) tools/make_default_content.py
+
+# Speed figures, each against a baseline measured in the same run (minutes, not part of `make test`).
+bench: $(VENV)/.bench-ready
+	$(PY) bench/bench_dsp.py
 
 install-service: $(VENV)/.ready
 	scripts/install-service.sh

@@ -41,7 +41,7 @@ class GrooveLoss:
             at = self.index + start
             if at % CONTROL == 0:
                 radius = float(t.radius[start])
-                self.filter.sos[0] = lowpass(self.cutoff_at(radius), t.fs)
+                self.filter.set_section(0, lowpass(self.cutoff_at(radius), t.fs))
                 self.k = self.s.tracing * (self.outer / radius) ** 2
             stop = min(n, start + CONTROL - at % CONTROL)
             part = block[start:stop]

@@ -130,8 +130,7 @@ class ReadHead:
         np.add(base[:, None], self._taps[None, :], out=idx)
         np.take(data, idx, out=self._s[:n])
         np.take(TABLE, row, axis=0, out=self._w[:n])
-        np.multiply(self._w[:n], self._s[:n], out=self._w[:n])
-        np.sum(self._w[:n], axis=1, out=out)
+        np.einsum("ij,ij->i", self._w[:n], self._s[:n], out=out)
 
     def _read_nearest(self, pos: np.ndarray, offset: float, out: np.ndarray) -> None:
         """The echo is 40 dB down: the nearest frame is close enough."""

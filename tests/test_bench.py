@@ -1,0 +1,14 @@
+"""The benchmarks themselves run (a short version): figures are printed, never asserted here."""
+import re
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_dsp_bench_quick_runs_and_prints_its_figures():
+    result = subprocess.run([sys.executable, str(ROOT / "bench/bench_dsp.py"), "--quick"], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^\s+256\s+\d+x", result.stdout, re.M)
+    assert re.search(r"per 256-frame block: median [\d.]+ ms, p99 [\d.]+ ms = [\d.]+ %", result.stdout)
