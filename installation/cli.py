@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run the kiosk")
     run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     sub.add_parser("check", help="validate config.yaml and every disc; one line per problem")
+    sub.add_parser("osc-map", help="print the OSC addresses, their arguments and what they do")
     shot = sub.add_parser("screenshot", help="render one frame to PNG without a display")
     shot.add_argument("--out", type=Path, required=True)
     shot.add_argument("--scene", default="player", choices=("player", "attract"))
@@ -47,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if args.command == "check" else 2
     if args.command == "check":
         return check(cfg, args.config)
+    if args.command == "osc-map":
+        from .osc.routes import osc_map
+
+        print(osc_map())
+        return 0
     if args.command == "render":
         return render(cfg, args)
     if args.command == "screenshot":
@@ -161,15 +167,39 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     screen = open_screen(cfg.display, windowed=args.windowed)
     engine = AudioEngine(cfg.audio, cfg.dsp)
     engine.start()
-    kiosk = Kiosk(cfg, library, screen, engine, PlayCounts(cfg.data_path))
+    osc = start_osc(cfg, engine)
+    kiosk = Kiosk(cfg, library, screen, engine, PlayCounts(cfg.data_path), osc)
+    if osc is not None:
+        osc.status = lambda: kiosk.status
+        osc.tracker.rpm = lambda: engine.dsp.settings.motion.rpm
     # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.
     signal.signal(signal.SIGTERM, lambda *_: setattr(kiosk, "running", False))
     try:
         kiosk.run()
     finally:
+        if osc is not None:
+            osc.close()
         engine.close()
         pygame.quit()
     return 0
+
+
+def start_osc(cfg: Config, engine):
+    """The OSC server, or None (with one clear line) when it is off or its port is taken."""
+    if not cfg.osc.enabled:
+        return None
+    import queue
+
+    from .osc.server import OscServer
+
+    try:
+        server = OscServer(cfg.osc, queue.Queue(cfg.osc.queue_size), engine)
+    except OSError as exc:
+        log.error("OSC: cannot listen on %s:%d (%s); running without remote control", cfg.osc.host,
+                  cfg.osc.port, exc)
+        return None
+    server.start()
+    return server
 
 
 def _parse_size(text: str) -> tuple[int, int]:

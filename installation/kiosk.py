@@ -6,8 +6,9 @@ queues: the engine's `events`, and pygame's own event queue for track ends.
 from __future__ import annotations
 
 import logging
+import queue
 import time
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 import pygame
@@ -21,6 +22,9 @@ from .disc_art import DiscArt, build_disc_art
 from .keys import parse_chord
 from .scene import BACKGROUND, Scene
 from .state import PlayCounts
+
+if TYPE_CHECKING:
+    from .osc.server import OscServer
 from .yamlconf import ConfigError
 
 log = logging.getLogger(__name__)
@@ -29,7 +33,8 @@ TRACK_ENDED = pygame.event.custom_type()  # .disc_id
 
 class Kiosk:
     def __init__(self, cfg: Config, library: Library, screen: pygame.Surface,
-                 engine: Optional[AudioEngine] = None, counts: Optional[PlayCounts] = None):
+                 engine: Optional[AudioEngine] = None, counts: Optional[PlayCounts] = None,
+                 osc: Optional["OscServer"] = None):
         from scenes import SCENES  # the screens are content of the engine, not part of it
 
         self.cfg = cfg
@@ -49,6 +54,12 @@ class Kiosk:
         self.background = _vignette(screen.get_size())
         self.scenes: dict[str, Scene] = {name: cls(self) for name, cls in SCENES.items()}
         self.scene: Optional[Scene] = None
+        self.osc = osc  # sensors, encoder and performer (installation/osc); None: touch only
+        self._next_feedback = 0.0
+        self.present: dict[str, bool] = {}  # presence sensors by zone
+        self.nearest: dict[str, float] = {}  # proximity sensors by zone, metres
+        self.volume = cfg.audio.master_volume  # the performer's; proximity scales it
+        self.status: dict = {}  # published every frame for OSC status replies and feedback
 
     # -- services for scenes ---------------------------------------------------------------
     @property
@@ -123,6 +134,11 @@ class Kiosk:
             while not self.engine.events.empty():
                 kind, disc_id = self.engine.events.get_nowait()
                 pygame.event.post(pygame.event.Event(TRACK_ENDED, disc_id=disc_id))
+        if self.osc is not None:
+            self._drain_remote()
+            self.osc.tracker.check_timeout(self.cfg.osc.encoder_timeout_seconds)
+            if any(self.present.values()) or self.osc.tracker.touched:
+                self.idle_seconds = 0.0  # somebody is there, even without touching the screen
         for event in pygame.event.get() if events is None else events:
             if event.type == pygame.QUIT or self.quit_chord.matches(event):
                 log.info("quit requested")
@@ -133,6 +149,70 @@ class Kiosk:
             self.scene.handle_event(event)
         self.scene.update(dt)
         self.scene.draw(self.screen)
+        self._publish_status()
+
+    # -- remote control (OSC) ----------------------------------------------------------------
+    def _drain_remote(self) -> None:
+        while True:
+            try:
+                kind, *args = self.osc.commands.get_nowait()
+            except queue.Empty:
+                return
+            self.handle_remote(kind, *args)
+
+    def handle_remote(self, kind: str, *args) -> None:
+        """One command from the OSC thread, already checked against the address table."""
+        current = getattr(self.scene, "disc", None)
+        current_id = current.id if current is not None else ""
+        if kind == "scene":
+            self.switch(args[0], disc_id=current_id)
+        elif kind == "disc":
+            if self.library.find(args[0]) is None:
+                log.warning("OSC /kiosk/disc %r: no such disc (discs: %s)", args[0],
+                            ", ".join(d.id for d in self.library.discs))
+            else:
+                self.switch("player", disc_id=args[0])
+        elif kind == "play":
+            self.switch("player", disc_id=current_id)
+        elif kind == "stop":
+            self.switch("attract", disc_id=current_id)
+        elif kind == "volume":
+            self.volume = args[0]
+            self._apply_volume()
+        elif kind == "presence":
+            zone, here = args
+            self.present[zone] = bool(here)
+            if here and self.scene is self.scenes["attract"] and self.library.discs:
+                self.switch("player", disc_id=current_id)
+        elif kind == "proximity":
+            self.nearest[args[0]] = args[1]
+            self._apply_volume()
+
+    def _apply_volume(self) -> None:
+        factor = 1.0
+        prox = self.cfg.osc.proximity_volume
+        if prox.enabled and self.nearest:
+            d = min(self.nearest.values())
+            span = max(prox.far_metres - prox.near_metres, 1e-6)
+            t = min(1.0, max(0.0, (d - prox.near_metres) / span))
+            factor = 1.0 + (prox.far_volume - 1.0) * t
+        if self.engine is not None:
+            self.engine.set_volume(self.volume * factor)
+
+    def _publish_status(self) -> None:
+        disc = getattr(self.scene, "disc", None)
+        engine = self.engine
+        self.status = {"scene": self.scene.name if self.scene else "", "disc": disc.id if disc else "",
+                       "position": engine.position_seconds if engine else 0.0,
+                       "level": engine.level if engine else 0.0,
+                       "speed": engine.dsp.motion.speed if engine else 0.0}
+        feedback = self.cfg.osc.feedback
+        if self.osc is not None and feedback.hosts and self.now >= self._next_feedback:
+            self._next_feedback = self.now + feedback.interval_seconds
+            messages = self.osc.status_messages()
+            for host in feedback.hosts:
+                name, _, port = host.rpartition(":")
+                self.osc.send((name, int(port)), messages)
 
     def run(self) -> None:
         # Build pictures now, not on a visitor's first tap; a disc whose scan fails is dropped.

@@ -52,7 +52,13 @@ class PlayerScene(Scene):
             self.change(+1)
 
     def update(self, dt: float) -> None:
-        self.platter.update(dt)
+        osc = self.kiosk.osc
+        if osc is not None and osc.tracker.active:  # a real platter: the disc on screen turns with it
+            self.platter.turns = osc.tracker.display_turns()
+            self.platter.speed = osc.tracker.rev_per_s
+            self.platter.rpm = self.disc.info.rpm
+        else:
+            self.platter.update(dt)
         self.elapsed += dt * self.platter.rate
         if self.kiosk.idle_seconds >= self.kiosk.cfg.kiosk.idle_seconds:
             self.kiosk.switch("attract", disc_id=self.disc.id)

@@ -43,6 +43,7 @@ class AudioEngine:
         self._null_thread: Optional[threading.Thread] = None
         self._running = False
         self.callback_count = 0
+        self.level = 0.0  # output peak, decaying: for the performer's meters
         self._build()
 
     def _build(self) -> None:
@@ -123,6 +124,7 @@ class AudioEngine:
                 head.load(None)
             out[done:done + n] = block[:, None]
             done += n
+        self.level = max(float(out.max(initial=0.0)), -float(out.min(initial=0.0)), self.level * 0.9)
 
     def _drain_commands(self) -> None:
         while True:

@@ -1,0 +1,1 @@
+"""OSC input: gallery sensors, turntable encoders and the performer's laptop."""

@@ -1,0 +1,90 @@
+"""A real platter's encoder -> platter angle and speed.
+
+Encoders send an absolute angle (wrapping at 360) up to 1,000 times a second, with network
+jitter. Each reading is unwrapped (the shorter way round) and fed to an alpha-beta tracker,
+which gives a smooth angle and speed from noisy, irregular samples at O(1) per message.
+The speed, as a ratio of the disc's nominal rpm, goes to the audio read head; the angle
+goes to the disc on screen. Only the latest values matter: nothing queues.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable, Optional
+
+
+class PlatterTracker:
+    def __init__(self, on_speed: Callable[[float], None], rpm: Callable[[], float],
+                 alpha: float = 0.5, beta: float = 0.05, min_change: float = 0.002):
+        self.on_speed = on_speed  # called with the speed ratio when it changes
+        self.rpm = rpm  # the nominal rpm of the disc on the platter now
+        self.alpha, self.beta, self.min_change = alpha, beta, min_change
+        self.lock = threading.Lock()
+        self.active = False  # an encoder has spoken: it drives the platter from now on
+        self.touched = False
+        self.turns = 0.0  # tracked angle, in revolutions (unwrapped)
+        self.rev_per_s = 0.0  # tracked speed
+        self.last_time: Optional[float] = None
+        self._last_degrees = 0.0
+        self._unwrapped = 0.0  # degrees
+        self._sent = None  # last ratio handed to on_speed
+
+    def angle(self, degrees: float, now: Optional[float] = None) -> None:
+        now = time.perf_counter() if now is None else now
+        with self.lock:
+            if self.last_time is None:
+                self._last_degrees = degrees % 360.0
+                self._unwrapped = self._last_degrees
+                self.turns, self.rev_per_s, self.last_time, self.active = self._unwrapped / 360.0, 0.0, now, True
+                return
+            step = (degrees - self._last_degrees + 180.0) % 360.0 - 180.0  # the shorter way round
+            self._last_degrees = degrees % 360.0
+            self._unwrapped += step
+            dt = max(now - self.last_time, 1e-4)
+            self.last_time = now
+            predicted = self.turns + self.rev_per_s * dt
+            residual = self._unwrapped / 360.0 - predicted
+            self.turns = predicted + self.alpha * residual
+            self.rev_per_s += self.beta * residual / dt
+            speed = self.rev_per_s
+        self._publish(speed)
+
+    def set_rpm(self, rpm: float) -> None:
+        """An encoder that reports rpm instead of angles."""
+        with self.lock:
+            self.active = True
+            self.rev_per_s = rpm / 60.0
+            self.last_time = time.perf_counter()
+        self._publish(self.rev_per_s)
+
+    def touch(self, on: bool) -> None:
+        self.touched = on
+
+    def check_timeout(self, timeout: float, now: Optional[float] = None) -> None:
+        """No reading for `timeout` seconds: the platter has stopped (or the hand holds it)."""
+        now = time.perf_counter() if now is None else now
+        with self.lock:
+            stale = self.active and self.last_time is not None and now - self.last_time > timeout
+            if stale:
+                self.rev_per_s = 0.0
+        if stale:
+            self._publish(0.0)
+
+    def display_turns(self, now: Optional[float] = None) -> float:
+        """The angle now, carried on from the last reading: a smooth picture between messages."""
+        now = time.perf_counter() if now is None else now
+        with self.lock:
+            since = now - self.last_time if self.last_time is not None else 0.0
+            return self.turns + self.rev_per_s * min(since, 0.25)
+
+    @property
+    def ratio(self) -> float:
+        nominal = self.rpm() / 60.0
+        return self.rev_per_s / nominal if nominal else 0.0
+
+    def _publish(self, rev_per_s: float) -> None:
+        nominal = self.rpm() / 60.0
+        ratio = rev_per_s / nominal if nominal else 0.0
+        if self._sent is None or abs(ratio - self._sent) >= self.min_change or (ratio == 0.0 != self._sent):
+            self._sent = ratio
+            self.on_speed(ratio)
