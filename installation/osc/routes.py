@@ -55,7 +55,7 @@ class Route:
     kind: str  # what the server does with it (see OscServer._act)
     args: tuple[Arg, ...]
     effect: str
-    variadic: bool = False  # any arguments (ping echoes them)
+    variadic: bool = False  # any arguments: ping echoes them; buttons send 1 on press, 0 on release
 
     def describe(self) -> str:
         address = self.pattern.replace("/dsp/*/*", "/dsp/<stage>/<param>").replace("/lathe/*", "/lathe/...")
@@ -78,12 +78,12 @@ ROUTES: tuple[Route, ...] = (
     Route("/turntable/*/touch", "touch", (Arg("touch", int, **FLAG),), "a hand is on the platter (1) or not (0)"),
     Route("/kiosk/scene", "scene", (Arg("name", str, choices=("attract", "player")),), "show that screen"),
     Route("/kiosk/disc", "disc", (Arg("id", str),), "play that disc (its folder name; Cyrillic is fine)"),
-    Route("/kiosk/play", "play", (), "play the disc on screen (from attract: the one shown)"),
-    Route("/kiosk/stop", "stop", (), "stop the sound and return to attract"),
+    Route("/kiosk/play", "play", (), "play the disc on screen (from attract: the one shown)", variadic=True),
+    Route("/kiosk/stop", "stop", (), "stop the sound and return to attract", variadic=True),
     Route("/kiosk/volume", "volume", (Arg("level", float, 0.0, 1.0),), "master volume"),
-    Route("/kiosk/status", "status", (), "reply to the sender: /status/scene s, /status/disc s, /status/position f, "
-                                         "/status/level f, /status/speed f, /status/dropped i, /status/rejected i, "
-                                         "/status/uptime f"),
+    Route("/kiosk/status", "status", (),
+          "reply to the sender: /status/scene s, /status/disc s, /status/position f, /status/level f, "
+          "/status/speed f, /status/dropped i, /status/rejected i, /status/uptime f", variadic=True),
     Route("/kiosk/ping", "ping", (), "reply /pong to the sender, with the same arguments", variadic=True),
     Route("/dsp/*/*", "dsp", (Arg("value", float),),
           "live change of a sound parameter, e.g. /dsp/lathe/lowpass_hz 4000: range-checked, glides "
@@ -96,4 +96,5 @@ def osc_map() -> str:
     width = max(len(r.describe()) for r in ROUTES)
     lines = ["OSC addresses of the Bone Music kiosk (default port 9000; roles in config.yaml osc.roles)", ""]
     lines += [f"{r.describe():<{width}}  {r.effect}" for r in ROUTES]
+    lines += ["", "[args...]: buttons may send 1 (press: acted on) or 0 (release: ignored); ping echoes them."]
     return "\n".join(lines)

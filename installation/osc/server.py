@@ -143,6 +143,8 @@ class OscServer:
             self.reject(f"arity:{address}", f"{where} dropped: expected {len(route.args)} argument(s) "
                                             f"{' '.join(a.describe() for a in route.args)}, got {len(args)}")
             return None
+        if route.variadic and route.kind != "ping" and args and not args[0]:
+            return None  # a control surface's button released
         try:
             values = args if route.variadic else tuple(a.check(v) for a, v in zip(route.args, args))
             self._act(route, address, values, client)
@@ -175,6 +177,8 @@ class OscServer:
         elif kind == "reserved":
             raise ValueError("reserved for the live-cutting lathe, not in use yet")
         else:  # for the main loop
+            if route.variadic:
+                values = ()
             try:
                 self.commands.put_nowait((kind, *values))
             except queue.Full:

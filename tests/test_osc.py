@@ -1,0 +1,344 @@
+"""OSC over real UDP on loopback: python-osc and liblo clients, replies, roles, bad input, fuzz."""
+import dataclasses
+import json
+import logging
+import queue
+import shutil
+import socket
+import subprocess
+import time
+
+import numpy as np
+import pygame
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from pythonosc.osc_message import OscMessage
+from pythonosc.udp_client import SimpleUDPClient
+
+from conftest import ROOT, run_cli
+from installation.audio.engine import AudioEngine
+from installation.audio.settings import DspConfig
+from installation.config import AudioConfig, OscConfig, RoleConfig, load_config
+from installation.content import load_library
+from installation.kiosk import Kiosk
+from installation.osc.routes import ROUTES
+from installation.osc.server import OscServer, message
+
+
+def make_server(**osc) -> OscServer:
+    cfg = dataclasses.replace(OscConfig(port=0), **osc)
+    server = OscServer(cfg, queue.Queue(cfg.queue_size), AudioEngine(AudioConfig(fade_seconds=0.0), DspConfig()))
+    server.start()
+    return server
+
+
+@pytest.fixture
+def server():
+    s = make_server()
+    yield s
+    s.close()
+
+
+class Client:
+    """A UDP socket that sends OSC and reads what comes back to it."""
+
+    def __init__(self, target, source_ip="127.0.0.1"):
+        self.target = target
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((source_ip, 0))
+        self.sock.settimeout(2.0)
+
+    def send(self, address, *args):
+        self.sock.sendto(message(address, *args), self.target)
+
+    def raw(self, data: bytes):
+        self.sock.sendto(data, self.target)
+
+    def replies(self, count=1):
+        out = []
+        for _ in range(count):
+            data, _ = self.sock.recvfrom(65536)
+            m = OscMessage(data)
+            out.append((m.address, list(m.params)))
+        return out
+
+    def close(self):
+        self.sock.close()
+
+
+def wait_until(predicate, timeout=3.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def drain(q):
+    items = []
+    while True:
+        try:
+            items.append(q.get_nowait())
+        except queue.Empty:
+            return items
+
+
+def engine_commands(engine, kind):
+    return [arg for k, arg in drain(engine.commands) if k == kind]
+
+
+@pytest.fixture
+def kiosk_with_osc():
+    pygame.display.init()
+    pygame.font.init()
+    cfg = load_config(ROOT / "config.yaml")
+    server = OscServer(dataclasses.replace(cfg.osc, port=0), queue.Queue(64),
+                       AudioEngine(AudioConfig(fade_seconds=0.0), cfg.dsp))
+    kiosk = Kiosk(cfg, load_library(ROOT / "assets"), pygame.display.set_mode((640, 400)), server.engine, osc=server)
+    server.status = lambda: kiosk.status
+    server.start()
+    kiosk.switch("attract")
+    yield kiosk, server
+    server.close()
+
+
+def test_python_osc_client_drives_the_kiosk(kiosk_with_osc):
+    kiosk, server = kiosk_with_osc
+    client = SimpleUDPClient("127.0.0.1", server.address[1])
+    client.send_message("/kiosk/disc", "свинг-под-черепом")
+    assert wait_until(lambda: not server.commands.empty())
+    kiosk.step(1 / 60, events=[])
+    assert kiosk.scene.name == "player" and kiosk.scene.disc.id == "свинг-под-черепом"
+    client.send_message("/kiosk/stop", [])
+    assert wait_until(lambda: not server.commands.empty())
+    kiosk.step(1 / 60, events=[])
+    assert kiosk.scene.name == "attract"
+
+
+def test_presence_wakes_and_keeps_the_kiosk_awake(kiosk_with_osc):
+    kiosk, server = kiosk_with_osc
+    client = SimpleUDPClient("127.0.0.1", server.address[1])
+    client.send_message("/sensor/presence", ["вход", 1])
+    assert wait_until(lambda: not server.commands.empty())
+    kiosk.step(1 / 60, events=[])
+    assert kiosk.scene.name == "player"
+    for _ in range(int(kiosk.cfg.kiosk.idle_seconds) + 5):
+        kiosk.step(1.0, events=[])
+    assert kiosk.scene.name == "player", "someone is still there"
+    client.send_message("/sensor/presence", ["вход", 0])
+    assert wait_until(lambda: not server.commands.empty())
+    for _ in range(int(kiosk.cfg.kiosk.idle_seconds) + 2):
+        kiosk.step(1.0, events=[])
+    assert kiosk.scene.name == "attract"
+
+
+@pytest.mark.skipif(not shutil.which("oscsend"), reason="liblo-tools not installable here")
+def test_liblo_oscsend_reaches_the_handlers(kiosk_with_osc):
+    kiosk, server = kiosk_with_osc
+    port = str(server.address[1])
+    subprocess.run(["oscsend", "localhost", port, "/kiosk/volume", "f", "0.25"], check=True, timeout=10)
+    subprocess.run(["oscsend", "localhost", port, "/kiosk/disc", "s", "танго-позвонков"], check=True, timeout=10)
+    subprocess.run(["oscsend", "localhost", port, "/dsp/lathe/lowpass_hz", "i", "3000"], check=True, timeout=10)
+    assert wait_until(lambda: server.commands.qsize() >= 2)
+    kiosk.step(1 / 60, events=[])
+    assert kiosk.scene.disc.id == "танго-позвонков"
+    commands = drain(kiosk.engine.commands)
+    assert ("volume", 0.25) in commands
+    assert ("param", ("lathe", "lowpass_hz", 3000.0)) in commands
+
+
+def test_ping_and_status_reply_to_the_sender(kiosk_with_osc):
+    kiosk, server = kiosk_with_osc
+    kiosk.switch("player", disc_id="vals-kisti")
+    kiosk.step(1 / 60, events=[])
+    client = Client(server.address)
+    client.send("/kiosk/ping", 42, "привет")
+    assert client.replies() == [("/pong", [42, "привет"])]
+    client.send("/kiosk/status")
+    replies = dict(client.replies(8))
+    assert replies["/status/scene"] == ["player"] and replies["/status/disc"] == ["vals-kisti"]
+    assert replies["/status/dropped"] == [0] and replies["/status/uptime"][0] > 0
+    client.close()
+
+
+@pytest.mark.skipif(not shutil.which("oscdump"), reason="liblo-tools not installable here")
+def test_feedback_is_pushed_to_configured_hosts(kiosk_with_osc, tmp_path):
+    kiosk, server = kiosk_with_osc
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = open(tmp_path / "dump.txt", "w")
+    dump = subprocess.Popen(["oscdump", "-L", str(port)], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(0.5)
+        feedback = dataclasses.replace(kiosk.cfg.osc.feedback, hosts=(f"127.0.0.1:{port}",), interval_seconds=0.1)
+        kiosk.cfg = dataclasses.replace(kiosk.cfg, osc=dataclasses.replace(kiosk.cfg.osc, feedback=feedback))
+        kiosk.switch("player", disc_id="bugi-na-rebrakh")
+        for _ in range(30):
+            kiosk.step(1 / 60, events=[])
+        assert wait_until(lambda: "bugi-na-rebrakh" in (tmp_path / "dump.txt").read_text(), 5)
+        assert "/status/scene s \"player\"" in (tmp_path / "dump.txt").read_text()
+    finally:
+        dump.terminate()
+        out.close()
+
+
+def test_roles_by_source_address(caplog):
+    roles = {"performer": RoleConfig(networks=("127.0.0.1/32",), prefixes=("/kiosk/",)),
+             "sensor": RoleConfig(networks=("127.0.0.2/32",), prefixes=("/sensor/",))}
+    server = make_server(roles=roles)
+    performer, sensor = Client(server.address, "127.0.0.1"), Client(server.address, "127.0.0.2")
+    try:
+        with caplog.at_level(logging.WARNING):
+            sensor.send("/kiosk/scene", "player")  # a sensor may not steer scenes
+            sensor.send("/sensor/presence", "зал", 1)
+            performer.send("/sensor/presence", "зал", 0)  # nor the performer fake a sensor
+            performer.send("/kiosk/scene", "attract")
+            assert wait_until(lambda: server.commands.qsize() >= 2 and server.rejected >= 2)
+        assert drain(server.commands) == [("presence", "зал", 1), ("scene", "attract")]
+        assert server.rejected == 2
+        assert "/kiosk/scene from 127.0.0.2" in caplog.text
+        sensor.send("/kiosk/ping")
+        with pytest.raises(socket.timeout):
+            sensor.sock.settimeout(0.5)
+            sensor.replies()
+    finally:
+        performer.close(), sensor.close(), server.close()
+
+
+@pytest.mark.parametrize("address,args,why", [
+    ("/kiosk/volume", ["loud"], "level: expected a number"),
+    ("/kiosk/volume", [1.5], "level: must be between 0 and 1"),
+    ("/kiosk/volume", [], "expected 1 argument"),
+    ("/kiosk/scene", ["lobby"], "must be one of attract, player"),
+    ("/kiosk/nothing", [], "no such address"),
+    ("/turntable/2/angle", [10.0], "turntable '2' is not the one configured"),
+    ("/dsp/lathe/lowpass_hz", [50.0], "dsp.lathe.lowpass_hz: must be a number between 1000.0 and 20000.0"),
+    ("/dsp/mixer/gain", [1.0], "dsp: no stage 'mixer'"),
+    ("/lathe/start", [], "reserved for the live-cutting lathe"),
+])
+def test_bad_messages_are_logged_with_address_and_sender_and_dropped(server, caplog, address, args, why):
+    client = Client(server.address)
+    with caplog.at_level(logging.WARNING):
+        client.send(address, *args)
+        assert wait_until(lambda: server.rejected == 1)
+    assert f"OSC {address} from 127.0.0.1:{client.sock.getsockname()[1]} dropped" in caplog.text
+    assert why in caplog.text
+    assert server.commands.empty() and not [c for c in drain(server.engine.commands) if c[0] == "param"]
+    client.close()
+
+
+def stream_angles(client, rpm, seconds, start_angle=0.0, rate=1000):
+    """Angles as a real encoder sends them: absolute, wrapping, computed from the real clock."""
+    t0 = time.perf_counter()
+    next_send = t0
+    angle = start_angle
+    while (now := time.perf_counter()) - t0 < seconds:
+        angle = (start_angle + rpm / 60 * 360 * (now - t0)) % 360
+        client.send("/turntable/1/angle", angle)
+        next_send += 1 / rate
+        time.sleep(max(0.0, next_send - time.perf_counter()))
+    return angle
+
+
+def test_angle_stream_becomes_platter_speed_with_wrap_and_reversal(server):
+    client = Client(server.address)
+    tracker = server.tracker
+    angle = stream_angles(client, 78, 1.0, start_angle=300.0)  # wraps past 360 several times
+    time.sleep(0.05)
+    assert tracker.ratio == pytest.approx(1.0, abs=0.03)
+    speeds = engine_commands(server.engine, "speed")
+    assert speeds[-1] == pytest.approx(1.0, abs=0.03)
+    angle = stream_angles(client, -78, 0.6, start_angle=angle)  # pulled back: a scratch
+    time.sleep(0.05)
+    assert tracker.ratio == pytest.approx(-1.0, abs=0.05)
+    assert engine_commands(server.engine, "speed")[-1] == pytest.approx(-1.0, abs=0.05)
+    stream_angles(client, 39, 0.6, start_angle=angle)  # half speed
+    time.sleep(0.05)
+    assert tracker.ratio == pytest.approx(0.5, abs=0.03)
+    time.sleep(0.3)  # the encoder goes quiet: the platter is held
+    tracker.check_timeout(0.25)
+    assert engine_commands(server.engine, "speed")[-1] == 0.0
+    client.close()
+
+
+VALID = [message("/kiosk/ping"), message("/kiosk/volume", 0.5), message("/sensor/presence", "зал", 1),
+         message("/turntable/1/angle", 12.5), message("/dsp/lathe/lowpass_hz", 4000.0),
+         message("/kiosk/disc", "свинг-под-черепом")]
+
+
+@st.composite
+def mutated(draw):
+    data = bytearray(draw(st.sampled_from(VALID)))
+    for _ in range(draw(st.integers(1, 6))):
+        data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    if draw(st.booleans()):
+        data = data[: draw(st.integers(0, len(data)))]
+    return bytes(data)
+
+
+datagrams = st.one_of(st.binary(max_size=300), mutated(),
+                      st.binary(max_size=64).map(lambda b: b"#bundle\x00" + b),
+                      st.binary(max_size=64).map(lambda b: b"/kiosk/ping\x00,s" + b))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(datagrams, min_size=50, max_size=120))
+def test_fuzzed_packets_leave_the_server_answering(server, batch):
+    client = Client(server.address)
+    for data in batch:
+        client.raw(data)
+    client.send("/kiosk/ping", 7)
+    deadline = time.time() + 3
+    while time.time() < deadline:  # a fuzzed ping may also have earned a reply: find ours
+        address, params = client.replies()[0]
+        if params == [7]:
+            break
+    assert server.alive
+    client.close()
+
+
+def test_flood_is_bounded_and_counted(caplog):
+    server = make_server(queue_size=8)
+    client = Client(server.address)
+    for i in range(3000):
+        client.send("/kiosk/volume", (i % 100) / 100)
+    client.send("/kiosk/ping")
+    assert client.replies() == [("/pong", [])]
+    assert server.commands.qsize() == 8
+    assert server.dropped > 0
+    client.send("/kiosk/status")
+    replies = dict(client.replies(8))
+    assert replies["/status/dropped"] == [server.dropped]
+    client.close(), server.close()
+
+
+def test_osc_map_and_docs_cover_every_route():
+    result = run_cli("osc-map")
+    assert result.returncode == 0
+    docs = (ROOT / "docs/osc.md").read_text(encoding="utf-8")
+    for route in ROUTES:
+        assert route.describe() in result.stdout
+        assert route.describe().split(" ")[0] in docs
+
+
+def test_open_stage_control_layout_uses_only_real_addresses():
+    session = json.loads((ROOT / "performer/bone-music.json").read_text(encoding="utf-8"))
+    server = make_server()
+    dispatcher = server.server.dispatcher
+    try:
+        widgets = []
+
+        def walk(node):
+            for w in node.get("widgets", []) + node.get("tabs", []):
+                widgets.append(w)
+                walk(w)
+        walk(session["content"])
+        addresses = [w["address"] for w in widgets if w.get("address", "").startswith(("/kiosk", "/dsp", "/sensor"))]
+        assert len(addresses) >= 8
+        for address in addresses:
+            handlers = list(dispatcher.handlers_for_address(address))
+            assert handlers and handlers[0].callback != server._unknown, address
+    finally:
+        server.close()
