@@ -47,6 +47,7 @@ content: $(VENV)/.ready
 # Speed figures, each against a baseline measured in the same run (minutes, not part of `make test`).
 bench: $(VENV)/.bench-ready
 	$(PY) bench/bench_dsp.py
+	$(PY) bench/bench_osc.py
 
 install-service: $(VENV)/.ready
 	scripts/install-service.sh

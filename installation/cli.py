@@ -154,12 +154,15 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     setup_logging(cfg.data_path, args.verbose)
     import pygame
 
+    from . import tune_threads
+
     from .audio.engine import AudioEngine
     from .content import load_library
     from .display import open_screen
     from .kiosk import Kiosk
     from .state import PlayCounts
 
+    tune_threads()
     library = load_library(cfg.content_dir)
     log.info("%d discs from %s%s", len(library.discs), cfg.content_dir,
              f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")

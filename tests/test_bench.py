@@ -12,3 +12,12 @@ def test_dsp_bench_quick_runs_and_prints_its_figures():
     assert result.returncode == 0, result.stderr
     assert re.search(r"^\s+256\s+\d+x", result.stdout, re.M)
     assert re.search(r"per 256-frame block: median [\d.]+ ms, p99 [\d.]+ ms = [\d.]+ %", result.stdout)
+
+
+def test_osc_bench_quick_runs_and_prints_its_figures():
+    result = subprocess.run([sys.executable, str(ROOT / "bench/bench_osc.py"), "--quick"], capture_output=True,
+                            text=True, timeout=300, env={**__import__("os").environ, "SDL_VIDEODRIVER": "dummy"})
+    assert result.returncode == 0, result.stderr
+    rows = re.findall(r"^\s+(kiosk|python-osc)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)", result.stdout, re.M)
+    assert len(rows) == 4
+    assert re.search(r"throughput, .* ratio [\d.]+", result.stdout)
