@@ -2,6 +2,7 @@
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -10,11 +11,19 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
+from pythonosc.osc_message import OscMessage
 
 from conftest import ROOT, write_config
+from installation.osc.server import message
 
 needs_x = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("import")),
                                 reason="needs xvfb, xdotool, imagemagick (scripts/system-deps.sh test installs them)")
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_for(predicate, timeout: float, what: str):
@@ -54,9 +63,10 @@ def xdotool(display: str, *args: str) -> str:
 @needs_x
 def test_kiosk_window_touch_and_quit(xvfb, tmp_path):
     data = tmp_path / "данные"
+    port = free_udp_port()
     cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data,
                        "display:\n  fullscreen: false\n  size: [1024, 640]\n"
-                       "audio:\n  device: no-such-device\n")
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
     env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
     env.update(DISPLAY=xvfb, SDL_MOUSE_TOUCH_EVENTS="1")
     log = tmp_path / "kiosk.stderr"
@@ -84,6 +94,24 @@ def test_kiosk_window_touch_and_quit(xvfb, tmp_path):
         wait_for(lambda: "свинг-под-черепом" in (data / "play_counts.json").read_text(encoding="utf-8"), 10,
                  "a second tap to change the disc")
         assert (data / "kiosk.log").read_text(encoding="utf-8").count("scene: player") == 1
+
+        # the performer, over real UDP: liblo's oscsend picks a disc, python asks for the status
+        if shutil.which("oscsend"):
+            subprocess.run(["oscsend", "127.0.0.1", str(port), "/kiosk/disc", "s", "танго-позвонков"], check=True)
+            wait_for(lambda: "танго-позвонков" in (data / "play_counts.json").read_text(encoding="utf-8"), 10,
+                     "the disc chosen over OSC")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(5)
+            sock.sendto(message("/kiosk/status"), ("127.0.0.1", port))
+            replies = {}
+            for _ in range(8):
+                m = OscMessage(sock.recvfrom(65536)[0])
+                replies[m.address] = list(m.params)
+        assert replies["/status/scene"] == ["player"]
+        assert replies["/status/disc"] == ["танго-позвонков" if shutil.which("oscsend") else "свинг-под-черепом"]
+        time.sleep(0.5)
+        osc_shot = screenshot(xvfb, tmp_path / "osc.png")
+        assert (osc_shot[650:1000, 40:120] > 170).sum() > 300, "the new disc's title"
 
         xdotool(xvfb, "key", "--window", window, "ctrl+shift+q")
         assert proc.wait(15) == 0

@@ -342,3 +342,21 @@ def test_open_stage_control_layout_uses_only_real_addresses():
             assert handlers and handlers[0].callback != server._unknown, address
     finally:
         server.close()
+
+
+def test_the_disc_on_screen_turns_with_the_real_platter(kiosk_with_osc):
+    kiosk, server = kiosk_with_osc
+    kiosk.switch("player", disc_id="vals-kisti")
+    client = Client(server.address)
+    stream_angles(client, -39, 0.5, start_angle=90.0)  # pulled back at half speed
+    time.sleep(0.05)
+    before = server.tracker.display_turns()
+    kiosk.step(1 / 60, events=[])
+    after = server.tracker.display_turns()
+    platter = kiosk.scene.platter
+    assert platter.speed == pytest.approx(-39 / 60, abs=0.03)
+    assert after <= platter.turns <= before, "the angle carried on from the last reading to the frame's time"
+    angle_on_screen = (platter.turns % 1.0) * 360
+    expected = (90.0 - 39 / 60 * 360 * 0.5) % 360
+    assert min(abs(angle_on_screen - expected), 360 - abs(angle_on_screen - expected)) < 15
+    client.close()
