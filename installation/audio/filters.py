@@ -61,7 +61,7 @@ class SosFilter:
     def _fuse(self) -> None:
         b, a = np.ones(1), np.ones(1)
         for section in self.sos:
-            b, a = np.polymul(b, section[:3]), np.polymul(a, section[3:])
+            b, a = np.convolve(b, section[:3]), np.convolve(a, section[3:])
         self.b, self.a = b, a
 
     def set(self, sections: list[list[float]]) -> None:

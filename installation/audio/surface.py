@@ -92,11 +92,17 @@ class Surface:
         turns = self.t.turns[: len(clicks)]
         prev = turns[0] if self.last_turns is None else self.last_turns
         self.last_turns = float(turns[-1])
+        lo, hi = min(prev, float(turns[0])), max(float(turns.max()), prev)
+        forward = prev <= turns[0] and bool(np.all(self.t.speed[: len(clicks)] >= 0))
         for angle, level in zip(self.scratch_angles, self.scratch_levels):
-            lap = np.floor(turns - angle)
-            before = math.floor(prev - angle)
-            crossed = np.flatnonzero(np.diff(lap, prepend=before))
-            clicks[crossed] += level
+            if math.floor(hi - angle) == math.floor(lo - angle):
+                continue  # not passed in this block: the common case, decided without a pass
+            if forward:  # crossings of k + angle, found by bisection in the rising angle
+                marks = np.arange(math.floor(prev - angle) + 1, math.floor(float(turns[-1]) - angle) + 1) + angle
+                clicks[np.searchsorted(turns, marks)] += level
+            else:
+                lap = np.floor(turns - angle)
+                clicks[np.flatnonzero(np.diff(lap, prepend=math.floor(prev - angle)))] += level
 
 
 def _impulse_response(f: SosFilter, n: int = 2048) -> np.ndarray:

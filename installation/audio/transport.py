@@ -65,10 +65,13 @@ class Motion:
             speed += self.speed
         self.speed = float(speed[-1])
         rev_per_frame = t.rpm / 60.0 / t.fs
-        _integrate(speed, self.turns, rev_per_frame, t.turns[:n])
-        self.turns = float(t.turns[n - 1]) + self.speed * rev_per_frame
-        _integrate(speed, self.groove_pos, 1.0, t.groove[:n])
-        self.groove_pos = float(t.groove[n - 1]) + self.speed
+        _integrate(speed, 0.0, 1.0, t.groove[:n])  # frames travelled since the block began
+        np.multiply(t.groove[:n], rev_per_frame, out=t.turns[:n])
+        t.turns[:n] += self.turns
+        travelled = float(t.groove[n - 1]) + self.speed
+        t.groove[:n] += self.groove_pos
+        self.turns += travelled * rev_per_frame
+        self.groove_pos += travelled
         # r = outer - revolutions played * pitch; revolutions = groove frames * rpm / 60 / fs
         np.multiply(t.groove[:n], -rev_per_frame * self.pitch_mm, out=t.radius[:n])
         t.radius[:n] += self.outer
