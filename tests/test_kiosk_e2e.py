@@ -60,6 +60,19 @@ def xdotool(display: str, *args: str) -> str:
                           text=True, timeout=20).stdout
 
 
+def start_kiosk(cfg: Path, env: dict, log: Path) -> subprocess.Popen:
+    """`python -m installation run` as systemd would start it; returns once attract is up."""
+    with open(log, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "installation", "--config", str(cfg), "run"],
+                                cwd=ROOT, env=env, stdout=err, stderr=err)
+    try:
+        wait_for(lambda: "scene: attract" in log.read_text(), 60, "the attract scene")
+    except AssertionError:
+        proc.kill()
+        raise
+    return proc
+
+
 @needs_x
 def test_kiosk_window_touch_and_quit(xvfb, tmp_path):
     data = tmp_path / "данные"
@@ -70,11 +83,8 @@ def test_kiosk_window_touch_and_quit(xvfb, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
     env.update(DISPLAY=xvfb, SDL_MOUSE_TOUCH_EVENTS="1")
     log = tmp_path / "kiosk.stderr"
-    with open(log, "w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "installation", "--config", str(cfg), "run"],
-                                cwd=ROOT, env=env, stdout=err, stderr=err)
+    proc = start_kiosk(cfg, env, log)
     try:
-        wait_for(lambda: "scene: attract" in log.read_text(), 60, "the attract scene")
         window = wait_for(lambda: xdotool(xvfb, "search", "--class", "bone-music").split(), 20, "the window")[0]
         time.sleep(1.0)
         attract = screenshot(xvfb, tmp_path / "attract.png")
@@ -124,15 +134,12 @@ def test_kiosk_window_touch_and_quit(xvfb, tmp_path):
 
 def test_headless_without_display_keeps_running_and_stops_on_sigterm(tmp_path):
     cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data",
-                       "audio:\n  device: no-such-device\n")
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {free_udp_port()}\n")
     env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER", "DISPLAY",
                                                             "WAYLAND_DISPLAY")}
     log = tmp_path / "kiosk.stderr"
-    with open(log, "w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "installation", "--config", str(cfg), "run"],
-                                cwd=ROOT, env=env, stdout=err, stderr=err)
+    proc = start_kiosk(cfg, env, log)
     try:
-        wait_for(lambda: "scene: attract" in log.read_text(), 60, "the attract scene")
         time.sleep(1.5)
         assert proc.poll() is None, "still running without a display"
         proc.send_signal(15)
