@@ -1,7 +1,8 @@
 """The main loop: one scene on screen, input routed to it, audio and content shared by all.
 
-Only this thread touches pygame. Other threads (audio, loader, later OSC) reach it through
-queues: the engine's `events`, and pygame's own event queue for track ends.
+Only this thread touches pygame. Other threads reach it through queues: the engine's
+`events` (a track ended), the OSC server's bounded `commands`; the encoder's platter tracker
+is read each frame, latest value wins.
 """
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ from .disc_art import DiscArt, build_disc_art
 from .keys import parse_chord
 from .scene import BACKGROUND, Scene
 from .state import PlayCounts
+from .yamlconf import ConfigError
 
 if TYPE_CHECKING:
     from .osc.server import OscServer
-from .yamlconf import ConfigError
 
 log = logging.getLogger(__name__)
 TRACK_ENDED = pygame.event.custom_type()  # .disc_id
@@ -50,7 +51,7 @@ class Kiosk:
         self.now = 0.0  # seconds since start, advanced by step()
         self._arts: dict[str, Optional[DiscArt]] = {}
         self._play_serial = 0
-        self._last_finger = -1.0
+        self._last_finger = -1e9  # monotonic time of the last FINGERDOWN
         self.background = _vignette(screen.get_size())
         self.scenes: dict[str, Scene] = {name: cls(self) for name, cls in SCENES.items()}
         self.scene: Optional[Scene] = None

@@ -360,3 +360,19 @@ def test_the_disc_on_screen_turns_with_the_real_platter(kiosk_with_osc):
     expected = (90.0 - 39 / 60 * 360 * 0.5) % 360
     assert min(abs(angle_on_screen - expected), 360 - abs(angle_on_screen - expected)) < 15
     client.close()
+
+
+def test_proximity_ramps_the_volume_when_enabled(kiosk_with_osc):
+    kiosk, server = kiosk_with_osc
+    prox = dataclasses.replace(kiosk.cfg.osc.proximity_volume, enabled=True, near_metres=1.0, far_metres=3.0,
+                               far_volume=0.25)
+    kiosk.cfg = dataclasses.replace(kiosk.cfg, osc=dataclasses.replace(kiosk.cfg.osc, proximity_volume=prox))
+    client = SimpleUDPClient("127.0.0.1", server.address[1])
+    volumes = []
+    for metres in (5.0, 2.0, 0.5):
+        client.send_message("/sensor/proximity", ["зал", metres])
+        assert wait_until(lambda: not server.commands.empty())
+        kiosk.step(1 / 60, events=[])
+        volumes.append(engine_commands(kiosk.engine, "volume")[-1])
+    master = kiosk.cfg.audio.master_volume
+    assert volumes == pytest.approx([master * 0.25, master * 0.625, master])

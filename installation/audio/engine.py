@@ -1,8 +1,9 @@
 """The audio engine: owns the output stream and the chain, and nothing else.
 
-Other threads talk to it only through `play`, `stop` and `set_volume`, which put small
-commands on a queue; the callback drains that queue, never blocks, never logs, and
-allocates nothing (all buffers are made here, once). With no usable audio device it says
+Other threads talk to it only through its methods (`play`, `stop`, `set_volume`,
+`set_speed`, `seek`, `set_param`), which put small commands on a queue; the callback drains
+that queue, never blocks, never logs, and allocates no large arrays (the buffers are made
+once; at most a few block-sized temporaries). With no usable audio device it says
 so once and runs the very same callback on a paced null sink, so the show goes on.
 """
 from __future__ import annotations
@@ -11,7 +12,6 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
