@@ -1,4 +1,5 @@
-"""`python -m installation run | check | screenshot` — what the technician, the curator and the tests call."""
+"""`python -m installation run | check | screenshot | render | osc-map`: what the technician,
+the curator, the performer and the tests call."""
 from __future__ import annotations
 
 import argparse
@@ -66,11 +67,12 @@ def main(argv: list[str] | None = None) -> int:
 def check(cfg: Config, config_path: Path) -> int:
     from .content import load_library
 
-    library = load_library(cfg.content_dir, deep=True)
     logging.disable(logging.WARNING)  # the lines below say it all, once
+    library = load_library(cfg.content_dir, deep=True)
     for problem in library.problems:
         print(problem)
-    print(f"{config_path}: OK; {len(library.discs)} discs ready, {len(library.problems)} problems", file=sys.stderr)
+    print(f"{config_path} is valid; {len(library.discs)} discs ready, {len(library.problems)} problems",
+          file=sys.stderr)
     return 1 if library.problems else 0
 
 
