@@ -280,3 +280,14 @@ def test_render_cli_round_trip(tmp_path):
     disc = run_cli("render", str(src), str(tmp_path / "d.flac"), "--disc", "свинг-под-черепом", "--seconds", "1")
     assert disc.returncode == 0, disc.stderr
     assert soundfile.info(str(tmp_path / "d.flac")).frames == 48000
+
+
+@pytest.mark.parametrize("hiss_db", [-50.0, -35.0])
+def test_film_hiss_level_follows_the_condition(hiss_db):
+    dsp = settings(surface=dict(QUIET, hiss_db=hiss_db), read_head=dict(echo_db=-120.0))
+    out = render(engine_for(dsp, np.zeros(FS * 4)), 3.0)[FS // 2:]
+    rms_db = 20 * np.log10(np.sqrt(np.mean(out.astype(np.float64) ** 2)))
+    assert rms_db == pytest.approx(hiss_db, abs=1.5)
+    spec = np.abs(np.fft.rfft(out)) ** 2
+    freqs = np.fft.rfftfreq(len(out), 1 / FS)
+    assert spec[(freqs > 1000) & (freqs < 5000)].mean() > 10 * spec[freqs < 100].mean(), "film hiss, not rumble"

@@ -2,9 +2,10 @@
 and rumble. All of it comes from the groove moving, so it scales with |platter speed|:
 a held disc is silent. Random streams are seeded, so a render is repeatable.
 
-Hiss is uniform white noise through a band-pass (uniform costs a third of a normal draw,
-and the filter makes it Gaussian enough); rumble is the motor and the bearing, tied to the
-platter: its 24th and 48th harmonics (31 and 62 Hz at 78 rpm) with seeded phases."""
+Hiss is a 22-second loop of band-passed noise made once (when the seed is set, never in the
+callback) and read on by frame count: a twentieth of the cost of making it block by block,
+and no ear hears a loop that long in film noise. Rumble is the motor and the bearing, tied
+to the platter: its 24th and 48th harmonics (31 and 62 Hz at 78 rpm) with seeded phases."""
 from __future__ import annotations
 
 import math
@@ -16,6 +17,9 @@ from .settings import SurfaceSettings
 from .transport import Transport, fraction
 
 
+HISS_LOOP = 1 << 20  # frames: 21.8 s at 48 kHz
+
+
 def db(value: float) -> float:
     return 10 ** (value / 20) if value > -119 else 0.0
 
@@ -25,14 +29,13 @@ class Surface:
         self.t = transport
         n = len(transport.speed)
         self._noise = np.zeros(n, dtype=np.float32)
+        self.index = 0  # frames rendered: where the hiss loop is read
         self._u = np.zeros(n)
         self._clicks = np.zeros(n, dtype=np.float32)
         self._phase = np.zeros(n, dtype=np.float32)
         self._chance = np.zeros(n, dtype=np.float32)
         fs = transport.fs
-        self.hiss_shape = SosFilter([highpass(400.0, fs, 0.6), lowpass(9000.0, fs, 0.6)])
         self.click_shape = SosFilter([bandpass(2500.0, fs, 0.8)])
-        self.hiss_norm = np.sqrt(12.0) / self.hiss_shape.noise_gain()  # uniform noise has variance 1/12
         self.click_norm = 1.0 / float(np.abs(_impulse_response(self.click_shape)).max())
         self.configure(settings)
 
@@ -43,7 +46,9 @@ class Surface:
             return  # a level change: the random streams run on
         # one stream per use: a block split differently must draw the very same numbers
         seqs = np.random.SeedSequence(s.seed).spawn(4)
-        self.hiss_rng, self.when_rng, self.size_rng = (np.random.default_rng(q) for q in seqs[:3])
+        hiss_rng, self.when_rng, self.size_rng = (np.random.default_rng(q) for q in seqs[:3])
+        if previous is None or previous.seed != s.seed:
+            self.hiss = _hiss_loop(hiss_rng, self.t.fs)
         rng = np.random.default_rng(seqs[3])
         self.rumble_phase = rng.uniform(0, 2 * math.pi, 2)
         self.scratch_angles = rng.uniform(0, 1, s.scratches)
@@ -54,11 +59,13 @@ class Surface:
         t, n, s = self.t, len(block), self.s
         noise, clicks, u = self._noise[:n], self._clicks[:n], self._u[:n]
         speed = t.abs_speed[:n]
-        # hiss: shaped white noise at hiss_db RMS
-        self.hiss_rng.random(out=noise, dtype=np.float32)
-        noise -= 0.5
-        self.hiss_shape.process(noise, out=noise)
-        noise *= db(s.hiss_db) * self.hiss_norm
+        # hiss: the loop at hiss_db RMS
+        at = self.index % HISS_LOOP
+        first = min(n, HISS_LOOP - at)
+        noise[:first] = self.hiss[at:at + first]
+        noise[first:] = self.hiss[: n - first]
+        self.index += n
+        noise *= db(s.hiss_db)
         # rumble: two motor harmonics, RMS at rumble_db
         if s.rumble_db > -119:
             phase = self._phase[:n]
@@ -103,6 +110,16 @@ class Surface:
             else:
                 lap = np.floor(turns - angle)
                 clicks[np.flatnonzero(np.diff(lap, prepend=math.floor(prev - angle)))] += level
+
+
+def _hiss_loop(rng: np.random.Generator, fs: int) -> np.ndarray:
+    """Film hiss, 400 Hz to 9 kHz, unit RMS, seamless: filtered twice round so its end runs
+    into its start with the filter already settled."""
+    shape = SosFilter([highpass(400.0, fs, 0.6), lowpass(9000.0, fs, 0.6)])
+    white = rng.random(HISS_LOOP, dtype=np.float32) - 0.5
+    shape.process(white)
+    loop = shape.process(white).astype(np.float32)
+    return loop / np.sqrt(np.mean(loop.astype(np.float64) ** 2))
 
 
 def _impulse_response(f: SosFilter, n: int = 2048) -> np.ndarray:
