@@ -23,9 +23,6 @@ class Platter:
         if instant:
             self.speed = self.target
 
-    def stop(self) -> None:
-        self.target = 0.0
-
     def update(self, dt: float) -> None:
         step = self.accel * dt
         start = self.speed

@@ -72,18 +72,18 @@ class _Loader:
             _, val_t = get_args(tp)
             out = {}
             for k, v in node.value:
-                out[str(self.scalar(k, key))] = self.convert(v, val_t, f"{key}.{k.value}", meta)
+                out[str(self.scalar(k))] = self.convert(v, val_t, f"{key}.{k.value}", meta)
             return _BAD if _BAD in out.values() else out
         return self.leaf(node, tp, key, meta or {})
 
-    def scalar(self, node: yaml.Node, key: str) -> Any:
+    def scalar(self, node: yaml.Node) -> Any:
         return self._constructor.construct_object(node) if isinstance(node, yaml.ScalarNode) else None
 
     def leaf(self, node: yaml.Node, tp: type, key: str, meta: dict) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             self.problem(node, key, f"expected {_typename(tp)}, got {_describe(node)}")
             return _BAD
-        value = self.scalar(node, key)
+        value = self.scalar(node)
         if tp is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if tp is str and isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -42,7 +42,6 @@ class AudioEngine:
         self._stream = None
         self._null_thread: Optional[threading.Thread] = None
         self._running = False
-        self.callback_count = 0
         self.level = 0.0  # output peak, decaying: for the performer's meters
         self._build()
 
@@ -107,7 +106,6 @@ class AudioEngine:
     # -- the callback body --------------------------------------------------------------
     def render(self, out: np.ndarray) -> None:
         """Fill `out` (frames x channels, float32). Runs on the audio thread."""
-        self.callback_count += 1
         self._drain_commands()
         frames = len(out)
         done = 0

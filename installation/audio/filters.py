@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.signal import lfilter, sosfilt
+from scipy.signal import lfilter
 
 
 def _section(b0, b1, b2, a0, a1, a2) -> list[float]:
@@ -72,18 +72,9 @@ class SosFilter:
         self.sos[k] = section
         self._fuse()
 
-    def reset(self) -> None:
-        self.zi[:] = 0.0
-
     def process(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         y, self.zi = lfilter(self.b, self.a, x, zi=self.zi)
         if out is not None:
             out[:] = y
             return out
         return y
-
-    def noise_gain(self, n: int = 1 << 15) -> float:
-        """RMS gain for white noise (sqrt of the impulse response's energy)."""
-        impulse = np.zeros(n)
-        impulse[0] = 1.0
-        return float(np.sqrt(np.sum(sosfilt(self.sos, impulse) ** 2)))

@@ -36,7 +36,9 @@ class Surface:
         self._chance = np.zeros(n, dtype=np.float32)
         fs = transport.fs
         self.click_shape = SosFilter([bandpass(2500.0, fs, 0.8)])
-        self.click_norm = 1.0 / float(np.abs(_impulse_response(self.click_shape)).max())
+        impulse = np.zeros(2048)
+        impulse[0] = 1.0
+        self.click_norm = 1.0 / float(np.abs(SosFilter(self.click_shape.sos).process(impulse)).max())
         self.configure(settings)
 
     def configure(self, s: SurfaceSettings) -> None:
@@ -120,11 +122,3 @@ def _hiss_loop(rng: np.random.Generator, fs: int) -> np.ndarray:
     shape.process(white)
     loop = shape.process(white).astype(np.float32)
     return loop / np.sqrt(np.mean(loop.astype(np.float64) ** 2))
-
-
-def _impulse_response(f: SosFilter, n: int = 2048) -> np.ndarray:
-    from scipy.signal import sosfilt
-
-    x = np.zeros(n)
-    x[0] = 1
-    return sosfilt(f.sos, x)
