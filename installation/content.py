@@ -69,7 +69,6 @@ class Disc:
     info: DiscInfo
     scan_path: Path
     audio_path: Path
-    audio_rate: int = 0
     audio_seconds: float = 0.0
 
 
@@ -117,7 +116,7 @@ def load_disc(folder: Path, deep: bool = False) -> Disc:
             soundfile.read(str(audio), dtype="float32")
     except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, ...
         raise ConfigError([f"{audio}: cannot decode audio: {exc}"]) from None
-    return Disc(folder.name, folder, info, scan, audio, meta.samplerate, meta.frames / meta.samplerate)
+    return Disc(folder.name, folder, info, scan, audio, meta.frames / meta.samplerate)
 
 
 def load_scan(path: Path) -> pygame.Surface:

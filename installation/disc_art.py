@@ -24,8 +24,6 @@ GROOVE_PITCH_PX = 2.8  # the real 0.1 mm pitch is below a pixel; this reads as g
 class DiscArt:
     surface: pygame.Surface  # SRCALPHA; the hole is at the exact centre of the surface
     sheen: pygame.Surface  # additive highlight, centred on the hole, never rotated
-    radius_px: float
-    hole_px: float
 
     def draw(self, target: pygame.Surface, center: tuple[float, float], turns: float) -> pygame.Rect:
         """Blit at `center` (the spindle) after `turns` clockwise revolutions."""
@@ -89,7 +87,7 @@ def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed:
     surface = pygame.Surface((size, size), pygame.SRCALPHA, 32)
     pygame.surfarray.blit_array(surface, np.clip(rgb, 0, 255).astype(np.uint8))
     pygame.surfarray.pixels_alpha(surface)[:] = (alpha * 255).astype(np.uint8)
-    return DiscArt(surface, _sheen(size, radius - ecc, hole_r), radius, hole_r)
+    return DiscArt(surface, _sheen(size, radius - ecc, hole_r))
 
 
 def _sheen(size: int, radius: float, hole_r: float) -> pygame.Surface:
