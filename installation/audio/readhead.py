@@ -75,6 +75,7 @@ class ReadHead:
         self._row = np.zeros(n, dtype=np.int64)
         self._w = np.zeros((n, TAPS), dtype=np.float32)
         self._echo = np.zeros(n, dtype=np.float32)
+        self._pairs = None  # ((track buffer, turn), strided view of frame pairs a turn apart)
         self._bounds = np.array([1.0 / c for c in CUTOFFS[1:]])
         self.configure(settings)
 
@@ -98,11 +99,7 @@ class ReadHead:
             return block
         self._read(pos, np.abs(inc, out=self._frac[:n]), block)
         if self.echo_gain:
-            rev = self.t.fs * 60.0 / self.t.rpm
-            for offset in (rev, -rev):
-                self._read_nearest(pos, offset, self._echo[:n])
-                self._echo[:n] *= self.echo_gain
-                block += self._echo[:n]
+            self._add_echo(block)
         block *= t.abs_speed[:n]
         if self.pos >= len(self.track):
             self.ended = True  # the engine reports it once and unloads the track
@@ -128,11 +125,28 @@ class ReadHead:
         np.take(TABLE, row, axis=0, out=self._w[:n])
         np.einsum("ij,ij->i", self._w[:n], frames, out=out)
 
-    def _read_nearest(self, pos: np.ndarray, offset: float, out: np.ndarray) -> None:
-        """The echo is 40 dB down: the nearest frame is close enough."""
-        n = len(pos)
-        base = self._base[:n]
-        np.add(pos, offset + PAD + 0.5, out=self._frac[:n])
-        np.clip(self._frac[:n], 0, len(self.track.padded) - 1, out=self._frac[:n])
-        base[:] = self._frac[:n]
-        np.take(self.track.padded, base, out=out)
+    def _add_echo(self, block: np.ndarray) -> None:
+        """The grooves a turn inside and outside, 40 dB down: the frame at floor(pos) is close
+        enough, and both come in one gather of (frame - turn, frame + turn) pairs from a view."""
+        n = len(block)
+        echo = self._echo[:n]
+        turn = int(round(self.t.fs * 60.0 / self.t.rpm))
+        padded = self.track.padded
+        first = self._base[:n]  # _read left the first kernel frame of each output frame here
+        centre = TAPS // 2 - 1  # the kernel's frame at floor(pos)
+        if int(first.min()) + centre - turn < 0 or int(first.max()) + centre + turn >= len(padded):
+            # the first and last turn of a side: one read at a time, the zero padding beyond
+            for offset in (turn, -turn):
+                at = np.clip(first + (centre + offset), 0, len(padded) - 1)
+                np.take(padded, at, out=echo)
+                echo *= self.echo_gain
+                block += echo
+            return
+        if self._pairs is None or self._pairs[0] != (id(padded), turn):
+            view = np.lib.stride_tricks.as_strided(padded, shape=(len(padded) - 2 * turn, 2),
+                                                   strides=(padded.strides[0], padded.strides[0] * 2 * turn))
+            self._pairs = ((id(padded), turn), view)
+        pairs = self._pairs[1][first + (centre - turn)]
+        np.add(pairs[:, 0], pairs[:, 1], out=echo)
+        echo *= self.echo_gain
+        block += echo

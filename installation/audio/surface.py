@@ -89,7 +89,10 @@ class Surface:
                 size = 2.0 * self.size_rng.random(len(at)) - 1.0
                 clicks[at] = np.sign(size) * np.abs(size) ** 3 * (db(s.crackle_db) * self.click_norm)
         self._scratches(clicks)
-        noise += self.click_shape.process(clicks)
+        if clicks.any() or np.abs(self.click_shape.zi).max() > 1e-12:
+            noise += self.click_shape.process(clicks)
+        else:  # no click now and the last one has rung out: the filter would add zeros
+            self.click_shape.zi[:] = 0.0
         noise *= speed
         block += noise
         return block
