@@ -83,8 +83,7 @@ class AudioEngine:
             raise ValueError(f"dsp.{stage}: no parameter {name!r}") from None
         if lo is None:  # seeds and switches are set in config.yaml, not live
             raise ValueError(f"dsp.{stage}.{name}: not a live parameter")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-                (lo is None or value >= lo) and (hi is None or value <= hi)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
             raise ValueError(f"dsp.{stage}.{name}: must be a number between {lo} and {hi}, got {value!r}")
         self.commands.put(("param", (stage, name, float(value))))
 

@@ -5,7 +5,6 @@ Linear velocity is `2π r rpm / 60` (about 0.94 m/s at the rim of a 24 cm disc a
 high-frequency cutoff falls in proportion to the velocity, and the tracing (pinch)
 distortion, a second harmonic, grows as (v_outer / v)^2. The cutoff is updated on a fixed
 grid of CONTROL frames, so the output does not depend on the callback's block size.
-
 """
 from __future__ import annotations
 

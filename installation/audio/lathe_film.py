@@ -19,8 +19,6 @@ from .wow import Wow
 
 class LatheFilmChain:
     def __init__(self, cfg: DspConfig, transport: Transport, max_frames: int):
-        self.cfg = cfg
-        self.transport = transport
         self.motion = Motion(transport, cfg.motion, cfg.groove)
         self.read_head = ReadHead(transport, _head(cfg), max_frames)
         self.by_name: dict[str, object] = {"motion": self.motion, "read_head": self.read_head}
@@ -34,14 +32,17 @@ class LatheFilmChain:
         self.settings = cfg
 
     def configure(self, settings: DspConfig) -> None:
-        """Apply a disc's settings (or a live change) to every stage."""
-        self.settings = settings
+        """Apply a disc's settings (or a live change) to the stages whose part of them changed:
+        a glide of one parameter recomputes one stage, not all six, every block."""
+        previous, self.settings = self.settings, settings
         for name, stage in self.by_name.items():
             if name == "motion":
-                stage.configure(settings.motion, settings.groove)
+                if (previous.motion, previous.groove) != (settings.motion, settings.groove):
+                    stage.configure(settings.motion, settings.groove)
             elif name == "read_head":
-                stage.configure(_head(settings))
-            else:
+                if _head(previous) != _head(settings):
+                    stage.configure(_head(settings))
+            elif getattr(previous, name) != getattr(settings, name):
                 stage.configure(getattr(settings, name))
 
 

@@ -39,10 +39,6 @@ class Fader(Gain):
     def __init__(self, sample_rate: int, max_frames: int, fade_seconds: float):
         super().__init__(0.0, sample_rate, max_frames, glide_seconds=fade_seconds)
 
-    @property
-    def silent(self) -> bool:
-        return self.value == 0.0 and self.target == 0.0
-
 
 class Limiter:
     """Safety limiter, last in every chain: untouched below `threshold`, a soft knee above,

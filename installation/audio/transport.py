@@ -18,8 +18,6 @@ class Transport:
     def __init__(self, sample_rate: int, max_frames: int):
         self.fs = sample_rate
         self.rpm = 78.0
-        self.n = 0  # frames in the current block
-        self.sample_index = 0  # absolute index of the block's first frame (control-rate grid)
         self.speed = np.zeros(max_frames)  # platter speed / nominal, per frame
         self.turns = np.zeros(max_frames)  # platter angle in revolutions, per frame
         self.groove = np.zeros(max_frames)  # source position at nominal speed (frames), per frame
@@ -54,7 +52,6 @@ class Motion:
 
     def process(self, block: np.ndarray) -> np.ndarray:
         t, n = self.t, len(block)
-        t.n = n
         speed, steps = t.speed[:n], self._steps[:n]
         delta = self.target - self.speed
         if delta == 0.0:
