@@ -13,15 +13,13 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# One set-up serves run, test and check: the test tools are small, and a second marker made
+# `make run` after `make test` reinstall everything.
 $(VENV)/.ready: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
-	touch $@
-
-$(VENV)/.test-ready: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-$(VENV)/.bench-ready: pyproject.toml | $(PY)
+$(VENV)/.bench-ready: $(VENV)/.ready
 	$(PY) -m pip install --quiet -e ".[test,bench]"
 	touch $@
 
@@ -31,7 +29,7 @@ run: $(VENV)/.ready
 windowed: $(VENV)/.ready
 	$(PY) -m installation --config $(CONFIG) run --windowed $(ARGS)
 
-test: $(VENV)/.test-ready
+test: $(VENV)/.ready
 	scripts/system-deps.sh test
 	$(PY) -m pytest -q $(ARGS)
 

@@ -1,4 +1,4 @@
-"""Benchmark of the lathe-and-film chain: real-time factor and per-block cost, against a
+"""Benchmark of the disc emulation chain: real-time factor and per-block cost, against a
 pedalboard chain of comparable stages measured in the same run on the same audio.
 
     python bench/bench_dsp.py [--seconds 30] [--quick]
@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from installation.audio.engine import AudioEngine  # noqa: E402
 from installation.audio.readhead import Track  # noqa: E402
 from installation.audio.settings import DspConfig  # noqa: E402
-from installation.config import AudioConfig  # noqa: E402
+from installation.audio.settings import AudioConfig  # noqa: E402
 
 FS = 48000
 
@@ -71,7 +71,7 @@ def main() -> None:
     seconds = 2.0 if args.quick else args.seconds
     source = music(seconds)
     period_ms = 256 / FS * 1000
-    print(f"lathe-and-film chain, {seconds:.0f} s of music at {FS} Hz, one thread")
+    print(f"disc emulation chain, {seconds:.0f} s of music at {FS} Hz, one thread")
     print(f"{'block':>6} {'ours RTF':>10} {'pedalboard RTF':>15} {'cost ratio':>11}")
     for block in (256, 1024, 4096):
         total, times = ours(source, block)

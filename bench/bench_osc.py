@@ -27,7 +27,9 @@ sys.path.insert(0, str(ROOT))
 from installation import tune_threads  # noqa: E402
 from installation.audio.engine import AudioEngine  # noqa: E402
 from installation.audio.settings import DspConfig  # noqa: E402
-from installation.config import AudioConfig, OscConfig  # noqa: E402
+from installation.audio.settings import AudioConfig  # noqa: E402
+from installation.commands import CommandBus  # noqa: E402
+from installation.osc.config import OscConfig  # noqa: E402
 from installation.osc.server import OscServer, message  # noqa: E402
 
 
@@ -66,8 +68,8 @@ class KioskLoad:
         import pygame
 
         from installation.audio.loader import decode
-        from installation.content import load_library, load_scan
-        from installation.disc_art import build_disc_art
+        from installation.content.disc_art import build_disc_art, load_scan
+        from installation.content.library import load_library
 
         self.engine = AudioEngine(AudioConfig(device="no-such-device"), DspConfig())
         self.engine.start()
@@ -97,7 +99,7 @@ class KioskLoad:
 class Ours:
     def __init__(self):
         self.done: list[float] = []
-        self.server = OscServer(dataclasses.replace(OscConfig(port=0)), queue.Queue(256),
+        self.server = OscServer(OscConfig(port=0), CommandBus(256),
                                 AudioEngine(AudioConfig(), DspConfig()))
         tracker_angle = self.server.tracker.angle
 

@@ -1,4 +1,6 @@
-"""Bone Music kiosk engine: config, content, audio, display; screens live in `scenes/`."""
+"""Bone Music kiosk engine. Rooms: audio/ (sound), osc/ (remote input), content/ (discs, pictures,
+text), display/ (the screen), service/ (logs, state files), lathe/ (the real cutting machine);
+kiosk.py routes commands and events to the screens in scenes/."""
 import os
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -6,7 +8,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 # window managers, kiosk rules and `xdotool search --class bone-music` can find.
 os.environ.setdefault("SDL_VIDEO_X11_WMCLASS", "bone-music")
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def tune_threads() -> None:

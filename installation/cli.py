@@ -8,15 +8,18 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import List, Optional, Tuple
 
 import numpy as np
+
+from scenes import SCENES
 
 from .config import DEFAULT_CONFIG, Config, ConfigError, load_config
 
 log = logging.getLogger("installation")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m installation", description="Bone Music kiosk")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config.yaml (default: the shipped one)")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -27,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("osc-map", help="print the OSC addresses, their arguments and what they do")
     shot = sub.add_parser("screenshot", help="render one frame to PNG without a display")
     shot.add_argument("--out", type=Path, required=True)
-    shot.add_argument("--scene", default="player", choices=("player", "attract"))
+    shot.add_argument("--scene", default="player", choices=tuple(SCENES))
     shot.add_argument("--disc", default="", help="disc id (its folder name); default: the first")
     shot.add_argument("--at", type=float, default=2.0, help="seconds after the scene starts")
     shot.add_argument("--size", default="", help="WxH, default: display.size from the config")
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "render":
         return render(cfg, args)
     if args.command == "screenshot":
-        from .logs import setup_logging
+        from .service.logs import setup_logging
 
         setup_logging(None, args.verbose)
         return screenshot(cfg, args)
@@ -65,14 +68,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check(cfg: Config, config_path: Path) -> int:
-    from .content import load_library
+    """Problems make the exit status 1; warnings (keys that change nothing) are printed only."""
+    from .config import no_effect_warnings
+    from .content.disc_art import load_scan
+    from .content.library import load_library
 
     logging.disable(logging.WARNING)  # the lines below say it all, once
-    library = load_library(cfg.content_dir, deep=True)
+    library = load_library(cfg.content_dir, deep=True, check_scan=load_scan)
+    warnings = no_effect_warnings(cfg, [d.info.condition for d in library.discs])
     for problem in library.problems:
         print(problem)
-    print(f"{config_path} is valid; {len(library.discs)} discs ready, {len(library.problems)} problems",
-          file=sys.stderr)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    print(f"{config_path} is valid; {len(library.discs)} discs ready, {len(library.problems)} problems, "
+          f"{len(warnings)} warnings", file=sys.stderr)
     return 1 if library.problems else 0
 
 
@@ -85,7 +94,7 @@ def render(cfg: Config, args: argparse.Namespace) -> int:
     from .audio.loader import decode
     from .audio.offline import progress_bar, render as render_offline
     from .audio.settings import for_disc
-    from .content import Condition, load_library
+    from .content.library import Condition, load_library
     from .yamlconf import load_dataclass
 
     info = None
@@ -127,8 +136,8 @@ def screenshot(cfg: Config, args: argparse.Namespace) -> int:
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     import pygame
 
-    from .content import load_library
-    from .display import open_screen
+    from .content.library import load_library
+    from .display.screen import open_screen
     from .kiosk import Kiosk
 
     size = _parse_size(args.size) if args.size else cfg.display.size
@@ -151,18 +160,19 @@ def screenshot(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
-    from .logs import setup_logging
+    from .service.logs import setup_logging
 
     setup_logging(cfg.data_path, args.verbose)
     import pygame
 
     from . import tune_threads
-
     from .audio.engine import AudioEngine
-    from .content import load_library
-    from .display import open_screen
+    from .commands import CommandBus, Quit
+    from .content.library import load_library
+    from .display.screen import open_screen
     from .kiosk import Kiosk
-    from .state import PlayCounts
+    from .service.play_counts import PlayCounts
+    from .service.status import StatusBoard
 
     tune_threads()
     library = load_library(cfg.content_dir)
@@ -172,13 +182,11 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     screen = open_screen(cfg.display, windowed=args.windowed)
     engine = AudioEngine(cfg.audio, cfg.dsp)
     engine.start()
-    osc = start_osc(cfg, engine)
-    kiosk = Kiosk(cfg, library, screen, engine, PlayCounts(cfg.data_path), osc)
-    if osc is not None:
-        osc.status = lambda: kiosk.status
-        osc.tracker.rpm = lambda: engine.dsp.settings.motion.rpm
+    bus, status = CommandBus(cfg.osc.queue_size), StatusBoard()
+    osc = start_osc(cfg, bus, engine, status)
+    kiosk = Kiosk(cfg, library, screen, engine, PlayCounts(cfg.data_path), bus, status, osc)
     # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.
-    signal.signal(signal.SIGTERM, lambda *_: setattr(kiosk, "running", False))
+    signal.signal(signal.SIGTERM, lambda *_: bus.post(Quit("SIGTERM")))
     try:
         kiosk.run()
     finally:
@@ -189,16 +197,15 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def start_osc(cfg: Config, engine):
+def start_osc(cfg: Config, bus, engine, status):
     """The OSC server, or None (with one clear line) when it is off or its port is taken."""
     if not cfg.osc.enabled:
+        log.info("OSC: off (osc.enabled: false); touch and keys only")
         return None
-    import queue
-
     from .osc.server import OscServer
 
     try:
-        server = OscServer(cfg.osc, queue.Queue(cfg.osc.queue_size), engine)
+        server = OscServer(cfg.osc, bus, engine, status.read)
     except OSError as exc:
         log.error("OSC: cannot listen on %s:%d (%s); running without remote control", cfg.osc.host,
                   cfg.osc.port, exc)
@@ -207,7 +214,7 @@ def start_osc(cfg: Config, engine):
     return server
 
 
-def _parse_size(text: str) -> tuple[int, int]:
+def _parse_size(text: str) -> Tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:

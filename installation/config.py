@@ -1,21 +1,23 @@
-"""The kiosk's settings (config.yaml) as typed dataclasses.
+"""The kiosk's settings (config.yaml) as typed dataclasses, composed from each room's own section.
 
 Every field has a safe default, so a technician's config.yaml only names what differs.
 Paths are resolved relative to the config file, so the kiosk can be started from anywhere.
 """
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Dict, List, Tuple
 
-from .audio.settings import DspConfig
+from scenes import SCENES
+
+from .audio.settings import AudioConfig, DspConfig
 from .keys import parse_chord
+from .osc.config import OscConfig
 from .yamlconf import ConfigError, limits, load_dataclass
 
-__all__ = ["Config", "ConfigError", "load_config", "DEFAULT_CONFIG"]
+__all__ = ["Config", "ConfigError", "load_config", "DEFAULT_CONFIG", "no_effect_warnings"]
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 
@@ -24,26 +26,16 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 class DisplayConfig:
     fullscreen: bool = True
     # window size when not fullscreen; fullscreen uses the screen's own
-    size: tuple[int, int] = field(default=(1280, 800), metadata=limits(160, 8192))
+    size: Tuple[int, int] = field(default=(1280, 800), metadata=limits(160, 8192))
     fps: int = field(default=60, metadata=limits(10, 240))
     hide_mouse: bool = True
-
-
-@dataclass(frozen=True)
-class AudioConfig:
-    device: Optional[str] = None  # None = the system default; a name fragment or an index as text
-    sample_rate: int = field(default=48000, metadata=limits(8000, 192000))
-    block_size: int = field(default=256, metadata=limits(32, 8192))
-    channels: int = field(default=2, metadata=limits(1, 2))
-    master_volume: float = field(default=0.8, metadata=limits(0.0, 1.0))
-    fade_seconds: float = field(default=0.6, metadata=limits(0.0, 10.0))
 
 
 @dataclass(frozen=True)
 class ContentConfig:
     directory: str = "assets"  # holds discs/ and fonts/
     # first is shown largest
-    languages: tuple[str, ...] = field(default=("ru", "en"), metadata=limits(choices=("ru", "en")))
+    languages: Tuple[str, ...] = field(default=("ru", "en"), metadata=limits(choices=("ru", "en")))
 
 
 @dataclass(frozen=True)
@@ -53,66 +45,7 @@ class KioskConfig:
     idle_seconds: float = field(default=90.0, metadata=limits(5.0, 3600.0))  # back to attract after this
     attract_disc_seconds: float = field(default=9.0, metadata=limits(2.0, 600.0))
     attract_rpm: float = field(default=12.0, metadata=limits(0.0, 120.0))  # slow spin for the show
-    start_scene: str = field(default="attract", metadata=limits(choices=("attract", "player")))
-
-
-def _host_port(text: str) -> None:
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"expected host:port such as 192.168.1.20:9001, got {text!r}")
-
-
-def _network(text: str) -> None:
-    try:
-        ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        raise ValueError(f"not a network: {text!r} (examples: 127.0.0.1/32, 192.168.1.0/24)") from None
-
-
-def _prefix(text: str) -> None:
-    if not text.startswith("/"):
-        raise ValueError(f"an OSC address prefix starts with '/': {text!r}")
-
-
-@dataclass(frozen=True)
-class RoleConfig:
-    """Who may say what: senders from `networks` may use addresses starting with `prefixes`."""
-
-    networks: tuple[str, ...] = field(default=("127.0.0.0/8",), metadata=limits(check=_network))
-    prefixes: tuple[str, ...] = field(default=(), metadata=limits(check=_prefix))
-
-
-def _default_roles() -> dict[str, RoleConfig]:
-    return {"sensor": RoleConfig(prefixes=("/sensor/",)),
-            "encoder": RoleConfig(prefixes=("/turntable/",)),
-            "performer": RoleConfig(prefixes=("/kiosk/", "/dsp/", "/lathe/"))}
-
-
-@dataclass(frozen=True)
-class ProximityVolumeConfig:
-    enabled: bool = False
-    near_metres: float = field(default=0.6, metadata=limits(0.0, 50.0))  # full volume at or nearer
-    far_metres: float = field(default=4.0, metadata=limits(0.1, 100.0))
-    far_volume: float = field(default=0.35, metadata=limits(0.0, 1.0))  # share of master at or beyond
-
-
-@dataclass(frozen=True)
-class FeedbackConfig:
-    hosts: tuple[str, ...] = field(default=(), metadata=limits(check=_host_port))  # "host:port"
-    interval_seconds: float = field(default=0.5, metadata=limits(0.05, 60.0))
-
-
-@dataclass(frozen=True)
-class OscConfig:
-    enabled: bool = True
-    host: str = "127.0.0.1"  # safe default: this machine only; 0.0.0.0 listens on every network
-    port: int = field(default=9000, metadata=limits(1, 65535))
-    turntable: int = field(default=1, metadata=limits(1, 99))  # which /turntable/<n> drives the sound
-    queue_size: int = field(default=256, metadata=limits(8, 100000))
-    encoder_timeout_seconds: float = field(default=0.25, metadata=limits(0.02, 10.0))
-    roles: dict[str, RoleConfig] = field(default_factory=_default_roles)
-    proximity_volume: ProximityVolumeConfig = field(default_factory=ProximityVolumeConfig)
-    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
+    start_scene: str = field(default="attract", metadata=limits(choices=tuple(SCENES)))
 
 
 @dataclass(frozen=True)
@@ -121,10 +54,13 @@ class Config:
     audio: AudioConfig = field(default_factory=AudioConfig)
     content: ContentConfig = field(default_factory=ContentConfig)
     kiosk: KioskConfig = field(default_factory=KioskConfig)
-    dsp: DspConfig = field(default_factory=DspConfig)  # the lathe-and-film sound, docs/dsp.md
+    dsp: DspConfig = field(default_factory=DspConfig)  # the disc emulation's sound, docs/dsp.md
     osc: OscConfig = field(default_factory=OscConfig)  # sensors, encoders, performer: docs/osc.md
     data_dir: str = "~/.local/state/bone-music"  # play counts and logs; outside the source tree
     base_dir: str = field(default=".", init=False)  # folder of the config file
+    source: str = field(default="", init=False, compare=False)  # the file it came from
+    # key path -> line in that file, for messages about keys that were given
+    lines: Dict[str, int] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def content_dir(self) -> Path:
@@ -133,6 +69,10 @@ class Config:
     @property
     def data_path(self) -> Path:
         return _resolve(self.base_dir, self.data_dir)
+
+    def where(self, key: str) -> str:
+        """`config.yaml:LINE: key` for messages about one key (line 1 when it was not given)."""
+        return f"{self.source}:{self.lines.get(key, 1)}: {key}"
 
 
 def _resolve(base: str, path: str) -> Path:
@@ -143,6 +83,38 @@ def _resolve(base: str, path: str) -> Path:
 def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
     """Load and validate; raises ConfigError whose lines read `config.yaml:LINE: key: message`."""
     path = Path(path)
-    cfg = load_dataclass(path, Config)
+    lines: Dict[str, int] = {}
+    cfg = load_dataclass(path, Config, lines=lines)
     object.__setattr__(cfg, "base_dir", str(path.resolve().parent))
+    object.__setattr__(cfg, "source", str(path))
+    object.__setattr__(cfg, "lines", lines)
+    if not (cfg.content_dir / "discs").is_dir():
+        raise ConfigError([f"{cfg.where('content.directory')}: no discs/ folder in {cfg.content_dir} "
+                           f"(the path is relative to the folder of {path.name})"])
     return cfg
+
+
+def no_effect_warnings(cfg: Config, conditions: List[object]) -> List[str]:
+    """Keys given in config.yaml that change nothing, each as `file:line: key: why`.
+
+    `conditions` are the discs' condition blocks: a dsp: key that every disc sets for itself
+    is only a default that no disc uses."""
+    from .audio.settings import SHARED_WITH_CONDITION
+
+    out = []
+    given = [key for key in cfg.lines if "." in key]
+    for cond_key, (section, name) in SHARED_WITH_CONDITION.items():
+        key = f"dsp.{section}.{name}"
+        if key in cfg.lines and conditions and all(getattr(c, cond_key) is not None for c in conditions):
+            out.append(f"{cfg.where(key)}: has no effect: every disc sets condition.{cond_key} in its "
+                       f"disc.yaml, which wins (remove it there to use this default)")
+    for section, on in (("dsp", cfg.dsp.enabled), ("osc", cfg.osc.enabled)):
+        if not on:
+            out += [f"{cfg.where(key)}: has no effect: {section}.enabled is false" for key in given
+                    if key.startswith(section + ".") and key != f"{section}.enabled" and not _is_section(cfg, key)]
+    return out
+
+
+def _is_section(cfg: Config, key: str) -> bool:
+    """True for a key that only holds other keys (its children get their own line)."""
+    return any(other.startswith(key + ".") for other in cfg.lines)

@@ -1,20 +1,33 @@
-"""Keyboard chords such as ``ctrl+shift+q`` (the technician's quit), parsed once from config."""
+"""Keyboard chords such as ``ctrl+shift+q`` (the technician's quit), parsed once from config.
+
+Parsing needs no pygame, so the config (and everything that loads it) stays free of it;
+only `Chord.matches`, called by the main loop, looks at pygame's key codes.
+"""
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 
-import pygame
-
-_MODS = {"ctrl": pygame.KMOD_CTRL, "shift": pygame.KMOD_SHIFT, "alt": pygame.KMOD_ALT, "meta": pygame.KMOD_META}
+MODIFIERS = ("ctrl", "shift", "alt", "meta")
+NAMED_KEYS = frozenset({"escape", "space", "return", "tab", "backspace", "delete", "insert", "home", "end",
+                        "pageup", "pagedown", "up", "down", "left", "right", "pause", "printscreen", "menu"}
+                       | {f"f{i}" for i in range(1, 16)} | set(string.ascii_lowercase) | set(string.digits))
 
 
 @dataclass(frozen=True)
 class Chord:
-    mods: tuple[int, ...]
-    key: int
+    mods: tuple[str, ...]
+    key: str
 
-    def matches(self, event: pygame.event.Event) -> bool:
-        return event.type == pygame.KEYDOWN and event.key == self.key and all(event.mod & m for m in self.mods)
+    def matches(self, event) -> bool:
+        """True for the KEYDOWN event of this chord (extra modifiers held do not matter)."""
+        import pygame
+
+        if event.type != pygame.KEYDOWN or event.key != pygame.key.key_code(self.key):
+            return False
+        masks = {"ctrl": pygame.KMOD_CTRL, "shift": pygame.KMOD_SHIFT, "alt": pygame.KMOD_ALT,
+                 "meta": pygame.KMOD_META}
+        return all(event.mod & masks[m] for m in self.mods)
 
 
 def parse_chord(text: str) -> Chord:
@@ -24,9 +37,8 @@ def parse_chord(text: str) -> Chord:
         raise ValueError("empty key chord")
     *mods, key = parts
     for m in mods:
-        if m not in _MODS:
-            raise ValueError(f"unknown modifier {m!r} (use {', '.join(_MODS)})")
-    code = getattr(pygame, f"K_{key}", None) or getattr(pygame, f"K_{key.upper()}", None)
-    if code is None:
+        if m not in MODIFIERS:
+            raise ValueError(f"unknown modifier {m!r} (use {', '.join(MODIFIERS)})")
+    if key not in NAMED_KEYS:
         raise ValueError(f"unknown key {key!r} (examples: q, escape, f12)")
-    return Chord(tuple(_MODS[m] for m in mods), code)
+    return Chord(tuple(mods), key)

@@ -1,66 +1,77 @@
-"""The main loop: one scene on screen, input routed to it, audio and content shared by all.
+"""The main loop: one scene on screen; commands, input and events routed to it; status published.
 
-Only this thread touches pygame. Other threads reach it through queues: the engine's
-`events` (a track ended), the OSC server's bounded `commands`; the encoder's platter tracker
-is read each frame, latest value wins.
+Only this thread touches pygame. Everything else reaches it through the command bus
+(commands.py: OSC, keyboard, signals, later the scheduler and the lathe) or the engine's
+`events` queue (a side ended). The kiosk owns no feature: each command has a handler in one
+table, each screen lives in scenes/, the sound in audio/.
 """
 from __future__ import annotations
 
 import logging
-import queue
 import time
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
 
-import numpy as np
 import pygame
+
+from scenes import SCENES, scene_class
 
 from .audio.engine import AudioEngine
 from .audio.loader import TrackLoader
-from .audio.settings import for_disc
+from .audio.settings import condition_value, for_disc
+from .commands import (Command, CommandBus, Dispatcher, PlayCurrent, PlayDisc, Presence, Proximity, Quit,
+                       SetVolume, ShowScene, Stop)
 from .config import Config
-from .content import Disc, Library, load_scan
-from .disc_art import DiscArt, build_disc_art
+from .content.disc_art import DiscArt, build_disc_art, load_scan
+from .content.library import Disc, Library
+from .display.screen import vignette
 from .keys import parse_chord
-from .scene import BACKGROUND, Scene
-from .state import PlayCounts
+from .osc.encoder import PlatterReading
+from .scene import BACKGROUND, TRACK_ENDED, Scene
+from .service.play_counts import PlayCounts
+from .service.status import StatusBoard
 from .yamlconf import ConfigError
 
 if TYPE_CHECKING:
     from .osc.server import OscServer
 
 log = logging.getLogger(__name__)
-TRACK_ENDED = pygame.event.custom_type()  # .disc_id
 
 
 class Kiosk:
     def __init__(self, cfg: Config, library: Library, screen: pygame.Surface,
                  engine: Optional[AudioEngine] = None, counts: Optional[PlayCounts] = None,
-                 osc: Optional["OscServer"] = None):
-        from scenes import SCENES  # the screens are content of the engine, not part of it
-
+                 bus: Optional[CommandBus] = None, status: Optional[StatusBoard] = None,
+                 osc: Optional["OscServer"] = None, clock: Callable[[], float] = time.perf_counter):
         self.cfg = cfg
         self.library = library
         self.screen = screen
         self.engine = engine
         self.loader = TrackLoader(engine.sample_rate) if engine else None
         self.counts = counts
+        self.bus = bus if bus is not None else CommandBus(cfg.osc.queue_size)
+        self.status = status if status is not None else StatusBoard()
+        self.osc = osc  # sensors, encoder and performer (installation/osc); None: touch and keys only
+        self.clock = clock  # the encoder tracker's time base (tests step it by hand)
         self.quit_chord = parse_chord(cfg.kiosk.quit_keys)
         self.languages = cfg.content.languages
         self.running = True
-        self.idle_seconds = 0.0  # since the last visitor input
+        self.idle_seconds = 0.0  # since the last visitor or performer input
         self.now = 0.0  # seconds since start, advanced by step()
-        self._arts: dict[str, Optional[DiscArt]] = {}
+        self.platter: Optional[PlatterReading] = None  # a real platter's encoder, read once a frame
+        self._arts: Dict[str, Optional[DiscArt]] = {}
         self._play_serial = 0
         self._last_finger = -1e9  # monotonic time of the last FINGERDOWN
-        self.background = _vignette(screen.get_size())
-        self.scenes: dict[str, Scene] = {name: cls(self) for name, cls in SCENES.items()}
-        self.scene: Optional[Scene] = None
-        self.osc = osc  # sensors, encoder and performer (installation/osc); None: touch only
         self._next_feedback = 0.0
-        self.present: dict[str, bool] = {}  # presence sensors by zone
-        self.nearest: dict[str, float] = {}  # proximity sensors by zone, metres
+        self.present: Dict[str, bool] = {}  # presence sensors by zone
+        self.nearest: Dict[str, float] = {}  # proximity sensors by zone, metres
         self.volume = cfg.audio.master_volume  # the performer's; proximity scales it
-        self.status: dict = {}  # published every frame for OSC status replies and feedback
+        self.background = vignette(screen.get_size(), BACKGROUND)
+        self.scenes: Dict[str, Scene] = {name: scene_class(name)(self, name) for name in SCENES}
+        self.scene: Optional[Scene] = None
+        self.commands = Dispatcher({
+            ShowScene: self._show_scene, PlayDisc: self._play_disc, PlayCurrent: self._play_current,
+            Stop: self._stop, SetVolume: self._set_volume, Presence: self._presence,
+            Proximity: self._proximity, Quit: self._quit})
 
     # -- services for scenes ---------------------------------------------------------------
     @property
@@ -74,7 +85,8 @@ class Kiosk:
             try:
                 scan = load_scan(disc.scan_path)
                 seed = sum(disc.id.encode("utf-8"))
-                self._arts[disc.id] = build_disc_art(scan, disc.info, self.disc_diameter, seed)
+                ecc = condition_value(self.cfg.dsp, disc.info.condition, "eccentricity_mm")
+                self._arts[disc.id] = build_disc_art(scan, disc.info, self.disc_diameter, seed, ecc)
             except ConfigError as exc:
                 log.error("skipping disc picture: %s", exc)
                 self._arts[disc.id] = None
@@ -104,7 +116,7 @@ class Kiosk:
         if self.engine is not None:
             self.engine.stop()
 
-    def is_tap(self, event: pygame.event.Event) -> Optional[tuple[int, int]]:
+    def is_tap(self, event: pygame.event.Event) -> Optional[Tuple[int, int]]:
         """Screen position of a tap or click, whichever way it arrived; None otherwise.
 
         SDL reports a touch as FINGERDOWN followed by a mouse click made from it (and, with
@@ -128,7 +140,7 @@ class Kiosk:
         self.scene.enter(**params)
 
     def step(self, dt: float, events: Optional[list] = None) -> None:
-        """One frame: input, then update, then draw (not flipped: the caller decides)."""
+        """One frame: commands, input, then update, then draw (not flipped: the caller decides)."""
         self.now += dt
         self.idle_seconds += dt
         if self.engine is not None:
@@ -136,58 +148,70 @@ class Kiosk:
                 kind, disc_id = self.engine.events.get_nowait()
                 pygame.event.post(pygame.event.Event(TRACK_ENDED, disc_id=disc_id))
         if self.osc is not None:
-            self._drain_remote()
-            self.osc.tracker.check_timeout(self.cfg.osc.encoder_timeout_seconds)
-            if any(self.present.values()) or self.osc.tracker.touched:
-                self.idle_seconds = 0.0  # somebody is there, even without touching the screen
+            tracker, now = self.osc.tracker, self.clock()
+            tracker.check_timeout(self.cfg.osc.encoder_timeout_seconds, now)
+            self.platter = tracker.reading(now)
+            if tracker.touched:
+                self.idle_seconds = 0.0  # a hand on the real platter
         for event in pygame.event.get() if events is None else events:
-            if event.type == pygame.QUIT or self.quit_chord.matches(event):
-                log.info("quit requested")
-                self.running = False
-                return
-            if event.type in (pygame.FINGERDOWN, pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN):
-                self.idle_seconds = 0.0
-            self.scene.handle_event(event)
+            if event.type == pygame.QUIT:
+                self.bus.post(Quit("window closed"))
+            elif self.quit_chord.matches(event):
+                self.bus.post(Quit(f"quit keys {self.cfg.kiosk.quit_keys}"))
+            else:
+                if event.type in (pygame.FINGERDOWN, pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN):
+                    self.idle_seconds = 0.0
+                self.scene.handle_event(event)
+        for command in self.bus.drain():
+            self.commands.dispatch(command)
+        if not self.running:
+            return
+        if any(self.present.values()):
+            self.idle_seconds = 0.0  # somebody is there, even without touching the screen
         self.scene.update(dt)
         self.scene.draw(self.screen)
         self._publish_status()
 
-    # -- remote control (OSC) ----------------------------------------------------------------
-    def _drain_remote(self) -> None:
-        while True:
-            try:
-                kind, *args = self.osc.commands.get_nowait()
-            except queue.Empty:
-                return
-            self.handle_remote(kind, *args)
+    # -- command handlers --------------------------------------------------------------------
+    def _current_id(self) -> str:
+        disc = getattr(self.scene, "disc", None)
+        return disc.id if disc is not None else ""
 
-    def handle_remote(self, kind: str, *args) -> None:
-        """One command from the OSC thread, already checked against the address table."""
-        current = getattr(self.scene, "disc", None)
-        current_id = current.id if current is not None else ""
-        if kind == "scene":
-            self.switch(args[0], disc_id=current_id)
-        elif kind == "disc":
-            if self.library.find(args[0]) is None:
-                log.warning("OSC /kiosk/disc %r: no such disc (discs: %s)", args[0],
-                            ", ".join(d.id for d in self.library.discs))
-            else:
-                self.switch("player", disc_id=args[0])
-        elif kind == "play":
-            self.switch("player", disc_id=current_id)
-        elif kind == "stop":
-            self.switch("attract", disc_id=current_id)
-        elif kind == "volume":
-            self.volume = args[0]
-            self._apply_volume()
-        elif kind == "presence":
-            zone, here = args
-            self.present[zone] = bool(here)
-            if here and self.scene is self.scenes["attract"] and self.library.discs:
-                self.switch("player", disc_id=current_id)
-        elif kind == "proximity":
-            self.nearest[args[0]] = args[1]
-            self._apply_volume()
+    def _show_scene(self, c: ShowScene) -> None:
+        self.idle_seconds = 0.0  # the performer's command is activity
+        self.switch(c.name, disc_id=c.disc_id or self._current_id())
+
+    def _play_disc(self, c: PlayDisc) -> None:
+        if self.library.find(c.disc_id) is None:
+            log.warning("play %r: no such disc (discs: %s)", c.disc_id, ", ".join(d.id for d in self.library.discs))
+            return
+        self.idle_seconds = 0.0
+        self.switch("player", disc_id=c.disc_id, hold=True)
+
+    def _play_current(self, c: PlayCurrent) -> None:
+        self.idle_seconds = 0.0
+        self.switch("player", disc_id=self._current_id(), hold=True)
+
+    def _stop(self, c: Stop) -> None:
+        self.idle_seconds = 0.0
+        self.switch("attract", disc_id=self._current_id())
+
+    def _set_volume(self, c: SetVolume) -> None:
+        self.volume = c.level
+        self._apply_volume()
+
+    def _presence(self, c: Presence) -> None:
+        self.present[c.zone] = c.present
+        if c.present and self.scene is self.scenes["attract"] and self.library.discs:
+            self.switch("player", disc_id=self._current_id())
+
+    def _proximity(self, c: Proximity) -> None:
+        self.nearest[c.zone] = c.metres
+        self._apply_volume()
+
+    def _quit(self, c: Quit) -> None:
+        log.info("quit: %s", c.reason)
+        self.running = False
 
     def _apply_volume(self) -> None:
         factor = 1.0
@@ -201,19 +225,17 @@ class Kiosk:
             self.engine.set_volume(self.volume * factor)
 
     def _publish_status(self) -> None:
-        disc = getattr(self.scene, "disc", None)
         engine = self.engine
-        self.status = {"scene": self.scene.name if self.scene else "", "disc": disc.id if disc else "",
-                       "position": engine.position_seconds if engine else 0.0,
-                       "level": engine.level if engine else 0.0,
-                       "speed": engine.dsp.motion.speed if engine else 0.0}
+        self.status.publish(scene=self.scene.name if self.scene else "", disc=self._current_id(),
+                            position=engine.position_seconds if engine else 0.0,
+                            level=engine.level if engine else 0.0, speed=engine.speed if engine else 0.0)
         feedback = self.cfg.osc.feedback
         if self.osc is not None and feedback.hosts and self.now >= self._next_feedback:
             self._next_feedback = self.now + feedback.interval_seconds
             messages = self.osc.status_messages()
             for host in feedback.hosts:
                 name, _, port = host.rpartition(":")
-                self.osc.send((name, int(port)), messages)
+                self.osc.reply((name, int(port)), messages)
 
     def run(self) -> None:
         # Build pictures now, not on a visitor's first tap; a disc whose scan fails is dropped.
@@ -232,13 +254,3 @@ class Kiosk:
             self.scene.exit()
         if self.loader is not None:
             self.loader.close()
-
-
-def _vignette(size: tuple[int, int]) -> pygame.Surface:
-    w, h = size
-    xs, ys = np.mgrid[0:w, 0:h].astype(np.float32)  # surfarray layout [x, y]
-    r = np.hypot((xs - w / 2) / w, (ys - h / 2) / h) * 1.4
-    shade = np.clip(1.0 - 0.55 * r * r, 0, 1)[..., None] * np.array(BACKGROUND, np.float32) * 1.6
-    surface = pygame.Surface(size)
-    pygame.surfarray.blit_array(surface, np.clip(shade, 0, 255).astype(np.uint8))
-    return surface

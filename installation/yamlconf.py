@@ -29,9 +29,10 @@ def limits(lo: float | None = None, hi: float | None = None, choices: tuple | No
 
 
 class _Loader:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, lines: dict | None = None):
         self.path = path
         self.problems: list[str] = []
+        self.lines = lines if lines is not None else {}  # key path -> line, for every key given
         self._constructor = yaml.SafeLoader("")
 
     def problem(self, node: yaml.Node | None, key: str, message: str) -> None:
@@ -72,7 +73,12 @@ class _Loader:
             _, val_t = get_args(tp)
             out = {}
             for k, v in node.value:
-                out[str(self.scalar(k))] = self.convert(v, val_t, f"{key}.{k.value}", meta)
+                name = str(self.scalar(k))
+                if name in out:
+                    self.problem(k, f"{key}.{name}", "given twice")
+                    continue
+                self.lines[f"{key}.{name}"] = k.start_mark.line + 1
+                out[name] = self.convert(v, val_t, f"{key}.{name}", meta)
             return _BAD if _BAD in out.values() else out
         return self.leaf(node, tp, key, meta or {})
 
@@ -126,6 +132,7 @@ class _Loader:
                 self.problem(k_node, path, "given twice")
             else:
                 given[name] = v_node
+                self.lines[path] = k_node.start_mark.line + 1
         kwargs: dict[str, Any] = {}
         for name, f in known.items():
             path = f"{key}.{name}" if key else name
@@ -165,8 +172,9 @@ def _describe(node: yaml.Node) -> str:
     return repr(node.value)
 
 
-def load_dataclass(path: Path, cls: type, text: str | None = None) -> Any:
-    """Parse `path` (or `text`, reported as `path`) into `cls`; raise ConfigError listing every problem."""
+def load_dataclass(path: Path, cls: type, text: str | None = None, lines: dict | None = None) -> Any:
+    """Parse `path` (or `text`, reported as `path`) into `cls`; raise ConfigError listing every problem.
+    `lines`, if given, is filled with the line of every key found (`audio.block_size` -> 12)."""
     path = Path(path)
     if text is None:
         try:
@@ -181,9 +189,16 @@ def load_dataclass(path: Path, cls: type, text: str | None = None) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise ConfigError([f"{path}:{line}: YAML syntax error: {exc.problem or exc}"]) from None
+    except yaml.reader.ReaderError as exc:  # a NUL or another control character: not text at all
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ConfigError([f"{path}:{line}: not a text file: character U+{code:04X} is not allowed "
+                           f"in YAML"]) from None
+    except yaml.YAMLError as exc:  # anything else the parser refuses: still one line, never a traceback
+        raise ConfigError([f"{path}:1: YAML error: {exc}"]) from None
     if node is None:
         node = yaml.MappingNode("tag:yaml.org,2002:map", [], yaml.Mark(str(path), 0, 0, 0, None, None), None)
-    loader = _Loader(path)
+    loader = _Loader(path, lines)
     obj = loader.dataclass(node, cls, "")
     if loader.problems:
         raise ConfigError(loader.problems)

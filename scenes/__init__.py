@@ -1,5 +1,16 @@
-"""The screens of the kiosk, one module each. The engine looks them up here by name."""
-from .attract import AttractScene
-from .player import PlayerScene
+"""The screens of the kiosk, one module each, registered here by name: the one place a scene's
+name is spelled. The table names classes without importing them, so the config and the OSC
+address table can list the scenes without loading pygame."""
+from __future__ import annotations
 
-SCENES = {scene.name: scene for scene in (AttractScene, PlayerScene)}
+import importlib
+
+SCENES = {
+    "attract": "scenes.attract:AttractScene",
+    "player": "scenes.player:PlayerScene",
+}
+
+
+def scene_class(name: str) -> type:
+    module, _, cls = SCENES[name].partition(":")
+    return getattr(importlib.import_module(module), cls)

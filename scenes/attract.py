@@ -5,17 +5,15 @@ import math
 
 import pygame
 
-from installation.platter import Platter
+from installation.content.text import draw_text
+from installation.display.platter import Platter
 from installation.scene import ACCENT, DIM, INK, Scene
-from installation.text import draw_text
 
 HINT = {"ru": "Коснитесь экрана, чтобы послушать", "en": "Touch the screen to listen"}
 EMPTY = {"ru": "Нет пластинок: добавьте папки в assets/discs", "en": "No discs: add folders to assets/discs"}
 
 
 class AttractScene(Scene):
-    name = "attract"
-
     def enter(self, disc_id: str = "", **_) -> None:
         self.index = max(0, self.kiosk.library.index_of(disc_id)) if disc_id else 0
         self.shown = 0.0  # seconds the current disc has been on

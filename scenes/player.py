@@ -1,28 +1,27 @@
 """Player: one disc turning at its speed, its story beside it, its sound playing.
 
 A tap (or →/←) changes the disc; when a side ends the next disc drops on; after
-`idle_seconds` without a touch the kiosk goes back to attract.
+`idle_seconds` without a touch the kiosk goes back to attract, except while a disc the
+performer started (`hold`) plays its side through.
 """
 from __future__ import annotations
 
 import pygame
 
-from installation.kiosk import TRACK_ENDED
-from installation.platter import Platter
-from installation.scene import ACCENT, DIM, INK, Scene
-from installation.text import draw_text
+from installation.content.text import draw_text
+from installation.display.platter import Platter
+from installation.scene import ACCENT, DIM, INK, TRACK_ENDED, Scene
 
 LABELS = {"x-ray": {"ru": "Снимок", "en": "X-ray"}, "rpm": {"ru": "об/мин", "en": "rpm"}}
 
 
 class PlayerScene(Scene):
-    name = "player"
-
-    def enter(self, disc_id: str = "", **_) -> None:
+    def enter(self, disc_id: str = "", hold: bool = False, **_) -> None:
         discs = self.kiosk.library.discs
         if not discs:
             self.kiosk.switch("attract")
             return
+        self.hold = hold  # the performer's disc: the idle timer waits for the end of the side
         self.index = max(0, self.kiosk.library.index_of(disc_id))
         self.platter = Platter()
         self._load()
@@ -40,6 +39,7 @@ class PlayerScene(Scene):
         self.kiosk.play(self.disc)
 
     def change(self, step: int) -> None:
+        self.hold = False
         self.index = (self.index + step) % len(self.kiosk.library.discs)
         self._load()
 
@@ -52,15 +52,15 @@ class PlayerScene(Scene):
             self.change(+1)
 
     def update(self, dt: float) -> None:
-        osc = self.kiosk.osc
-        if osc is not None and osc.tracker.active:  # a real platter: the disc on screen turns with it
-            self.platter.turns = osc.tracker.display_turns()
-            self.platter.speed = osc.tracker.rev_per_s
+        real = self.kiosk.platter
+        if real is not None:  # a real platter: the disc on screen turns with it
+            self.platter.turns = real.turns
+            self.platter.speed = real.rev_per_s
             self.platter.rpm = self.disc.info.rpm
         else:
             self.platter.update(dt)
         self.elapsed += dt * self.platter.rate
-        if self.kiosk.idle_seconds >= self.kiosk.cfg.kiosk.idle_seconds:
+        if not self.hold and self.kiosk.idle_seconds >= self.kiosk.cfg.kiosk.idle_seconds:
             self.kiosk.switch("attract", disc_id=self.disc.id)
 
     def exit(self) -> None:

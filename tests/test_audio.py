@@ -14,7 +14,7 @@ from conftest import ROOT
 from installation.audio.engine import AudioEngine
 from installation.audio.readhead import Track
 from installation.audio.loader import TrackLoader, decode
-from installation.config import AudioConfig
+from installation.audio.settings import AudioConfig
 
 RATE = 48000
 
@@ -124,15 +124,19 @@ PROBE = textwrap.dedent("""
     import numpy as np
     from installation.audio.engine import AudioEngine
     from installation.audio.loader import decode
-    from installation.config import AudioConfig
+    from installation.audio.settings import AudioConfig
     engine = AudioEngine(AudioConfig(sample_rate=48000, block_size=256, master_volume=0.5, fade_seconds=0.05))
     engine.start()
     assert not engine.is_null, "expected the ALSA file device"
     print("device:", engine.device_name, engine.sample_rate)
     engine.play(decode(sys.argv[1], engine.sample_rate, "tone"))
     deadline = time.time() + 20
-    while engine.position_seconds < 1.5 and time.time() < deadline:
+    # the tone (3 s) plays out, then silence follows it through ALSA's buffer before the
+    # stream stops: what is still in the buffer at stop never reaches the file
+    while engine.playing_id is not None and time.time() < deadline:
         time.sleep(0.01)
+    time.sleep(0.5)
+    print("played to", engine.position_seconds)
     engine.close()
 """)
 

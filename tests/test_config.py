@@ -27,6 +27,7 @@ def test_shipped_config_loads_with_its_values():
 def test_empty_config_takes_defaults(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text("# nothing\n", encoding="utf-8")
+    (tmp_path / "assets" / "discs").mkdir(parents=True)
     cfg = load_config(path)
     assert cfg.audio.block_size == 256 and cfg.kiosk.quit_keys == "ctrl+shift+q"
     assert cfg.content_dir == tmp_path / "assets"
@@ -76,3 +77,41 @@ def test_kiosk_refuses_to_start_on_a_bad_config(tmp_path):
     result = run_cli("--config", str(bad), "run", "--windowed", timeout=60)
     assert result.returncode == 2
     assert f"{bad}:2: audio.master_volume: expected a number, got 'loud'" in result.stderr
+
+
+def test_missing_content_folder_is_a_config_error_and_run_refuses(tmp_path):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("display:\n  fps: 30\ncontent:\n  directory: ../экспонаты\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg)
+    assert info.value.problems[0].startswith(f"{cfg}:4: content.directory: no discs/ folder in "
+                                             f"{(tmp_path.parent / 'экспонаты').resolve()}")
+    result = run_cli("--config", str(cfg), "run", "--windowed", env={"SDL_VIDEODRIVER": "dummy"}, timeout=60)
+    assert result.returncode == 2 and f"{cfg}:4: content.directory" in result.stderr
+
+
+def test_check_warns_about_keys_that_can_have_no_effect(tmp_path):
+    # every shipped disc sets its own hiss_db; eccentricity is left to the default by none of them either
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"content:\n  directory: {ROOT / 'assets'}\ndata_dir: {tmp_path / 'data'}\n"
+                   "dsp:\n  surface:\n    hiss_db: -30\n    rumble_db: -60\nosc:\n  enabled: false\n  port: 9100\n",
+                   encoding="utf-8")
+    result = run_cli("--config", str(cfg), "check")
+    assert result.returncode == 0, result.stdout + result.stderr  # warnings do not fail the check
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        f"warning: {cfg}:6: dsp.surface.hiss_db: has no effect: every disc sets condition.hiss_db in its "
+        "disc.yaml, which wins (remove it there to use this default)",
+        f"warning: {cfg}:10: osc.port: has no effect: osc.enabled is false"]
+    assert "2 warnings" in result.stderr
+
+
+def test_a_disc_without_its_own_hiss_takes_the_config_default(tmp_path):
+    from installation.audio.settings import for_disc
+    from installation.content.library import Condition
+
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"content:\n  directory: {ROOT / 'assets'}\ndsp:\n  surface:\n    hiss_db: -30\n", encoding="utf-8")
+    dsp = load_config(cfg).dsp
+    assert for_disc(dsp, Condition()).surface.hiss_db == -30.0
+    assert for_disc(dsp, Condition(hiss_db=-50.0)).surface.hiss_db == -50.0

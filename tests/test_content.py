@@ -7,7 +7,8 @@ import numpy as np
 import soundfile
 
 from conftest import ROOT, run_cli, write_config
-from installation.content import load_library
+from installation.content.disc_art import load_scan
+from installation.content.library import load_library
 
 
 def test_shipped_discs_load_with_bilingual_text():
@@ -59,7 +60,7 @@ def break_some(content: Path) -> dict[str, Path]:
 
 def test_broken_folders_are_skipped_and_named(content_copy):
     broken = break_some(content_copy)
-    lib = load_library(content_copy, deep=True)
+    lib = load_library(content_copy, deep=True, check_scan=load_scan)
     text = "\n".join(lib.problems)
     assert len(lib.discs) == 3  # 6 shipped, 3 broken, plus one broken new folder
     assert f"{broken['image']}/scan" in text and "cannot decode image" in text

@@ -7,8 +7,9 @@ import pytest
 from scipy.ndimage import label
 
 from conftest import ROOT, run_cli
-from installation.content import load_library, load_scan
-from installation.disc_art import GROOVE_PITCH_PX, build_disc_art
+from installation.content.disc_art import load_scan
+from installation.content.library import load_library
+from installation.content.disc_art import GROOVE_PITCH_PX, build_disc_art
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The lathe-and-film chain, measured as signals: wow, clicks, band limits, groove loss, motion."""
+"""The disc emulation chain, measured as signals: wow, clicks, band limits, groove loss, motion."""
 import dataclasses
 
 import numpy as np
@@ -8,13 +8,13 @@ from scipy.signal import hilbert
 
 from conftest import ROOT, run_cli
 from installation.audio.engine import AudioEngine
-from installation.audio.lathe import Lathe
+from installation.audio.cutter import Cutter
 from installation.audio.offline import render
 from installation.audio.readhead import Track
 from installation.audio.settings import DspConfig, for_disc
 from installation.audio.transport import Transport
-from installation.config import AudioConfig
-from installation.content import Condition
+from installation.audio.settings import AudioConfig
+from installation.content.library import Condition
 
 FS = 48000
 QUIET = dict(hiss_db=-120.0, rumble_db=-120.0, crackle_per_second=0.0, scratches=0)
@@ -113,9 +113,9 @@ def test_crackle_rate_over_a_minute():
     assert count == pytest.approx(expected, rel=0.12)
 
 
-def lathe_response(**fields) -> tuple[np.ndarray, np.ndarray]:
-    s = dataclasses.replace(DspConfig().lathe, **fields)
-    stage = Lathe(Transport(FS, 1 << 16), s)
+def cutter_response(**fields) -> tuple[np.ndarray, np.ndarray]:
+    s = dataclasses.replace(DspConfig().cutter, **fields)
+    stage = Cutter(Transport(FS, 1 << 16), s)
     impulse = np.zeros(1 << 16, np.float32)
     impulse[0] = 0.01
     h = stage.process(impulse.copy()) / 0.01
@@ -130,20 +130,20 @@ def minus_3db_points(freqs, db):
 
 @pytest.mark.parametrize("hp,lp", [(140.0, 6000.0), (300.0, 4000.0)])
 def test_cutter_band_limits_match_config(hp, lp):
-    freqs, db = lathe_response(highpass_hz=hp, lowpass_hz=lp, resonance_db=0.0, ratio=1.0, drive_db=-24.0)
+    freqs, db = cutter_response(highpass_hz=hp, lowpass_hz=lp, resonance_db=0.0, ratio=1.0, drive_db=-24.0)
     low, high = minus_3db_points(freqs, db)
     assert low == pytest.approx(hp, rel=0.10)
     assert high == pytest.approx(lp, rel=0.10)
 
 
 def test_cutter_head_resonance_peaks_where_configured():
-    freqs, db = lathe_response(resonance_hz=2800.0, resonance_db=8.0, ratio=1.0, drive_db=-24.0)
+    freqs, db = cutter_response(resonance_hz=2800.0, resonance_db=8.0, ratio=1.0, drive_db=-24.0)
     band = (freqs > 500) & (freqs < 10000)
     assert freqs[band][np.argmax(db[band])] == pytest.approx(2800.0, rel=0.08)
 
 
-def test_lathe_overload_saturates_softly():
-    dsp = settings(surface=QUIET, read_head=dict(echo_db=-120.0), lathe=dict(drive_db=12.0, ratio=1.0))
+def test_cutter_overload_saturates_softly():
+    dsp = settings(surface=QUIET, read_head=dict(echo_db=-120.0), cutter=dict(drive_db=12.0, ratio=1.0))
     quiet = render(engine_for(dsp, tone(1000, 2, amp=0.01)), 1.5)[FS // 2:]
     loud = render(engine_for(dsp, tone(1000, 2, amp=0.9)), 1.5)[FS // 2:]
     gain_quiet = np.abs(quiet).max() / 0.01
@@ -236,22 +236,22 @@ def test_full_chain_runs_backwards_too():
 def test_live_parameter_glides_and_bad_values_are_refused():
     engine = engine_for(settings(), tone(1000, 2))
     render(engine, 0.01)
-    engine.set_param("lathe", "lowpass_hz", 3000.0)
+    engine.set_param("cutter", "lowpass_hz", 3000.0)
     render(engine, 256 / FS, block=256)
-    midway = engine.dsp.settings.lathe.lowpass_hz
+    midway = engine.live_value("cutter", "lowpass_hz")
     assert 3000.0 < midway < 6000.0
     render(engine, 1.0)
-    assert engine.dsp.settings.lathe.lowpass_hz == 3000.0
-    with pytest.raises(ValueError, match=r"dsp.lathe.lowpass_hz: must be a number between 1000.0 and 20000.0"):
-        engine.set_param("lathe", "lowpass_hz", 50000)
-    with pytest.raises(ValueError, match=r"dsp.lathe: no parameter 'nope'"):
-        engine.set_param("lathe", "nope", 1)
+    assert engine.live_value("cutter", "lowpass_hz") == 3000.0
+    with pytest.raises(ValueError, match=r"dsp.cutter.lowpass_hz: must be a number between 1000.0 and 20000.0"):
+        engine.set_param("cutter", "lowpass_hz", 50000)
+    with pytest.raises(ValueError, match=r"dsp.cutter: no parameter 'nope'"):
+        engine.set_param("cutter", "nope", 1)
     with pytest.raises(ValueError, match=r"dsp: no stage 'mixer'"):
         engine.set_param("mixer", "gain", 1)
 
 
 def test_limiter_never_exceeds_full_scale():
-    dsp = settings(lathe=dict(drive_db=-24.0, ratio=1.0, resonance_db=18.0))
+    dsp = settings(cutter=dict(drive_db=-24.0, ratio=1.0, resonance_db=18.0))
     out = render(engine_for(dsp, tone(2800, 2, amp=1.0)), 1.5)
     assert np.abs(out).max() <= 1.0
     assert np.abs(out).max() > 0.9
@@ -276,7 +276,7 @@ def test_render_cli_round_trip(tmp_path):
     assert np.abs(data).max() <= 1.0
     assert spectrum_peak(data, rate, 200, 5000)[0] == pytest.approx(1000, rel=0.02)  # give or take the wow
     bad = run_cli("render", str(src), str(out), "--condition", "hiss_db=5")
-    assert bad.returncode == 1 and "--condition:1: hiss_db: must be between -96.0 and -10.0" in bad.stderr
+    assert bad.returncode == 1 and "--condition:1: hiss_db: must be between -120.0 and -10.0" in bad.stderr
     disc = run_cli("render", str(src), str(tmp_path / "d.flac"), "--disc", "свинг-под-черепом", "--seconds", "1")
     assert disc.returncode == 0, disc.stderr
     assert soundfile.info(str(tmp_path / "d.flac")).frames == 48000

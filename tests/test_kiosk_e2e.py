@@ -14,7 +14,7 @@ import pytest
 from pythonosc.osc_message import OscMessage
 
 from conftest import ROOT, write_config
-from installation.osc.server import message
+from installation.osc.messages import message
 
 needs_x = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("import")),
                                 reason="needs xvfb, xdotool, imagemagick (scripts/system-deps.sh test installs them)")
@@ -125,7 +125,7 @@ def test_kiosk_window_touch_and_quit(xvfb, tmp_path):
 
         xdotool(xvfb, "key", "--window", window, "ctrl+shift+q")
         assert proc.wait(15) == 0
-        assert "quit requested" in log.read_text()
+        assert "quit: quit keys ctrl+shift+q" in log.read_text()
         assert "null sink" in log.read_text()
     finally:
         if proc.poll() is None:
@@ -146,6 +146,7 @@ def test_headless_without_display_keeps_running_and_stops_on_sigterm(tmp_path):
         assert proc.wait(10) == 0
         text = log.read_text()
         assert text.count("no display") == 1 and "dummy video driver" in text
+        assert "quit: SIGTERM" in text, "a stop is logged with its reason"
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -16,12 +16,11 @@ from typing import Optional
 
 import numpy as np
 
-from ..config import AudioConfig
 from .chain import Chain
-from .lathe_film import LatheFilmChain, replace_param
+from .emulation import DiscEmulation, replace_param
 from .readhead import Track
-from .settings import DspConfig, param_limits
-from .stages import Fader, Gain, Limiter
+from .settings import AudioConfig, DspConfig, param_limits
+from .output import Fader, Gain, Limiter
 from .transport import Transport
 
 CLEAN = DspConfig(enabled=False)  # read head only: the source as it is
@@ -42,12 +41,12 @@ class AudioEngine:
         self._stream = None
         self._null_thread: Optional[threading.Thread] = None
         self._running = False
-        self.level = 0.0  # output peak, decaying: for the performer's meters
+        self._level = 0.0  # output peak, decaying: for the performer's meters
         self._build()
 
     def _build(self) -> None:
         self.transport = Transport(self.sample_rate, self.max_frames)
-        self.dsp = LatheFilmChain(self.dsp_cfg, self.transport, self.max_frames)
+        self.dsp = DiscEmulation(self.dsp_cfg, self.transport, self.max_frames)
         self.fader = Fader(self.sample_rate, self.max_frames, self.cfg.fade_seconds)
         self.volume = Gain(self.cfg.master_volume, self.sample_rate, self.max_frames)
         self.limiter = Limiter(self.dsp_cfg.output.limiter_threshold, self.max_frames)
@@ -93,6 +92,7 @@ class AudioEngine:
     def set_volume(self, value: float) -> None:
         self.commands.put(("volume", min(1.0, max(0.0, float(value)))))
 
+    # -- what others read (nothing outside installation/audio reaches into the chain) ------
     @property
     def playing_id(self) -> Optional[str]:
         track = self.dsp.read_head.track
@@ -101,6 +101,25 @@ class AudioEngine:
     @property
     def position_seconds(self) -> float:
         return self.dsp.read_head.pos / self.sample_rate
+
+    @property
+    def speed(self) -> float:
+        """Platter speed as a ratio of nominal, as the emulated motor has it now."""
+        return self.dsp.motion.speed
+
+    @property
+    def rpm(self) -> float:
+        """Nominal rpm of the disc on the platter now."""
+        return self.dsp.settings.motion.rpm
+
+    @property
+    def level(self) -> float:
+        """Output peak, decaying: for meters."""
+        return self._level
+
+    def live_value(self, stage: str, name: str) -> float:
+        """A sound parameter as it is now (mid-glide after a live change)."""
+        return getattr(getattr(self.dsp.settings, stage), name)
 
     # -- the callback body --------------------------------------------------------------
     def render(self, out: np.ndarray) -> None:
@@ -123,7 +142,7 @@ class AudioEngine:
                 head.load(None)
             out[done:done + n] = block[:, None]
             done += n
-        self.level = max(float(out.max(initial=0.0)), -float(out.min(initial=0.0)), self.level * 0.9)
+        self._level = max(float(out.max(initial=0.0)), -float(out.min(initial=0.0)), self._level * 0.9)
 
     def _drain_commands(self) -> None:
         while True:

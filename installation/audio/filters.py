@@ -46,8 +46,9 @@ def one_pole_lowpass(fc: float, fs: float) -> list[float]:
     return [1 - p, 0.0, 0.0, 1.0, -p, 0.0]
 
 
-class SosFilter:
-    """A cascade of sections with its state; `set` swaps coefficients and keeps the state.
+class BiquadCascade:
+    """Biquad sections in series with their state; `set` swaps coefficients and keeps the state.
+    (Not scipy's `sos` form: the sections are multiplied out into one transfer function.)
 
     The sections run as one transfer function (one lfilter call: the call overhead, not the
     arithmetic, dominates at audio block sizes); in float64 that is exact enough for the

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .filters import SosFilter, highpass, lowpass
+from .filters import BiquadCascade, highpass, lowpass
 from .settings import GrooveSettings
 from .transport import Transport
 
@@ -24,7 +24,7 @@ class GrooveLoss:
         self.k = 0.0  # tracing coefficient for the current control period
         self._k = np.zeros(len(transport.radius), dtype=np.float32)
         self.configure(settings)
-        self.filter = SosFilter([lowpass(self.cutoff_at(self.outer), transport.fs), highpass(12.0, transport.fs)])
+        self.filter = BiquadCascade([lowpass(self.cutoff_at(self.outer), transport.fs), highpass(12.0, transport.fs)])
 
     def configure(self, settings: GrooveSettings) -> None:
         self.s = settings

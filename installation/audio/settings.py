@@ -1,7 +1,11 @@
-"""Parameters of the lathe-and-film chain (config.yaml `dsp:`), with units and safe ranges.
+"""The audio settings: the output device (config.yaml `audio:`) and the disc emulation
+(`dsp:`), with units and safe ranges.
 
-A disc's `condition` block overrides the parts that belong to one physical disc (how far off
-the hole was burned, how noisy and worn the film is); the rest describes the equipment.
+A disc's `condition` block (disc.yaml) describes one physical disc: how far off the hole was
+burned, how noisy, scratched and worn the film is. Four of its keys have a twin in `dsp:`
+(wow.eccentricity_mm, surface.hiss_db, surface.crackle_per_second, surface.scratches): the
+disc's value wins, and the `dsp:` value is the default for discs that do not give one.
+Both read their ranges from here, so they cannot disagree.
 """
 from __future__ import annotations
 
@@ -10,6 +14,16 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..yamlconf import limits
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    device: Optional[str] = None  # None = the system default; a name fragment or an index as text
+    sample_rate: int = field(default=48000, metadata=limits(8000, 192000))
+    block_size: int = field(default=256, metadata=limits(32, 8192))
+    channels: int = field(default=2, metadata=limits(1, 2))
+    master_volume: float = field(default=0.8, metadata=limits(0.0, 1.0))
+    fade_seconds: float = field(default=0.6, metadata=limits(0.0, 10.0))
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,7 @@ class GrooveSettings:
 
 
 @dataclass(frozen=True)
-class LatheSettings:
+class CutterSettings:
     highpass_hz: float = field(default=140.0, metadata=limits(20.0, 1000.0))  # -3 dB, 2nd order
     lowpass_hz: float = field(default=6000.0, metadata=limits(1000.0, 20000.0))  # -3 dB, 2nd order
     resonance_hz: float = field(default=2800.0, metadata=limits(200.0, 10000.0))  # cutter head
@@ -77,18 +91,32 @@ class DspConfig:
     wow: WowSettings = field(default_factory=WowSettings)
     read_head: ReadHeadSettings = field(default_factory=ReadHeadSettings)
     groove: GrooveSettings = field(default_factory=GrooveSettings)
-    lathe: LatheSettings = field(default_factory=LatheSettings)
+    cutter: CutterSettings = field(default_factory=CutterSettings)  # the lathe's cutting head
     surface: SurfaceSettings = field(default_factory=SurfaceSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
 
 
+# condition key -> (dsp section, its key): the disc's value wins over the equipment default
+SHARED_WITH_CONDITION = {"eccentricity_mm": ("wow", "eccentricity_mm"), "hiss_db": ("surface", "hiss_db"),
+                         "crackle_per_second": ("surface", "crackle_per_second"),
+                         "scratches": ("surface", "scratches")}
+
+
+def condition_value(dsp: "DspConfig", condition, key: str):
+    """A condition key as the disc will sound: its own value, else the dsp: default."""
+    own = getattr(condition, key)
+    section, name = SHARED_WITH_CONDITION[key]
+    return own if own is not None else getattr(getattr(dsp, section), name)
+
+
 def for_disc(dsp: DspConfig, condition, diameter_cm: float = 24.0, rpm: float = 78.0) -> DspConfig:
     """The settings for one disc: its condition over the equipment's defaults."""
+    value = lambda key: condition_value(dsp, condition, key)  # noqa: E731
     motion = dataclasses.replace(dsp.motion, rpm=rpm)
-    wow = dataclasses.replace(dsp.wow, eccentricity_mm=condition.eccentricity_mm,
+    wow = dataclasses.replace(dsp.wow, eccentricity_mm=value("eccentricity_mm"),
                               warp_depth=dsp.wow.warp_depth * (0.3 + 2.0 * condition.warp))
-    surface = dataclasses.replace(dsp.surface, hiss_db=condition.hiss_db, scratches=condition.scratches,
-                                  crackle_per_second=condition.crackle_per_second)
+    surface = dataclasses.replace(dsp.surface, hiss_db=value("hiss_db"), scratches=value("scratches"),
+                                  crackle_per_second=value("crackle_per_second"))
     outer = dsp.groove.outer_radius_mm or diameter_cm * 5.0 - 5.0
     groove = dataclasses.replace(dsp.groove, outer_radius_mm=outer,
                                  hf_cutoff_hz=dsp.groove.hf_cutoff_hz * (1.0 - 0.5 * condition.wear),
@@ -98,5 +126,10 @@ def for_disc(dsp: DspConfig, condition, diameter_cm: float = 24.0, rpm: float = 
 
 def param_limits(settings_cls: type, name: str) -> tuple[float, float]:
     """(lo, hi) of a live-settable parameter; KeyError if there is no such parameter."""
-    f = {f.name: f for f in dataclasses.fields(settings_cls)}[name]
-    return f.metadata.get("lo"), f.metadata.get("hi")
+    meta = field_metadata(settings_cls, name)
+    return meta.get("lo"), meta.get("hi")
+
+
+def field_metadata(settings_cls: type, name: str) -> dict:
+    """The `limits` of one field, for another dataclass that must keep the same range."""
+    return dict({f.name: f for f in dataclasses.fields(settings_cls)}[name].metadata)

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .filters import SosFilter, bandpass, highpass, lowpass
+from .filters import BiquadCascade, bandpass, highpass, lowpass
 from .settings import SurfaceSettings
 from .transport import Transport, fraction
 
@@ -35,10 +35,10 @@ class Surface:
         self._phase = np.zeros(n, dtype=np.float32)
         self._chance = np.zeros(n, dtype=np.float32)
         fs = transport.fs
-        self.click_shape = SosFilter([bandpass(2500.0, fs, 0.8)])
+        self.click_shape = BiquadCascade([bandpass(2500.0, fs, 0.8)])
         impulse = np.zeros(2048)
         impulse[0] = 1.0
-        self.click_norm = 1.0 / float(np.abs(SosFilter(self.click_shape.sos).process(impulse)).max())
+        self.click_norm = 1.0 / float(np.abs(BiquadCascade(self.click_shape.sos).process(impulse)).max())
         self.configure(settings)
 
     def configure(self, s: SurfaceSettings) -> None:
@@ -120,7 +120,7 @@ class Surface:
 def _hiss_loop(rng: np.random.Generator, fs: int) -> np.ndarray:
     """Film hiss, 400 Hz to 9 kHz, unit RMS, seamless: filtered twice round so its end runs
     into its start with the filter already settled."""
-    shape = SosFilter([highpass(400.0, fs, 0.6), lowpass(9000.0, fs, 0.6)])
+    shape = BiquadCascade([highpass(400.0, fs, 0.6), lowpass(9000.0, fs, 0.6)])
     white = rng.random(HISS_LOOP, dtype=np.float32) - 0.5
     shape.process(white)
     loop = shape.process(white).astype(np.float32)

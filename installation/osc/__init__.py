@@ -1,1 +1,1 @@
-"""OSC input: gallery sensors, turntable encoders and the performer's laptop."""
+"""Remote input over OSC: the address table (routes), the UDP server with roles, the encoder tracker."""

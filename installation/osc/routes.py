@@ -1,13 +1,25 @@
-"""The OSC address space: one table of address -> arguments -> what happens.
+"""The OSC address space: one table of address -> arguments -> handler.
 
-`python -m installation osc-map` prints it; docs/osc.md is written from it; the server maps
-every row into python-osc's Dispatcher and checks arguments against it before acting.
+Adding an address is one row here. The server maps every row into python-osc's Dispatcher,
+checks the sender's role and the arguments against the row, then calls the row's handler
+with itself and the checked message. A handler posts a command to the main loop's bus,
+feeds the encoder tracker, sets a sound parameter or replies; it raises ValueError to refuse
+(the server logs and counts it). `python -m installation osc-map` prints the table and
+docs/osc.md is written from it.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Callable, Optional, Tuple
+
+from scenes import SCENES
+
+from ..commands import Command, PlayCurrent, PlayDisc, Presence, Proximity, SetVolume, ShowScene, Stop
+from .messages import message
+
+if TYPE_CHECKING:
+    from .server import OscServer
 
 
 @dataclass(frozen=True)
@@ -50,45 +62,102 @@ class Arg:
 
 
 @dataclass(frozen=True)
+class Incoming:
+    """One message that passed the role and argument checks."""
+
+    address: str
+    values: tuple
+    sender: Tuple[str, int]
+
+
+Handler = Callable[["OscServer", Incoming], None]
+
+
+@dataclass(frozen=True)
 class Route:
     pattern: str  # python-osc Dispatcher pattern; * matches one part
-    kind: str  # what the server does with it (see OscServer._act)
-    args: tuple[Arg, ...]
+    args: Tuple[Arg, ...]
     effect: str
-    variadic: bool = False  # any arguments: ping echoes them; buttons send 1 on press, 0 on release
+    handler: Handler
+    variadic: bool = False  # any arguments (ping echoes them)
+    button: bool = False  # a control surface's button: 1 on press (acted on), 0 on release (ignored)
 
     def describe(self) -> str:
         address = self.pattern.replace("/dsp/*/*", "/dsp/<stage>/<param>").replace("/lathe/*", "/lathe/...")
         return " ".join([address.replace("*", "<n>"), *(a.describe() for a in self.args),
-                         *(["[args...]"] if self.variadic else [])])
+                         *(["[args...]"] if self.variadic or self.button else [])])
+
+
+# -- handlers ------------------------------------------------------------------------------
+def posts(make: Callable[..., Command]) -> Handler:
+    """A handler that posts `make(*values)` to the main loop's command bus."""
+    def handler(osc: "OscServer", m: Incoming) -> None:
+        osc.post(make(*m.values), m.address)
+    return handler
+
+
+def _turntable(act: Callable[["OscServer", float], None]) -> Handler:
+    """Only the configured /turntable/<n> drives the platter."""
+    def handler(osc: "OscServer", m: Incoming) -> None:
+        number = m.address.split("/")[2]
+        if not number.isdigit() or int(number) != osc.cfg.turntable:
+            raise ValueError(f"turntable {number!r} is not the one configured (osc.turntable: {osc.cfg.turntable})")
+        act(osc, m.values[0])
+    return handler
+
+
+def _dsp(osc: "OscServer", m: Incoming) -> None:
+    if osc.engine is None:
+        raise ValueError("no audio engine")
+    _, _, stage, param = m.address.split("/", 3)
+    osc.engine.set_param(stage, param, m.values[0])
+
+
+def _ping(osc: "OscServer", m: Incoming) -> None:
+    osc.reply(m.sender, [message("/pong", *m.values)])
+
+
+def _status(osc: "OscServer", m: Incoming) -> None:
+    osc.reply(m.sender, osc.status_messages())
+
+
+def _reserved(osc: "OscServer", m: Incoming) -> None:
+    raise ValueError("reserved for the live-cutting lathe, not in use yet")
 
 
 FLAG = dict(lo=0, hi=1)
-ROUTES: tuple[Route, ...] = (
-    Route("/sensor/presence", "presence", (Arg("zone", str), Arg("present", int, **FLAG)),
+ROUTES: Tuple[Route, ...] = (
+    Route("/sensor/presence", (Arg("zone", str), Arg("present", int, **FLAG)),
           "someone in a zone (1) or gone (0); presence wakes the kiosk from attract, and while anyone is "
-          "present it does not go back to attract"),
-    Route("/sensor/proximity", "proximity", (Arg("zone", str), Arg("metres", float, 0.0, 100.0)),
-          "distance of the nearest visitor; ramps the volume when osc.proximity_volume is enabled"),
-    Route("/turntable/*/angle", "angle", (Arg("degrees", float),),
+          "present it does not go back to attract", posts(lambda zone, here: Presence(zone, bool(here)))),
+    Route("/sensor/proximity", (Arg("zone", str), Arg("metres", float, 0.0, 100.0)),
+          "distance of the nearest visitor; ramps the volume when osc.proximity_volume is enabled",
+          posts(Proximity)),
+    Route("/turntable/*/angle", (Arg("degrees", float),),
           "absolute platter angle, wraps at 360; streamed up to 1 kHz it becomes the platter speed: "
-          "pitch follows, a hold stops the sound, backwards scratches; the disc on screen turns with it"),
-    Route("/turntable/*/rpm", "rpm", (Arg("rpm", float, -300.0, 300.0),),
-          "platter speed from encoders that report rpm instead of angles"),
-    Route("/turntable/*/touch", "touch", (Arg("touch", int, **FLAG),), "a hand is on the platter (1) or not (0)"),
-    Route("/kiosk/scene", "scene", (Arg("name", str, choices=("attract", "player")),), "show that screen"),
-    Route("/kiosk/disc", "disc", (Arg("id", str),), "play that disc (its folder name; Cyrillic is fine)"),
-    Route("/kiosk/play", "play", (), "play the disc on screen (from attract: the one shown)", variadic=True),
-    Route("/kiosk/stop", "stop", (), "stop the sound and return to attract", variadic=True),
-    Route("/kiosk/volume", "volume", (Arg("level", float, 0.0, 1.0),), "master volume"),
-    Route("/kiosk/status", "status", (),
+          "pitch follows, a hold stops the sound, backwards scratches; the disc on screen turns with it",
+          _turntable(lambda osc, degrees: osc.tracker.angle(degrees))),
+    Route("/turntable/*/rpm", (Arg("rpm", float, -300.0, 300.0),),
+          "platter speed from encoders that report rpm instead of angles",
+          _turntable(lambda osc, rpm: osc.tracker.set_rpm(rpm))),
+    Route("/turntable/*/touch", (Arg("touch", int, **FLAG),), "a hand is on the platter (1) or not (0)",
+          _turntable(lambda osc, on: osc.tracker.touch(bool(on)))),
+    Route("/kiosk/scene", (Arg("name", str, choices=tuple(SCENES)),), "show that screen",
+          posts(ShowScene)),
+    Route("/kiosk/disc", (Arg("id", str),),
+          "play that disc (its folder name; Cyrillic is fine) to the end of its side", posts(PlayDisc)),
+    Route("/kiosk/play", (), "play the disc on screen (from attract: the one shown)", posts(PlayCurrent),
+          button=True),
+    Route("/kiosk/stop", (), "stop the sound and return to attract", posts(Stop), button=True),
+    Route("/kiosk/volume", (Arg("level", float, 0.0, 1.0),), "master volume", posts(SetVolume)),
+    Route("/kiosk/status", (),
           "reply to the sender: /status/scene s, /status/disc s, /status/position f, /status/level f, "
-          "/status/speed f, /status/dropped i, /status/rejected i, /status/uptime f", variadic=True),
-    Route("/kiosk/ping", "ping", (), "reply /pong to the sender, with the same arguments", variadic=True),
-    Route("/dsp/*/*", "dsp", (Arg("value", float),),
-          "live change of a sound parameter, e.g. /dsp/lathe/lowpass_hz 4000: range-checked, glides "
-          "(stages and ranges: docs/dsp.md)"),
-    Route("/lathe/*", "reserved", (), "reserved for the live-cutting lathe"),
+          "/status/speed f, /status/dropped i, /status/rejected i, /status/uptime f", _status, button=True),
+    Route("/kiosk/ping", (), "reply /pong to the sender, with the same arguments", _ping, variadic=True),
+    Route("/dsp/*/*", (Arg("value", float),),
+          "live change of a sound parameter, e.g. /dsp/cutter/lowpass_hz 4000: range-checked, glides "
+          "(stages and ranges: docs/dsp.md)", _dsp),
+    Route("/lathe/*", (), "reserved for the live-cutting lathe", _reserved, variadic=True),
 )
 
 

@@ -1,28 +1,28 @@
-"""The OSC server: python-osc on its own thread, roles, validation, and replies.
+"""The OSC server: python-osc on its own thread, roles, validation, replies.
 
-Handlers never touch pygame. Commands for the screen go through a bounded queue into the
-main loop (a full queue drops and counts); encoder streams go to the PlatterTracker, where
-only the latest value counts; sound parameters go straight to the audio engine, which is
-thread-safe. Anything malformed, unknown, out of role or out of range is logged (at most
-once per 10 s per kind) and dropped, never acted on.
+Handlers (one per row of routes.ROUTES) never touch pygame. Commands for the screen go on
+the main loop's bounded command bus (a full bus drops and counts); encoder streams go to
+the EncoderTracker, where only the latest value counts; sound parameters go straight to the
+audio engine, which is thread-safe. Anything malformed, unknown, out of role or out of range
+is logged (at most once per 10 s per kind) and dropped, never acted on.
 """
 from __future__ import annotations
 
 import ipaddress
 import logging
-import queue
 import socket
 import threading
 import time
-from typing import Any, Callable, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_server import BlockingOSCUDPServer
 
-from ..config import OscConfig
-from .routes import ROUTES, Route
-from .turntable import PlatterTracker
+from ..commands import Command, CommandBus
+from .config import OscConfig
+from .encoder import EncoderTracker
+from .messages import message
+from .routes import ROUTES, Incoming, Route
 
 log = logging.getLogger(__name__)
 
@@ -61,24 +61,20 @@ class _SafeDispatcher(Dispatcher):
         return []  # never reply through python-osc: replies are explicit
 
 
-def message(address: str, *args: Any) -> bytes:
-    builder = OscMessageBuilder(address)
-    for a in args:
-        builder.add_arg(a)
-    return builder.build().dgram
-
-
 class OscServer:
-    def __init__(self, cfg: OscConfig, commands: "queue.Queue[tuple]", engine=None,
-                 status: Callable[[], dict] = dict, rpm: Callable[[], float] = lambda: 78.0):
+    """`status` is read for /kiosk/status and feedback: the main loop's latest published status."""
+
+    def __init__(self, cfg: OscConfig, bus: CommandBus, engine=None,
+                 status: Callable[[], Dict] = dict):
         self.cfg = cfg
-        self.commands = commands
+        self.bus = bus
         self.engine = engine
         self.status = status
         self.started = time.monotonic()
         self.received = self.dropped = self.rejected = 0
         self.logs = RateLimitedLog()
-        self.tracker = PlatterTracker(self._apply_speed, rpm)
+        rpm = (lambda: engine.rpm) if engine is not None else (lambda: 78.0)
+        self.tracker = EncoderTracker(self._apply_speed, rpm)
         self.roles = [([ipaddress.ip_network(n, strict=False) for n in role.networks], role.prefixes)
                       for role in cfg.roles.values()]
         dispatcher = _SafeDispatcher(self)
@@ -107,12 +103,30 @@ class OscServer:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def send(self, target: tuple[str, int], messages: list[bytes]) -> None:
+    # -- what handlers use -------------------------------------------------------------------
+    def reply(self, target: Tuple[str, int], messages: List[bytes]) -> None:
         for dgram in messages:
             try:
                 self.server.socket.sendto(dgram, target)
             except OSError as exc:
                 self.logs.warning(f"send:{target}", f"OSC: cannot send to {target[0]}:{target[1]}: {exc}")
+
+    def post(self, command: Command, address: str) -> None:
+        """A command for the main loop; a full bus drops it and says so (rate-limited)."""
+        if not self.bus.post(command):
+            self.dropped += 1
+            self.logs.warning("queue", f"OSC {address}: main loop busy, message dropped")
+
+    def status_messages(self) -> List[bytes]:
+        s = self.status()
+        return [message("/status/scene", str(s.get("scene", ""))),
+                message("/status/disc", str(s.get("disc", ""))),
+                message("/status/position", float(s.get("position", 0.0))),
+                message("/status/level", float(s.get("level", 0.0))),
+                message("/status/speed", float(s.get("speed", 0.0))),
+                message("/status/dropped", int(self.dropped)),
+                message("/status/rejected", int(self.rejected)),
+                message("/status/uptime", float(time.monotonic() - self.started))]
 
     # -- incoming ----------------------------------------------------------------------------
     def reject(self, kind: str, text: str) -> None:
@@ -139,63 +153,21 @@ class OscServer:
         if not self.allowed(client[0], address):
             self.reject(f"role:{client[0]}", f"{where} dropped: no role in osc.roles lets this sender use it")
             return None
-        if not route.variadic and len(args) != len(route.args):
+        if route.button:
+            if args and not args[0]:
+                return None  # a control surface's button released
+            args = ()
+        elif not route.variadic and len(args) != len(route.args):
             self.reject(f"arity:{address}", f"{where} dropped: expected {len(route.args)} argument(s) "
                                             f"{' '.join(a.describe() for a in route.args)}, got {len(args)}")
             return None
-        if route.variadic and route.kind != "ping" and args and not args[0]:
-            return None  # a control surface's button released
         try:
             values = args if route.variadic else tuple(a.check(v) for a, v in zip(route.args, args))
-            self._act(route, address, values, client)
+            route.handler(self, Incoming(address, tuple(values), (client[0], client[1])))
         except ValueError as exc:
             self.reject(f"value:{address}", f"{where} dropped: {exc}")
         return None  # python-osc would send a returned value back as a reply
 
-    def _act(self, route: Route, address: str, values: tuple, client) -> None:
-        kind = route.kind
-        if kind in ("angle", "rpm", "touch"):
-            number = int(address.split("/")[2]) if address.split("/")[2].isdigit() else -1
-            if number != self.cfg.turntable:
-                raise ValueError(f"turntable {address.split('/')[2]!r} is not the one configured "
-                                 f"(osc.turntable: {self.cfg.turntable})")
-            if kind == "angle":
-                self.tracker.angle(values[0])
-            elif kind == "rpm":
-                self.tracker.set_rpm(values[0])
-            else:
-                self.tracker.touch(bool(values[0]))
-        elif kind == "dsp":
-            if self.engine is None:
-                raise ValueError("no audio engine")
-            _, _, stage, param = address.split("/", 3)
-            self.engine.set_param(stage, param, values[0])
-        elif kind == "ping":
-            self.send(client, [message("/pong", *values)])
-        elif kind == "status":
-            self.send(client, self.status_messages())
-        elif kind == "reserved":
-            raise ValueError("reserved for the live-cutting lathe, not in use yet")
-        else:  # for the main loop
-            if route.variadic:
-                values = ()
-            try:
-                self.commands.put_nowait((kind, *values))
-            except queue.Full:
-                self.dropped += 1
-                self.logs.warning("queue", f"OSC {address}: main loop busy, message dropped")
-
     def _apply_speed(self, ratio: float) -> None:
         if self.engine is not None:
             self.engine.set_speed(ratio)
-
-    def status_messages(self) -> list[bytes]:
-        s = self.status()
-        return [message("/status/scene", str(s.get("scene", ""))),
-                message("/status/disc", str(s.get("disc", ""))),
-                message("/status/position", float(s.get("position", 0.0))),
-                message("/status/level", float(s.get("level", 0.0))),
-                message("/status/speed", float(s.get("speed", 0.0))),
-                message("/status/dropped", int(self.dropped)),
-                message("/status/rejected", int(self.rejected)),
-                message("/status/uptime", float(time.monotonic() - self.started))]

@@ -1,24 +1,25 @@
-"""The home-made cutting lathe: narrow band, a resonant cutter head, soft overload, and
-a squeezed dynamic range (the cutter could not swing wide, the operator rode the level)."""
+"""The cutter: what the home-made lathe's cutting head put into the groove. A narrow band, a
+resonant head, soft overload, and a squeezed dynamic range (the cutter could not swing wide,
+the operator rode the level)."""
 from __future__ import annotations
 
 import numpy as np
 
-from .filters import SosFilter, highpass, lowpass, one_pole_lowpass, peak
-from .settings import LatheSettings
+from .filters import BiquadCascade, highpass, lowpass, one_pole_lowpass, peak
+from .settings import CutterSettings
 from .transport import Transport
 
 
-class Lathe:
-    def __init__(self, transport: Transport, settings: LatheSettings):
+class Cutter:
+    def __init__(self, transport: Transport, settings: CutterSettings):
         self.t = transport
         n = len(transport.speed)
         self._env = np.zeros(n, dtype=np.float32)
-        self.band = SosFilter([[1, 0, 0, 1, 0, 0]] * 3)
-        self.follower = SosFilter([[1, 0, 0, 1, 0, 0]])
+        self.band = BiquadCascade([[1, 0, 0, 1, 0, 0]] * 3)
+        self.follower = BiquadCascade([[1, 0, 0, 1, 0, 0]])
         self.configure(settings)
 
-    def configure(self, s: LatheSettings) -> None:
+    def configure(self, s: CutterSettings) -> None:
         fs = self.t.fs
         self.s = s
         self.band.set([highpass(s.highpass_hz, fs), lowpass(s.lowpass_hz, fs), peak(s.resonance_hz, fs,

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from installation.state import PlayCounts, write_atomic
+from installation.service.atomic import write_atomic
+from installation.service.play_counts import PlayCounts
 
 
 def test_counts_survive_a_restart(tmp_path):

@@ -1,4 +1,5 @@
-"""Stages every chain ends with: a gliding gain (volume) and a fader (disc changes)."""
+"""The output stages every chain ends with: a fader (disc changes), a gliding gain (volume) and
+the safety limiter."""
 from __future__ import annotations
 
 import numpy as np
@@ -34,7 +35,7 @@ class Gain:
 
 
 class Fader(Gain):
-    """A Gain whose glide is the configured fade time; `silent` tells the engine when to swap discs."""
+    """A Gain whose glide is the configured fade time; at 0 the engine swaps discs."""
 
     def __init__(self, sample_rate: int, max_frames: int, fade_seconds: float):
         super().__init__(0.0, sample_rate, max_frames, glide_seconds=fade_seconds)

@@ -10,10 +10,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from pathlib import Path
+
 import numpy as np
 import pygame
 
-from .content import DiscInfo
+from ..yamlconf import ConfigError
+from .library import DiscInfo
 
 HOLE_DIAMETER_MM = 7.0
 UNGROOVED_INNER_MM = 38.0  # radius where the run-out ends
@@ -35,11 +38,20 @@ class DiscArt:
         return rect
 
 
-def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed: int = 0) -> DiscArt:
+def load_scan(path: Path) -> pygame.Surface:
+    try:
+        return pygame.image.load(str(path))
+    except (pygame.error, OSError) as exc:
+        raise ConfigError([f"{path}: cannot decode image: {exc}"]) from None
+
+
+def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed: int = 0,
+                   eccentricity_mm: float = 1.5) -> DiscArt:
+    """`eccentricity_mm`: how far off the groove's centre the hole was burnt, as the sound has it."""
     rng = np.random.default_rng(seed)
     px_per_mm = diameter_px / (info.diameter_cm * 10.0)
     radius = diameter_px / 2.0
-    ecc = info.condition.eccentricity_mm * px_per_mm
+    ecc = eccentricity_mm * px_per_mm
     ecc_angle = rng.uniform(0, 2 * math.pi)
     size = int(math.ceil(2 * (radius * 1.04 + ecc))) + 4
     size += size % 2

@@ -8,12 +8,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
-import pygame
 import soundfile
 
-from .yamlconf import ConfigError, limits, load_dataclass
+from ..audio.settings import SurfaceSettings, WowSettings, field_metadata
+from ..yamlconf import ConfigError, limits, load_dataclass
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +34,15 @@ class Text:
 
 @dataclass(frozen=True)
 class Condition:
-    """The physical state of the disc; the DSP chain and the drawing read it."""
+    """The physical state of the disc; the sound and the drawing read it. The four keys left
+    None take config.yaml's dsp: value (see audio/settings.py); their ranges are the same."""
 
-    eccentricity_mm: float = field(default=1.5, metadata=limits(0.0, 8.0))  # burnt hole off-centre
+    eccentricity_mm: Optional[float] = field(default=None, metadata=field_metadata(WowSettings, "eccentricity_mm"))
     warp: float = field(default=0.3, metadata=limits(0.0, 1.0))  # 0 flat .. 1 badly warped
-    hiss_db: float = field(default=-45.0, metadata=limits(-96.0, -10.0))  # film noise, dBFS
-    crackle_per_second: float = field(default=6.0, metadata=limits(0.0, 200.0))
-    scratches: int = field(default=2, metadata=limits(0, 12))  # clicks once per revolution each
+    hiss_db: Optional[float] = field(default=None, metadata=field_metadata(SurfaceSettings, "hiss_db"))
+    crackle_per_second: Optional[float] = field(default=None,
+                                                metadata=field_metadata(SurfaceSettings, "crackle_per_second"))
+    scratches: Optional[int] = field(default=None, metadata=field_metadata(SurfaceSettings, "scratches"))
     wear: float = field(default=0.3, metadata=limits(0.0, 1.0))  # 0 new .. 1 played to death
 
 
@@ -84,8 +86,10 @@ class Library:
         return next((i for i, d in enumerate(self.discs) if d.id == disc_id), -1)
 
 
-def load_library(content_dir: Path, deep: bool = False) -> Library:
-    """Read every disc folder. `deep` also decodes every image and all audio (for `check`)."""
+def load_library(content_dir: Path, deep: bool = False,
+                 check_scan: Optional[Callable[[Path], object]] = None) -> Library:
+    """Read every disc folder. `deep` also decodes all audio, and every scan with `check_scan`
+    (the picture side's decoder, raising ConfigError: this module draws nothing)."""
     root = Path(content_dir) / "discs"
     discs: list[Disc] = []
     problems: list[str] = []
@@ -93,21 +97,23 @@ def load_library(content_dir: Path, deep: bool = False) -> Library:
         return Library([], [f"{root}: folder not found (expected one sub-folder per disc)"])
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         try:
-            discs.append(load_disc(folder, deep))
+            discs.append(load_disc(folder, deep, check_scan))
         except ConfigError as exc:
             problems.extend(exc.problems)
+        except Exception as exc:  # whatever a broken folder holds, the rest of the show goes on
+            problems.append(f"{folder}: cannot read this disc folder: {type(exc).__name__}: {exc}")
     for p in problems:
         log.warning("skipping disc: %s", p)
     discs.sort(key=lambda d: (d.info.order, d.id))
     return Library(discs, problems)
 
 
-def load_disc(folder: Path, deep: bool = False) -> Disc:
+def load_disc(folder: Path, deep: bool = False, check_scan: Optional[Callable[[Path], object]] = None) -> Disc:
     info: DiscInfo = load_dataclass(folder / "disc.yaml", DiscInfo)
     scan = _pick(folder, info.scan, IMAGE_SUFFIXES, "scan image (PNG or JPEG)")
     audio = _pick(folder, info.audio, AUDIO_SUFFIXES, "audio file (WAV, FLAC or OGG)")
-    if deep:
-        load_scan(scan)
+    if deep and check_scan is not None:
+        check_scan(scan)
     try:
         meta = soundfile.info(str(audio))
         if meta.frames <= 0:
@@ -117,13 +123,6 @@ def load_disc(folder: Path, deep: bool = False) -> Disc:
     except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, ...
         raise ConfigError([f"{audio}: cannot decode audio: {exc}"]) from None
     return Disc(folder.name, folder, info, scan, audio, meta.frames / meta.samplerate)
-
-
-def load_scan(path: Path) -> pygame.Surface:
-    try:
-        return pygame.image.load(str(path))
-    except (pygame.error, OSError) as exc:
-        raise ConfigError([f"{path}: cannot decode image: {exc}"]) from None
 
 
 def _pick(folder: Path, name: Optional[str], suffixes: tuple[str, ...], what: str) -> Path:

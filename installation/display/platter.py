@@ -1,11 +1,13 @@
-"""The turntable platter: how far the disc has turned, and how fast it turns now.
+"""The platter as the picture sees it: how far the disc on screen has turned, and how fast.
 
-The picture reads `turns`; the audio read head will read `speed / nominal` (rev/s ratio).
+Scenes draw the disc at `turns`. The sound has its own motor model (audio/transport.py); when
+a real platter's encoder drives both, scenes take its reading instead of this model.
 A real motor does not jump to speed, so changes of target ramp at `accel` rev/s².
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 
 @dataclass
@@ -16,7 +18,7 @@ class Platter:
     speed: float = 0.0  # rev/s now
     target: float = 0.0  # rev/s wanted
 
-    def start(self, rpm: float | None = None, instant: bool = False) -> None:
+    def start(self, rpm: Optional[float] = None, instant: bool = False) -> None:
         if rpm is not None:
             self.rpm = rpm
         self.target = self.rpm / 60.0

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 
-class PlatterTracker:
+@dataclass(frozen=True)
+class PlatterReading:
+    """What the screen reads of a real platter, once a frame: a snapshot, never the tracker."""
+
+    turns: float  # angle in revolutions, carried on to the frame's time
+    rev_per_s: float
+
+
+class EncoderTracker:
     def __init__(self, on_speed: Callable[[float], None], rpm: Callable[[], float],
                  alpha: float = 0.5, beta: float = 0.05, min_change: float = 0.002):
         self.on_speed = on_speed  # called with the speed ratio when it changes
@@ -49,12 +58,12 @@ class PlatterTracker:
             speed = self.rev_per_s
         self._publish(speed)
 
-    def set_rpm(self, rpm: float) -> None:
+    def set_rpm(self, rpm: float, now: Optional[float] = None) -> None:
         """An encoder that reports rpm instead of angles."""
         with self.lock:
             self.active = True
             self.rev_per_s = rpm / 60.0
-            self.last_time = time.perf_counter()
+            self.last_time = time.perf_counter() if now is None else now
         self._publish(self.rev_per_s)
 
     def touch(self, on: bool) -> None:
@@ -76,6 +85,12 @@ class PlatterTracker:
         with self.lock:
             since = now - self.last_time if self.last_time is not None else 0.0
             return self.turns + self.rev_per_s * min(since, 0.25)
+
+    def reading(self, now: Optional[float] = None) -> Optional[PlatterReading]:
+        """The platter for the picture, or None while no encoder has spoken."""
+        if not self.active:
+            return None
+        return PlatterReading(self.display_turns(now), self.rev_per_s)
 
     @property
     def ratio(self) -> float:

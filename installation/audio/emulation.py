@@ -1,7 +1,8 @@
-"""The whole lathe-and-film emulation as one list of stages, re-targetable per disc.
+"""The disc emulation: the stages that make a file sound like a bone-music disc on a
+turntable, re-targetable per disc. The engine puts them at the head of its Chain.
 
 Order follows the physics: the platter turns (Motion), the off-centre hole modulates the
-groove speed (Wow), the stylus reads (ReadHead), the sound is what the lathe cut (Lathe),
+groove speed (Wow), the stylus reads (ReadHead), the sound is what the cutter cut (Cutter),
 the film adds its noise (Surface), and the slow inner grooves lose the top (GrooveLoss).
 """
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from .groove import GrooveLoss
-from .lathe import Lathe
+from .cutter import Cutter
 from .readhead import ReadHead
 from .settings import DspConfig, ReadHeadSettings
 from .surface import Surface
@@ -17,15 +18,15 @@ from .transport import Motion, Transport
 from .wow import Wow
 
 
-class LatheFilmChain:
+class DiscEmulation:
     def __init__(self, cfg: DspConfig, transport: Transport, max_frames: int):
         self.motion = Motion(transport, cfg.motion, cfg.groove)
         self.read_head = ReadHead(transport, _head(cfg), max_frames)
         self.by_name: dict[str, object] = {"motion": self.motion, "read_head": self.read_head}
         if cfg.enabled:
-            self.by_name.update(wow=Wow(transport, cfg.wow), lathe=Lathe(transport, cfg.lathe),
+            self.by_name.update(wow=Wow(transport, cfg.wow), cutter=Cutter(transport, cfg.cutter),
                                 surface=Surface(transport, cfg.surface), groove=GrooveLoss(transport, cfg.groove))
-            order = ("motion", "wow", "read_head", "lathe", "surface", "groove")
+            order = ("motion", "wow", "read_head", "cutter", "surface", "groove")
         else:
             order = ("motion", "read_head")
         self.stages = [self.by_name[name] for name in order]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 import os
 
+from typing import Optional, Tuple
+
+import numpy as np
 import pygame
 
-from .config import DisplayConfig
+from ..config import DisplayConfig
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ def init_video() -> bool:
     return True
 
 
-def open_screen(cfg: DisplayConfig, windowed: bool = False, size: tuple[int, int] | None = None) -> pygame.Surface:
+def open_screen(cfg: DisplayConfig, windowed: bool = False, size: Optional[Tuple[int, int]] = None) -> pygame.Surface:
     headless = init_video()
     pygame.display.set_caption("Музыка на костях · Bone Music")
     if size is None and cfg.fullscreen and not windowed and not headless:
@@ -42,3 +45,14 @@ def open_screen(cfg: DisplayConfig, windowed: bool = False, size: tuple[int, int
     if cfg.hide_mouse and cfg.fullscreen and not windowed:
         pygame.mouse.set_visible(False)
     return screen
+
+
+def vignette(size: Tuple[int, int], color: Tuple[int, int, int]) -> pygame.Surface:
+    """The background: `color`, a little brighter in the middle, like a lightbox."""
+    w, h = size
+    xs, ys = np.mgrid[0:w, 0:h].astype(np.float32)  # surfarray layout [x, y]
+    r = np.hypot((xs - w / 2) / w, (ys - h / 2) / h) * 1.4
+    shade = np.clip(1.0 - 0.55 * r * r, 0, 1)[..., None] * np.array(color, np.float32) * 1.6
+    surface = pygame.Surface(size)
+    pygame.surfarray.blit_array(surface, np.clip(shade, 0, 255).astype(np.uint8))
+    return surface

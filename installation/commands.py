@@ -1,0 +1,111 @@
+"""The command bus: the one way into the main loop for every producer.
+
+The OSC server, the keyboard, a signal handler, and later the scheduler and the lathe driver
+post small typed commands; the main loop drains them once a frame and dispatches each
+through a table (command type -> handler). The queue is bounded: a flood drops and counts
+instead of growing. It is a SimpleQueue, whose `put` is safe even from a signal handler
+that interrupts the main thread while it drains.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Type
+
+log = logging.getLogger(__name__)
+
+
+class Command:
+    """Base of every command: a frozen dataclass naming what should happen, not how."""
+
+
+@dataclass(frozen=True)
+class ShowScene(Command):
+    name: str
+    disc_id: str = ""  # "" = the disc on screen now
+
+
+@dataclass(frozen=True)
+class PlayDisc(Command):
+    """The performer starts a disc: it plays its side through, whatever the idle timer says."""
+    disc_id: str
+
+
+@dataclass(frozen=True)
+class PlayCurrent(Command):
+    """Play the disc on screen (from attract: the one shown)."""
+
+
+@dataclass(frozen=True)
+class Stop(Command):
+    """Stop the sound and go back to attract."""
+
+
+@dataclass(frozen=True)
+class SetVolume(Command):
+    level: float  # 0..1, the performer's master volume
+
+
+@dataclass(frozen=True)
+class Presence(Command):
+    zone: str
+    present: bool
+
+
+@dataclass(frozen=True)
+class Proximity(Command):
+    zone: str
+    metres: float
+
+
+@dataclass(frozen=True)
+class Quit(Command):
+    reason: str
+
+
+Handler = Callable[[Command], None]
+
+
+class CommandBus:
+    def __init__(self, capacity: int = 256):
+        self.capacity = capacity
+        self._queue: "queue.SimpleQueue[Command]" = queue.SimpleQueue()
+        self.posted = 0
+        self.dropped = 0  # refused because the main loop had `capacity` commands waiting
+
+    def post(self, command: Command) -> bool:
+        """Queue `command` for the main loop; False (and counted) when the queue is full."""
+        if self._queue.qsize() >= self.capacity:
+            self.dropped += 1
+            return False
+        self._queue.put(command)
+        self.posted += 1
+        return True
+
+    def drain(self) -> List[Command]:
+        """Everything waiting now, oldest first (what arrives meanwhile waits for the next frame)."""
+        out: List[Command] = []
+        for _ in range(self._queue.qsize()):
+            try:
+                out.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return out
+
+    def __len__(self) -> int:
+        return self._queue.qsize()
+
+
+class Dispatcher:
+    """Command type -> handler, like python-osc's Dispatcher for addresses."""
+
+    def __init__(self, table: Dict[Type[Command], Handler]):
+        self.table = dict(table)
+
+    def dispatch(self, command: Command) -> None:
+        handler = self.table.get(type(command))
+        if handler is None:
+            log.error("no handler for %r; dropped", command)
+            return
+        handler(command)

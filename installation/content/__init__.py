@@ -1,0 +1,1 @@
+"""Disc content: the library of disc folders, the drawn disc pictures, fonts and wrapped text."""

@@ -1,0 +1,1 @@
+"""Unattended operation: logs, state files written atomically in the data dir, play counts."""

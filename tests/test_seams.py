@@ -1,0 +1,148 @@
+"""The seams: one command bus, no import cycles, pygame only on the screen side, narrow interfaces."""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pygame
+import pytest
+
+from conftest import ROOT
+from installation.commands import CommandBus, Dispatcher, PlayDisc, Quit, SetVolume, ShowScene
+from installation.config import load_config
+from installation.content.library import load_library
+from installation.kiosk import Kiosk
+
+
+def test_sound_and_osc_import_without_pygame():
+    code = ("import sys; import installation.audio.engine, installation.osc.server, installation.config; "
+            "print('pygame' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def _imports(path: Path, package: str) -> set:
+    """Modules of this project that `path` imports (relative imports resolved)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):  # imports for type checkers only are not imports at run time
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.dump(node.test):
+            node.body = []
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found.add(target)
+            found.update(f"{target}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return found
+
+
+def test_no_import_cycles():
+    modules = {}
+    for path in list((ROOT / "installation").rglob("*.py")) + list((ROOT / "scenes").glob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        name = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        package = name if rel.name == "__init__" else ".".join(rel.parts[:-1])
+        modules[name] = (path, package)
+    graph = {name: {m for m in _imports(path, pkg) if m in modules and m != name}
+             for name, (path, pkg) in modules.items()}
+    assert graph["installation.kiosk"] >= {"installation.commands", "installation.audio.engine"}, "graph is read"
+
+    def cycle_from(start):
+        stack, seen = [(start, [start])], set()
+        while stack:
+            node, trail = stack.pop()
+            for nxt in graph[node]:
+                if nxt == start:
+                    return trail + [start]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, trail + [nxt]))
+        return None
+
+    assert [c for c in map(cycle_from, graph) if c] == []
+
+
+def test_nothing_outside_audio_reaches_into_the_chain():
+    offenders = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py")
+                 if ".venv" not in p.parts and "audio" not in p.parts and p.parent.name != "tests"
+                 and ".dsp." in p.read_text(encoding="utf-8").replace("cfg.dsp.", "")]
+    assert offenders == []
+
+
+def test_bus_is_bounded_and_counts_what_it_drops():
+    bus = CommandBus(capacity=3)
+    assert [bus.post(SetVolume(i / 10)) for i in range(5)] == [True, True, True, False, False]
+    assert bus.dropped == 2 and len(bus) == 3
+    assert bus.drain() == [SetVolume(0.0), SetVolume(0.1), SetVolume(0.2)]
+    assert len(bus) == 0 and bus.post(Quit("x"))
+
+
+def test_dispatcher_routes_by_type_and_logs_unknown(caplog):
+    seen = []
+    d = Dispatcher({SetVolume: seen.append})
+    d.dispatch(SetVolume(0.5))
+    d.dispatch(Quit("nobody listens"))
+    assert seen == [SetVolume(0.5)] and "no handler for Quit" in caplog.text
+
+
+@pytest.fixture
+def kiosk(tmp_path):
+    pygame.display.init()
+    pygame.font.init()
+    cfg = load_config(ROOT / "config.yaml")
+    cfg = dataclasses.replace(cfg, osc=dataclasses.replace(cfg.osc, enabled=False))
+    k = Kiosk(cfg, load_library(ROOT / "assets"), pygame.display.set_mode((640, 400)))
+    k.switch("attract")
+    return k
+
+
+def test_commands_reach_the_main_loop_with_osc_off(kiosk):
+    assert kiosk.osc is None
+    kiosk.bus.post(ShowScene("player", "vals-kisti"))
+    kiosk.step(1 / 60, events=[])
+    assert kiosk.scene.name == "player" and kiosk.scene.disc.id == "vals-kisti"
+    kiosk.step(1 / 60, events=[pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q,
+                                                  mod=pygame.KMOD_LCTRL | pygame.KMOD_LSHIFT)])
+    assert not kiosk.running
+
+
+def test_performer_disc_after_a_long_idle_stays_and_plays_its_side(kiosk):
+    limit = kiosk.cfg.kiosk.idle_seconds
+    for _ in range(int(limit) + 10):  # nobody has touched the screen for longer than the limit
+        kiosk.step(1.0, events=[])
+    kiosk.bus.post(PlayDisc("танго-позвонков"))
+    kiosk.step(1 / 60, events=[])
+    kiosk.step(1 / 60, events=[])
+    assert kiosk.scene.name == "player" and kiosk.scene.disc.id == "танго-позвонков"
+    for _ in range(int(limit * 2)):  # longer than the idle limit: the performer's disc plays on
+        kiosk.step(1.0, events=[])
+    assert kiosk.scene.name == "player" and kiosk.scene.disc.id == "танго-позвонков"
+    kiosk.step(1 / 60, events=[])
+    kiosk.scene.change(+1)  # the side ended (or a visitor moved on): the idle timer applies again
+    kiosk.step(1 / 60, events=[])
+    assert kiosk.scene.name == "attract"
+
+
+def test_performer_scene_change_counts_as_activity(kiosk):
+    for _ in range(int(kiosk.cfg.kiosk.idle_seconds) + 10):
+        kiosk.step(1.0, events=[])
+    kiosk.bus.post(ShowScene("player"))
+    for _ in range(10):
+        kiosk.step(1 / 60, events=[])
+    assert kiosk.scene.name == "player"
+
+
+def test_status_is_published_through_the_board(kiosk):
+    kiosk.bus.post(ShowScene("player", "vals-kisti"))
+    kiosk.step(1 / 60, events=[])
+    assert kiosk.status.read()["scene"] == "player" and kiosk.status.read()["disc"] == "vals-kisti"
