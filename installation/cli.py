@@ -12,9 +12,8 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from scenes import SCENES
-
 from .config import DEFAULT_CONFIG, Config, ConfigError, load_config
+from .screens import SCENES
 
 log = logging.getLogger("installation")
 

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from scenes import SCENES
-
 from .audio.settings import AudioConfig, DspConfig
 from .keys import parse_chord
 from .osc.config import OscConfig
+from .screens import SCENES
 from .yamlconf import ConfigError, limits, load_dataclass
 
 __all__ = ["Config", "ConfigError", "load_config", "DEFAULT_CONFIG", "no_effect_warnings"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
 
 import pygame
 
-from scenes import SCENES, scene_class
+from .screens import SCENES, scene_class
 
 from .audio.engine import AudioEngine
 from .audio.loader import TrackLoader

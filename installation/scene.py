@@ -2,12 +2,14 @@
 loop gives them besides input, and the palette they share."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Optional, Protocol, Tuple
 
 import pygame
 
-if TYPE_CHECKING:
-    from .kiosk import Kiosk
+from .config import Config
+from .content.disc_art import DiscArt
+from .content.library import Disc, Library
+from .osc.encoder import PlatterReading
 
 TRACK_ENDED = pygame.event.custom_type()  # .disc_id: the side of that disc has played to its end
 
@@ -17,8 +19,32 @@ DIM = (140, 154, 172)
 ACCENT = (214, 170, 96)
 
 
+class SceneHost(Protocol):
+    """What a screen may use of the main loop (kiosk.py provides it)."""
+
+    cfg: Config
+    library: Library
+    languages: Tuple[str, ...]
+    idle_seconds: float  # since the last visitor or performer input
+    now: float  # seconds since start
+    platter: Optional[PlatterReading]  # a real platter's encoder, or None
+    engine: Any  # read-only use: position_seconds, playing_id
+    background: pygame.Surface
+    disc_diameter: int
+
+    def switch(self, name: str, **params: Any) -> None: ...
+
+    def play(self, disc: Disc) -> None: ...
+
+    def stop_audio(self) -> None: ...
+
+    def is_tap(self, event: pygame.event.Event) -> Optional[Tuple[int, int]]: ...
+
+    def disc_art(self, disc: Disc) -> Optional[DiscArt]: ...
+
+
 class Scene:
-    def __init__(self, kiosk: "Kiosk", name: str):
+    def __init__(self, kiosk: SceneHost, name: str):
         self.kiosk = kiosk
         self.name = name  # its key in scenes.SCENES
 

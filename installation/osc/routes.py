@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional, Tuple
+from typing import Any, Callable, List, Optional, Protocol, Tuple
 
-from scenes import SCENES
 
 from ..commands import Command, PlayCurrent, PlayDisc, Presence, Proximity, SetVolume, ShowScene, Stop
+from ..screens import SCENES
+from .config import OscConfig
+from .encoder import EncoderTracker
 from .messages import message
-
-if TYPE_CHECKING:
-    from .server import OscServer
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,21 @@ class Incoming:
     sender: Tuple[str, int]
 
 
-Handler = Callable[["OscServer", Incoming], None]
+class OscContext(Protocol):
+    """What a handler may use of the server (osc/server.py provides it)."""
+
+    cfg: OscConfig
+    tracker: EncoderTracker
+    engine: Any  # the audio engine, or None
+
+    def post(self, command: Command, address: str) -> None: ...
+
+    def reply(self, target: Tuple[str, int], messages: List[bytes]) -> None: ...
+
+    def status_messages(self) -> List[bytes]: ...
+
+
+Handler = Callable[[OscContext, Incoming], None]
 
 
 @dataclass(frozen=True)
@@ -91,14 +104,14 @@ class Route:
 # -- handlers ------------------------------------------------------------------------------
 def posts(make: Callable[..., Command]) -> Handler:
     """A handler that posts `make(*values)` to the main loop's command bus."""
-    def handler(osc: "OscServer", m: Incoming) -> None:
+    def handler(osc: OscContext, m: Incoming) -> None:
         osc.post(make(*m.values), m.address)
     return handler
 
 
-def _turntable(act: Callable[["OscServer", float], None]) -> Handler:
+def _turntable(act: Callable[[OscContext, float], None]) -> Handler:
     """Only the configured /turntable/<n> drives the platter."""
-    def handler(osc: "OscServer", m: Incoming) -> None:
+    def handler(osc: OscContext, m: Incoming) -> None:
         number = m.address.split("/")[2]
         if not number.isdigit() or int(number) != osc.cfg.turntable:
             raise ValueError(f"turntable {number!r} is not the one configured (osc.turntable: {osc.cfg.turntable})")
@@ -106,22 +119,22 @@ def _turntable(act: Callable[["OscServer", float], None]) -> Handler:
     return handler
 
 
-def _dsp(osc: "OscServer", m: Incoming) -> None:
+def _dsp(osc: OscContext, m: Incoming) -> None:
     if osc.engine is None:
         raise ValueError("no audio engine")
     _, _, stage, param = m.address.split("/", 3)
     osc.engine.set_param(stage, param, m.values[0])
 
 
-def _ping(osc: "OscServer", m: Incoming) -> None:
+def _ping(osc: OscContext, m: Incoming) -> None:
     osc.reply(m.sender, [message("/pong", *m.values)])
 
 
-def _status(osc: "OscServer", m: Incoming) -> None:
+def _status(osc: OscContext, m: Incoming) -> None:
     osc.reply(m.sender, osc.status_messages())
 
 
-def _reserved(osc: "OscServer", m: Incoming) -> None:
+def _reserved(osc: OscContext, m: Incoming) -> None:
     raise ValueError("reserved for the live-cutting lathe, not in use yet")
 
 
