@@ -1,4 +1,6 @@
 """The audio engine, through a real PortAudio device (ALSA `file` plugin) and the null sink."""
+from __future__ import annotations
+
 import os
 import subprocess
 import sys

@@ -1,4 +1,6 @@
 """The benchmarks themselves run (a short version): figures are printed, never asserted here."""
+from __future__ import annotations
+
 import re
 import subprocess
 import sys

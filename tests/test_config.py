@@ -1,4 +1,6 @@
 """config.yaml: the shipped file loads; every kind of mistake names file, line and key."""
+from __future__ import annotations
+
 from pathlib import Path
 
 import pytest

@@ -1,4 +1,6 @@
 """Disc folders: the shipped ones load; a broken folder is skipped and named, the rest play on."""
+from __future__ import annotations
+
 import re
 import shutil
 from pathlib import Path

@@ -1,4 +1,6 @@
 """The disc on screen: real pygame surfaces and real PNGs from the screenshot command."""
+from __future__ import annotations
+
 import math
 
 import numpy as np

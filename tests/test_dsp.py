@@ -1,4 +1,6 @@
 """The disc emulation chain, measured as signals: wow, clicks, band limits, groove loss, motion."""
+from __future__ import annotations
+
 import dataclasses
 
 import numpy as np

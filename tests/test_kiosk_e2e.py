@@ -1,4 +1,6 @@
 """End to end under Xvfb: a real window, a real click, a real quit chord, as a visitor and a technician."""
+from __future__ import annotations
+
 import json
 import os
 import shutil

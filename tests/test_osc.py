@@ -1,4 +1,6 @@
 """OSC over real UDP on loopback: python-osc and liblo clients, replies, roles, bad input, fuzz."""
+from __future__ import annotations
+
 import dataclasses
 import json
 import logging
@@ -402,3 +404,15 @@ def test_proximity_ramps_the_volume_when_enabled(kiosk_with_osc):
         volumes.append(engine_commands(kiosk.engine, "volume")[-1])
     master = kiosk.cfg.audio.master_volume
     assert volumes == pytest.approx([master * 0.25, master * 0.625, master])
+
+
+def test_a_bundle_from_the_far_future_does_not_stall_the_server(server):
+    import struct
+
+    inner = message("/kiosk/ping", 0)
+    timetag = struct.pack(">II", 0xFFFFFF00, 0)  # NTP seconds since 1900: February 2036
+    client = Client(server.address)
+    client.raw(b"#bundle\x00" + timetag + struct.pack(">i", len(inner)) + inner)
+    client.send("/kiosk/ping", 1)
+    assert sorted(p for _, (p,) in client.replies(2)) == [0, 1], "both answered at once"
+    client.close()

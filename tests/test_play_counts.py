@@ -1,4 +1,6 @@
 """Play counts in the data directory: persisted, atomic, and never fatal."""
+from __future__ import annotations
+
 import json
 
 import pytest

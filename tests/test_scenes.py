@@ -1,4 +1,6 @@
 """Scene logic on a real (dummy-driver) pygame surface: taps, track ends, idle time-out."""
+from __future__ import annotations
+
 import dataclasses
 
 import pygame

@@ -15,6 +15,7 @@ import threading
 import time
 from typing import Callable, Dict, List, Optional, Tuple
 
+from pythonosc import osc_packet
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
 
@@ -46,16 +47,20 @@ class RateLimitedLog:
 
 
 class _SafeDispatcher(Dispatcher):
-    """python-osc drops what it cannot parse; this also survives what breaks its parser."""
+    """python-osc's Dispatcher, with packet handling of our own: every message is acted on at
+    once (python-osc before 1.9, the one Python 3.9 gets, sleeps the server thread until a
+    bundle's timetag), and whatever breaks the parser is counted and logged, never raised."""
 
     def __init__(self, server: "OscServer"):
-        super().__init__(strict_timing=False)  # a bundle from the future must not stall the thread
+        super().__init__()
         self._owner = server
 
     def call_handlers_for_packet(self, data: bytes, client_address) -> list:
         try:
-            super().call_handlers_for_packet(data, client_address)
-        except Exception as exc:  # struct.error, UnicodeDecodeError, IndexError from odd packets
+            for timed_msg in osc_packet.OscPacket(data).messages:
+                for handler in self.handlers_for_address(timed_msg.message.address):
+                    handler.invoke(client_address, timed_msg.message)
+        except Exception as exc:  # ParseError, struct.error, UnicodeDecodeError, IndexError from odd packets
             self._owner.reject("malformed", f"OSC packet from {client_address[0]}:{client_address[1]} "
                                              f"dropped: malformed ({type(exc).__name__})")
         return []  # never reply through python-osc: replies are explicit
