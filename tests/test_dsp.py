@@ -72,6 +72,19 @@ def test_wow_frequency_and_depth_follow_the_eccentric_hole():
     assert depth == pytest.approx(e / mid_radius, rel=0.10)
 
 
+def test_warp_and_flutter_lines_at_their_rates_and_depths():
+    warp, flutter = 0.004, 0.002
+    dsp = settings(wow=dict(eccentricity_mm=0.0, warp_depth=warp, warp_per_rev=0.5, flutter_depth=flutter,
+                            flutter_per_rev=6.0), surface=QUIET, read_head=dict(echo_db=-120.0),
+                   groove=dict(tracing=0.0, outer_radius_mm=115.0))
+    out = render(engine_for(dsp, tone(1000, 13)), 12.0).astype(np.float64)[FS:]
+    deviation = np.diff(np.unwrap(np.angle(hilbert(out))))[2000:-2000] * FS / (2 * np.pi) / 1000 - 1
+    turn = 78 / 60
+    assert amplitude_at(deviation, 0.5 * turn, FS) == pytest.approx(warp, rel=0.10), "warp, half a cycle a turn"
+    assert amplitude_at(deviation, 6.0 * turn, FS) == pytest.approx(flutter, rel=0.10), "flutter, six a turn"
+    assert abs(np.mean(deviation)) < 2e-4, "no fixed pitch offset"
+
+
 def test_wow_grows_toward_the_centre():
     dsp = settings(wow=dict(eccentricity_mm=2.0, warp_depth=0.0, flutter_depth=0.0), surface=QUIET,
                    read_head=dict(echo_db=-120.0), groove=dict(tracing=0.0, outer_radius_mm=115.0))

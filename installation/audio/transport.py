@@ -86,7 +86,10 @@ def _integrate(rate: np.ndarray, start: float, scale: float, out: np.ndarray) ->
 
 
 def fraction(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """x mod 1 for x of any sign, in two cheap passes (np.mod costs ten times as much)."""
+    """x mod 1 for x of any sign, in two cheap passes (np.mod costs ten times as much).
+    `out` must be another array than `x` (in place, the floor would overwrite x first)."""
+    if np.shares_memory(x, out):
+        raise ValueError("fraction: out must not share memory with x")
     np.floor(x, out=out)
     np.subtract(x, out, out=out)
     return out

@@ -23,6 +23,7 @@ class Wow:
         self.phase = rng.uniform(0, 2 * math.pi, 3)
         n = len(transport.ratio)
         self._angle = np.zeros(n)  # fraction of a revolution, float64: exact whatever the turn count
+        self._cycles = np.zeros(n)  # warp or flutter cycles, before taking the fraction
         self._a = np.zeros(n, dtype=np.float32)  # float32 sin/cos are ten times faster
         self._b = np.zeros(n, dtype=np.float32)
         self.configure(settings)
@@ -44,8 +45,8 @@ class Wow:
         for depth, per_rev, phase in ((s.warp_depth, s.warp_per_rev, self.phase[1]),
                                       (s.flutter_depth, s.flutter_per_rev, self.phase[2])):
             if depth:
-                np.multiply(t.turns[:n], per_rev, out=angle)
-                fraction(angle, angle)
+                np.multiply(t.turns[:n], per_rev, out=self._cycles[:n])
+                fraction(self._cycles[:n], angle)
                 np.multiply(angle, 2 * math.pi, out=b, casting="same_kind")
                 b += phase
                 np.sin(b, out=b)
