@@ -1,88 +1,125 @@
-"""The stylus in the groove: a variable-rate, band-limited read head over the disc's audio.
+"""The stylus in the groove: a variable-rate, band-limited read head over the disc's groove.
 
-Each output frame reads the source at a fractional position that advances by
-`speed * ratio` (platter speed times wow), through an 8-tap windowed-sinc kernel taken
-from a polyphase table. Kernels get narrower in band when the platter runs fast, so
-speeding up does not alias. Output scales with |speed| as a velocity pickup does: a held
-disc is silent, a scratch is as loud as the music. Adjacent grooves print through faintly,
-one revolution ahead and behind.
+Each output frame reads the groove at a fractional position that advances by
+`speed * ratio` (platter speed times wow), through a windowed-sinc kernel taken from a
+polyphase table. At normal speed (up to 1.1x) the kernel has 8 taps and the full band. A
+faster platter reads the groove faster, which would fold everything above 1/speed of the
+band back down as aliases: it gets a longer kernel whose stopband starts at 1/speed, so
+images stay 60 dB down (Kaiser beta 6). The kernel is chosen per 64-frame stretch of the
+absolute frame grid, so the block size never changes the sound.
+
+Output scales with |speed| as a velocity pickup does: a held disc is silent, a scratch is
+as loud as the music. Adjacent grooves print through faintly, one revolution ahead and behind.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
 
 import numpy as np
 
 from .settings import ReadHeadSettings
 from .transport import Transport
 
-TAPS = 8
 PHASES = 512
-CUTOFFS = (1.0, 0.7, 0.5, 0.35)  # kernel band as a fraction of Nyquist, by |increment|
-PAD = 64  # zeros around every track, so reads past either end cost no bounds checks
+GRID = 64  # frames: the kernel is chosen per stretch of this absolute grid
+PAD = 128  # zeros around every groove, so reads past either end cost no bounds checks
+BETA = 6.0  # Kaiser window: about 63 dB of stopband
+
+
+@dataclass(frozen=True)
+class Family:
+    max_speed: float  # |frames read per frame| up to which it serves
+    taps: int
+    cutoff: float  # -6 dB point as a fraction of the groove's Nyquist
+
+
+def _families() -> List[Family]:
+    """Normal speed: 8 taps, full band. Faster: stopband from 1/S, passband to 0.5/S, and
+    the taps that transition needs (Kaiser: N - 1 = 7.24 / width for 60 dB)."""
+    out = [Family(1.1, 8, 1.0)]
+    for s in (1.5, 2.0, 3.0, 4.0, 6.0, 8.0):
+        taps = int(np.ceil(14.5 * s + 1))
+        out.append(Family(s, taps + taps % 2, 0.75 / s))
+    return out
+
+
+FAMILIES = _families()
+TAPS = FAMILIES[0].taps
+
+
+def _kernel_table(fam: Family) -> np.ndarray:
+    """(PHASES, taps): Kaiser-windowed sinc for each fractional position, rows sum to 1."""
+    frac = np.arange(PHASES) / PHASES
+    taps = np.arange(fam.taps) - (fam.taps // 2 - 1)  # reads floor(pos)-(N/2-1) .. floor(pos)+N/2
+    x = taps[None, :] - frac[:, None]
+    window = np.kaiser(2 * 4096 + 1, BETA)
+    w = np.interp(x, np.linspace(-fam.taps / 2, fam.taps / 2, len(window)), window)
+    k = fam.cutoff * np.sinc(fam.cutoff * x) * w
+    return (k / k.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+TABLES = [_kernel_table(f) for f in FAMILIES]
+_BOUNDS = np.array([f.max_speed for f in FAMILIES[:-1]])
 
 
 @dataclass(frozen=True)
 class Track:
-    """Decoded mono audio at the engine's rate, stored with zero padding on both sides."""
+    """Mono audio at the engine's rate (a decoded file, or the groove cut from it), stored
+    with zero padding on both sides."""
 
     id: str
     padded: np.ndarray  # float32, PAD zeros + samples + PAD zeros
-    windows: np.ndarray  # a view: row i is padded[i:i + TAPS], the frames under one kernel
+    _views: Dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_samples(cls, track_id: str, samples: np.ndarray) -> "Track":
         padded = np.zeros(len(samples) + 2 * PAD, dtype=np.float32)
         padded[PAD:-PAD] = samples
-        return cls(track_id, padded, np.lib.stride_tricks.sliding_window_view(padded, TAPS))
+        return cls(track_id, padded)
+
+    def windows(self, taps: int) -> np.ndarray:
+        """A view: row i is padded[i:i + taps], the frames under one kernel."""
+        view = self._views.get(taps)
+        if view is None:
+            view = self._views[taps] = np.lib.stride_tricks.sliding_window_view(self.padded, taps)
+        return view
 
     @property
     def samples(self) -> np.ndarray:
         return self.padded[PAD:-PAD]
 
+    @property
+    def nbytes(self) -> int:
+        return self.padded.nbytes
+
     def __len__(self) -> int:
         return len(self.padded) - 2 * PAD
-
-
-def _kernel_table() -> np.ndarray:
-    """(len(CUTOFFS) * PHASES, TAPS): Kaiser-windowed sinc, rows sum to 1."""
-    frac = np.arange(PHASES) / PHASES
-    taps = np.arange(TAPS) - (TAPS // 2 - 1)  # -3..4: reads floor(pos)-3 .. floor(pos)+4
-    x = taps[None, :] - frac[:, None]
-    window = np.kaiser(2 * 4096 + 1, 6.0)
-    w = np.interp(x, np.linspace(-TAPS / 2, TAPS / 2, len(window)), window)
-    rows = []
-    for c in CUTOFFS:
-        k = c * np.sinc(c * x) * w
-        rows.append(k / k.sum(axis=1, keepdims=True))
-    return np.concatenate(rows).astype(np.float32)
-
-
-TABLE = _kernel_table()
 
 
 class ReadHead:
     def __init__(self, transport: Transport, settings: ReadHeadSettings, max_frames: int):
         self.t = transport
-        self.track: Track | None = None
+        self.track: Optional[Track] = None
         self.pos = 0.0  # source frame under the stylus
         self.ended = False
+        self.index = 0  # frames rendered: the absolute grid the kernel choice follows
         n = max_frames
         self._inc = np.zeros(n)
         self._pos = np.zeros(n)
+        self._floor = np.zeros(n, dtype=np.int64)  # padded index of the frame at floor(pos)
         self._base = np.zeros(n, dtype=np.int64)
         self._frac = np.zeros(n)
         self._row = np.zeros(n, dtype=np.int64)
-        self._w = np.zeros((n, TAPS), dtype=np.float32)
+        self._w = np.zeros(n * TAPS, dtype=np.float32)  # kernels of one stretch; longer ones use fewer rows
         self._echo = np.zeros(n, dtype=np.float32)
         self._pairs = None  # ((track buffer, turn), strided view of frame pairs a turn apart)
-        self._bounds = np.array([1.0 / c for c in CUTOFFS[1:]])
         self.configure(settings)
 
     def configure(self, settings: ReadHeadSettings) -> None:
         self.echo_gain = 10 ** (settings.echo_db / 20) if settings.echo_db > -119 else 0.0
 
-    def load(self, track: Track | None, position: float = 0.0) -> None:
+    def load(self, track: Optional[Track], position: float = 0.0) -> None:
         self.track, self.pos, self.ended = track, position, False
 
     def process(self, block: np.ndarray) -> np.ndarray:
@@ -94,10 +131,11 @@ class ReadHead:
         pos -= inc
         pos += self.pos
         self.pos = float(pos[-1] + inc[-1])
+        start, self.index = self.index, self.index + n
         if self.track is None:
             block.fill(0.0)
             return block
-        self._read(pos, np.abs(inc, out=self._frac[:n]), block)
+        self._read(pos, np.abs(inc, out=self._echo[:n]), block, start)
         if self.echo_gain:
             self._add_echo(block)
         block *= t.abs_speed[:n]
@@ -105,25 +143,38 @@ class ReadHead:
             self.ended = True  # the engine reports it once and unloads the track
         return block
 
-    def _read(self, pos: np.ndarray, abs_inc: np.ndarray, out: np.ndarray) -> None:
+    def _read(self, pos: np.ndarray, abs_inc: np.ndarray, out: np.ndarray, start: int) -> None:
         n = len(pos)
-        data = self.track.padded
-        limit = len(data) - TAPS
-        base, frac, row = self._base[:n], self._frac[:n], self._row[:n]
-        if abs_inc.max() < self._bounds[0]:
-            row.fill(0)
-        else:  # fast platter: narrower kernels, so nothing aliases
-            row[:] = np.searchsorted(self._bounds, abs_inc) * PHASES
+        floor, frac = self._floor[:n], self._frac[:n]
+        fast = float(abs_inc.max()) > FAMILIES[0].max_speed
+        speeds = abs_inc  # in its own buffer: _frac is reused below
         np.floor(pos, out=frac)
-        base[:] = frac
+        floor[:] = frac
         np.subtract(pos, frac, out=frac)  # fractional part
         frac *= PHASES
-        row += frac.astype(np.int64)
-        base += PAD - (TAPS // 2 - 1)  # the first of the frames under the kernel
-        np.clip(base, 0, limit, out=base)
-        frames = self.track.windows[base]  # (n, TAPS): one gather of rows, ~40 % cheaper than by index
-        np.take(TABLE, row, axis=0, out=self._w[:n])
-        np.einsum("ij,ij->i", self._w[:n], frames, out=out)
+        floor += PAD
+        np.clip(floor, 0, len(self.track.padded) - 1, out=floor)
+        if not fast:
+            self._apply(0, 0, n, out)
+            return
+        at = 0
+        while at < n:  # one kernel per stretch of the absolute grid
+            stop = min(n, at + GRID - (start + at) % GRID)
+            family = int(np.searchsorted(_BOUNDS, float(speeds[at:stop].max())))
+            self._apply(family, at, stop, out)
+            at = stop
+
+    def _apply(self, family: int, lo: int, hi: int, out: np.ndarray) -> None:
+        """out[lo:hi] from the kernels of `family` at the positions prepared in _floor and _frac."""
+        taps, m = FAMILIES[family].taps, hi - lo
+        base, row = self._base[lo:hi], self._row[lo:hi]
+        np.subtract(self._floor[lo:hi], taps // 2 - 1, out=base)
+        np.clip(base, 0, len(self.track.padded) - taps, out=base)
+        row[:] = self._frac[lo:hi]
+        frames = self.track.windows(taps)[base]  # (m, taps): one gather of rows
+        w = self._w[: m * taps].reshape(m, taps)
+        np.take(TABLES[family], row, axis=0, out=w)
+        np.einsum("ij,ij->i", w, frames, out=out[lo:hi])
 
     def _add_echo(self, block: np.ndarray) -> None:
         """The grooves a turn inside and outside, 40 dB down: the frame at floor(pos) is close
@@ -132,12 +183,11 @@ class ReadHead:
         echo = self._echo[:n]
         turn = int(round(self.t.fs * 60.0 / self.t.rpm))
         padded = self.track.padded
-        first = self._base[:n]  # _read left the first kernel frame of each output frame here
-        centre = TAPS // 2 - 1  # the kernel's frame at floor(pos)
-        if int(first.min()) + centre - turn < 0 or int(first.max()) + centre + turn >= len(padded):
+        at_floor = self._floor[:n]  # _read left the padded index of floor(pos) here
+        if int(at_floor.min()) - turn < 0 or int(at_floor.max()) + turn >= len(padded):
             # the first and last turn of a side: one read at a time, the zero padding beyond
             for offset in (turn, -turn):
-                at = np.clip(first + (centre + offset), 0, len(padded) - 1)
+                at = np.clip(at_floor + offset, 0, len(padded) - 1)
                 np.take(padded, at, out=echo)
                 echo *= self.echo_gain
                 block += echo
@@ -146,7 +196,7 @@ class ReadHead:
             view = np.lib.stride_tricks.as_strided(padded, shape=(len(padded) - 2 * turn, 2),
                                                    strides=(padded.strides[0], padded.strides[0] * 2 * turn))
             self._pairs = ((id(padded), turn), view)
-        pairs = self._pairs[1][first + (centre - turn)]
+        pairs = self._pairs[1][at_floor - turn]
         np.add(pairs[:, 0], pairs[:, 1], out=echo)
         echo *= self.echo_gain
         block += echo
