@@ -16,7 +16,6 @@ import pygame
 from .screens import SCENES, scene_class
 
 from .audio.engine import AudioEngine
-from .audio.loader import TrackLoader
 from .audio.settings import condition_value, for_disc
 from .commands import (Command, CommandBus, Dispatcher, PlayCurrent, PlayDisc, Presence, Proximity, Quit,
                        SetVolume, ShowScene, Stop)
@@ -46,7 +45,6 @@ class Kiosk:
         self.library = library
         self.screen = screen
         self.engine = engine
-        self.loader = TrackLoader(engine.sample_rate) if engine else None
         self.counts = counts
         self.bus = bus if bus is not None else CommandBus(cfg.osc.queue_size)
         self.status = status if status is not None else StatusBoard()
@@ -59,7 +57,6 @@ class Kiosk:
         self.now = 0.0  # seconds since start, advanced by step()
         self.platter: Optional[PlatterReading] = None  # a real platter's encoder, read once a frame
         self._arts: Dict[str, Optional[DiscArt]] = {}
-        self._play_serial = 0
         self._last_finger = -1e9  # monotonic time of the last FINGERDOWN
         self._next_feedback = 0.0
         self.present: Dict[str, bool] = {}  # presence sensors by zone
@@ -93,26 +90,14 @@ class Kiosk:
         return self._arts[disc.id]
 
     def play(self, disc: Disc) -> None:
-        """Fade to `disc` (decoded off the main loop) and count the play."""
+        """Fade to `disc` (decoded and cut off the main loop) and count the play."""
         if self.counts is not None:
             self.counts.add(disc.id)
-        if self.engine is None or self.loader is None:
-            return
-        self._play_serial += 1
-        serial = self._play_serial
-        settings = for_disc(self.cfg.dsp, disc.info.condition, disc.info.diameter_cm, disc.info.rpm)
-        future = self.loader.load(disc.id, disc.audio_path)
-
-        def ready(f) -> None:
-            if f.exception() is not None:
-                log.error("%s: cannot play audio: %s", disc.audio_path, f.exception())
-            elif serial == self._play_serial:  # the visitor may have moved on meanwhile
-                self.engine.play(f.result(), settings)
-
-        future.add_done_callback(ready)
+        if self.engine is not None:
+            settings = for_disc(self.cfg.dsp, disc.info.condition, disc.info.diameter_cm, disc.info.rpm)
+            self.engine.play_file(disc.id, disc.audio_path, settings)
 
     def stop_audio(self) -> None:
-        self._play_serial += 1
         if self.engine is not None:
             self.engine.stop()
 
@@ -252,5 +237,3 @@ class Kiosk:
             pygame.display.flip()
         if self.scene is not None:
             self.scene.exit()
-        if self.loader is not None:
-            self.loader.close()

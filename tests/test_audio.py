@@ -1,6 +1,7 @@
 """The audio engine, through a real PortAudio device (ALSA `file` plugin) and the null sink."""
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -15,8 +16,8 @@ import soundfile
 from conftest import ROOT
 from installation.audio.engine import AudioEngine
 from installation.audio.readhead import Track
-from installation.audio.loader import TrackLoader, decode
-from installation.audio.settings import AudioConfig
+from installation.audio.loader import decode
+from installation.audio.settings import AudioConfig, DspConfig
 
 RATE = 48000
 
@@ -96,16 +97,27 @@ def test_decode_resamples_to_the_engine_rate(tmp_path):
     assert peak_hz(track.samples[2000:-2000], RATE) == pytest.approx(1000, abs=2)
 
 
-def test_loader_caches_and_reports_bad_files(tmp_path):
+def test_play_file_cuts_once_caches_and_reports_bad_files(tmp_path, caplog):
     good = tmp_path / "a.wav"
     soundfile.write(str(good), tone(440, 0.5, 22050), 22050)
     bad = tmp_path / "b.ogg"
     bad.write_bytes(b"OggS" + bytes(100))
-    loader = TrackLoader(RATE)
-    first = loader.load("a", good).result(timeout=10)
-    assert loader.load("a", good).result(timeout=1) is first
-    assert loader.load("b", bad).exception(timeout=10) is not None
-    loader.close()
+    engine = AudioEngine(AudioConfig(fade_seconds=0.0), DspConfig())
+    engine.play_file("a", good)
+    engine.wait_idle()
+    grooves = dict(engine._grooves)
+    assert len(grooves) == 1
+    engine.play_file("a", good)  # a second visit plays the same cut, not a new one
+    engine.wait_idle()
+    assert engine._grooves == grooves
+    with caplog.at_level(logging.ERROR):
+        engine.play_file("b", bad)
+        engine.wait_idle()
+    assert f"{bad}: cannot play audio" in caplog.text
+    out = np.zeros((4800, 2), np.float32)
+    engine.render(out)
+    assert engine.playing_id == "a", "the broken file did not take the platter"
+    engine.close()
 
 
 def test_null_sink_when_the_device_does_not_exist():

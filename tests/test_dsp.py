@@ -130,7 +130,7 @@ def test_crackle_rate_over_a_minute():
 
 def cutter_response(**fields) -> tuple[np.ndarray, np.ndarray]:
     s = dataclasses.replace(DspConfig().cutter, **fields)
-    stage = Cutter(Transport(FS, 1 << 16), s)
+    stage = Cutter(FS, s)
     impulse = np.zeros(1 << 16, np.float32)
     impulse[0] = 0.01
     h = stage.process(impulse.copy()) / 0.01
@@ -230,7 +230,7 @@ def test_speed_minus_one_plays_backwards():
     engine.play(Track.from_samples("c", chirp.astype(np.float32)))
     engine.set_speed(-1.0)
     engine.seek(2.5)
-    out = render(engine, 1.0)
+    out = render(engine, 1.0)[engine.latency_frames:]
     start = int(2.5 * FS)
     expected = chirp[start - len(out) + 1: start + 1][::-1]
     assert np.abs(out[300:] - expected[300:]).max() < 1e-3
@@ -251,25 +251,56 @@ def test_full_chain_runs_backwards_too():
 def test_live_parameter_glides_and_bad_values_are_refused():
     engine = engine_for(settings(), tone(1000, 2))
     render(engine, 0.01)
-    engine.set_param("cutter", "lowpass_hz", 3000.0)
+    engine.set_param("groove", "hf_cutoff_hz", 3000.0)
     render(engine, 256 / FS, block=256)
-    midway = engine.live_value("cutter", "lowpass_hz")
-    assert 3000.0 < midway < 6000.0
+    midway = engine.live_value("groove", "hf_cutoff_hz")
+    assert 3000.0 < midway < 9000.0
     render(engine, 1.0)
-    assert engine.live_value("cutter", "lowpass_hz") == 3000.0
+    assert engine.live_value("groove", "hf_cutoff_hz") == 3000.0
     with pytest.raises(ValueError, match=r"dsp.cutter.lowpass_hz: must be a number between 1000.0 and 20000.0"):
         engine.set_param("cutter", "lowpass_hz", 50000)
     with pytest.raises(ValueError, match=r"dsp.cutter: no parameter 'nope'"):
         engine.set_param("cutter", "nope", 1)
     with pytest.raises(ValueError, match=r"dsp: no stage 'mixer'"):
         engine.set_param("mixer", "gain", 1)
+    with pytest.raises(ValueError, match=r"dsp.wow.warp_depth: must be a number"):
+        engine.set_param("wow", "warp_depth", float("nan"))
+    with pytest.raises(ValueError, match="speed: expected a finite number"):
+        engine.set_speed(float("nan"))
 
 
-def test_limiter_never_exceeds_full_scale():
-    dsp = settings(cutter=dict(drive_db=-24.0, ratio=1.0, resonance_db=18.0))
-    out = render(engine_for(dsp, tone(2800, 2, amp=1.0)), 1.5)
-    assert np.abs(out).max() <= 1.0
-    assert np.abs(out).max() > 0.9
+def test_a_live_cutter_change_recuts_the_groove_where_the_stylus_is():
+    rng = np.random.default_rng(3)
+    engine = engine_for(settings(surface=QUIET, read_head=dict(echo_db=-120.0)), rng.normal(0, 0.1, FS * 10))
+    before = render(engine, 2.0)
+    engine.set_param("cutter", "lowpass_hz", 1500.0)
+    engine.wait_idle()
+    after = render(engine, 2.0)
+    assert engine.live_value("cutter", "lowpass_hz") == 1500.0
+    assert 3.5 < engine.position_seconds < 4.5, "the new cut took over where the stylus was"
+    assert hf_share(after[FS:]) < 0.2 * hf_share(before[FS:]), "the top is gone from the new cut"
+
+
+def true_peak(x: np.ndarray) -> float:
+    from scipy.signal import resample_poly
+
+    return float(np.abs(resample_poly(x.astype(np.float64), 4, 1)).max())  # 4x oversampled, as a DAC sees it
+
+
+def test_true_peak_never_exceeds_the_limiter_threshold():
+    threshold = DspConfig().output.limiter_threshold
+    # the chain bypassed: a tone at fs/4 whose samples all sit at 0.85 while its true peak is 1.2
+    between = 1.2 * np.sin(2 * np.pi * 12000 * np.arange(FS * 2) / FS + np.pi / 4)
+    assert np.abs(between).max() < 0.86 and true_peak(between) > 1.19
+    plain = AudioEngine(AudioConfig(master_volume=1.0, fade_seconds=0.0))
+    plain.play(Track.from_samples("t", between.astype(np.float32)))
+    out = render(plain, 1.5)[FS // 10:]
+    assert true_peak(out) <= threshold * 1.005, f"true peak {true_peak(out):.3f}"
+    assert true_peak(out) > 0.95 * threshold, "held at the ceiling, not turned down further"
+    # and through the whole chain with the cutter ringing hard
+    loud = render(engine_for(settings(cutter=dict(drive_db=-24.0, ratio=1.0, resonance_db=18.0)),
+                             tone(2800, 2, amp=1.0)), 1.5)
+    assert true_peak(loud) <= threshold * 1.005
 
 
 def test_disc_condition_reaches_the_chain():
@@ -331,3 +362,97 @@ def test_no_aliasing_when_the_platter_runs_fast():
         played_peaks += played < 15000 and spec.max() > 0.5 * ref
     assert played_peaks > 40, "the tone itself is there while it is in the band"
     assert worst < -60.0, f"worst image {worst:.1f} dB"
+
+
+def harmonic_ratio(out: np.ndarray, f0: float) -> float:
+    return amplitude_at(out, 2 * f0, FS) / amplitude_at(out, f0, FS)
+
+
+def test_tracing_distortion_is_the_configured_value_at_the_inner_radius():
+    tracing, amp = 0.2, 0.3
+    dsp = settings(surface=dict(QUIET, wobble=0.0), read_head=dict(echo_db=-120.0), wow=dict(eccentricity_mm=0.0),
+                   cutter=dict(ratio=1.0, drive_db=-24.0, resonance_db=0.0, lowpass_hz=20000.0, highpass_hz=20.0),
+                   groove=dict(tracing=tracing, hf_cutoff_hz=20000.0, outer_radius_mm=115.0, inner_radius_mm=45.0))
+    ratios = []
+    for start in (1.0, 262.0):  # the rim, and the inner radius (115 - 45 mm at 96 lpi: 263 s at 78 rpm)
+        engine = engine_for(dsp, tone(1000, 265, amp=amp))
+        engine.seek(start)
+        ratios.append(harmonic_ratio(render(engine, 0.5)[4800:].astype(np.float64), 1000))
+    rim, inner = ratios
+    assert inner == pytest.approx(tracing * amp / 2, rel=0.15), "x + k x²: second harmonic k a / 2 at the inner radius"
+    assert rim == pytest.approx(inner * (45 / 115) ** 2, rel=0.25), "and (r_inner / r)² of it at the rim"
+
+
+def test_a_glide_sounds_the_same_whatever_the_block_size():
+    outs = []
+    for block in (64, 256, 1000):
+        engine = engine_for(settings(surface=QUIET), tone(1000, 3))
+        render(engine, 0.1, block=block)
+        engine.set_param("groove", "hf_cutoff_hz", 2000.0)
+        engine.set_param("wow", "flutter_depth", 0.005)
+        outs.append(render(engine, 0.5, block=block))
+    assert np.abs(outs[0] - outs[1]).max() < 1e-6 and np.abs(outs[0] - outs[2]).max() < 1e-6
+
+
+def test_half_speed_is_six_db_down_and_an_octave_lower():
+    dsp = settings(surface=dict(QUIET, wobble=0.0), read_head=dict(echo_db=-120.0),
+                   wow=dict(eccentricity_mm=0.0, warp_depth=0.0, flutter_depth=0.0))
+    engine = engine_for(dsp, tone(1000, 8))
+    full = render(engine, 1.5)[FS // 2:]
+    engine.set_speed(0.5)
+    render(engine, 1.0)
+    half = render(engine, 1.5)[FS // 2:]
+    level = 20 * np.log10(amplitude_at(half, 500, FS) / amplitude_at(full, 1000, FS))
+    assert level == pytest.approx(-6.0, abs=0.5), "a velocity pickup: level follows the groove speed"
+
+
+def test_crackle_is_in_the_groove_and_comes_round_again():
+    dsp = settings(surface=dict(QUIET, crackle_per_second=30.0, crackle_db=-10.0), read_head=dict(echo_db=-120.0),
+                   wow=dict(eccentricity_mm=0.0, warp_depth=0.0, flutter_depth=0.0))
+    engine = engine_for(dsp, np.zeros(FS * 10))
+    first = render(engine, 2.0)
+    engine.seek(0.0)
+    again = render(engine, 2.0)
+    assert np.abs(first).max() > 0.05
+    assert np.corrcoef(first[FS // 2:], again[FS // 2:])[0, 1] > 0.99, "the same dust in the same place"
+
+
+def test_hum_sits_at_mains_frequency_and_rumble_follows_the_platter():
+    dsp = settings(surface=dict(QUIET, hum_db=-30.0, hum_hz=50.0, wobble=0.0), read_head=dict(echo_db=-120.0))
+    engine = engine_for(dsp, np.zeros(FS * 10))
+    engine.set_speed(0.0)
+    held = render(engine, 2.0)[FS:]
+    assert amplitude_at(held, 50, FS) > 5 * amplitude_at(held, 70, FS), "the amplifier hums with the disc held"
+    assert amplitude_at(held, 100, FS) == pytest.approx(0.5 * amplitude_at(held, 50, FS), rel=0.1)
+    rumbly = settings(surface=dict(QUIET, rumble_db=-20.0, wobble=0.0), read_head=dict(echo_db=-120.0),
+                      motion=dict(slew_per_second=1000.0))
+    centroids = []
+    for speed in (1.0, 0.5):
+        engine = engine_for(rumbly, np.zeros(FS * 30))
+        engine.set_speed(speed)
+        out = render(engine, 20.0)[FS:].astype(np.float64)
+        spec = np.abs(np.fft.rfft(out)) ** 2
+        freqs = np.fft.rfftfreq(len(out), 1 / FS)
+        band = freqs < 200
+        centroids.append((freqs[band] * spec[band]).sum() / spec[band].sum())
+    # half the speed, half the frequencies; what slides below 12 Hz the subsonic filter takes out
+    assert 0.4 * centroids[0] < centroids[1] < 0.67 * centroids[0], "rumble slides down with the platter"
+
+
+def test_an_exception_in_the_chain_costs_silence_not_the_sound(caplog):
+    import logging
+
+    engine = engine_for(settings(surface=QUIET), tone(1000, 10))
+    render(engine, 0.5)
+    original = engine.dsp.stages[2].process
+    engine.dsp.stages[2].process = lambda block: (_ for _ in ()).throw(IndexError("injected"))
+    out = render(engine, 0.1)
+    assert np.abs(out).max() == 0.0 and engine.errors == 1, "one silent block, counted"
+    assert np.abs(render(engine, 0.1)).max() == 0.0, "silent until mended"
+    with caplog.at_level(logging.ERROR):
+        engine.maintain()
+    assert "the sound chain failed (IndexError: injected)" in caplog.text
+    back = render(engine, 0.5)
+    assert np.abs(back[FS // 10:]).max() > 0.1, "playing again after maintain()"
+    assert 0.9 < engine.position_seconds < 1.3, "from where it was"
+    del original

@@ -1,21 +1,25 @@
-"""The disc emulation: the stages that make a file sound like a bone-music disc on a
-turntable, re-targetable per disc. The engine puts them at the head of its Chain.
+"""The disc emulation at playback: the stages that play a cut groove (audio/cut.py) as a
+bone-music disc on a turntable, re-targetable per disc. The engine puts them at the head of
+its Chain.
 
 Order follows the physics: the platter turns (Motion), the off-centre hole modulates the
-groove speed (Wow), the stylus reads (ReadHead), the sound is what the cutter cut (Cutter),
-the film adds its noise (Surface), and the slow inner grooves lose the top (GrooveLoss).
+groove speed (Wow), the stylus reads the groove (ReadHead), the uneven film and the motor
+add their part (Surface), and the stylus loses the top where the groove runs slowly
+(GrooveLoss). The cutter and the film's noise are already in the groove.
 """
 from __future__ import annotations
 
 import dataclasses
 
 from .groove import GrooveLoss
-from .cutter import Cutter
 from .readhead import ReadHead
 from .settings import DspConfig, ReadHeadSettings
-from .surface import Surface
+from .surface import Hum, Surface
 from .transport import Motion, Transport
 from .wow import Wow
+
+
+SECTIONS = {"hum": "surface"}  # a stage whose settings live under another name in config.yaml
 
 
 class DiscEmulation:
@@ -24,9 +28,9 @@ class DiscEmulation:
         self.read_head = ReadHead(transport, _head(cfg), max_frames)
         self.by_name: dict[str, object] = {"motion": self.motion, "read_head": self.read_head}
         if cfg.enabled:
-            self.by_name.update(wow=Wow(transport, cfg.wow), cutter=Cutter(transport, cfg.cutter),
-                                surface=Surface(transport, cfg.surface), groove=GrooveLoss(transport, cfg.groove))
-            order = ("motion", "wow", "read_head", "cutter", "surface", "groove")
+            self.by_name.update(wow=Wow(transport, cfg.wow), surface=Surface(transport, cfg.surface),
+                                groove=GrooveLoss(transport, cfg.groove), hum=Hum(transport, cfg.surface))
+            order = ("motion", "wow", "read_head", "surface", "groove", "hum")
         else:
             order = ("motion", "read_head")
         self.stages = [self.by_name[name] for name in order]
@@ -34,7 +38,7 @@ class DiscEmulation:
 
     def configure(self, settings: DspConfig) -> None:
         """Apply a disc's settings (or a live change) to the stages whose part of them changed:
-        a glide of one parameter recomputes one stage, not all six, every block."""
+        a glide of one parameter recomputes one stage, not all of them, every block."""
         previous, self.settings = self.settings, settings
         for name, stage in self.by_name.items():
             if name == "motion":
@@ -43,8 +47,10 @@ class DiscEmulation:
             elif name == "read_head":
                 if _head(previous) != _head(settings):
                     stage.configure(_head(settings))
-            elif getattr(previous, name) != getattr(settings, name):
-                stage.configure(getattr(settings, name))
+            else:
+                section = SECTIONS.get(name, name)
+                if getattr(previous, section) != getattr(settings, section):
+                    stage.configure(getattr(settings, section))
 
 
 def _head(settings: DspConfig) -> ReadHeadSettings:

@@ -1,30 +1,45 @@
-"""The audio engine: owns the output stream and the chain, and nothing else.
+"""The audio engine: owns the output stream, the groove being played and the playback chain.
 
-Other threads talk to it only through its methods (`play`, `stop`, `set_volume`,
-`set_speed`, `seek`, `set_param`), which put small commands on a queue; the callback drains
-that queue, never blocks, never logs, and allocates no large arrays (the buffers are made
-once; at most a few block-sized temporaries). With no usable audio device it says
-so once and runs the very same callback on a paced null sink, so the show goes on.
+Other threads talk to it only through its methods (`play`, `play_file`, `stop`,
+`set_volume`, `set_speed`, `seek`, `set_param`), which check their input and put small
+commands on a queue. The callback drains that queue, never blocks, never logs, never raises
+and allocates no large arrays. If the chain throws anyway, that block is silent, the error
+is counted and `maintain()` (the service thread, every 0.1 s) logs it and rebuilds the
+chain where it was: the sound is back within a second. Output underflows are counted the
+same way. With no usable audio device it says so once and runs the very same callback on a
+paced null sink, so the show goes on.
+
+Cut once, play many: a disc's audio is cut into a groove (cut.py) off the audio thread,
+by the caller of `play` or by the loader thread for `play_file`, and kept in a small cache.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import queue
 import threading
 import time
-from typing import Optional
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Optional, Tuple
 
 import numpy as np
 
 from .chain import Chain
+from .cut import cut
 from .emulation import DiscEmulation, replace_param
-from .readhead import Track
-from .settings import AudioConfig, DspConfig, param_limits
+from .loader import decode
 from .output import Fader, Gain, Limiter
+from .readhead import Track
+from .settings import CUT_PARAMS, AudioConfig, DspConfig, check_live_param, cut_settings
 from .transport import Transport
 
 CLEAN = DspConfig(enabled=False)  # read head only: the source as it is
 GLIDE_SECONDS = 0.08  # live parameter changes reach their value in a few of these
+GLIDE_GRID = 64  # frames: glides step on this absolute grid, whatever the block size
+CACHE_GROOVES = 3  # cut discs kept for visitors flipping between a few
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +54,19 @@ class AudioEngine:
         self.commands: "queue.SimpleQueue[tuple]" = queue.SimpleQueue()
         self.events: "queue.SimpleQueue[tuple]" = queue.SimpleQueue()  # ("ended", id) for the main loop
         self._stream = None
-        self._null_thread: Optional[threading.Thread] = None
+        self._threads: list = []
         self._running = False
         self._level = 0.0  # output peak, decaying: for the performer's meters
+        self.underruns = 0  # output underflows reported by the device (or a late null sink)
+        self.errors = 0  # blocks the chain could not render
+        self._error: Optional[BaseException] = None  # the last one, for maintain() to log
+        self._broken = False
+        self._logged_underruns = 0
+        self._next_underrun_log = 0.0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio-loader")
+        self._grooves: "OrderedDict[tuple, Track]" = OrderedDict()
+        self._playing: Optional[_Playing] = None  # what is on the platter, for re-cuts
+        self._serial = 0  # of the latest play request: a late decode never overrides a newer one
         self._build()
 
     def _build(self) -> None:
@@ -49,48 +74,110 @@ class AudioEngine:
         self.dsp = DiscEmulation(self.dsp_cfg, self.transport, self.max_frames)
         self.fader = Fader(self.sample_rate, self.max_frames, self.cfg.fade_seconds)
         self.volume = Gain(self.cfg.master_volume, self.sample_rate, self.max_frames)
-        self.limiter = Limiter(self.dsp_cfg.output.limiter_threshold, self.max_frames)
+        self.limiter = Limiter(self.dsp_cfg.output.limiter_threshold, self.max_frames, self.sample_rate)
         self.chain = Chain([*self.dsp.stages, self.fader, self.volume, self.limiter])
         self._block = np.zeros(self.max_frames, dtype=np.float32)
-        self._pending: Optional[tuple[Track, DspConfig, bool]] = None
+        self._pending: Optional[Tuple[Track, DspConfig, bool]] = None
         self._wants_stop = False
         self._seek_to: Optional[float] = None
-        self._glides: dict[tuple[str, str], float] = {}  # (stage, param) -> target
+        self._glides: dict = {}  # (stage, param) -> target
+        self._frames = 0  # rendered since the chain was built: the glide grid
 
     # -- thread-safe control -----------------------------------------------------------
     def play(self, track: Track, settings: Optional[DspConfig] = None, spin_up: bool = True) -> None:
-        """Fade to `track`, with `settings` for its disc (see settings.for_disc); the platter
-        starts from rest when the chain emulates one and `spin_up` is left on."""
-        self.commands.put(("play", (track, settings or self.dsp_cfg, spin_up and self.dsp_cfg.enabled)))
+        """Cut `track` with `settings` for its disc (see settings.for_disc), in this thread,
+        and fade to it; the platter starts from rest when the chain emulates one and `spin_up`."""
+        settings = settings or self.dsp_cfg
+        self._serial += 1
+        self._playing = _Playing(track.id, None, track, settings)
+        self._queue_play(self._cut(track, settings), settings, spin_up)
+
+    def play_file(self, track_id: str, path: Path, settings: Optional[DspConfig] = None,
+                  spin_up: bool = True) -> None:
+        """Like `play`, with the decoding and cutting done on the loader thread (the main loop
+        never waits); a decode error is logged, naming the file."""
+        settings = settings or self.dsp_cfg
+        self._serial += 1
+        serial = self._serial
+
+        def load() -> None:
+            groove = self._grooves.get((track_id, cut_settings(settings)))
+            source = None
+            if groove is None or not settings.enabled:
+                source = decode(path, self.sample_rate, track_id)
+                groove = self._cut(source, settings)
+            if serial == self._serial:  # nobody asked for another disc meanwhile
+                self._playing = _Playing(track_id, path, source, settings)
+                self._queue_play(groove, settings, spin_up)
+
+        self._submit(load, f"{path}: cannot play audio")
 
     def seek(self, seconds: float) -> None:
         """Put the stylus `seconds` into the side (the groove radius follows)."""
-        self.commands.put(("seek", float(seconds)))
+        self.commands.put(("seek", _finite(seconds, "seek")))
 
     def set_speed(self, ratio: float) -> None:
         """Platter speed as a ratio of nominal: 1 plays, 0 holds, negative pulls back."""
-        self.commands.put(("speed", float(ratio)))
+        self.commands.put(("speed", _finite(ratio, "speed")))
 
     def set_param(self, stage: str, name: str, value: float) -> None:
-        """A live change (the performer's OSC): range-checked here, glided in the callback."""
-        part = getattr(self.dsp_cfg, stage, None)
-        if stage not in self.dsp.by_name or part is None:
-            raise ValueError(f"dsp: no stage {stage!r} (stages: {', '.join(self.dsp.by_name)})")
-        try:
-            lo, hi = param_limits(type(part), name)
-        except KeyError:
-            raise ValueError(f"dsp.{stage}: no parameter {name!r}") from None
-        if lo is None:  # seeds and switches are set in config.yaml, not live
-            raise ValueError(f"dsp.{stage}.{name}: not a live parameter")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-            raise ValueError(f"dsp.{stage}.{name}: must be a number between {lo} and {hi}, got {value!r}")
-        self.commands.put(("param", (stage, name, float(value))))
+        """A live change (the performer's OSC): range-checked here. A playback parameter glides
+        in the callback; one that was cut into the groove re-cuts the disc in the background and
+        the new groove takes over where the stylus is."""
+        value = check_live_param(self.dsp_cfg, stage, name, value)
+        if (stage, name) not in CUT_PARAMS:
+            self.commands.put(("param", (stage, name, value)))
+            return
+        self.dsp_cfg = replace_param(self.dsp_cfg, stage, name, _typed(self.dsp_cfg, stage, name, value))
+        serial = self._serial
+
+        def recut() -> None:
+            playing = self._playing
+            if playing is None or serial != self._serial:
+                return
+            if playing.source is None:  # it came from the cache: decode again
+                playing.source = decode(playing.path, self.sample_rate, playing.id)
+            playing.settings = replace_param(playing.settings, stage, name,
+                                             _typed(playing.settings, stage, name, value))
+            groove = self._cut(playing.source, playing.settings)
+            if serial == self._serial:
+                self.commands.put(("swap", (groove, playing.settings)))
+
+        self._submit(recut, f"dsp.{stage}.{name}: cannot re-cut the disc")
 
     def stop(self) -> None:
+        self._serial += 1
+        self._playing = None
         self.commands.put(("stop", None))
 
     def set_volume(self, value: float) -> None:
-        self.commands.put(("volume", min(1.0, max(0.0, float(value)))))
+        self.commands.put(("volume", min(1.0, max(0.0, _finite(value, "volume")))))
+
+    def _queue_play(self, groove: Track, settings: DspConfig, spin_up: bool) -> None:
+        self.commands.put(("play", (groove, settings, spin_up and self.dsp_cfg.enabled)))
+
+    def _cut(self, source: Track, settings: DspConfig) -> Track:
+        key = (source.id, cut_settings(settings))
+        groove = self._grooves.get(key)
+        if groove is None:
+            groove = cut(source, settings, self.sample_rate)
+            self._grooves[key] = groove
+            while len(self._grooves) > CACHE_GROOVES:
+                self._grooves.popitem(last=False)
+        self._grooves.move_to_end(key)
+        return groove
+
+    def _submit(self, work, what: str) -> None:
+        def run() -> None:
+            try:
+                work()
+            except Exception as exc:  # soundfile's errors name no file: `what` does
+                log.error("%s: %s", what, exc)
+        self._pool.submit(run)
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Block until queued decodes and re-cuts are done (tests and offline renders)."""
+        self._pool.submit(lambda: None).result(timeout)
 
     # -- what others read (nothing outside installation/audio reaches into the chain) ------
     @property
@@ -117,24 +204,47 @@ class AudioEngine:
         """Output peak, decaying: for meters."""
         return self._level
 
+    @property
+    def latency_frames(self) -> int:
+        """How late the output is behind the stylus (the limiter's look-ahead)."""
+        return self.limiter.latency
+
     def live_value(self, stage: str, name: str) -> float:
         """A sound parameter as it is now (mid-glide after a live change)."""
+        if (stage, name) in CUT_PARAMS:
+            return getattr(getattr(self.dsp_cfg, stage), name)
         return getattr(getattr(self.dsp.settings, stage), name)
 
     # -- the callback body --------------------------------------------------------------
     def render(self, out: np.ndarray) -> None:
-        """Fill `out` (frames x channels, float32). Runs on the audio thread."""
+        """Fill `out` (frames x channels, float32). Runs on the audio thread; never raises."""
+        if self._broken:
+            out.fill(0.0)
+            return
+        try:
+            self._render(out)
+        except Exception as exc:  # a bug must cost one silent block, not the sound for good
+            out.fill(0.0)
+            self.errors += 1
+            self._error = exc
+            self._broken = True
+
+    def _render(self, out: np.ndarray) -> None:
         self._drain_commands()
         frames = len(out)
         done = 0
         while done < frames:  # a host may ask for more than one buffer's worth
             n = min(frames - done, self.max_frames)
+            if self._glides:  # step on the absolute grid: the same sound for any block size
+                to_grid = GLIDE_GRID - self._frames % GLIDE_GRID
+                if to_grid == GLIDE_GRID:
+                    self._glide()
+                n = min(n, to_grid)
             block = self._block[:n]
             self._swap_if_faded()
             if self._seek_to is not None and self.dsp.read_head.track is not None:
                 self.dsp.read_head.pos = self.dsp.motion.groove_pos = self._seek_to
                 self._seek_to = None
-            self._glide(n)
             block = self.chain.process(block)
             head = self.dsp.read_head
             if head.ended and head.track is not None:
@@ -142,6 +252,7 @@ class AudioEngine:
                 head.load(None)
             out[done:done + n] = block[:, None]
             done += n
+            self._frames += n
         self._level = max(float(out.max(initial=0.0)), -float(out.min(initial=0.0)), self._level * 0.9)
 
     def _drain_commands(self) -> None:
@@ -156,6 +267,13 @@ class AudioEngine:
             elif kind == "stop":
                 self._pending, self._wants_stop = None, True
                 self.fader.set(0.0)
+            elif kind == "swap":  # a re-cut groove of the disc on the platter: same place, new cut
+                groove, settings = arg
+                head = self.dsp.read_head
+                if head.track is not None and head.track.id == groove.id:
+                    head.track = groove
+                    self.dsp.configure(dataclasses.replace(self.dsp.settings, cutter=settings.cutter,
+                                                           surface=_keep_playback(self.dsp.settings, settings)))
             elif kind == "volume":
                 self.volume.set(arg)
             elif kind == "speed":
@@ -169,11 +287,9 @@ class AudioEngine:
                 else:
                     self._glides[(stage, name)] = value
 
-    def _glide(self, n: int) -> None:
-        """Move live-changed parameters a step toward their targets: no zipper noise."""
-        if not self._glides:
-            return
-        step = 1.0 - float(np.exp(-n / (GLIDE_SECONDS * self.sample_rate)))
+    def _glide(self) -> None:
+        """Move live-changed parameters one grid step toward their targets: no zipper noise."""
+        step = 1.0 - math.exp(-GLIDE_GRID / (GLIDE_SECONDS * self.sample_rate))
         settings = self.dsp.settings
         for (stage, name), target in list(self._glides.items()):
             now = getattr(getattr(settings, stage), name)
@@ -198,6 +314,37 @@ class AudioEngine:
             head.load(None)
             self._wants_stop = False
 
+    # -- service (never the audio thread) -----------------------------------------------
+    def maintain(self, now: Optional[float] = None) -> None:
+        """Log what the callback could not, and mend it: called every 0.1 s by the service thread
+        (and by hand offline). After an exception the chain is rebuilt where it was."""
+        now = time.monotonic() if now is None else now
+        if self._broken:
+            error, head = self._error, self.dsp.read_head
+            where = (head.track, head.pos, self.dsp.settings, self.volume.target)
+            log.error("audio: the sound chain failed (%s: %s); rebuilt, playing on from %.1f s",
+                      type(error).__name__, error, where[1] / self.sample_rate,
+                      exc_info=(type(error), error, error.__traceback__) if error else None)
+            self._build()
+            track, pos, settings, volume = where
+            self.dsp.configure(settings)
+            self.dsp.motion.reset(False)
+            self.dsp.read_head.load(track, pos)
+            self.dsp.motion.groove_pos = pos
+            self.fader.set(1.0)
+            self.volume.set(volume)
+            self._broken = False
+        if self.underruns > self._logged_underruns and now >= self._next_underrun_log:
+            log.warning("audio: %d output underruns (%d in all); raise audio.block_size if this repeats",
+                        self.underruns - self._logged_underruns, self.underruns)
+            self._logged_underruns = self.underruns
+            self._next_underrun_log = now + 60.0
+
+    def _service(self) -> None:
+        while self._running:
+            self.maintain()
+            time.sleep(0.1)
+
     # -- output ----------------------------------------------------------------------------
     def start(self) -> None:
         """Open the configured device; fall back to the null sink with one clear log line."""
@@ -206,7 +353,13 @@ class AudioEngine:
             self._open_stream()
         except Exception as exc:  # PortAudio missing, no device, unsupported rate...
             log.warning("no audio device (%s); running on a null sink, the show goes on silently", exc)
-            self._start_null_sink()
+            self._start_thread(self._null_loop, "null-sink")
+        self._start_thread(self._service, "audio-service")
+
+    def _start_thread(self, target, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def _open_stream(self) -> None:
         try:
@@ -218,6 +371,8 @@ class AudioEngine:
             device = int(device)
 
         def callback(outdata, frames, time_info, status) -> None:
+            if status.output_underflow:
+                self.underruns += 1
             self.render(outdata)
 
         try:
@@ -230,17 +385,12 @@ class AudioEngine:
                                      channels=self.cfg.channels, dtype="float32", callback=callback)
         if int(stream.samplerate) != self.sample_rate:
             self.sample_rate = int(stream.samplerate)
+            self._grooves.clear()
             self._build()
         stream.start()
         self._stream = stream
         self.device_name = str(sd.query_devices(stream.device)["name"])
         log.info("audio: %s at %d Hz, %d-frame blocks", self.device_name, self.sample_rate, self.cfg.block_size)
-
-    def _start_null_sink(self) -> None:
-        self._stream = None
-        self.device_name = "null sink"
-        self._null_thread = threading.Thread(target=self._null_loop, name="null-sink", daemon=True)
-        self._null_thread.start()
 
     def _null_loop(self) -> None:
         out = np.zeros((self.cfg.block_size, self.cfg.channels), dtype=np.float32)
@@ -254,6 +404,8 @@ class AudioEngine:
                 time.sleep(delay)
             elif delay < -1.0:  # fell far behind (suspended machine): do not race to catch up
                 deadline = time.perf_counter()
+            elif delay < -period:  # a real device would have run dry here
+                self.underruns += 1
 
     def close(self) -> None:
         self._running = False
@@ -261,11 +413,38 @@ class AudioEngine:
             self._stream.stop()
             self._stream.close()
             self._stream = None
-        if self._null_thread is not None:
-            self._null_thread.join(timeout=2)
-            self._null_thread = None
+        for thread in self._threads:
+            thread.join(timeout=2)
+        self._threads.clear()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     @property
     def is_null(self) -> bool:
         return self._stream is None
 
+
+@dataclasses.dataclass
+class _Playing:
+    id: str
+    path: Optional[Path]  # None: handed over decoded (play)
+    source: Optional[Track]  # None: its groove came from the cache
+    settings: DspConfig
+
+
+def _finite(value: float, what: str) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{what}: expected a finite number, got {value!r}")
+    return value
+
+
+def _typed(settings: DspConfig, stage: str, name: str, value: float):
+    """Whole-number parameters (scratches) stay whole."""
+    return int(value) if isinstance(getattr(getattr(settings, stage), name), int) else value
+
+
+def _keep_playback(current: DspConfig, cut_with: DspConfig):
+    """The surface settings after a re-cut: the cut's film, the playback's rumble, hum, wobble."""
+    return dataclasses.replace(current.surface, **{f.name: getattr(cut_with.surface, f.name)
+                                                   for f in dataclasses.fields(current.surface)
+                                                   if ("surface", f.name) in CUT_PARAMS})

@@ -7,9 +7,10 @@ the same signal filtered in one go.
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
-from scipy.signal import lfilter
+from scipy.signal import lfilter, lfiltic
 
 
 def _section(b0, b1, b2, a0, a1, a2) -> list[float]:
@@ -54,9 +55,16 @@ class BiquadCascade:
     arithmetic, dominates at audio block sizes); in float64 that is exact enough for the
     low orders used here, which the band-limit tests measure."""
 
-    def __init__(self, sections: list[list[float]]):
+    def __init__(self, sections: list[list[float]], smooth: bool = False):
+        """`smooth`: coefficients will move while it runs (a cutoff that follows the platter):
+        each change carries on from the recent input and output as if the new coefficients had
+        always been there (direct form I), so the move does not click."""
         self.sos = np.array(sections, dtype=np.float64)
         self.zi = np.zeros(2 * len(sections))
+        self.smooth = smooth
+        order = 2 * len(sections)
+        self._x = np.zeros(order)  # the last inputs and outputs, newest first
+        self._y = np.zeros(order)
         self._fuse()
 
     def _fuse(self) -> None:
@@ -72,10 +80,22 @@ class BiquadCascade:
     def set_section(self, k: int, section: list[float]) -> None:
         self.sos[k] = section
         self._fuse()
+        if self.smooth:
+            self.zi = lfiltic(self.b, self.a, self._y, self._x)
 
-    def process(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    def process(self, x: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
         y, self.zi = lfilter(self.b, self.a, x, zi=self.zi)
+        if self.smooth:  # keep the history a change starts from
+            _remember(self._x, x)
+            _remember(self._y, y)
         if out is not None:
             out[:] = y
             return out
         return y
+
+
+def _remember(history: np.ndarray, new: np.ndarray) -> None:
+    """history[0] is the newest frame."""
+    m = min(len(history), len(new))
+    history[m:] = history[:len(history) - m].copy()
+    history[:m] = new[::-1][:m]

@@ -1,10 +1,12 @@
-"""Inner-groove loss: the groove slows toward the centre, and the stylus loses the top.
+"""Groove loss: the stylus tip cannot follow wavelengths shorter than itself.
 
-Linear velocity is `2π r rpm / 60` (about 0.94 m/s at the rim of a 24 cm disc at 78 rpm,
-0.37 m/s at 45 mm). Short wavelengths shorter than the stylus tip are lost, so the
-high-frequency cutoff falls in proportion to the velocity, and the tracing (pinch)
-distortion, a second harmonic, grows as (v_outer / v)^2. The cutoff is updated on a fixed
-grid of CONTROL frames, so the output does not depend on the callback's block size.
+The groove passes under the stylus at `2π r rpm / 60 x |speed|` (about 0.94 m/s at the rim
+of a 24 cm disc at 78 rpm, 0.37 m/s at 45 mm). The wavelengths cut into the groove are
+fixed, so the high-frequency cutoff falls in proportion to that velocity: toward the
+centre, and when the platter slows. The tracing (pinch) distortion, a second harmonic
+`x + k x²`, grows as the groove's curvature does, (r_inner / r)^2 times `tracing`, the
+value at the inner radius, capped at 0.5 so the curve never folds over. Both are updated on
+a fixed grid of CONTROL frames, so the output does not depend on the callback's block size.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from .settings import GrooveSettings
 from .transport import Transport
 
 CONTROL = 2048  # frames between updates (43 ms at 48 kHz; the groove moves 0.015 mm inward)
+MAX_TRACING = 0.5  # x + k x² is monotonic over -1..1 up to here
 
 
 class GrooveLoss:
@@ -24,14 +27,16 @@ class GrooveLoss:
         self.k = 0.0  # tracing coefficient for the current control period
         self._k = np.zeros(len(transport.radius), dtype=np.float32)
         self.configure(settings)
-        self.filter = BiquadCascade([lowpass(self.cutoff_at(self.outer), transport.fs), highpass(12.0, transport.fs)])
+        self.filter = BiquadCascade([lowpass(self.cutoff_at(self.outer), transport.fs), highpass(12.0, transport.fs)],
+                                    smooth=True)  # its cutoff follows the radius and the platter speed
 
     def configure(self, settings: GrooveSettings) -> None:
         self.s = settings
         self.outer = settings.outer_radius_mm or 115.0
+        self.inner = min(settings.inner_radius_mm, self.outer)
 
-    def cutoff_at(self, radius_mm: float) -> float:
-        return self.s.hf_cutoff_hz * radius_mm / self.outer
+    def cutoff_at(self, radius_mm: float, speed: float = 1.0) -> float:
+        return max(20.0, self.s.hf_cutoff_hz * radius_mm / self.outer * speed)
 
     def process(self, block: np.ndarray) -> np.ndarray:
         t, n = self.t, len(block)
@@ -40,8 +45,8 @@ class GrooveLoss:
             at = self.index + start
             if at % CONTROL == 0:
                 radius = float(t.radius[start])
-                self.filter.set_section(0, lowpass(self.cutoff_at(radius), t.fs))
-                self.k = self.s.tracing * (self.outer / radius) ** 2
+                self.filter.set_section(0, lowpass(self.cutoff_at(radius, float(t.abs_speed[start])), t.fs))
+                self.k = min(MAX_TRACING, self.s.tracing * (self.inner / radius) ** 2)
             stop = min(n, start + CONTROL - at % CONTROL)
             part = block[start:stop]
             if self.k:  # tracing: x + k x²

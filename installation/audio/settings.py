@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Tuple
 
 from ..yamlconf import limits
 
@@ -51,8 +51,8 @@ class GrooveSettings:
     outer_radius_mm: Optional[float] = field(default=None, metadata=limits(40.0, 170.0))  # None: rim - 5 mm
     inner_radius_mm: float = field(default=45.0, metadata=limits(20.0, 150.0))
     lines_per_inch: float = field(default=96.0, metadata=limits(20.0, 400.0))
-    hf_cutoff_hz: float = field(default=9000.0, metadata=limits(1000.0, 20000.0))  # at the outer radius
-    tracing: float = field(default=0.12, metadata=limits(0.0, 1.0))  # 2nd-harmonic at the inner radius
+    hf_cutoff_hz: float = field(default=9000.0, metadata=limits(1000.0, 20000.0))  # at the outer radius, nominal speed
+    tracing: float = field(default=0.12, metadata=limits(0.0, 0.5))  # 2nd-harmonic coefficient at the inner radius
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,9 @@ class CutterSettings:
     resonance_hz: float = field(default=2800.0, metadata=limits(200.0, 10000.0))  # cutter head
     resonance_db: float = field(default=4.0, metadata=limits(-12.0, 18.0))
     resonance_q: float = field(default=1.2, metadata=limits(0.2, 10.0))
-    drive_db: float = field(default=6.0, metadata=limits(-24.0, 24.0))  # how hard full scale overloads
+    drive_db: float = field(default=6.0, metadata=limits(-24.0, 24.0))  # velocity limit: how hard full scale overloads
+    # acceleration limit: a full-scale tone above this frequency is more than the head can swing
+    acceleration_hz: float = field(default=5000.0, metadata=limits(500.0, 20000.0))
     threshold_db: float = field(default=-20.0, metadata=limits(-60.0, 0.0))  # compression above this
     ratio: float = field(default=2.5, metadata=limits(1.0, 20.0))
     envelope_ms: float = field(default=25.0, metadata=limits(1.0, 1000.0))
@@ -70,13 +72,18 @@ class CutterSettings:
 
 @dataclass(frozen=True)
 class SurfaceSettings:
-    hiss_db: float = field(default=-45.0, metadata=limits(-120.0, -10.0))  # RMS, dBFS
-    crackle_per_second: float = field(default=6.0, metadata=limits(0.0, 500.0))
+    # in the film, cut into the groove once (audio/cut.py): they move with the platter
+    hiss_db: float = field(default=-45.0, metadata=limits(-120.0, -10.0))  # RMS at nominal speed, dBFS
+    crackle_per_second: float = field(default=6.0, metadata=limits(0.0, 500.0))  # at nominal speed
     crackle_db: float = field(default=-16.0, metadata=limits(-80.0, 0.0))  # peak of a loud crackle
-    scratches: int = field(default=2, metadata=limits(0, 12))
+    scratches: int = field(default=2, metadata=limits(0, 12))  # each clicks at its angle, every turn
     scratch_db: float = field(default=-10.0, metadata=limits(-80.0, 0.0))
-    rumble_db: float = field(default=-50.0, metadata=limits(-120.0, -10.0))
     seed: int = 1957
+    # at playback (audio/surface.py)
+    rumble_db: float = field(default=-50.0, metadata=limits(-120.0, -10.0))  # motor and bearing, RMS
+    hum_db: float = field(default=-120.0, metadata=limits(-120.0, -10.0))  # mains hum of the amplifier; -120 off
+    hum_hz: float = field(default=50.0, metadata=limits(50.0, 60.0))  # 50 in Europe, 60 in the Americas
+    wobble: float = field(default=0.03, metadata=limits(0.0, 0.3))  # level swing once a turn: uneven film
 
 
 @dataclass(frozen=True)
@@ -120,11 +127,39 @@ def for_disc(dsp: DspConfig, condition, diameter_cm: float = 24.0, rpm: float = 
     outer = dsp.groove.outer_radius_mm or diameter_cm * 5.0 - 5.0
     groove = dataclasses.replace(dsp.groove, outer_radius_mm=outer,
                                  hf_cutoff_hz=dsp.groove.hf_cutoff_hz * (1.0 - 0.5 * condition.wear),
-                                 tracing=min(1.0, dsp.groove.tracing * (0.5 + 2.0 * condition.wear)))
+                                 tracing=min(0.5, dsp.groove.tracing * (0.5 + 2.0 * condition.wear)))
     return dataclasses.replace(dsp, motion=motion, wow=wow, surface=surface, groove=groove)
 
 
-def param_limits(settings_cls: type, name: str) -> tuple[float, float]:
+# what is cut into the groove once: a live change of these re-cuts the disc in the background
+CUT_PARAMS = {("cutter", f.name) for f in dataclasses.fields(CutterSettings)} | {
+    ("surface", name) for name in ("hiss_db", "crackle_per_second", "crackle_db", "scratches", "scratch_db", "seed")}
+
+
+def cut_settings(dsp: DspConfig) -> tuple:
+    """Everything the groove depends on: equal tuples, equal cuts."""
+    return (dsp.enabled, dsp.motion.rpm, dsp.cutter,
+            tuple(getattr(dsp.surface, name) for stage, name in sorted(CUT_PARAMS) if stage == "surface"))
+
+
+def check_live_param(dsp: DspConfig, stage: str, name: str, value) -> float:
+    """A performer's live change, checked: the value as a float, or ValueError saying why."""
+    stages = [f.name for f in dataclasses.fields(DspConfig) if f.name not in ("enabled", "output")]
+    part = getattr(dsp, stage, None) if stage in stages else None
+    if part is None:
+        raise ValueError(f"dsp: no stage {stage!r} (stages: {', '.join(stages)})")
+    try:
+        lo, hi = param_limits(type(part), name)
+    except KeyError:
+        raise ValueError(f"dsp.{stage}: no parameter {name!r}") from None
+    if lo is None:  # seeds and switches are set in config.yaml, not live
+        raise ValueError(f"dsp.{stage}.{name}: not a live parameter")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise ValueError(f"dsp.{stage}.{name}: must be a number between {lo} and {hi}, got {value!r}")
+    return float(value)
+
+
+def param_limits(settings_cls: type, name: str) -> Tuple[float, float]:
     """(lo, hi) of a live-settable parameter; KeyError if there is no such parameter."""
     meta = field_metadata(settings_cls, name)
     return meta.get("lo"), meta.get("hi")
