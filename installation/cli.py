@@ -165,7 +165,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     import pygame
 
     from . import tune_threads
-    from .audio.engine import AudioEngine
+    from .audio.process import EngineProcess
     from .commands import CommandBus, Quit
     from .content.library import load_library
     from .display.screen import open_screen
@@ -179,7 +179,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
              f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")
     pygame.font.init()  # not pygame.init(): SDL audio must not grab the card sounddevice uses
     screen = open_screen(cfg.display, windowed=args.windowed)
-    engine = AudioEngine(cfg.audio, cfg.dsp)
+    engine = EngineProcess(cfg.audio, cfg.dsp)  # the sound in a process of its own
     engine.start()
     bus, status = CommandBus(cfg.osc.queue_size), StatusBoard()
     osc = start_osc(cfg, bus, engine, status)

@@ -213,7 +213,8 @@ class Kiosk:
         engine = self.engine
         self.status.publish(scene=self.scene.name if self.scene else "", disc=self._current_id(),
                             position=engine.position_seconds if engine else 0.0,
-                            level=engine.level if engine else 0.0, speed=engine.speed if engine else 0.0)
+                            level=engine.level if engine else 0.0, speed=engine.speed if engine else 0.0,
+                            underruns=engine.underruns if engine else 0)
         feedback = self.cfg.osc.feedback
         if self.osc is not None and feedback.hosts and self.now >= self._next_feedback:
             self._next_feedback = self.now + feedback.interval_seconds

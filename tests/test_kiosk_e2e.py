@@ -116,7 +116,7 @@ def test_kiosk_window_touch_and_quit(xvfb, tmp_path):
             sock.settimeout(5)
             sock.sendto(message("/kiosk/status"), ("127.0.0.1", port))
             replies = {}
-            for _ in range(8):
+            for _ in range(9):
                 m = OscMessage(sock.recvfrom(65536)[0])
                 replies[m.address] = list(m.params)
         assert replies["/status/scene"] == ["player"]

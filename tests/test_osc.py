@@ -165,7 +165,7 @@ def test_ping_and_status_reply_to_the_sender(kiosk_with_osc):
     client.send("/kiosk/ping", 42, "привет")
     assert client.replies() == [("/pong", [42, "привет"])]
     client.send("/kiosk/status")
-    replies = dict(client.replies(8))
+    replies = dict(client.replies(9))
     assert replies["/status/scene"] == ["player"] and replies["/status/disc"] == ["vals-kisti"]
     assert replies["/status/dropped"] == [0] and replies["/status/uptime"][0] > 0
     client.close()
@@ -341,7 +341,7 @@ def test_flood_is_bounded_and_counted(caplog):
     assert len(server.bus) == 8
     assert server.dropped > 0
     client.send("/kiosk/status")
-    replies = dict(client.replies(8))
+    replies = dict(client.replies(9))
     assert replies["/status/dropped"] == [server.dropped]
     client.close(), server.close()
 

@@ -57,6 +57,7 @@ class AudioEngine:
         self._threads: list = []
         self._running = False
         self._level = 0.0  # output peak, decaying: for the performer's meters
+        self.blocks = 0  # callbacks so far: a heartbeat that stops when the stream does
         self.underruns = 0  # output underflows reported by the device (or a late null sink)
         self.errors = 0  # blocks the chain could not render
         self._error: Optional[BaseException] = None  # the last one, for maintain() to log
@@ -218,6 +219,7 @@ class AudioEngine:
     # -- the callback body --------------------------------------------------------------
     def render(self, out: np.ndarray) -> None:
         """Fill `out` (frames x channels, float32). Runs on the audio thread; never raises."""
+        self.blocks += 1
         if self._broken:
             out.fill(0.0)
             return

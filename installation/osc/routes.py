@@ -165,7 +165,8 @@ ROUTES: Tuple[Route, ...] = (
     Route("/kiosk/volume", (Arg("level", float, 0.0, 1.0),), "master volume", posts(SetVolume)),
     Route("/kiosk/status", (),
           "reply to the sender: /status/scene s, /status/disc s, /status/position f, /status/level f, "
-          "/status/speed f, /status/dropped i, /status/rejected i, /status/uptime f", _status, button=True),
+          "/status/speed f, /status/underruns i, /status/dropped i, /status/rejected i, /status/uptime f",
+          _status, button=True),
     Route("/kiosk/ping", (), "reply /pong to the sender, with the same arguments", _ping, variadic=True),
     Route("/dsp/*/*", (Arg("value", float),),
           "live change of a sound parameter, e.g. /dsp/cutter/lowpass_hz 4000: range-checked, glides "

@@ -129,6 +129,7 @@ class OscServer:
                 message("/status/position", float(s.get("position", 0.0))),
                 message("/status/level", float(s.get("level", 0.0))),
                 message("/status/speed", float(s.get("speed", 0.0))),
+                message("/status/underruns", int(s.get("underruns", 0))),
                 message("/status/dropped", int(self.dropped)),
                 message("/status/rejected", int(self.rejected)),
                 message("/status/uptime", float(time.monotonic() - self.started))]

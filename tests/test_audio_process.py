@@ -1,0 +1,139 @@
+"""The engine in its own process: it survives kill -9, and a stalled main loop leaves no gap."""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from installation.audio.process import EngineProcess
+from installation.audio.settings import AudioConfig, DspConfig
+
+RATE = 48000
+
+
+def wait_until(predicate, timeout: float, what: str) -> float:
+    """Seconds it took; generous timeouts: a loaded machine is slow, not broken."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def tone_file(path: Path, seconds: float, freq: float = 440.0, amp: float = 0.5) -> Path:
+    t = np.arange(int(seconds * RATE)) / RATE
+    soundfile.write(str(path), (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32), RATE, subtype="FLOAT")
+    return path
+
+
+@pytest.fixture
+def engine():
+    made = []
+
+    def make(**audio) -> EngineProcess:
+        e = EngineProcess(AudioConfig(**{"fade_seconds": 0.0, **audio}), DspConfig(enabled=False))
+        e.start()
+        made.append(e)
+        wait_until(lambda: e.blocks > 0, 60, "the sound process")
+        return e
+    yield make
+    for e in made:
+        e.close()
+
+
+def test_kill_minus_nine_and_the_sound_comes_back_where_it_was(engine, tmp_path, caplog):
+    e = engine(device="no-such-device")  # the child's paced null sink
+    e.play_file("тон", tone_file(tmp_path / "тон.wav", 30.0))
+    wait_until(lambda: e.playing_id == "тон" and e.position_seconds > 2.0, 30, "playing")
+    first = e.pid
+    with caplog.at_level(logging.INFO):
+        os.kill(first, signal.SIGKILL)
+        wait_until(lambda: e.restarts == 1 and e.pid != first, 30, "a new sound process")
+        wait_until(lambda: e.playing_id == "тон" and e.level > 0.1 and e.position_seconds > 2.0, 60, "sound again")
+    assert 2.0 < e.position_seconds < 15.0, "on from where the stylus was, not from the start"
+    assert "the sound process it exited (code -9); starting it again (restart 1)" in caplog.text
+    assert "running on a null sink" in caplog.text, "the child's log lines reach this process's log"
+
+
+def test_a_child_that_keeps_dying_is_restarted_with_a_back_off(engine, caplog):
+    e = engine(device="no-such-device")
+    waits = []
+    with caplog.at_level(logging.ERROR):
+        for _ in range(4):
+            pid = e.pid
+            os.kill(pid, signal.SIGKILL)
+            wait_until(lambda: e.pid not in (None, pid), 60, "a restart")
+            waits.append(caplog.records[-1].getMessage())
+            wait_until(lambda: e.blocks > 0, 60, "it runs")
+    assert [w.split("; ")[1] for w in waits] == [
+        "starting it again (restart 1)", "starting it again in 0.5 s (restart 2)",
+        "starting it again in 1 s (restart 3)", "starting it again in 2 s (restart 4)"]
+
+
+def gil_stall(seconds: float) -> float:
+    """Hold the interpreter lock in one C call (sum over a range) for about `seconds`: a
+    pure-Python loop would hand the lock over every millisecond and prove nothing."""
+    t = time.perf_counter()
+    sum(range(2_000_000))
+    n = int(2_000_000 * seconds / max(time.perf_counter() - t, 1e-4))
+    t = time.perf_counter()
+    sum(range(n))
+    return time.perf_counter() - t
+
+
+@pytest.fixture
+def null_sink():
+    """A PulseAudio null sink at 48 kHz float: paced in real time, recordable from its monitor."""
+    if not (shutil.which("pulseaudio") and shutil.which("pactl") and shutil.which("parec")):
+        pytest.skip("needs pulseaudio (scripts/system-deps.sh test installs it)")
+    if subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
+        subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True, timeout=30)
+        wait_until(lambda: subprocess.run(["pactl", "info"], capture_output=True).returncode == 0, 20, "pulseaudio")
+    name = f"kiosk_test_{uuid.uuid4().hex[:8]}"
+    module = subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={name}", "rate=48000",
+                             "format=float32le", "channels=2"], capture_output=True, text=True, check=True).stdout.strip()
+    old = os.environ.get("PULSE_SINK")
+    os.environ["PULSE_SINK"] = name  # the spawned sound process inherits it
+    yield name
+    if old is None:
+        os.environ.pop("PULSE_SINK", None)
+    else:
+        os.environ["PULSE_SINK"] = old
+    subprocess.run(["pactl", "unload-module", module], capture_output=True)
+
+
+def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_path):
+    e = engine(device="pulse", block_size=256)
+    assert not e.is_null, e.device_name
+    e.play_file("tone", tone_file(tmp_path / "tone.wav", 20.0, freq=375.0))  # a period of exactly 128 frames
+    wait_until(lambda: e.playing_id == "tone" and e.position_seconds > 0.5, 30, "playing")
+    raw = tmp_path / "monitor.raw"
+    with open(raw, "wb") as out:
+        rec = subprocess.Popen(["parec", "-d", f"{null_sink}.monitor", "--format=float32le", "--rate=48000",
+                                "--channels=1", "--raw"], stdout=out)
+        try:
+            time.sleep(1.0)
+            stalls = [gil_stall(0.4) for _ in range(3)]  # the main loop stuck in C, three times
+            time.sleep(1.0)
+        finally:
+            rec.terminate()
+            rec.wait(10)
+    assert min(stalls) >= 0.3, stalls
+    recorded = np.frombuffer(raw.read_bytes()[: raw.stat().st_size // 4 * 4], dtype="<f4")
+    window = 256  # two whole periods (5.3 ms): a continuous tone has the same RMS in every window
+    rms = np.sqrt(np.mean(recorded[: len(recorded) // window * window].reshape(-1, window) ** 2, axis=1))
+    playing = np.flatnonzero(rms > 0.1)
+    assert len(playing) > 400, "the tone reached the sink"
+    middle = rms[playing[0] + 1: playing[-1]]  # whole windows only
+    assert middle.min() > 0.9 * np.median(middle), "continuous: not one window of the tone went quiet"
+    assert e.underruns == 0
