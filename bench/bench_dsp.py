@@ -1,4 +1,4 @@
-"""Benchmark of the disc emulation chain: real-time factor and per-block cost, against a
+"""Benchmark of the disc emulation chain (playback; the groove is cut once beforehand): real-time factor and per-block cost, against a
 pedalboard chain of comparable stages measured in the same run on the same audio.
 
     python bench/bench_dsp.py [--seconds 30] [--quick]
@@ -32,9 +32,17 @@ def music(seconds: float) -> np.ndarray:
     return np.tile(data, int(seconds * FS / len(data)) + 1)[: int(seconds * FS)]
 
 
+def cut_seconds(source: np.ndarray) -> float:
+    """The one-off cost of cutting a disc's groove (off the audio thread, once per disc)."""
+    engine = AudioEngine(AudioConfig(master_volume=1.0, fade_seconds=0.0), DspConfig())
+    t0 = time.perf_counter()
+    engine.play(Track.from_samples("bench", source), spin_up=False)
+    return time.perf_counter() - t0
+
+
 def ours(source: np.ndarray, block: int) -> tuple[float, np.ndarray]:
     engine = AudioEngine(AudioConfig(master_volume=1.0, fade_seconds=0.0, block_size=block), DspConfig())
-    engine.play(Track.from_samples("bench", source), spin_up=False)
+    engine.play(Track.from_samples("bench", source), spin_up=False)  # cut here, outside the timing
     out = np.zeros((block, 2), np.float32)
     times = []
     for _ in range(len(source) // block):
@@ -86,7 +94,10 @@ def main() -> None:
     print(f"per 256-frame block: median {np.median(per_block):.3f} ms, p99 {np.percentile(per_block, 99):.3f} ms"
           f" = {np.median(per_block) / period_ms * 100:.1f} % / {np.percentile(per_block, 99) / period_ms * 100:.1f} %"
           f" of the {period_ms:.2f} ms block period")
-    print("targets: >= 200x real time, <= 10 % of the block period, within 2x of pedalboard")
+    cut = cut_seconds(source)
+    print(f"cutting the groove once: {cut * 1000:.0f} ms for {seconds:.0f} s of music ({seconds / cut:.0f}x real time),"
+          f" off the audio thread")
+    print("targets: offline >= 250x real time at 4096-frame blocks; playback median <= 3 %, p99 <= 6 % of the period")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,10 @@ from .filters import BiquadCascade, highpass, lowpass
 from .settings import GrooveSettings
 from .transport import Transport
 
-CONTROL = 2048  # frames between updates (43 ms at 48 kHz; the groove moves 0.015 mm inward)
+CONTROL = 256  # frames: the grid on which the cutoff and the tracing may move (5.3 ms at 48 kHz)
 MAX_TRACING = 0.5  # x + k x² is monotonic over -1..1 up to here
+RETUNE = 0.0025  # move the cutoff once it has drifted this far (0.25 %): a ramp moves in small steps,
+RETRACE = 0.01  # and steady play (the spiral alone drifts ~0.0003 % a step) keeps one filter call a block
 
 
 class GrooveLoss:
@@ -27,8 +29,11 @@ class GrooveLoss:
         self.k = 0.0  # tracing coefficient for the current control period
         self._k = np.zeros(len(transport.radius), dtype=np.float32)
         self.configure(settings)
-        self.filter = BiquadCascade([lowpass(self.cutoff_at(self.outer), transport.fs), highpass(12.0, transport.fs)],
-                                    smooth=True)  # its cutoff follows the radius and the platter speed
+        self.cutoff = self.cutoff_at(self.outer)
+        # the lowpass moves with the radius and the platter speed (smoothly: direct form I); the
+        # subsonic highpass stays apart, since a restart would ring its poles near DC
+        self.filter = BiquadCascade([lowpass(self.cutoff, transport.fs)], smooth=True)
+        self.subsonic = BiquadCascade([highpass(12.0, transport.fs)])
 
     def configure(self, settings: GrooveSettings) -> None:
         self.s = settings
@@ -41,20 +46,29 @@ class GrooveLoss:
     def process(self, block: np.ndarray) -> np.ndarray:
         t, n = self.t, len(block)
         start = 0
-        while start < n:  # split on the absolute control grid
-            at = self.index + start
-            if at % CONTROL == 0:
-                radius = float(t.radius[start])
-                self.filter.set_section(0, lowpass(self.cutoff_at(radius, float(t.abs_speed[start])), t.fs))
-                self.k = min(MAX_TRACING, self.s.tracing * (self.inner / radius) ** 2)
-            stop = min(n, start + CONTROL - at % CONTROL)
-            part = block[start:stop]
-            if self.k:  # tracing: x + k x²
-                sq = self._k[: stop - start]
-                np.multiply(part, part, out=sq)
-                sq *= self.k
-                part += sq
-            self.filter.process(part, out=part)
-            start = stop
+        for g in range((-self.index) % CONTROL, n, CONTROL):  # the grid points in this block
+            radius = float(t.radius[g])
+            cutoff = self.cutoff_at(radius, float(t.abs_speed[g]))
+            k = min(MAX_TRACING, self.s.tracing * (self.inner / radius) ** 2)
+            retune = abs(cutoff - self.cutoff) > RETUNE * self.cutoff
+            if retune or abs(k - self.k) > RETRACE * max(self.k, 1e-6):
+                self._run(block[start:g])
+                start = g
+                self.k = k
+                if retune:
+                    self.cutoff = cutoff
+                    self.filter.set_section(0, lowpass(cutoff, t.fs))
+        self._run(block[start:])
         self.index += n
         return block
+
+    def _run(self, part: np.ndarray) -> None:
+        if not len(part):
+            return
+        if self.k:  # tracing: x + k x²
+            sq = self._k[: len(part)]
+            np.multiply(part, part, out=sq)
+            sq *= self.k
+            part += sq
+        self.filter.process(part, out=part)
+        self.subsonic.process(part, out=part)
