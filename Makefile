@@ -46,6 +46,7 @@ content: $(VENV)/.ready
 bench: $(VENV)/.bench-ready
 	$(PY) bench/bench_dsp.py
 	$(PY) bench/bench_osc.py
+	$(PY) bench/bench_audio.py
 
 install-service: $(VENV)/.ready
 	scripts/install-service.sh

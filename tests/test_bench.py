@@ -23,3 +23,11 @@ def test_osc_bench_quick_runs_and_prints_its_figures():
     rows = re.findall(r"^\s*(kiosk|python-osc)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)", result.stdout, re.M)
     assert len(rows) == 4
     assert re.search(r"throughput, .* ratio [\d.]+", result.stdout)
+
+
+def test_audio_bench_quick_runs_and_prints_its_figures():
+    result = subprocess.run([sys.executable, str(ROOT / "bench/bench_audio.py"), "--quick"], capture_output=True,
+                            text=True, timeout=300, env={**__import__("os").environ, "SDL_VIDEODRIVER": "dummy"})
+    assert result.returncode == 0, result.stderr
+    rows = re.findall(r"^\s*(own process|in-process)\s+\d+\s+(\d+)\s+([\d.]+)%\s+([\d.]+)%", result.stdout, re.M)
+    assert [r[0] for r in rows] == ["own process", "in-process"]

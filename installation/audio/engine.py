@@ -58,6 +58,7 @@ class AudioEngine:
         self._running = False
         self._level = 0.0  # output peak, decaying: for the performer's meters
         self.blocks = 0  # callbacks so far: a heartbeat that stops when the stream does
+        self.render_seconds = np.zeros(4096)  # how long each of the last callbacks took (a ring)
         self.underruns = 0  # output underflows reported by the device (or a late null sink)
         self.errors = 0  # blocks the chain could not render
         self._error: Optional[BaseException] = None  # the last one, for maintain() to log
@@ -219,17 +220,26 @@ class AudioEngine:
     # -- the callback body --------------------------------------------------------------
     def render(self, out: np.ndarray) -> None:
         """Fill `out` (frames x channels, float32). Runs on the audio thread; never raises."""
-        self.blocks += 1
+        started = time.perf_counter()
         if self._broken:
             out.fill(0.0)
-            return
-        try:
-            self._render(out)
-        except Exception as exc:  # a bug must cost one silent block, not the sound for good
-            out.fill(0.0)
-            self.errors += 1
-            self._error = exc
-            self._broken = True
+        else:
+            try:
+                self._render(out)
+            except Exception as exc:  # a bug must cost one silent block, not the sound for good
+                out.fill(0.0)
+                self.errors += 1
+                self._error = exc
+                self._broken = True
+        self.render_seconds[self.blocks % len(self.render_seconds)] = time.perf_counter() - started
+        self.blocks += 1
+
+    def render_times(self) -> Tuple[float, float]:
+        """Median and p99 of the recent callbacks' durations, in seconds (not for the audio thread)."""
+        recent = self.render_seconds[: min(self.blocks, len(self.render_seconds))]
+        if not len(recent):
+            return 0.0, 0.0
+        return float(np.median(recent)), float(np.percentile(recent, 99))
 
     def _render(self, out: np.ndarray) -> None:
         self._drain_commands()

@@ -38,9 +38,11 @@ from .settings import CUT_PARAMS, AudioConfig, DspConfig, check_live_param
 log = logging.getLogger(__name__)
 
 # shared memory slots (float64)
-BLOCKS, POSITION, LEVEL, SPEED, RPM, UNDERRUNS, ERRORS, READY, RATE, NULL = range(10)
+BLOCKS, POSITION, LEVEL, SPEED, RPM, UNDERRUNS, ERRORS, READY, RATE, NULL, RENDER_P50, RENDER_P99 = range(12)
 SLOTS = 16
 TICK = 0.01  # the child's loop: commands in, status out
+RT_PRIORITY = 10  # SCHED_FIFO, low among real-time tasks: the sound before the picture on a shared core
+NICE = -10  # the fallback where real time is not allowed
 BACKOFF = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # seconds before the 1st, 2nd... quick restart in a row
 STEADY = 60.0  # a child that ran this long resets the back-off
 
@@ -254,6 +256,10 @@ class EngineProcess:
     def blocks(self) -> int:
         return int(self._status[BLOCKS])
 
+    def render_times(self) -> tuple:
+        """Median and p99 of the child's recent callback durations, in seconds."""
+        return float(self._status[RENDER_P50]), float(self._status[RENDER_P99])
+
     @property
     def is_null(self) -> bool:
         return bool(self._status[NULL])
@@ -281,6 +287,7 @@ def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfi
     root = logging.getLogger()
     root.handlers[:] = [_ToParent(replies)]
     root.setLevel(logging.INFO)
+    _raise_priority()
     shm = shared_memory.SharedMemory(name=shm_name)  # spawned children share the parent's resource tracker
     status = np.ndarray((SLOTS,), dtype=np.float64, buffer=shm.buf)
     engine = AudioEngine(cfg, dsp)
@@ -288,6 +295,7 @@ def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfi
     status[RATE], status[NULL], status[READY] = engine.sample_rate, float(engine.is_null), 1.0
     replies.put(("ready", engine.device_name, engine.sample_rate))
     playing = None
+    next_times = 0.0
     try:
         while True:
             batch = []
@@ -308,6 +316,9 @@ def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfi
             status[UNDERRUNS], status[ERRORS] = engine.underruns, engine.errors
             while not engine.events.empty():
                 replies.put(engine.events.get_nowait())
+            if time.monotonic() >= next_times:  # percentiles of the callback's cost, twice a second
+                status[RENDER_P50], status[RENDER_P99] = engine.render_times()
+                next_times = time.monotonic() + 0.5
             if engine.playing_id != playing:
                 playing = engine.playing_id
                 replies.put(("playing", playing))
@@ -317,6 +328,20 @@ def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfi
         engine.close()
         del status
         shm.close()
+
+
+def _raise_priority() -> None:
+    """Before the audio threads exist (they inherit it): real-time scheduling where allowed (root,
+    or LimitRTPRIO in the systemd unit), else a better nice value, else say so once."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(RT_PRIORITY))
+        return
+    except (OSError, AttributeError):
+        pass
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, NICE)
+    except OSError as exc:
+        log.info("audio: running at normal priority (%s); allow real time with LimitRTPRIO=%d", exc, RT_PRIORITY)
 
 
 def _apply(engine, kind: str, arg) -> None:

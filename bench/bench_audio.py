@@ -1,0 +1,141 @@
+"""Benchmark of the sound under the kiosk's load: underruns, the callback's cost, frame times.
+
+The real kiosk (player scene at 1920x1080, SDL's dummy driver) draws at 60 fps while an
+encoder in another process streams /turntable/1/angle at 1 kHz to the real OSC server, and
+everything is pinned to one core (as `taskset -c 0` would: a small box's proxy). The sound
+goes to PulseAudio's null sink (paced in real time) where pulseaudio is installed, else to
+the engine's own paced null sink. Run twice in the same session: with the sound in its own
+process (what the kiosk does) and, as the baseline, with the engine in the kiosk's process.
+
+    python bench/bench_audio.py [--seconds 600] [--baseline-seconds 120] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import numpy as np  # noqa: E402
+
+from bench_osc import stream  # noqa: E402
+from installation import tune_threads  # noqa: E402
+
+PERIOD = 256 / 48000
+
+
+def null_sink() -> tuple:
+    """(device, description, cleanup) for a paced sink: PulseAudio's null sink, or our own."""
+    if not (shutil.which("pulseaudio") and shutil.which("pactl")):
+        return "no-such-device", "the engine's own paced null sink (no pulseaudio here)", lambda: None
+    if subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
+        subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True, timeout=30)
+        time.sleep(1.0)
+    module = subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=bench_audio", "rate=48000",
+                             "format=float32le"], capture_output=True, text=True).stdout.strip()
+    os.environ["PULSE_SINK"] = "bench_audio"
+    return "pulse", "PulseAudio's null sink through ALSA's pulse device", \
+        lambda: subprocess.run(["pactl", "unload-module", module], capture_output=True)
+
+
+def run(kind: str, device: str, seconds: float) -> dict:
+    import pygame
+
+    from installation.audio.engine import AudioEngine
+    from installation.audio.process import EngineProcess
+    from installation.audio.settings import AudioConfig
+    from installation.commands import CommandBus
+    from installation.config import load_config
+    from installation.content.library import load_library
+    from installation.kiosk import Kiosk
+    from installation.osc.server import OscServer
+    from installation.service.status import StatusBoard
+
+    cfg = load_config(ROOT / "config.yaml")
+    audio = AudioConfig(device=device, block_size=256)
+    engine = EngineProcess(audio, cfg.dsp) if kind == "own process" else AudioEngine(audio, cfg.dsp)
+    engine.start()
+    pygame.display.init()
+    pygame.font.init()
+    screen = pygame.display.set_mode((1920, 1080))
+    bus, status = CommandBus(256), StatusBoard()
+    osc = OscServer(cfg.osc.__class__(port=0), bus, engine, status.read)
+    osc.start()
+    kiosk = Kiosk(cfg, load_library(ROOT / "assets"), screen, engine, bus=bus, status=status, osc=osc)
+    kiosk.switch("player", disc_id=kiosk.library.discs[0].id)
+    deadline = time.monotonic() + 60
+    while engine.playing_id is None and time.monotonic() < deadline:  # the disc is decoded and cut
+        kiosk.step(1 / 60, events=[])
+        time.sleep(0.01)
+    underruns_before = engine.underruns
+    mine, theirs = multiprocessing.Pipe()
+    sender = multiprocessing.Process(target=stream, args=(osc.address[1], 1000, seconds, theirs))
+    sender.start()
+    frames, clock = [], pygame.time.Clock()
+    t_end = time.monotonic() + seconds
+    last = time.perf_counter()
+    p50s, p99s = [], []
+    next_sample = time.monotonic() + 1.0
+    while time.monotonic() < t_end:
+        clock.tick(60)
+        t0 = time.perf_counter()
+        kiosk.step(min(t0 - last, 0.25))
+        pygame.display.flip()
+        last = t0
+        frames.append(time.perf_counter() - t0)
+        if time.monotonic() >= next_sample:  # the callback's cost, sampled over the run
+            p50, p99 = engine.render_times()
+            p50s.append(p50)
+            p99s.append(p99)
+            next_sample = time.monotonic() + 1.0
+    mine.recv()
+    sender.join()
+    result = dict(underruns=engine.underruns - underruns_before, frames=np.array(frames) * 1000,
+                  p50=float(np.median(p50s)) if p50s else 0.0, p99=float(np.median(p99s)) if p99s else 0.0,
+                  worst=float(np.max(p99s)) if p99s else 0.0,
+                  restarts=getattr(engine, "restarts", 0), blocks=engine.blocks)
+    osc.close()
+    engine.close()
+    pygame.display.quit()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=600.0, help="with the sound in its own process")
+    parser.add_argument("--baseline-seconds", type=float, default=120.0, help="with the engine in-process")
+    parser.add_argument("--quick", action="store_true", help="a few seconds each, to check the bench runs")
+    args = parser.parse_args()
+    ours_s, base_s = (4.0, 4.0) if args.quick else (args.seconds, args.baseline_seconds)
+    logging.basicConfig(level=logging.ERROR)
+    tune_threads()
+    os.sched_setaffinity(0, {0})  # one core for all of it, children included (taskset -c 0)
+    device, sink, cleanup = null_sink()
+    print(f"the kiosk at 1920x1080 and 60 fps, a 1 kHz encoder stream over OSC, all on one core; sound to {sink}")
+    print(f"{'sound':>12} {'seconds':>8} {'underruns':>10} {'callback p50':>13} {'p99':>7} {'worst p99':>10} "
+          f"{'frame p50 ms':>13} {'frame p99 ms':>13} {'restarts':>9}")
+    try:
+        for kind, seconds in (("own process", ours_s), ("in-process", base_s)):
+            r = run(kind, device, seconds)
+            print(f"{kind:>12} {seconds:>8.0f} {r['underruns']:>10d} {r['p50'] / PERIOD * 100:>12.1f}% "
+                  f"{r['p99'] / PERIOD * 100:>6.1f}% {r['worst'] / PERIOD * 100:>9.1f}% {np.median(r['frames']):>13.2f} "
+                  f"{np.percentile(r['frames'], 99):>13.2f} {r['restarts']:>9d}")
+    finally:
+        cleanup()
+    print(f"callback cost (wall clock, preemption included) as a share of the {PERIOD * 1000:.2f} ms period of a "
+          f"256-frame block: median and p99 over the last 4096 callbacks, sampled each second (p99: their median)")
+    print("targets: 0 underruns; callback median <= 3 %, p99 <= 6 % of the period")
+
+
+if __name__ == "__main__":
+    main()
