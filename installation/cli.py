@@ -68,13 +68,13 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def check(cfg: Config, config_path: Path) -> int:
     """Problems make the exit status 1; warnings (keys that change nothing) are printed only."""
-    from .config import no_effect_warnings
+    from .config import exposure_warnings, no_effect_warnings
     from .content.disc_art import load_scan
     from .content.library import load_library
 
     logging.disable(logging.WARNING)  # the lines below say it all, once
-    library = load_library(cfg.content_dir, deep=True, check_scan=load_scan)
-    warnings = no_effect_warnings(cfg, [d.info.condition for d in library.discs])
+    library = load_library(cfg.content_dir, deep=True, check_scan=load_scan, limits=cfg.content.limits)
+    warnings = no_effect_warnings(cfg, [d.info.condition for d in library.discs]) + exposure_warnings(cfg)
     for problem in library.problems:
         print(problem)
     for warning in warnings:
@@ -98,7 +98,7 @@ def render(cfg: Config, args: argparse.Namespace) -> int:
 
     info = None
     if args.disc:
-        disc = load_library(cfg.content_dir).find(args.disc)
+        disc = load_library(cfg.content_dir, limits=cfg.content.limits).find(args.disc)
         if disc is None:
             print(f"no disc {args.disc!r} in {cfg.content_dir / 'discs'}", file=sys.stderr)
             return 1
@@ -141,7 +141,7 @@ def screenshot(cfg: Config, args: argparse.Namespace) -> int:
 
     size = _parse_size(args.size) if args.size else cfg.display.size
     screen = open_screen(cfg.display, windowed=True, size=size)
-    library = load_library(cfg.content_dir)
+    library = load_library(cfg.content_dir, limits=cfg.content.limits)
     if args.disc and library.find(args.disc) is None:
         print(f"no disc {args.disc!r}; discs: {', '.join(d.id for d in library.discs)}", file=sys.stderr)
         return 1
@@ -174,7 +174,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     from .service.status import StatusBoard
 
     tune_threads()
-    library = load_library(cfg.content_dir)
+    library = load_library(cfg.content_dir, limits=cfg.content.limits)
     log.info("%d discs from %s%s", len(library.discs), cfg.content_dir,
              f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")
     pygame.font.init()  # not pygame.init(): SDL audio must not grab the card sounddevice uses
@@ -183,7 +183,8 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     engine.start()
     bus, status = CommandBus(cfg.osc.queue_size), StatusBoard()
     osc = start_osc(cfg, bus, engine, status)
-    kiosk = Kiosk(cfg, library, screen, engine, PlayCounts(cfg.data_path), bus, status, osc)
+    counts = PlayCounts(cfg.data_path)
+    kiosk = Kiosk(cfg, library, screen, engine, counts, bus, status, osc)
     # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.
     signal.signal(signal.SIGTERM, lambda *_: bus.post(Quit("SIGTERM")))
     try:
@@ -191,6 +192,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     finally:
         if osc is not None:
             osc.close()
+        counts.close()
         engine.close()
         pygame.quit()
     return 0

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 from .audio.settings import AudioConfig, DspConfig
+from .content.library import Limits
 from .keys import parse_chord
 from .osc.config import OscConfig
 from .screens import SCENES
 from .yamlconf import ConfigError, limits, load_dataclass
 
-__all__ = ["Config", "ConfigError", "load_config", "DEFAULT_CONFIG", "no_effect_warnings"]
+__all__ = ["Config", "ConfigError", "load_config", "DEFAULT_CONFIG", "no_effect_warnings", "exposure_warnings"]
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 
@@ -35,6 +36,12 @@ class ContentConfig:
     directory: str = "assets"  # holds discs/ and fonts/
     # first is shown largest
     languages: Tuple[str, ...] = field(default=("ru", "en"), metadata=limits(choices=("ru", "en")))
+    max_disc_minutes: float = field(default=30.0, metadata=limits(0.5, 240.0))  # longer audio is refused
+    max_audio_mb: float = field(default=300.0, metadata=limits(1.0, 10000.0))  # so is a larger file
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_disc_minutes, self.max_audio_mb)
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,32 @@ def no_effect_warnings(cfg: Config, conditions: List[object]) -> List[str]:
             out += [f"{cfg.where(key)}: has no effect: {section}.enabled is false" for key in given
                     if key.startswith(section + ".") and key != f"{section}.enabled" and not _is_section(cfg, key)]
     return out
+
+
+def exposure_warnings(cfg: Config) -> List[str]:
+    """Roles that let a whole network steer the show while the kiosk listens beyond this machine.
+    OSC over UDP has no authentication and a sender's address can be forged on a LAN."""
+    import ipaddress
+
+    try:
+        local = ipaddress.ip_address(_host_ip(cfg.osc.host)).is_loopback
+    except ValueError:  # a host name: only this machine's own counts as local
+        local = False
+    if not cfg.osc.enabled or local:
+        return []
+    out = []
+    for name, role in cfg.osc.roles.items():
+        steering = [p for p in role.prefixes if p == "/" or p.startswith(("/kiosk", "/lathe", "/dsp"))]
+        wide = [n for n in role.networks if ipaddress.ip_network(n, strict=False).num_addresses > 1]
+        if steering and wide:
+            out.append(f"{cfg.where(f'osc.roles.{name}.networks')}: admits the whole network {wide[0]} to "
+                       f"{', '.join(steering)} while osc.host is {cfg.osc.host}: anyone there, or anyone forging "
+                       f"its addresses, can steer the show; name the performer's laptop alone (a /32)")
+    return out
+
+
+def _host_ip(host: str) -> str:
+    return "127.0.0.1" if host in ("localhost", "") else host
 
 
 def _is_section(cfg: Config, key: str) -> bool:

@@ -59,8 +59,8 @@ class Kiosk:
         self._arts: Dict[str, Optional[DiscArt]] = {}
         self._last_finger = -1e9  # monotonic time of the last FINGERDOWN
         self._next_feedback = 0.0
-        self.present: Dict[str, bool] = {}  # presence sensors by zone
-        self.nearest: Dict[str, float] = {}  # proximity sensors by zone, metres
+        self.present: Dict[str, float] = {}  # zone -> until when (self.now) someone counts as there
+        self.nearest: Dict[str, Tuple[float, float]] = {}  # zone -> (metres, until when)
         self.volume = cfg.audio.master_volume  # the performer's; proximity scales it
         self.background = vignette(screen.get_size(), BACKGROUND)
         self.scenes: Dict[str, Scene] = {name: scene_class(name)(self, name) for name in SCENES}
@@ -134,7 +134,7 @@ class Kiosk:
                 pygame.event.post(pygame.event.Event(TRACK_ENDED, disc_id=disc_id))
         if self.osc is not None:
             tracker, now = self.osc.tracker, self.clock()
-            tracker.check_timeout(self.cfg.osc.encoder_timeout_seconds, now)
+            tracker.check_timeout(self.cfg.osc.encoder_timeout_seconds, now, self.cfg.osc.encoder_release_seconds)
             self.platter = tracker.reading(now)
             if tracker.touched:
                 self.idle_seconds = 0.0  # a hand on the real platter
@@ -151,7 +151,8 @@ class Kiosk:
             self.commands.dispatch(command)
         if not self.running:
             return
-        if any(self.present.values()):
+        self._expire_sensors()
+        if self.present:
             self.idle_seconds = 0.0  # somebody is there, even without touching the screen
         self.scene.update(dt)
         self.scene.draw(self.screen)
@@ -186,13 +187,29 @@ class Kiosk:
         self._apply_volume()
 
     def _presence(self, c: Presence) -> None:
-        self.present[c.zone] = c.present
-        if c.present and self.scene is self.scenes["attract"] and self.library.discs:
+        if not c.present:
+            self.present.pop(c.zone, None)
+            return
+        _bounded_put(self.present, c.zone, self.now + self.cfg.osc.presence_seconds, self.cfg.osc.max_zones)
+        if self.scene is self.scenes["attract"] and self.library.discs:
             self.switch("player", disc_id=self._current_id())
 
     def _proximity(self, c: Proximity) -> None:
-        self.nearest[c.zone] = c.metres
+        _bounded_put(self.nearest, c.zone, (c.metres, self.now + self.cfg.osc.presence_seconds),
+                     self.cfg.osc.max_zones)
         self._apply_volume()
+
+    def _expire_sensors(self) -> None:
+        """A sensor that stopped saying so (died, unplugged) stops counting after presence_seconds."""
+        for zone in [z for z, until in self.present.items() if until <= self.now]:
+            log.info("presence in %r expired: no word from its sensor for %.0f s", zone,
+                     self.cfg.osc.presence_seconds)
+            del self.present[zone]
+        gone = [z for z, (_, until) in self.nearest.items() if until <= self.now]
+        for zone in gone:
+            del self.nearest[zone]
+        if gone:
+            self._apply_volume()
 
     def _quit(self, c: Quit) -> None:
         log.info("quit: %s", c.reason)
@@ -202,7 +219,7 @@ class Kiosk:
         factor = 1.0
         prox = self.cfg.osc.proximity_volume
         if prox.enabled and self.nearest:
-            d = min(self.nearest.values())
+            d = min(metres for metres, _ in self.nearest.values())
             span = max(prox.far_metres - prox.near_metres, 1e-6)
             t = min(1.0, max(0.0, (d - prox.near_metres) / span))
             factor = 1.0 + (prox.far_volume - 1.0) * t
@@ -238,3 +255,12 @@ class Kiosk:
             pygame.display.flip()
         if self.scene is not None:
             self.scene.exit()
+
+
+def _bounded_put(table: dict, key: str, value, limit: int) -> None:
+    """Set table[key]; a new key beyond `limit` pushes out the oldest entry (a flood of
+    made-up zone names cannot grow the table)."""
+    if key not in table and len(table) >= limit:
+        del table[next(iter(table))]
+    table.pop(key, None)
+    table[key] = value

@@ -10,7 +10,8 @@ same way. With no usable audio device it says so once and runs the very same cal
 paced null sink, so the show goes on.
 
 Cut once, play many: a disc's audio is cut into a groove (cut.py) off the audio thread,
-by the caller of `play` or by the loader thread for `play_file`, and kept in a small cache.
+by the caller of `play` or by the loader thread for `play_file`, and kept in a cache bounded
+in megabytes (audio.cache_mb).
 """
 from __future__ import annotations
 
@@ -39,7 +40,6 @@ from .transport import Transport
 CLEAN = DspConfig(enabled=False)  # read head only: the source as it is
 GLIDE_SECONDS = 0.08  # live parameter changes reach their value in a few of these
 GLIDE_GRID = 64  # frames: glides step on this absolute grid, whatever the block size
-CACHE_GROOVES = 3  # cut discs kept for visitors flipping between a few
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,8 @@ class AudioEngine:
         if groove is None:
             groove = cut(source, settings, self.sample_rate)
             self._grooves[key] = groove
-            while len(self._grooves) > CACHE_GROOVES:
+            # bounded in megabytes (audio.cache_mb); the disc just cut always stays
+            while len(self._grooves) > 1 and sum(g.nbytes for g in self._grooves.values()) > self.cfg.cache_mb * 1e6:
                 self._grooves.popitem(last=False)
         self._grooves.move_to_end(key)
         return groove

@@ -24,6 +24,7 @@ class AudioConfig:
     channels: int = field(default=2, metadata=limits(1, 2))
     master_volume: float = field(default=0.8, metadata=limits(0.0, 1.0))
     fade_seconds: float = field(default=0.6, metadata=limits(0.0, 10.0))
+    cache_mb: float = field(default=300.0, metadata=limits(10.0, 10000.0))  # cut grooves kept for quick returns
 
 
 @dataclass(frozen=True)

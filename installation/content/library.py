@@ -64,6 +64,15 @@ class DiscInfo:
     condition: Condition = field(default_factory=Condition)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one disc may cost (config.yaml `content:`): a longer or larger file is refused by
+    name before anything decodes it, so one file cannot take the kiosk's memory."""
+
+    max_minutes: float = 30.0  # a 78 side is about 3; a live cut perhaps 10
+    max_audio_mb: float = 300.0
+
+
 @dataclass
 class Disc:
     id: str  # the folder name, may be Cyrillic
@@ -87,7 +96,7 @@ class Library:
 
 
 def load_library(content_dir: Path, deep: bool = False,
-                 check_scan: Optional[Callable[[Path], object]] = None) -> Library:
+                 check_scan: Optional[Callable[[Path], object]] = None, limits: Limits = Limits()) -> Library:
     """Read every disc folder. `deep` also decodes all audio, and every scan with `check_scan`
     (the picture side's decoder, raising ConfigError: this module draws nothing)."""
     root = Path(content_dir) / "discs"
@@ -97,7 +106,7 @@ def load_library(content_dir: Path, deep: bool = False,
         return Library([], [f"{root}: folder not found (expected one sub-folder per disc)"])
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         try:
-            discs.append(load_disc(folder, deep, check_scan))
+            discs.append(load_disc(folder, deep, check_scan, limits))
         except ConfigError as exc:
             problems.extend(exc.problems)
         except Exception as exc:  # whatever a broken folder holds, the rest of the show goes on
@@ -108,18 +117,28 @@ def load_library(content_dir: Path, deep: bool = False,
     return Library(discs, problems)
 
 
-def load_disc(folder: Path, deep: bool = False, check_scan: Optional[Callable[[Path], object]] = None) -> Disc:
+def load_disc(folder: Path, deep: bool = False, check_scan: Optional[Callable[[Path], object]] = None,
+              limits: Limits = Limits()) -> Disc:
     info: DiscInfo = load_dataclass(folder / "disc.yaml", DiscInfo)
     scan = _pick(folder, info.scan, IMAGE_SUFFIXES, "scan image (PNG or JPEG)")
     audio = _pick(folder, info.audio, AUDIO_SUFFIXES, "audio file (WAV, FLAC or OGG)")
     if deep and check_scan is not None:
         check_scan(scan)
+    megabytes = audio.stat().st_size / 1e6
+    if megabytes > limits.max_audio_mb:
+        raise ConfigError([f"{audio}: {megabytes:.0f} MB, more than content.max_audio_mb ({limits.max_audio_mb:g})"])
     try:
         meta = soundfile.info(str(audio))
         if meta.frames <= 0:
             raise RuntimeError("no audio frames")
+        minutes = meta.frames / meta.samplerate / 60
+        if minutes > limits.max_minutes:
+            raise ConfigError([f"{audio}: {minutes:.0f} minutes long, more than content.max_disc_minutes "
+                               f"({limits.max_minutes:g})"])
         if deep:
             soundfile.read(str(audio), dtype="float32")
+    except ConfigError:
+        raise
     except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, ...
         raise ConfigError([f"{audio}: cannot decode audio: {exc}"]) from None
     return Disc(folder.name, folder, info, scan, audio, meta.frames / meta.samplerate)

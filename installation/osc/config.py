@@ -28,16 +28,18 @@ def _prefix(text: str) -> None:
 
 @dataclass(frozen=True)
 class RoleConfig:
-    """Who may say what: senders from `networks` may use addresses starting with `prefixes`."""
+    """Who may say what: senders from `networks` may use addresses starting with `prefixes`;
+    with `patterns`, also OSC address patterns (`/kiosk/vol*`), short ones matching one address."""
 
-    networks: Tuple[str, ...] = field(default=("127.0.0.0/8",), metadata=limits(check=_network))
+    networks: Tuple[str, ...] = field(default=("127.0.0.1/32",), metadata=limits(check=_network))
     prefixes: Tuple[str, ...] = field(default=(), metadata=limits(check=_prefix))
+    patterns: bool = False
 
 
 def _default_roles() -> Dict[str, RoleConfig]:
-    return {"sensor": RoleConfig(prefixes=("/sensor/",)),
+    return {"sensor": RoleConfig(prefixes=("/sensor/presence", "/sensor/proximity")),
             "encoder": RoleConfig(prefixes=("/turntable/",)),
-            "performer": RoleConfig(prefixes=("/kiosk/", "/dsp/", "/lathe/"))}
+            "performer": RoleConfig(prefixes=("/kiosk/", "/dsp/", "/lathe/"), patterns=True)}
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,10 @@ class OscConfig:
     port: int = field(default=9000, metadata=limits(1, 65535))
     turntable: int = field(default=1, metadata=limits(1, 99))  # which /turntable/<n> drives the sound
     queue_size: int = field(default=256, metadata=limits(8, 100000))
-    encoder_timeout_seconds: float = field(default=0.25, metadata=limits(0.02, 10.0))
+    encoder_timeout_seconds: float = field(default=0.25, metadata=limits(0.02, 10.0))  # no angle: held
+    encoder_release_seconds: float = field(default=5.0, metadata=limits(0.5, 3600.0))  # then the motor again
+    presence_seconds: float = field(default=120.0, metadata=limits(1.0, 86400.0))  # a presence 1 lasts, unrefreshed
+    max_zones: int = field(default=64, metadata=limits(1, 10000))  # sensor zones remembered at once
     roles: Dict[str, RoleConfig] = field(default_factory=_default_roles)
     proximity_volume: ProximityVolumeConfig = field(default_factory=ProximityVolumeConfig)
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)

@@ -8,10 +8,14 @@ goes to the disc on screen. Only the latest values matter: nothing queues.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Optional
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,15 +73,24 @@ class EncoderTracker:
     def touch(self, on: bool) -> None:
         self.touched = on
 
-    def check_timeout(self, timeout: float, now: Optional[float] = None) -> None:
-        """No reading for `timeout` seconds: the platter has stopped (or the hand holds it)."""
+    def check_timeout(self, timeout: float, now: Optional[float] = None, release: float = float("inf")) -> None:
+        """No reading for `timeout` seconds: the platter has stopped (or the hand holds it). None
+        for `release` seconds: the encoder is gone (unplugged, or one stray packet), and the motor
+        drives the platter at its own speed again."""
         now = time.perf_counter() if now is None else now
         with self.lock:
-            stale = self.active and self.last_time is not None and now - self.last_time > timeout
+            silent = now - self.last_time if self.active and self.last_time is not None else 0.0
+            released = silent > release
+            stale = not released and silent > timeout and self.rev_per_s != 0.0
             if stale:
                 self.rev_per_s = 0.0
+            if released:
+                self.active, self.last_time, self.rev_per_s, self._sent = False, None, 0.0, None
         if stale:
             self._publish(0.0)
+        if released:
+            log.warning("encoder silent for %.0f s: the motor drives the platter again", silent)
+            self.on_speed(1.0)
 
     def display_turns(self, now: Optional[float] = None) -> float:
         """The angle now, carried on from the last reading: a smooth picture between messages."""

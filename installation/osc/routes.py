@@ -37,7 +37,9 @@ class Arg:
             if self.choices and value not in self.choices:
                 raise ValueError(f"{self.name}: must be one of {', '.join(self.choices)}; got {value!r}")
             return value
-        if isinstance(value, bool):
+        if isinstance(value, bool):  # T/F: for a 0/1 flag only, never for a level or an angle
+            if self.type is not int or (self.lo, self.hi) != (0, 1):
+                raise ValueError(f"{self.name}: expected a number, got {'T' if value else 'F'}")
             value = int(value)
         if not isinstance(value, (int, float)) or not math.isfinite(value):  # NaN, inf: not here
             raise ValueError(f"{self.name}: expected a number, got {value!r}")
@@ -146,7 +148,7 @@ ROUTES: Tuple[Route, ...] = (
     Route("/sensor/proximity", (Arg("zone", str), Arg("metres", float, 0.0, 100.0)),
           "distance of the nearest visitor; ramps the volume when osc.proximity_volume is enabled",
           posts(Proximity)),
-    Route("/turntable/*/angle", (Arg("degrees", float),),
+    Route("/turntable/*/angle", (Arg("degrees", float, -1e6, 1e6),),
           "absolute platter angle, wraps at 360; streamed up to 1 kHz it becomes the platter speed: "
           "pitch follows, a hold stops the sound, backwards scratches; the disc on screen turns with it",
           _turntable(lambda osc, degrees: osc.tracker.angle(degrees))),

@@ -28,16 +28,33 @@ from .routes import ROUTES, Incoming, Route
 log = logging.getLogger(__name__)
 
 
+MAX_ADDRESS = 128  # characters: ours are under 30
+MAX_WILDCARDS = 4  # pattern characters in one address, for a role that may use patterns at all
+PATTERN_CHARS = frozenset("*?[]{}!,")
+FUTURE_SECONDS = 10.0  # a bundle for later than this is refused (not slept on, not acted on now)
+
+
+def shown(address: str) -> str:
+    """An address as it may go into the log: cut short, anything unprintable escaped."""
+    text = address[:MAX_ADDRESS] + ("..." if len(address) > MAX_ADDRESS else "")
+    return text.encode("ascii", "backslashreplace").decode("ascii").replace("\n", "\\n")
+
+
 class RateLimitedLog:
-    """One line per kind of problem every `period` seconds, with how many were held back."""
+    """One line per kind of problem every `period` seconds, and once a minute a summary of
+    everything dropped. Kinds are a fixed, small set (never a sender or an address), so a
+    flood from forged senders or made-up addresses cannot grow the table or the log."""
 
-    def __init__(self, period: float = 10.0):
-        self.period = period
-        self._last: dict[str, float] = {}
-        self._held: dict[str, int] = {}
+    def __init__(self, period: float = 10.0, summary_every: float = 60.0):
+        self.period, self.summary_every = period, summary_every
+        self._last: Dict[str, float] = {}
+        self._held: Dict[str, int] = {}
+        self._dropped: Dict[str, int] = {}
+        self._next_summary = time.monotonic() + summary_every
 
-    def warning(self, kind: str, message: str) -> None:
-        now = time.monotonic()
+    def warning(self, kind: str, message: str, now: Optional[float] = None) -> None:
+        now = time.monotonic() if now is None else now
+        self._dropped[kind] = self._dropped.get(kind, 0) + 1
         if now - self._last.get(kind, -1e9) >= self.period:
             held = self._held.pop(kind, 0)
             log.warning("%s%s", message, f" (and {held} more like it)" if held else "")
@@ -45,24 +62,56 @@ class RateLimitedLog:
         else:
             self._held[kind] = self._held.get(kind, 0) + 1
 
+    def summary(self, now: Optional[float] = None) -> None:
+        """Once a minute: what was dropped since the last summary, by kind."""
+        now = time.monotonic() if now is None else now
+        if now < self._next_summary:
+            return
+        self._next_summary = now + self.summary_every
+        if self._dropped:
+            counts = ", ".join(f"{n} {kind}" for kind, n in sorted(self._dropped.items(), key=lambda kv: -kv[1]))
+            log.warning("OSC: dropped in the last %.0f s: %s", self.summary_every, counts)
+            self._dropped.clear()
+
 
 class _SafeDispatcher(Dispatcher):
-    """python-osc's Dispatcher, with packet handling of our own: every message is acted on at
-    once (python-osc before 1.9, the one Python 3.9 gets, sleeps the server thread until a
-    bundle's timetag), and whatever breaks the parser is counted and logged, never raised."""
+    """python-osc's Dispatcher, with packet handling of our own. Before python-osc turns an
+    incoming address into a regular expression, the sender's role and the address's shape are
+    checked (a 53-byte address of stars would otherwise cost seconds of backtracking); every
+    message is acted on at once (python-osc before 1.9, the one Python 3.9 gets, sleeps until
+    a bundle's timetag) or refused if meant for the far future; a message whose length is not
+    a multiple of 4 is a truncated one; whatever breaks the parser is counted, never raised."""
 
     def __init__(self, server: "OscServer"):
         super().__init__()
         self._owner = server
 
     def call_handlers_for_packet(self, data: bytes, client_address) -> list:
+        owner, sender = self._owner, f"{client_address[0]}:{client_address[1]}"
         try:
-            for timed_msg in osc_packet.OscPacket(data).messages:
-                for handler in self.handlers_for_address(timed_msg.message.address):
-                    handler.invoke(client_address, timed_msg.message)
+            messages = osc_packet.OscPacket(data).messages
         except Exception as exc:  # ParseError, struct.error, UnicodeDecodeError, IndexError from odd packets
-            self._owner.reject("malformed", f"OSC packet from {client_address[0]}:{client_address[1]} "
-                                             f"dropped: malformed ({type(exc).__name__})")
+            owner.reject("malformed", f"OSC packet from {sender} dropped: malformed ({type(exc).__name__})")
+            return []
+        now = time.time()
+        for timed in messages:
+            msg = timed.message
+            where = f"OSC {shown(msg.address)} from {sender}"
+            problem = owner.screen(msg.address, client_address[0])
+            if problem is not None:
+                owner.reject(problem[0], f"{where} dropped: {problem[1]}")
+            elif len(msg.dgram) % 4:
+                owner.reject("malformed", f"{where} dropped: truncated (OSC messages are whole 4-byte words)")
+            elif timed.time > now + FUTURE_SECONDS:
+                owner.reject("future", f"{where} dropped: its bundle is timed {timed.time - now:.0f} s ahead")
+            else:
+                handlers = list(self.handlers_for_address(msg.address))
+                if len(handlers) > 1:
+                    owner.reject("pattern", f"{where} dropped: the pattern matches {len(handlers)} addresses; "
+                                            f"name one")
+                    continue
+                for handler in handlers:
+                    handler.invoke(client_address, msg)
         return []  # never reply through python-osc: replies are explicit
 
 
@@ -80,13 +129,14 @@ class OscServer:
         self.logs = RateLimitedLog()
         rpm = (lambda: engine.rpm) if engine is not None else (lambda: 78.0)
         self.tracker = EncoderTracker(self._apply_speed, rpm)
-        self.roles = [([ipaddress.ip_network(n, strict=False) for n in role.networks], role.prefixes)
-                      for role in cfg.roles.values()]
+        self.roles = [([ipaddress.ip_network(n, strict=False) for n in role.networks], role.prefixes,
+                       role.patterns) for role in cfg.roles.values()]
         dispatcher = _SafeDispatcher(self)
         for route in ROUTES:
             dispatcher.map(route.pattern, self._handle, route, needs_reply_address=True)
         dispatcher.set_default_handler(self._unknown, needs_reply_address=True)
         self.server = BlockingOSCUDPServer((cfg.host, cfg.port), dispatcher)
+        self.server.service_actions = self.logs.summary  # socketserver calls it every poll
         self.server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)  # absorb bursts
         self.address = self.server.server_address
         self._thread: Optional[threading.Thread] = None
@@ -114,7 +164,7 @@ class OscServer:
             try:
                 self.server.socket.sendto(dgram, target)
             except OSError as exc:
-                self.logs.warning(f"send:{target}", f"OSC: cannot send to {target[0]}:{target[1]}: {exc}")
+                self.logs.warning("send", f"OSC: cannot send to {target[0]}:{target[1]}: {exc}")
 
     def post(self, command: Command, address: str) -> None:
         """A command for the main loop; a full bus drops it and says so (rate-limited)."""
@@ -144,34 +194,46 @@ class OscServer:
         self.reject("unknown", f"OSC {address} from {client[0]}:{client[1]} dropped: no such address "
                                f"(`python -m installation osc-map` lists them)")
 
-    def allowed(self, ip: str, address: str) -> bool:
+    def allowed(self, ip: str, address: str, pattern: bool = False) -> bool:
         try:
             sender = ipaddress.ip_address(ip)
         except ValueError:
             return False
-        return any(any(sender in net for net in nets) and address.startswith(prefixes)
-                   for nets, prefixes in self.roles)
+        return any(any(sender in net for net in nets) and address.startswith(prefixes) and (patterns or not pattern)
+                   for nets, prefixes, patterns in self.roles)
+
+    def screen(self, address: str, ip: str) -> Optional[Tuple[str, str]]:
+        """(kind, why) if this address from this sender must be dropped before any matching."""
+        if len(address) > MAX_ADDRESS:
+            return "shape", f"address longer than {MAX_ADDRESS} characters"
+        if not address.startswith("/") or not all(32 < ord(c) < 127 for c in address):
+            return "shape", "an address is '/' and printable ASCII"
+        wildcards = sum(c in PATTERN_CHARS for c in address)
+        if not self.allowed(ip, address, pattern=wildcards > 0):
+            if wildcards and self.allowed(ip, address):
+                return "pattern", "this sender's role may not use address patterns (osc.roles: patterns)"
+            return "role", "no role in osc.roles lets this sender use it"
+        if wildcards > MAX_WILDCARDS:
+            return "pattern", f"more than {MAX_WILDCARDS} pattern characters"
+        return None
 
     def _handle(self, client, address: str, fixed: list, *args) -> None:
         self.received += 1
         route: Route = fixed[0]
         where = f"OSC {address} from {client[0]}:{client[1]}"
-        if not self.allowed(client[0], address):
-            self.reject(f"role:{client[0]}", f"{where} dropped: no role in osc.roles lets this sender use it")
-            return None
         if route.button:
             if args and not args[0]:
                 return None  # a control surface's button released
             args = ()
         elif not route.variadic and len(args) != len(route.args):
-            self.reject(f"arity:{address}", f"{where} dropped: expected {len(route.args)} argument(s) "
+            self.reject("arity", f"{where} dropped: expected {len(route.args)} argument(s) "
                                             f"{' '.join(a.describe() for a in route.args)}, got {len(args)}")
             return None
         try:
             values = args if route.variadic else tuple(a.check(v) for a, v in zip(route.args, args))
             route.handler(self, Incoming(address, tuple(values), (client[0], client[1])))
         except ValueError as exc:
-            self.reject(f"value:{address}", f"{where} dropped: {exc}")
+            self.reject("value", f"{where} dropped: {exc}")
         return None  # python-osc would send a returned value back as a reply
 
     def _apply_speed(self, ratio: float) -> None:
