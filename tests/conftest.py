@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,32 @@ def content_copy(tmp_path: Path) -> Path:
 def write_config(path: Path, content_dir: Path, data_dir: Path, extra: str = "") -> Path:
     path.write_text(f"content:\n  directory: {content_dir}\ndata_dir: {data_dir}\n{extra}", encoding="utf-8")
     return path
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start_kiosk(cfg: Path, env: dict, log: Path) -> subprocess.Popen:
+    """`python -m installation run` as systemd would start it; returns once attract is up."""
+    with open(log, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "installation", "--config", str(cfg), "run"],
+                                cwd=ROOT, env=env, stdout=err, stderr=err)
+    try:
+        wait_for(lambda: "scene: attract" in log.read_text(), 60, "the attract scene")
+    except AssertionError:
+        proc.kill()
+        raise
+    return proc

@@ -15,27 +15,11 @@ import pygame
 import pytest
 from pythonosc.osc_message import OscMessage
 
-from conftest import ROOT, write_config
+from conftest import ROOT, free_udp_port, start_kiosk, wait_for, write_config
 from installation.osc.messages import message
 
 needs_x = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("import")),
                                 reason="needs xvfb, xdotool, imagemagick (scripts/system-deps.sh test installs them)")
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -60,19 +44,6 @@ def screenshot(display: str, path: Path) -> np.ndarray:
 def xdotool(display: str, *args: str) -> str:
     return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True,
                           text=True, timeout=20).stdout
-
-
-def start_kiosk(cfg: Path, env: dict, log: Path) -> subprocess.Popen:
-    """`python -m installation run` as systemd would start it; returns once attract is up."""
-    with open(log, "w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "installation", "--config", str(cfg), "run"],
-                                cwd=ROOT, env=env, stdout=err, stderr=err)
-    try:
-        wait_for(lambda: "scene: attract" in log.read_text(), 60, "the attract scene")
-    except AssertionError:
-        proc.kill()
-        raise
-    return proc
 
 
 @needs_x

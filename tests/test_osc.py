@@ -74,7 +74,7 @@ class Client:
         self.sock.close()
 
 
-def wait_until(predicate, timeout=3.0):
+def wait_until(predicate, timeout=10.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if predicate():

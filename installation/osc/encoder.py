@@ -81,7 +81,7 @@ class EncoderTracker:
         with self.lock:
             silent = now - self.last_time if self.active and self.last_time is not None else 0.0
             released = silent > release
-            stale = not released and silent > timeout and self.rev_per_s != 0.0
+            stale = not released and silent > timeout  # held; _publish says so once
             if stale:
                 self.rev_per_s = 0.0
             if released:

@@ -78,17 +78,17 @@ def setup_logging(data_dir: Optional[Path] = None, verbose: bool = False) -> Non
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for h in list(root.handlers):
         root.removeHandler(h)
-    throttle = ThrottleLibraryLines()
+    for f in list(root.filters):
+        root.removeFilter(f)
+    root.addFilter(ThrottleLibraryLines())  # on the root logger itself: python-osc logs through it
     stderr = logging.StreamHandler()
     stderr.setFormatter(logging.Formatter(FORMAT))
-    stderr.addFilter(throttle)
     root.addHandler(stderr)
     if data_dir is not None:
         try:
             Path(data_dir).mkdir(parents=True, exist_ok=True)
             fh = SturdyFileHandler(Path(data_dir) / "kiosk.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8")
             fh.setFormatter(logging.Formatter(FORMAT))
-            fh.addFilter(throttle)
             root.addHandler(fh)
         except OSError as exc:
             root.warning("%s: cannot write the log file there (%s); logging to stderr only", data_dir, exc)
