@@ -137,3 +137,53 @@ def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_p
     middle = rms[playing[0] + 1: playing[-1]]  # whole windows only
     assert middle.min() > 0.9 * np.median(middle), "continuous: not one window of the tone went quiet"
     assert e.underruns == 0
+
+
+def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):
+    import socket
+
+    from pythonosc.osc_message import OscMessage
+
+    from conftest import ROOT, free_udp_port, start_kiosk, wait_for, write_config
+    from installation.osc.messages import message
+
+    port, data = free_udp_port(), tmp_path / "data"
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data,
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
+    proc = start_kiosk(cfg, {**os.environ, "SDL_VIDEODRIVER": "dummy"}, tmp_path / "stderr.txt")
+
+    def status() -> dict:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(5)
+            sock.sendto(message("/kiosk/status"), ("127.0.0.1", port))
+            out = {}
+            for _ in range(9):
+                m = OscMessage(sock.recvfrom(65536)[0])
+                out[m.address.split("/")[-1]] = m.params[0]
+            return out
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.sendto(message("/kiosk/disc", "vals-kisti"), ("127.0.0.1", port))
+        wait_for(lambda: status()["position"] > 1.0, 30, "the disc playing")
+        child = int(subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "spawn_main"], capture_output=True,
+                                   text=True).stdout.split()[0])
+        os.kill(child, signal.SIGKILL)
+        t0 = time.monotonic()
+        seen = []
+        while time.monotonic() - t0 < 60:  # the main loop publishes every frame: it keeps answering
+            s = status()
+            seen.append(s["position"])
+            if "restart 1" in (data / "kiosk.log").read_text(encoding="utf-8") and s["position"] > 1.0 \
+                    and len(seen) > 3 and seen[-1] > seen[-2]:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"no sound again: positions {seen[-10:]}")
+        print(f"sound back {time.monotonic() - t0:.2f} s after kill -9 of the sound process")
+        assert proc.poll() is None and s["scene"] == "player" and s["disc"] == "vals-kisti"
+        log_text = (data / "kiosk.log").read_text(encoding="utf-8")
+        assert "the sound process it exited (code -9); starting it again (restart 1)" in log_text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)

@@ -310,7 +310,10 @@ def mutated(draw):
     return bytes(data)
 
 
-datagrams = st.one_of(st.binary(max_size=300), mutated(),
+patterned = st.builds(lambda root, parts: message(root + "/".join(parts), 1.0),
+                      st.sampled_from(["/kiosk/", "/sensor/", "/turntable/", "/dsp/", "/", "/lathe/"]),
+                      st.lists(st.text(alphabet="*?[]{}!,ab/Z1", max_size=40), max_size=4))
+datagrams = st.one_of(st.binary(max_size=300), mutated(), patterned,
                       st.binary(max_size=64).map(lambda b: b"#bundle\x00" + b),
                       st.binary(max_size=64).map(lambda b: b"/kiosk/ping\x00,s" + b))
 

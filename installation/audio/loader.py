@@ -11,10 +11,21 @@ from scipy.signal import resample_poly
 from .readhead import Track
 
 
+BLOCK = 1 << 18  # frames read at a time: a stereo file never sits in memory whole
+
+
 def decode(path: Path, rate: int, track_id: str = "") -> Track:
-    """Whole file -> mono float32 at `rate` (polyphase resampling, band-limited)."""
-    data, file_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    mono = data.mean(axis=1)
+    """Whole file -> mono float32 at `rate` (polyphase resampling, band-limited), read in blocks
+    straight into the mono result, so memory stays near the size of the result."""
+    with soundfile.SoundFile(str(path)) as f:
+        file_rate = f.samplerate
+        mono = np.zeros(f.frames, dtype=np.float32)
+        at = 0
+        for block in f.blocks(blocksize=BLOCK, dtype="float32", always_2d=True):
+            n = min(len(block), len(mono) - at)
+            np.mean(block[:n], axis=1, out=mono[at:at + n])
+            at += n
+        mono = mono[:at]
     if file_rate != rate:
         g = gcd(int(rate), int(file_rate))
         mono = resample_poly(mono, rate // g, file_rate // g)
