@@ -65,3 +65,22 @@ def start_kiosk(cfg: Path, env: dict, log: Path) -> subprocess.Popen:
         proc.kill()
         raise
     return proc
+
+
+STATUS_REPLIES = 9  # /status/scene, disc, position, level, speed, underruns, dropped, rejected, uptime
+
+
+def kiosk_status(port: int) -> dict:
+    """/kiosk/status asked of a running kiosk over real UDP: {"scene": ..., "position": ...}."""
+    from pythonosc.osc_message import OscMessage
+
+    from installation.osc.messages import message
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(5)
+        sock.sendto(message("/kiosk/status"), ("127.0.0.1", port))
+        out = {}
+        for _ in range(STATUS_REPLIES):
+            m = OscMessage(sock.recvfrom(65536)[0])
+            out[m.address.rsplit("/", 1)[-1]] = m.params[0]
+        return out

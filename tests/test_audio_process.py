@@ -142,9 +142,7 @@ def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_p
 def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):
     import socket
 
-    from pythonosc.osc_message import OscMessage
-
-    from conftest import ROOT, free_udp_port, start_kiosk, wait_for, write_config
+    from conftest import ROOT, free_udp_port, kiosk_status, start_kiosk, wait_for, write_config
     from installation.osc.messages import message
 
     port, data = free_udp_port(), tmp_path / "data"
@@ -152,27 +150,17 @@ def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):
                        f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
     proc = start_kiosk(cfg, {**os.environ, "SDL_VIDEODRIVER": "dummy"}, tmp_path / "stderr.txt")
 
-    def status() -> dict:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.settimeout(5)
-            sock.sendto(message("/kiosk/status"), ("127.0.0.1", port))
-            out = {}
-            for _ in range(9):
-                m = OscMessage(sock.recvfrom(65536)[0])
-                out[m.address.split("/")[-1]] = m.params[0]
-            return out
-
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.sendto(message("/kiosk/disc", "vals-kisti"), ("127.0.0.1", port))
-        wait_for(lambda: status()["position"] > 1.0, 30, "the disc playing")
+        wait_for(lambda: kiosk_status(port)["position"] > 1.0, 30, "the disc playing")
         child = int(subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "spawn_main"], capture_output=True,
                                    text=True).stdout.split()[0])
         os.kill(child, signal.SIGKILL)
         t0 = time.monotonic()
         seen = []
         while time.monotonic() - t0 < 60:  # the main loop publishes every frame: it keeps answering
-            s = status()
+            s = kiosk_status(port)
             seen.append(s["position"])
             if "restart 1" in (data / "kiosk.log").read_text(encoding="utf-8") and s["position"] > 1.0 \
                     and len(seen) > 3 and seen[-1] > seen[-2]:

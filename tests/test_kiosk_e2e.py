@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,10 +12,8 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
-from pythonosc.osc_message import OscMessage
 
-from conftest import ROOT, free_udp_port, start_kiosk, wait_for, write_config
-from installation.osc.messages import message
+from conftest import ROOT, free_udp_port, kiosk_status, start_kiosk, wait_for, write_config
 
 needs_x = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("import")),
                                 reason="needs xvfb, xdotool, imagemagick (scripts/system-deps.sh test installs them)")
@@ -83,15 +80,9 @@ def test_kiosk_window_touch_and_quit(xvfb, tmp_path):
             subprocess.run(["oscsend", "127.0.0.1", str(port), "/kiosk/disc", "s", "танго-позвонков"], check=True)
             wait_for(lambda: "танго-позвонков" in (data / "play_counts.json").read_text(encoding="utf-8"), 10,
                      "the disc chosen over OSC")
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.settimeout(5)
-            sock.sendto(message("/kiosk/status"), ("127.0.0.1", port))
-            replies = {}
-            for _ in range(9):
-                m = OscMessage(sock.recvfrom(65536)[0])
-                replies[m.address] = list(m.params)
-        assert replies["/status/scene"] == ["player"]
-        assert replies["/status/disc"] == ["танго-позвонков" if shutil.which("oscsend") else "свинг-под-черепом"]
+        replies = kiosk_status(port)
+        assert replies["scene"] == "player"
+        assert replies["disc"] == ("танго-позвонков" if shutil.which("oscsend") else "свинг-под-черепом")
         time.sleep(0.5)
         osc_shot = screenshot(xvfb, tmp_path / "osc.png")
         assert (osc_shot[650:1000, 40:120] > 170).sum() > 300, "the new disc's title"
