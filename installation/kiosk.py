@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple, Union
 
 import pygame
 
-from .screens import SCENES, scene_class
-
-from .audio.engine import AudioEngine
 from .audio.settings import condition_value, for_disc
-from .commands import (Command, CommandBus, Dispatcher, PlayCurrent, PlayDisc, Presence, Proximity, Quit,
-                       SetVolume, ShowScene, Stop)
+from .commands import (CommandBus, Dispatcher, PlayCurrent, PlayDisc, Presence, Proximity, Quit, SetVolume,
+                       ShowScene, Stop)
 from .config import Config
 from .content.disc_art import DiscArt, build_disc_art, load_scan
 from .content.library import Disc, Library
@@ -26,11 +23,14 @@ from .display.screen import vignette
 from .keys import parse_chord
 from .osc.encoder import PlatterReading
 from .scene import BACKGROUND, TRACK_ENDED, Scene
+from .screens import SCENES, scene_class
 from .service.play_counts import PlayCounts
 from .service.status import StatusBoard
 from .yamlconf import ConfigError
 
 if TYPE_CHECKING:
+    from .audio.engine import AudioEngine
+    from .audio.process import EngineProcess
     from .osc.server import OscServer
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 class Kiosk:
     def __init__(self, cfg: Config, library: Library, screen: pygame.Surface,
-                 engine: Optional[AudioEngine] = None, counts: Optional[PlayCounts] = None,
+                 engine: Optional[Union["EngineProcess", "AudioEngine"]] = None, counts: Optional[PlayCounts] = None,
                  bus: Optional[CommandBus] = None, status: Optional[StatusBoard] = None,
                  osc: Optional["OscServer"] = None, clock: Callable[[], float] = time.perf_counter):
         self.cfg = cfg

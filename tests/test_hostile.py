@@ -390,3 +390,10 @@ def test_any_bytes_in_a_disc_folder_are_one_named_problem(content_copy, damage):
     finally:
         for name, data in backup.items():
             (folder / name).write_bytes(data)
+
+
+@pytest.mark.parametrize("pattern", ["/kiosk/[", "/kiosk/[z-a]", "/kiosk/{a,", "/kiosk/zz?"])
+def test_a_pattern_that_matches_nothing_is_counted_and_named(server, caplog, pattern):
+    text = sent_and_refused(server, message(pattern), caplog)  # waits for the refusal to be counted
+    assert f"OSC {pattern} from {PERFORMER}" in text
+    assert "no such address" in text or "the pattern matches no address" in text

@@ -105,14 +105,24 @@ class _SafeDispatcher(Dispatcher):
             elif timed.time > now + FUTURE_SECONDS:
                 owner.reject("future", f"{where} dropped: its bundle is timed {timed.time - now:.0f} s ahead")
             else:
-                handlers = list(self.handlers_for_address(msg.address))
-                if len(handlers) > 1:
-                    owner.reject("pattern", f"{where} dropped: the pattern matches {len(handlers)} addresses; "
-                                            f"name one")
-                    continue
-                for handler in handlers:
-                    handler.invoke(client_address, msg)
+                self._dispatch(msg, client_address, where)
         return []  # never reply through python-osc: replies are explicit
+
+    def _dispatch(self, msg, client_address, where: str) -> None:
+        owner = self._owner
+        try:
+            handlers = list(self.handlers_for_address(msg.address))
+        except Exception:  # a pattern that is no regular expression
+            handlers = []
+        if not handlers:
+            owner.reject("unknown", f"{where} dropped: the pattern matches no address")
+        elif len(handlers) > 1:
+            owner.reject("pattern", f"{where} dropped: the pattern matches {len(handlers)} addresses; name one")
+        else:
+            try:
+                handlers[0].invoke(client_address, msg)
+            except Exception as exc:  # a handler's bug must not print a traceback per packet
+                owner.reject("malformed", f"{where} dropped: {type(exc).__name__}: {exc}")
 
 
 class OscServer:
