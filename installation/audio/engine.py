@@ -390,12 +390,14 @@ class AudioEngine:
 
         try:
             stream = sd.OutputStream(device=device, samplerate=self.cfg.sample_rate, blocksize=self.cfg.block_size,
-                                     channels=self.cfg.channels, dtype="float32", callback=callback)
+                                     channels=self.cfg.channels, dtype="float32", callback=callback,
+                                     latency=self.cfg.latency_seconds)
         except sd.PortAudioError:
             # Some devices take one rate only: use it, the loader resamples to whatever we run at.
             rate = sd.query_devices(device, "output")["default_samplerate"]
             stream = sd.OutputStream(device=device, samplerate=rate, blocksize=self.cfg.block_size,
-                                     channels=self.cfg.channels, dtype="float32", callback=callback)
+                                     channels=self.cfg.channels, dtype="float32", callback=callback,
+                                     latency=self.cfg.latency_seconds)
         if int(stream.samplerate) != self.sample_rate:
             self.sample_rate = int(stream.samplerate)
             self._grooves.clear()

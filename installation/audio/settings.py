@@ -21,6 +21,8 @@ class AudioConfig:
     device: Optional[str] = None  # None = the system default; a name fragment or an index as text
     sample_rate: int = field(default=48000, metadata=limits(8000, 192000))
     block_size: int = field(default=256, metadata=limits(32, 8192))
+    # how far ahead the device buffers: room for a busy moment; ~50 ms still feels immediate under a hand
+    latency_seconds: float = field(default=0.05, metadata=limits(0.005, 1.0))
     channels: int = field(default=2, metadata=limits(1, 2))
     master_volume: float = field(default=0.8, metadata=limits(0.0, 1.0))
     fade_seconds: float = field(default=0.6, metadata=limits(0.0, 10.0))
