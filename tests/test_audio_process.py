@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -177,3 +178,22 @@ def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
+
+
+def test_the_sound_process_ends_when_the_kiosk_is_killed(tmp_path):
+    """kill -9 of the kiosk must not leave its sound process playing on, adopted by whoever."""
+    code = ("import sys, time; sys.path.insert(0, %r)\n"
+            "from installation.audio.process import EngineProcess\n"
+            "from installation.audio.settings import AudioConfig, DspConfig\n"
+            "if __name__ == '__main__':\n"
+            "    e = EngineProcess(AudioConfig(device='no-such-device'), DspConfig(enabled=False)); e.start()\n"
+            "    while e.blocks == 0: time.sleep(0.05)\n"
+            "    print(e.pid, flush=True); time.sleep(600)\n") % str(Path(__file__).resolve().parent.parent)
+    script = tmp_path / "kiosk_stand_in.py"
+    script.write_text(code)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait(10)
+    wait_until(lambda: not Path(f"/proc/{child}").exists() or
+               Path(f"/proc/{child}/stat").read_text().split()[2] == "Z", 30, "the orphaned sound process to end")

@@ -395,5 +395,5 @@ def test_any_bytes_in_a_disc_folder_are_one_named_problem(content_copy, damage):
 @pytest.mark.parametrize("pattern", ["/kiosk/[", "/kiosk/[z-a]", "/kiosk/{a,", "/kiosk/zz?"])
 def test_a_pattern_that_matches_nothing_is_counted_and_named(server, caplog, pattern):
     text = sent_and_refused(server, message(pattern), caplog)  # waits for the refusal to be counted
-    assert f"OSC {pattern} from {PERFORMER}" in text
+    assert f"OSC {pattern} from {PERFORMER}" in text, f"rejected {server.rejected}; log: {text!r}"
     assert "no such address" in text or "the pattern matches no address" in text

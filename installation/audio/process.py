@@ -86,7 +86,8 @@ class EngineProcess:
         self._commands = self._ctx.Queue()
         self._replies = self._ctx.Queue()
         self._child = self._ctx.Process(target=child_main, name="bone-music-audio", daemon=True,
-                                        args=(self._commands, self._replies, self._shm.name, self.cfg, self.dsp_cfg))
+                                        args=(self._commands, self._replies, self._shm.name, self.cfg, self.dsp_cfg,
+                                              os.getpid()))
         self._child.start()
         self._spawned = time.monotonic()
         self._last_blocks, self._last_progress = -1.0, self._spawned
@@ -280,7 +281,7 @@ class _ToParent(logging.Handler):
             pass
 
 
-def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfig) -> None:
+def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfig, parent: int) -> None:
     """The child: the real engine, its device, and a 10 ms loop of commands in, status out."""
     from .engine import AudioEngine
 
@@ -322,7 +323,7 @@ def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfi
             if engine.playing_id != playing:
                 playing = engine.playing_id
                 replies.put(("playing", playing))
-            if os.getppid() == 1:  # orphaned: the kiosk is gone
+            if os.getppid() != parent:  # orphaned (whoever adopted it): the kiosk is gone
                 return
     finally:
         engine.close()
