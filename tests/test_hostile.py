@@ -356,12 +356,18 @@ def test_a_full_disk_costs_one_line_not_a_traceback_per_record(tmp_path, capfd):
     data = tmp_path / "data"
     data.mkdir()
     (data / "kiosk.log").symlink_to("/dev/full")  # every write: No space left on device
+    root = logging.getLogger()
+    handlers, filters, level = list(root.handlers), list(root.filters), root.level
     setup_logging(data)
     try:
         for i in range(200):
             logging.getLogger("installation.test").warning("record %d", i)
-    finally:
-        setup_logging(None)
+    finally:  # put back pytest's own handlers: ours would write to this test's captured stderr
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:] = handlers
+        root.filters[:] = filters
+        root.setLevel(level)
     err = capfd.readouterr().err
     assert err.count("cannot write the log") == 1 and "No space left on device" in err
     assert "Logging error" not in err and "Traceback" not in err

@@ -179,8 +179,8 @@ class OscServer:
     def post(self, command: Command, address: str) -> None:
         """A command for the main loop; a full bus drops it and says so (rate-limited)."""
         if not self.bus.post(command):
-            self.dropped += 1
             self.logs.warning("queue", f"OSC {address}: main loop busy, message dropped")
+            self.dropped += 1
 
     def status_messages(self) -> List[bytes]:
         s = self.status()
@@ -196,8 +196,8 @@ class OscServer:
 
     # -- incoming ----------------------------------------------------------------------------
     def reject(self, kind: str, text: str) -> None:
-        self.rejected += 1
         self.logs.warning(kind, text)
+        self.rejected += 1  # after the log line: whoever sees the count can find the line
 
     def _unknown(self, client, address: str, *args) -> None:
         self.received += 1
