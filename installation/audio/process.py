@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 BLOCKS, POSITION, LEVEL, SPEED, RPM, UNDERRUNS, ERRORS, READY, RATE, NULL, RENDER_P50, RENDER_P99 = range(12)
 SLOTS = 16
 TICK = 0.01  # the child's loop: commands in, status out
+PROCESS_NAME = "bonemusic-audio"
 RT_PRIORITY = 10  # SCHED_FIFO, low among real-time tasks: the sound before the picture on a shared core
 NICE = -10  # the fallback where real time is not allowed
 BACKOFF = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # seconds before the 1st, 2nd... quick restart in a row
@@ -284,6 +285,12 @@ class _ToParent(logging.Handler):
 def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfig, parent: int) -> None:
     """The child: the real engine, its device, and a 10 ms loop of commands in, status out."""
     from .engine import AudioEngine
+
+    try:  # what `top` and `ps -o comm` show a technician (Linux keeps 15 characters)
+        with open("/proc/self/comm", "w") as comm:
+            comm.write(PROCESS_NAME)
+    except OSError:
+        pass
 
     root = logging.getLogger()
     root.handlers[:] = [_ToParent(replies)]
