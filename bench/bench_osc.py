@@ -7,11 +7,9 @@ throughput of a bare python-osc server as the baseline.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import multiprocessing
 import os
-import queue
 import socket
 import sys
 import threading

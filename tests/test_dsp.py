@@ -14,7 +14,6 @@ from installation.audio.cutter import Cutter
 from installation.audio.offline import render
 from installation.audio.readhead import Track
 from installation.audio.settings import DspConfig, MotionSettings, for_disc
-from installation.audio.transport import Transport
 from installation.audio.settings import AudioConfig
 from installation.content.library import Condition
 

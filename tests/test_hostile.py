@@ -8,12 +8,10 @@ import json
 import logging
 import os
 import re
-import shutil
 import signal
 import socket
 import struct
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
-import soundfile
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pythonosc.osc_message import OscMessage
 
