@@ -9,7 +9,6 @@ add their part (Surface), and the stylus loses the top where the groove runs slo
 """
 from __future__ import annotations
 
-import dataclasses
 
 from .groove import GrooveLoss
 from .readhead import ReadHead
@@ -57,7 +56,3 @@ def _head(settings: DspConfig) -> ReadHeadSettings:
     """The plain chain reads the source as it is: no adjacent-groove echo either."""
     return settings.read_head if settings.enabled else ReadHeadSettings(echo_db=-120.0)
 
-
-def replace_param(settings: DspConfig, stage: str, name: str, value) -> DspConfig:
-    part = dataclasses.replace(getattr(settings, stage), **{name: value})
-    return dataclasses.replace(settings, **{stage: part})

@@ -30,11 +30,11 @@ import numpy as np
 
 from .chain import Chain
 from .cut import cut
-from .emulation import DiscEmulation, replace_param
+from .emulation import DiscEmulation
 from .loader import decode
 from .output import Fader, Gain, Limiter
 from .readhead import Track
-from .settings import CUT_PARAMS, AudioConfig, DspConfig, check_live_param, cut_settings
+from .settings import CUT_PARAMS, AudioConfig, DspConfig, check_live_param, cut_settings, replace_param
 from .transport import Transport
 
 CLEAN = DspConfig(enabled=False)  # read head only: the source as it is
@@ -105,7 +105,7 @@ class AudioEngine:
         def load() -> None:
             groove = self._grooves.get((track_id, cut_settings(settings)))
             source = None
-            if groove is None or not settings.enabled:
+            if groove is None:
                 source = decode(path, self.sample_rate, track_id)
                 groove = self._cut(source, settings)
             if serial == self._serial:  # nobody asked for another disc meanwhile
@@ -130,7 +130,7 @@ class AudioEngine:
         if (stage, name) not in CUT_PARAMS:
             self.commands.put(("param", (stage, name, value)))
             return
-        self.dsp_cfg = replace_param(self.dsp_cfg, stage, name, _typed(self.dsp_cfg, stage, name, value))
+        self.dsp_cfg = replace_param(self.dsp_cfg, stage, name, value)
         serial = self._serial
 
         def recut() -> None:
@@ -139,8 +139,7 @@ class AudioEngine:
                 return
             if playing.source is None:  # it came from the cache: decode again
                 playing.source = decode(playing.path, self.sample_rate, playing.id)
-            playing.settings = replace_param(playing.settings, stage, name,
-                                             _typed(playing.settings, stage, name, value))
+            playing.settings = replace_param(playing.settings, stage, name, value)
             groove = self._cut(playing.source, playing.settings)
             if serial == self._serial:
                 self.commands.put(("swap", (groove, playing.settings)))
@@ -296,7 +295,7 @@ class AudioEngine:
             elif kind == "param":
                 stage, name, value = arg
                 if isinstance(getattr(getattr(self.dsp.settings, stage), name), int):  # counts jump
-                    self.dsp.configure(replace_param(self.dsp.settings, stage, name, int(value)))
+                    self.dsp.configure(replace_param(self.dsp.settings, stage, name, value))
                 else:
                     self._glides[(stage, name)] = value
 
@@ -451,11 +450,6 @@ def _finite(value: float, what: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{what}: expected a finite number, got {value!r}")
     return value
-
-
-def _typed(settings: DspConfig, stage: str, name: str, value: float):
-    """Whole-number parameters (scratches) stay whole."""
-    return int(value) if isinstance(getattr(getattr(settings, stage), name), int) else value
 
 
 def _keep_playback(current: DspConfig, cut_with: DspConfig):

@@ -20,7 +20,6 @@ position_seconds, level, playing_id, underruns; events), and a spawned child run
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import multiprocessing as mp
 import os
@@ -33,7 +32,7 @@ from typing import Optional
 
 import numpy as np
 
-from .settings import CUT_PARAMS, AudioConfig, DspConfig, check_live_param
+from .settings import CUT_PARAMS, AudioConfig, DspConfig, check_live_param, replace_param
 
 log = logging.getLogger(__name__)
 
@@ -219,14 +218,10 @@ class EngineProcess:
     def set_param(self, stage: str, name: str, value: float) -> None:
         """Checked here, so the performer's mistake is answered at once; applied in the child."""
         value = check_live_param(self.dsp_cfg, stage, name, value)
-        part = getattr(self.dsp_cfg, stage)
-        typed = int(value) if isinstance(getattr(part, name), int) else value
-        self.dsp_cfg = dataclasses.replace(self.dsp_cfg, **{stage: dataclasses.replace(part, **{name: typed})})
+        self.dsp_cfg = replace_param(self.dsp_cfg, stage, name, value)
         if self._disc is not None and (stage, name) in CUT_PARAMS:
             track_id, path, settings, at = self._disc
-            part = getattr(settings, stage)
-            self._disc = (track_id, path, dataclasses.replace(settings, **{stage: dataclasses.replace(
-                part, **{name: typed})}), at)
+            self._disc = (track_id, path, replace_param(settings, stage, name, value), at)
         self._send("param", (stage, name, value))
 
     # -- what the main loop reads -------------------------------------------------------------

@@ -145,6 +145,15 @@ def cut_settings(dsp: DspConfig) -> tuple:
             tuple(getattr(dsp.surface, name) for stage, name in sorted(CUT_PARAMS) if stage == "surface"))
 
 
+def replace_param(settings: DspConfig, stage: str, name: str, value) -> DspConfig:
+    """`settings` with one parameter changed; whole-number parameters (scratches) stay whole."""
+    part = getattr(settings, stage)
+    if isinstance(getattr(part, name), int):
+        value = int(value)
+    part = dataclasses.replace(part, **{name: value})
+    return dataclasses.replace(settings, **{stage: part})
+
+
 def check_live_param(dsp: DspConfig, stage: str, name: str, value) -> float:
     """A performer's live change, checked: the value as a float, or ValueError saying why."""
     stages = [f.name for f in dataclasses.fields(DspConfig) if f.name not in ("enabled", "output")]
