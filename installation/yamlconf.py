@@ -92,8 +92,8 @@ class _Loader:
         value = self.scalar(node)
         if tp is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        if tp is str and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = node.value  # "1959" as a title is fine
+        if tp is str and not isinstance(value, (str, bool)) and value is not None:
+            value = node.value  # "1959" as a title, 2026-12-31 as a date: the text as written
         if tp is not Any and (not isinstance(value, tp) or (tp is int and isinstance(value, bool))):
             self.problem(node, key, f"expected {_typename(tp)}, got {value!r}")
             return _BAD
