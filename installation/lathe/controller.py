@@ -163,6 +163,8 @@ class CutController:
         cfg = self.cfg
         if now - s.at > cfg.status_timeout_seconds:
             return f"no status from the lathe for {now - s.at:.1f} s" if s.at > -1e8 else "the lathe has not answered"
+        if s.fault:
+            return s.fault
         if s.estop:
             return "the e-stop is pressed"
         if s.guard_open:

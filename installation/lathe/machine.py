@@ -24,6 +24,7 @@ class LatheStatus:
     inner_limit: bool = False
     outer_limit: bool = False
     confirm: bool = False  # the station's confirm button is pressed
+    fault: str = ""  # the link's own trouble: a command not acknowledged, an error reply
 
 
 @dataclass(frozen=True)
