@@ -60,6 +60,26 @@ class Proximity(Command):
 
 
 @dataclass(frozen=True)
+class LatheChanged(Command):
+    """The lathe's state machine moved (lathe/station.py)."""
+    state: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CutFinished(Command):
+    """A live cut is archived in `folder`: make it a disc and add it to the collection."""
+    folder: str
+
+
+@dataclass(frozen=True)
+class DemoRequest(Command):
+    """The performer's word on the current demo: start (now), postpone (by minutes) or cancel."""
+    action: str
+    minutes: float = 0.0
+
+
+@dataclass(frozen=True)
 class Quit(Command):
     reason: str
 

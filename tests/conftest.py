@@ -6,6 +6,8 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,22 @@ def kiosk_status(port: int) -> dict:
             m = OscMessage(sock.recvfrom(65536)[0])
             out[m.address.rsplit("/", 1)[-1]] = m.params[0]
         return out
+
+
+@contextmanager
+def pulse_sink(channels: int = 2):
+    """A PulseAudio null sink at 48 kHz float (started if need be): paced in real time; its
+    `<name>.monitor` is a capture source. Yields the sink's name."""
+    if not (shutil.which("pulseaudio") and shutil.which("pactl") and shutil.which("parec")):
+        pytest.skip("needs pulseaudio (scripts/system-deps.sh test installs it)")
+    if subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
+        subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True, timeout=30)
+        wait_for(lambda: subprocess.run(["pactl", "info"], capture_output=True).returncode == 0, 20, "pulseaudio")
+    name = f"kiosk_test_{uuid.uuid4().hex[:8]}"
+    module = subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={name}", "rate=48000",
+                             "format=float32le", f"channels={channels}"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        yield name
+    finally:
+        subprocess.run(["pactl", "unload-module", module], capture_output=True)

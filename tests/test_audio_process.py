@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 
+from conftest import pulse_sink
 from installation.audio.process import EngineProcess
 from installation.audio.settings import AudioConfig, DspConfig
 
@@ -97,22 +96,14 @@ def gil_stall(seconds: float) -> float:
 @pytest.fixture
 def null_sink():
     """A PulseAudio null sink at 48 kHz float: paced in real time, recordable from its monitor."""
-    if not (shutil.which("pulseaudio") and shutil.which("pactl") and shutil.which("parec")):
-        pytest.skip("needs pulseaudio (scripts/system-deps.sh test installs it)")
-    if subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
-        subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True, timeout=30)
-        wait_until(lambda: subprocess.run(["pactl", "info"], capture_output=True).returncode == 0, 20, "pulseaudio")
-    name = f"kiosk_test_{uuid.uuid4().hex[:8]}"
-    module = subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={name}", "rate=48000",
-                             "format=float32le", "channels=2"], capture_output=True, text=True, check=True).stdout.strip()
-    old = os.environ.get("PULSE_SINK")
-    os.environ["PULSE_SINK"] = name  # the spawned sound process inherits it
-    yield name
-    if old is None:
-        os.environ.pop("PULSE_SINK", None)
-    else:
-        os.environ["PULSE_SINK"] = old
-    subprocess.run(["pactl", "unload-module", module], capture_output=True)
+    with pulse_sink() as name:
+        old = os.environ.get("PULSE_SINK")
+        os.environ["PULSE_SINK"] = name  # the spawned sound process inherits it
+        yield name
+        if old is None:
+            os.environ.pop("PULSE_SINK", None)
+        else:
+            os.environ["PULSE_SINK"] = old
 
 
 def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_path):

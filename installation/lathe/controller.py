@@ -185,6 +185,11 @@ class CutController:
             return min(self.side_seconds, room)
         return min(self.side_seconds - (now - self.cut_started), room)
 
+    def fail(self, now: float, reason: str) -> None:
+        """A fault found outside the lathe (the station's audio, the data disk): safe, then fault."""
+        self.make_safe()
+        self._go(now, "fault", reason)
+
     def make_safe(self) -> None:
         """Lift, mute, stop the carriage, spin down: always in this order."""
         self.lathe.lift()

@@ -1,0 +1,64 @@
+"""Every cut in `<data_dir>/cuts/<date_time>-<title>/`: the recording (cut.wav, written as it
+arrives), the groove as traced (groove.npy) and cut.yaml (performer, date, settings, outcome),
+rewritten atomically at each step so a crash leaves the last true word. A finished cut is
+then made into a disc (content/cut_disc.py)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict
+
+import numpy as np
+import yaml
+
+from ..service.atomic import write_atomic
+
+META = "cut.yaml"
+AUDIO = "cut.wav"
+GROOVE = "groove.npy"
+
+
+def slug(text: str, fallback: str) -> str:
+    """A folder-name-safe form of a title, Cyrillic kept: 'Буги на рёбрах!' -> 'буги-на-рёбрах'."""
+    words = re.findall(r"\w+", text.lower())
+    return "-".join(words)[:60] or fallback
+
+
+@dataclass
+class Cut:
+    folder: Path
+    meta: Dict[str, Any]
+
+    @property
+    def audio(self) -> Path:
+        return self.folder / AUDIO
+
+    def save(self, **changes: Any) -> None:
+        self.meta.update(changes)
+        write_atomic(self.folder / META, yaml.safe_dump(self.meta, allow_unicode=True, sort_keys=False))
+
+
+class Archive:
+    def __init__(self, data_dir: Path):
+        self.cuts = Path(data_dir) / "cuts"
+        self.discs = Path(data_dir) / "discs"
+
+    def begin(self, when: dt.datetime, performer: str, title: str, settings: Dict[str, Any]) -> Cut:
+        name = f"{when:%Y-%m-%d_%H%M%S}-{slug(title, 'live')}"
+        folder = self.cuts / name
+        n = 1
+        while folder.exists():
+            n += 1
+            folder = self.cuts / f"{name}-{n}"
+        folder.mkdir(parents=True)
+        cut = Cut(folder, {"performer": performer, "title": title, "started": when.isoformat(timespec="seconds"),
+                           "outcome": "cutting", "reason": "", "seconds": 0.0, "settings": settings})
+        cut.save()
+        return cut
+
+    @staticmethod
+    def end(cut: Cut, outcome: str, reason: str, seconds: float, groove: np.ndarray, when: dt.datetime) -> None:
+        np.save(cut.folder / GROOVE, groove.astype(np.float32))
+        cut.save(outcome=outcome, reason=reason, seconds=round(seconds, 2), ended=when.isoformat(timespec="seconds"))

@@ -1,0 +1,98 @@
+"""The lathe station's audio: the performer's input, through cutter protection, to the cutter
+head's amplifier, and to disk. One sounddevice stream (input and output, possibly two
+devices); its callback allocates only a block-sized copy, never blocks, never logs."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from .config import CutterAudioConfig
+from .machine import LatheError
+from .protection import CutterProtection
+from .recording import RecordingWriter
+
+log = logging.getLogger(__name__)
+
+MUTE_SECONDS = 0.01  # the feed fades in and out this fast: no click cut into the groove
+
+
+class StationAudio:
+    def __init__(self, cfg: CutterAudioConfig):
+        self.cfg = cfg
+        self.level = 0.0  # peak of the last input block, 0..1 (the live view's meter)
+        self.overflows = 0
+        self._stream = None
+        self._writer: Optional[RecordingWriter] = None
+        self._protection = CutterProtection(cfg)
+        self._gain = 0.0
+        self._target = 0.0  # 0 muted, 1 feeding the cutter
+        self._step = 1.0 / max(1.0, MUTE_SECONDS * cfg.sample_rate)
+
+    @property
+    def is_open(self) -> bool:
+        return self._stream is not None
+
+    def open(self) -> None:
+        """Open the station's devices; LatheError naming them when that fails."""
+        if self._stream is not None:
+            return
+        import sounddevice as sd
+
+        cfg = self.cfg
+        devices = tuple(int(d) if d is not None and d.isdigit() else d for d in (cfg.input_device, cfg.output_device))
+        try:
+            stream = sd.Stream(device=devices, samplerate=cfg.sample_rate, blocksize=cfg.block_size,
+                               channels=(cfg.input_channel, cfg.output_channel), dtype="float32",
+                               callback=self._callback)
+            stream.start()
+        except Exception as exc:  # PortAudioError, ValueError: no such device or channel
+            raise LatheError(f"the lathe station's audio (lathe.audio: input {cfg.input_device or 'default'} "
+                             f"channel {cfg.input_channel}, output {cfg.output_device or 'default'} channel "
+                             f"{cfg.output_channel}) will not open: {exc}") from None
+        self._stream = stream
+        log.info("lathe audio: %s", stream.device)
+
+    def mute(self, muted: bool) -> None:
+        self._target = 0.0 if muted else 1.0
+
+    def record_to(self, path: Optional[Path]) -> float:
+        """Start writing the input to `path` (None: stop); returns the seconds the last one held."""
+        seconds = 0.0
+        old, self._writer = self._writer, None
+        if old is not None:
+            seconds = old.close()
+        if path is not None:
+            self._writer = RecordingWriter(path, self.cfg.sample_rate)
+        return seconds
+
+    def close(self) -> None:
+        self.mute(True)
+        if self._stream is not None:
+            try:
+                self._stream.stop()
+                self._stream.close()
+            except Exception as exc:
+                log.warning("lathe audio: closing: %s", exc)
+            self._stream = None
+        self.record_to(None)
+
+    def _callback(self, indata, outdata, frames, time_info, status) -> None:
+        if status.input_overflow:
+            self.overflows += 1
+        x = indata[:, self.cfg.input_channel - 1].copy()
+        self.level = float(np.abs(x).max(initial=0.0))
+        writer = self._writer
+        if writer is not None:
+            writer.put(x.copy())
+        out = self._protection.process(x)
+        if self._gain != self._target or self._gain != 1.0:
+            ramp = self._gain + np.clip(np.arange(1, frames + 1, dtype=np.float32) * self._step, 0, 1) * \
+                (1 if self._target > self._gain else -1)
+            ramp = np.clip(ramp, 0.0, 1.0)
+            out *= ramp
+            self._gain = float(ramp[-1])
+        outdata.fill(0)
+        outdata[:, self.cfg.output_channel - 1] = out

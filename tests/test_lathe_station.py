@@ -1,0 +1,152 @@
+"""The station: a whole cut with the simulated lathe and real audio (PulseAudio null sinks:
+the performer's microphone in, the cutter amplifier out), cutter protection, the crash-safe
+recording (kill -9) and the archive."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+import yaml
+
+from conftest import ROOT, pulse_sink, wait_for
+from installation.commands import CommandBus, CutFinished, LatheChanged
+from installation.lathe.archive import Archive
+from installation.lathe.config import CutterAudioConfig, LatheConfig
+from installation.lathe.protection import CutterProtection
+from installation.lathe.simulated import SimulatedLathe
+from installation.lathe.station import LatheStation, Window
+from installation.lathe.station_audio import StationAudio
+
+SR = 48000
+
+
+def tone(freq: float, seconds: float, level: float) -> np.ndarray:
+    return (level * np.sin(2 * np.pi * freq * np.arange(int(seconds * SR)) / SR)).astype(np.float32)
+
+
+def test_protection_passes_quiet_audio_and_holds_loud_treble_and_peaks():
+    cfg = CutterAudioConfig(limit_dbfs=-3.0, hf_limit_hz=8000.0, hf_limit_dbfs=-12.0)
+    quiet = tone(1000, 1.0, 0.3)
+    p = CutterProtection(cfg)
+    out = np.concatenate([p.process(b.copy()) for b in np.split(quiet, 250)])
+    assert np.sqrt(np.mean(out[SR // 2:] ** 2)) == pytest.approx(0.3 / np.sqrt(2), rel=0.01)  # untouched in level
+    assert np.abs(out).max() < 0.305
+    for freq, level, most, least in ((12000, 0.9, 0.45, 0.0), (16000, 0.9, 0.4, 0.0), (1000, 0.6, 1.0, 0.58)):
+        p = CutterProtection(cfg)
+        out = np.concatenate([p.process(b.copy()) for b in np.split(tone(freq, 1.0, level), 250)])
+        peak = np.abs(out[SR // 2:]).max()
+        assert least < peak < most, (freq, peak)  # loud treble squeezed hard, loud mids left alone
+    loud = tone(300, 1.0, 1.0)
+    p = CutterProtection(cfg)
+    out = np.concatenate([p.process(b.copy()) for b in np.split(loud, 250)])
+    assert np.abs(out).max() <= 10 ** (-3 / 20) + 1e-3  # never above the level limit
+    assert np.abs(out[SR // 2:]).max() > 0.6  # and not squashed further than that
+
+
+def test_the_recording_survives_kill_9(tmp_path: Path):
+    """A process writing a cut is killed mid-way: the WAV on disk is valid for any reader and
+    holds the audio up to the last second."""
+    script = tmp_path / "writer.py"
+    script.write_text(
+        "import sys, time, numpy as np\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from installation.lathe.recording import RecordingWriter\n"
+        "w = RecordingWriter(sys.argv[1], 48000)\n"
+        "t = np.arange(480) / 48000\n"
+        "for i in range(100000):\n"
+        "    w.put((0.5 * np.sin(2 * np.pi * 440 * (t + i * 0.01))).astype('float32'))\n"
+        "    if i % 100 == 0: print(i // 100, flush=True)\n"
+        "    time.sleep(0.01)\n")
+    wav = tmp_path / "cut.wav"
+    proc = subprocess.Popen([sys.executable, str(script), str(wav)], stdout=subprocess.PIPE, text=True)
+    seconds = 0
+    while seconds < 4:
+        seconds = int(proc.stdout.readline())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with wave.open(str(wav)) as w:  # the strict reader: it trusts the header's lengths
+        frames = w.getnframes()
+        assert w.getframerate() == SR and w.getnchannels() == 1
+    assert frames >= (seconds - 1.5) * SR, f"{frames / SR:.2f} s in the header after {seconds} s"
+    data, rate = soundfile.read(str(wav), dtype="float32")
+    assert len(data) >= frames
+    spectrum = np.abs(np.fft.rfft(data[:SR]))
+    assert np.argmax(spectrum) == pytest.approx(440, abs=2)  # it is the audio, not noise
+
+
+class FastClock:
+    """The lathe's time runs `rate` times faster than the wall clock (the audio stays real)."""
+
+    def __init__(self, rate: float):
+        self.rate, self.t0 = rate, time.monotonic()
+
+    def __call__(self) -> float:
+        return (time.monotonic() - self.t0) * self.rate
+
+
+@pytest.fixture
+def station_sinks(monkeypatch):
+    with pulse_sink(1) as mic, pulse_sink(1) as cutter:
+        monkeypatch.setenv("PULSE_SOURCE", f"{mic}.monitor")
+        monkeypatch.setenv("PULSE_SINK", cutter)
+        yield mic, cutter
+
+
+def test_a_cut_through_the_station_is_fed_recorded_and_archived(tmp_path: Path, station_sinks):
+    mic, cutter = station_sinks
+    src = tmp_path / "performer.wav"
+    soundfile.write(str(src), tone(330, 30.0, 0.5), SR)
+    player = subprocess.Popen(["paplay", "-d", mic, str(src)])  # the performer plays into the microphone
+    cfg = LatheConfig(enabled=True, audio=CutterAudioConfig(input_device="pulse", output_device="pulse"))
+    bus = CommandBus()
+    station = LatheStation(cfg, SimulatedLathe(cfg), StationAudio(cfg.audio), Archive(tmp_path / "data"), bus,
+                           clock=FastClock(10.0))
+    station.window = Window(performer="Анна", title="Буги на плёнке", side_seconds=30.0)
+    fed = tmp_path / "cutter.raw"
+    station.start()
+    try:
+        station.request("arm", "test")
+        wait_for(lambda: station.view.armed, 10, "armed")
+        station.request("confirm", "test key")
+        wait_for(lambda: station.view.state == "ready", 30, "ready")
+        wait_for(lambda: station.view.level > 0.3, 15, "the meter showing the performer's input before the cut")
+        with open(fed, "wb") as out:
+            rec = subprocess.Popen(["parec", "-d", f"{cutter}.monitor", "--format=float32le", "--rate=48000",
+                                    "--channels=1", "--raw"], stdout=out)
+            time.sleep(0.5)  # muted before the cut
+            station.request("start", "test")
+            wait_for(lambda: station.view.state in ("done", "fault"), 30, "the end of the side")
+            rec.terminate()
+            rec.wait(10)
+    finally:
+        station.close()
+        player.kill()
+    assert station.view.state == "done", station.view.reason
+    commands = bus.drain()
+    states = [c.state for c in commands if isinstance(c, LatheChanged)]
+    assert states[-4:] == ["ready", "cutting", "finishing", "done"]
+    feed = np.frombuffer(fed.read_bytes()[: fed.stat().st_size // 4 * 4], dtype="<f4")
+    rms = np.sqrt(np.mean(feed[: len(feed) // 2400 * 2400].reshape(-1, 2400) ** 2, axis=1))
+    assert rms[:3].max() < 1e-3, "the cutter gets nothing before the cut starts"
+    assert rms.max() > 0.2, "and the performer's tone while cutting"
+    cuts = list((tmp_path / "data" / "cuts").iterdir())
+    assert len(cuts) == 1 and cuts[0].name.endswith("буги-на-плёнке")
+    meta = yaml.safe_load((cuts[0] / "cut.yaml").read_text(encoding="utf-8"))
+    assert meta["outcome"] == "done" and meta["performer"] == "Анна" and meta["settings"]["rpm"] == 78
+    audio, rate = soundfile.read(str(cuts[0] / "cut.wav"), dtype="float32")
+    assert rate == SR and len(audio) / SR == pytest.approx(meta["seconds"], abs=0.1)
+    assert 1.5 < meta["seconds"] < 6  # a 30 s side at 10x lathe time: 3 s of real audio
+    groove = np.load(cuts[0] / "groove.npy")
+    assert len(groove) > 50 and groove[0, 1] > groove[-1, 1]  # the spiral runs inward
+    assert groove[:, 2].max() > 0.3  # cut from the audio's level
+    assert [c.folder for c in commands if isinstance(c, CutFinished)] == [str(cuts[0])]
