@@ -25,6 +25,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the kiosk")
     run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    run.add_argument("--rehearse", default="", metavar="'YYYY-MM-DD HH:MM'",
+                     help="rehearsal: start the clock at this local time (demos, the lathe's time)")
+    run.add_argument("--speed", type=float, default=1.0,
+                     help="rehearsal: the clock runs this many times faster (the audio does not)")
     sub.add_parser("check", help="validate config.yaml and every disc; one line per problem")
     sub.add_parser("osc-map", help="print the OSC addresses, their arguments and what they do")
     shot = sub.add_parser("screenshot", help="render one frame to PNG without a display")
@@ -73,7 +77,8 @@ def check(cfg: Config, config_path: Path) -> int:
     from .content.library import load_library
 
     logging.disable(logging.WARNING)  # the lines below say it all, once
-    library = load_library(cfg.content_dir, deep=True, check_scan=load_scan, limits=cfg.content.limits)
+    library = load_library(cfg.content_dir, deep=True, check_scan=load_scan, limits=cfg.content.limits,
+                           more=cfg.disc_folders[1:])
     warnings = no_effect_warnings(cfg, [d.info.condition for d in library.discs]) + exposure_warnings(cfg)
     for problem in library.problems:
         print(problem)
@@ -98,7 +103,7 @@ def render(cfg: Config, args: argparse.Namespace) -> int:
 
     info = None
     if args.disc:
-        disc = load_library(cfg.content_dir, limits=cfg.content.limits).find(args.disc)
+        disc = load_library(cfg.content_dir, limits=cfg.content.limits, more=cfg.disc_folders[1:]).find(args.disc)
         if disc is None:
             print(f"no disc {args.disc!r} in {cfg.content_dir / 'discs'}", file=sys.stderr)
             return 1
@@ -141,7 +146,7 @@ def screenshot(cfg: Config, args: argparse.Namespace) -> int:
 
     size = _parse_size(args.size) if args.size else cfg.display.size
     screen = open_screen(cfg.display, windowed=True, size=size)
-    library = load_library(cfg.content_dir, limits=cfg.content.limits)
+    library = load_library(cfg.content_dir, limits=cfg.content.limits, more=cfg.disc_folders[1:])
     if args.disc and library.find(args.disc) is None:
         print(f"no disc {args.disc!r}; discs: {', '.join(d.id for d in library.discs)}", file=sys.stderr)
         return 1
@@ -170,11 +175,12 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     from .content.library import load_library
     from .display.screen import open_screen
     from .kiosk import Kiosk
+    from .schedule import DemoSchedule
     from .service.play_counts import PlayCounts
     from .service.status import StatusBoard
 
     tune_threads()
-    library = load_library(cfg.content_dir, limits=cfg.content.limits)
+    library = load_library(cfg.content_dir, limits=cfg.content.limits, more=cfg.disc_folders[1:])
     log.info("%d discs from %s%s", len(library.discs), cfg.content_dir,
              f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")
     pygame.font.init()  # not pygame.init(): SDL audio must not grab the card sounddevice uses
@@ -184,7 +190,12 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     bus, status = CommandBus(cfg.osc.queue_size), StatusBoard()
     osc = start_osc(cfg, bus, engine, status)
     counts = PlayCounts(cfg.data_path)
-    kiosk = Kiosk(cfg, library, screen, engine, counts, bus, status, osc)
+    wall, clock = rehearsal_clocks(args.rehearse, args.speed)
+    schedule = DemoSchedule(cfg.demos, cfg.data_path / "demos.json") if cfg.demos.events else None
+    lathe = start_lathe(cfg, bus, clock, wall)
+    if osc is not None:
+        osc.lathe = lathe
+    kiosk = Kiosk(cfg, library, screen, engine, counts, bus, status, osc, schedule=schedule, lathe=lathe, wall=wall)
     # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.
     signal.signal(signal.SIGTERM, lambda *_: bus.post(Quit("SIGTERM")))
     try:
@@ -192,10 +203,45 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     finally:
         if osc is not None:
             osc.close()
+        if lathe is not None:
+            lathe.close()
         counts.close()
         engine.close()
         pygame.quit()
     return 0
+
+
+def rehearsal_clocks(start: str, speed: float):
+    """The wall clock (UTC) and the lathe's monotonic clock; for a rehearsal both start at
+    `start` (local time) and run `speed` times faster."""
+    import datetime as dt
+    import time
+
+    if not start and speed == 1.0:
+        return (lambda: dt.datetime.now(dt.timezone.utc)), time.monotonic
+    try:
+        begin = dt.datetime.fromisoformat(start).astimezone(dt.timezone.utc) if start else dt.datetime.now(dt.timezone.utc)
+    except ValueError:
+        raise SystemExit(f"--rehearse: expected a local time such as '2026-11-28 14:58', got {start!r}") from None
+    t0 = time.monotonic()
+    log.warning("rehearsal: the clock starts at %s and runs %gx", begin.astimezone().strftime("%Y-%m-%d %H:%M"), speed)
+    return (lambda: begin + dt.timedelta(seconds=(time.monotonic() - t0) * speed)), \
+        (lambda: (time.monotonic() - t0) * speed)
+
+
+def start_lathe(cfg: Config, bus, clock, wall):
+    """The lathe station on its thread, or None when config.yaml has no lathe."""
+    if not cfg.lathe.enabled:
+        return None
+    from .lathe.archive import Archive
+    from .lathe.station import LatheStation, make_lathe
+    from .lathe.station_audio import StationAudio
+
+    station = LatheStation(cfg.lathe, make_lathe(cfg.lathe), StationAudio(cfg.lathe.audio), Archive(cfg.data_path),
+                           bus, clock=clock, wall=lambda: wall().astimezone())
+    station.start()
+    log.info("lathe: %s backend%s", cfg.lathe.backend, f" on {cfg.lathe.port}" if cfg.lathe.backend != "simulated" else "")
+    return station
 
 
 def start_osc(cfg: Config, bus, engine, status):

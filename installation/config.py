@@ -13,7 +13,9 @@ from typing import Dict, List, Tuple
 from .audio.settings import AudioConfig, DspConfig
 from .content.library import Limits
 from .keys import parse_chord
+from .lathe.config import LatheConfig
 from .osc.config import OscConfig
+from .schedule import DemosConfig
 from .screens import SCENES
 from .yamlconf import ConfigError, limits, load_dataclass
 
@@ -62,6 +64,8 @@ class Config:
     kiosk: KioskConfig = field(default_factory=KioskConfig)
     dsp: DspConfig = field(default_factory=DspConfig)  # the disc emulation's sound, docs/dsp.md
     osc: OscConfig = field(default_factory=OscConfig)  # sensors, encoders, performer: docs/osc.md
+    demos: DemosConfig = field(default_factory=DemosConfig)  # live-cutting demos: when, who, what
+    lathe: LatheConfig = field(default_factory=LatheConfig)  # the lathe they cut on: docs/lathe.md
     data_dir: str = "~/.local/state/bone-music"  # play counts and logs; outside the source tree
     base_dir: str = field(default=".", init=False)  # folder of the config file
     source: str = field(default="", init=False, compare=False)  # the file it came from
@@ -75,6 +79,11 @@ class Config:
     @property
     def data_path(self) -> Path:
         return _resolve(self.base_dir, self.data_dir)
+
+    @property
+    def disc_folders(self) -> List[Path]:
+        """Where discs are: the curated ones, then the live cuts made into discs."""
+        return [self.content_dir / "discs", self.data_path / "discs"]
 
     def where(self, key: str) -> str:
         """`config.yaml:LINE: key` for messages about one key (line 1 when it was not given)."""
@@ -114,7 +123,7 @@ def no_effect_warnings(cfg: Config, conditions: List[object]) -> List[str]:
         if key in cfg.lines and conditions and all(getattr(c, cond_key) is not None for c in conditions):
             out.append(f"{cfg.where(key)}: has no effect: every disc sets condition.{cond_key} in its "
                        f"disc.yaml, which wins (remove it there to use this default)")
-    for section, on in (("dsp", cfg.dsp.enabled), ("osc", cfg.osc.enabled)):
+    for section, on in (("dsp", cfg.dsp.enabled), ("osc", cfg.osc.enabled), ("lathe", cfg.lathe.enabled)):
         if not on:
             out += [f"{cfg.where(key)}: has no effect: {section}.enabled is false" for key in given
                     if key.startswith(section + ".") and key != f"{section}.enabled" and not _is_section(cfg, key)]
@@ -134,7 +143,7 @@ def exposure_warnings(cfg: Config) -> List[str]:
         return []
     out = []
     for name, role in cfg.osc.roles.items():
-        steering = [p for p in role.prefixes if p == "/" or p.startswith(("/kiosk", "/lathe", "/dsp"))]
+        steering = [p for p in role.prefixes if p == "/" or p.startswith(("/kiosk", "/lathe", "/dsp", "/demo"))]
         wide = [n for n in role.networks if ipaddress.ip_network(n, strict=False).num_addresses > 1]
         if steering and wide:
             out.append(f"{cfg.where(f'osc.roles.{name}.networks')}: admits the whole network {wide[0]} to "

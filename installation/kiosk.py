@@ -7,6 +7,7 @@ table, each screen lives in scenes/, the sound in audio/.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple, Union
@@ -14,15 +15,16 @@ from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple, Union
 import pygame
 
 from .audio.settings import condition_value, for_disc
-from .commands import (CommandBus, Dispatcher, PlayCurrent, PlayDisc, Presence, Proximity, Quit, SetVolume,
-                       ShowScene, Stop)
+from .commands import (CommandBus, CutFinished, DemoRequest, Dispatcher, LatheChanged, PlayCurrent, PlayDisc,
+                       Presence, Proximity, Quit, SetVolume, ShowScene, Stop)
 from .config import Config
 from .content.disc_art import DiscArt, build_disc_art, load_scan
-from .content.library import Disc, Library
+from .content.library import Disc, Library, load_disc
 from .display.screen import vignette
 from .keys import parse_chord
 from .osc.encoder import PlatterReading
 from .scene import BACKGROUND, TRACK_ENDED, Scene
+from .schedule import DemoPhase, DemoSchedule
 from .screens import SCENES, scene_class
 from .service.play_counts import PlayCounts
 from .service.status import StatusBoard
@@ -31,6 +33,7 @@ from .yamlconf import ConfigError
 if TYPE_CHECKING:
     from .audio.engine import AudioEngine
     from .audio.process import EngineProcess
+    from .lathe.station import LatheStation
     from .osc.server import OscServer
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,9 @@ class Kiosk:
     def __init__(self, cfg: Config, library: Library, screen: pygame.Surface,
                  engine: Optional[Union["EngineProcess", "AudioEngine"]] = None, counts: Optional[PlayCounts] = None,
                  bus: Optional[CommandBus] = None, status: Optional[StatusBoard] = None,
-                 osc: Optional["OscServer"] = None, clock: Callable[[], float] = time.perf_counter):
+                 osc: Optional["OscServer"] = None, clock: Callable[[], float] = time.perf_counter,
+                 schedule: Optional[DemoSchedule] = None, lathe: Optional["LatheStation"] = None,
+                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)):
         self.cfg = cfg
         self.library = library
         self.screen = screen
@@ -50,6 +55,14 @@ class Kiosk:
         self.status = status if status is not None else StatusBoard()
         self.osc = osc  # sensors, encoder and performer (installation/osc); None: touch and keys only
         self.clock = clock  # the encoder tracker's time base (tests step it by hand)
+        self.schedule = schedule  # the demo calendar (schedule.py), or None
+        self.lathe = lathe  # the lathe station (lathe/station.py), or None when there is no lathe
+        self.wall = wall  # the wall clock, UTC; a rehearsal runs it fast
+        self.demo: Optional[DemoPhase] = None  # what the calendar says now
+        self.lathe_state = "idle"
+        self.new_disc_id = ""  # the last live cut made into a disc
+        self.confirm_chord = parse_chord(cfg.lathe.confirm_key)
+        self.estop_chord = parse_chord(cfg.lathe.estop_key)
         self.quit_chord = parse_chord(cfg.kiosk.quit_keys)
         self.languages = cfg.content.languages
         self.running = True
@@ -68,7 +81,8 @@ class Kiosk:
         self.commands = Dispatcher({
             ShowScene: self._show_scene, PlayDisc: self._play_disc, PlayCurrent: self._play_current,
             Stop: self._stop, SetVolume: self._set_volume, Presence: self._presence,
-            Proximity: self._proximity, Quit: self._quit})
+            Proximity: self._proximity, Quit: self._quit, LatheChanged: self._lathe_changed,
+            CutFinished: self._cut_finished, DemoRequest: self._demo_request})
 
     # -- services for scenes ---------------------------------------------------------------
     @property
@@ -143,6 +157,10 @@ class Kiosk:
                 self.bus.post(Quit("window closed"))
             elif self.quit_chord.matches(event):
                 self.bus.post(Quit(f"quit keys {self.cfg.kiosk.quit_keys}"))
+            elif self.lathe is not None and self.estop_chord.matches(event):
+                self.lathe.request("estop", f"the e-stop key ({self.cfg.lathe.estop_key})")
+            elif self.lathe is not None and self.confirm_chord.matches(event):
+                self.lathe.request("confirm", f"the confirm key ({self.cfg.lathe.confirm_key})")
             else:
                 if event.type in (pygame.FINGERDOWN, pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN):
                     self.idle_seconds = 0.0
@@ -152,6 +170,7 @@ class Kiosk:
         if not self.running:
             return
         self._expire_sensors()
+        self._follow_schedule()
         if self.present:
             self.idle_seconds = 0.0  # somebody is there, even without touching the screen
         self.scene.update(dt)
@@ -210,6 +229,74 @@ class Kiosk:
             del self.nearest[zone]
         if gone:
             self._apply_volume()
+
+    def _follow_schedule(self) -> None:
+        """The calendar's word this frame: a countdown or a demo takes the screen to live_cut,
+        and the lathe learns whether a cutting window is open."""
+        if self.schedule is None:
+            return
+        now = self.wall()
+        for kind, occ in self.schedule.tick(now):
+            log.info("demo %s %s: %s, %s", occ.key, kind, occ.demo.performer, occ.demo.title)
+        self.demo = self.schedule.phase(now)
+        if self.lathe is not None:
+            from .lathe.station import Window
+
+            live = self.demo is not None and self.demo.kind == "live"
+            demo = self.demo.occurrence.demo if live else None
+            self.lathe.window = Window(demo.performer, demo.title, demo.side_minutes * 60) if demo else None
+        if self.demo is not None and self.demo.kind in ("countdown", "live") and self.scene is not self.scenes["live_cut"]:
+            self.switch("live_cut")
+
+    def demo_active(self) -> bool:
+        """A demo counting down or on, or the lathe busy: the live view keeps the screen."""
+        from .lathe.controller import ACTIVE
+
+        busy = self.lathe is not None and (self.lathe_state in ACTIVE or self.lathe.view.armed)
+        return busy or (self.demo is not None and self.demo.kind in ("countdown", "live"))
+
+    def _lathe_changed(self, c: LatheChanged) -> None:
+        from .lathe.controller import ACTIVE
+
+        self.lathe_state = c.state
+        if c.state in ACTIVE and self.scene is not self.scenes["live_cut"]:
+            self.switch("live_cut")
+
+    def _cut_finished(self, c: CutFinished) -> None:
+        """A finished cut joins the collection now, without a restart."""
+        from pathlib import Path
+
+        import numpy as np
+        import yaml
+
+        from .content.cut_disc import make_disc
+        from .lathe.archive import AUDIO, GROOVE, META
+
+        folder = Path(c.folder)
+        try:
+            meta = yaml.safe_load((folder / META).read_text(encoding="utf-8"))
+            disc_folder = make_disc(folder, folder / AUDIO, self.cfg.data_path / "discs", meta,
+                                    np.load(folder / GROOVE), rpm=self.cfg.lathe.rpm,
+                                    diameter_cm=round(self.cfg.lathe.outer_radius_mm / 5 + 1, 1))
+            disc = load_disc(disc_folder, limits=self.cfg.content.limits)
+        except (OSError, ValueError, ConfigError, yaml.YAMLError) as exc:
+            log.error("the cut in %s could not be made into a disc: %s", folder, exc)
+            return
+        if self.disc_art(disc) is None:
+            return
+        self.library.add(disc)
+        self.new_disc_id = disc.id
+        log.info("new disc from the live cut: %s", disc.id)
+
+    def _demo_request(self, c: DemoRequest) -> None:
+        if self.schedule is None:
+            log.warning("/demo/%s: no demos are configured", c.action)
+            return
+        now = self.wall()
+        act = {"start": lambda: self.schedule.start_now(now), "cancel": lambda: self.schedule.cancel(now),
+               "postpone": lambda: self.schedule.postpone(now, c.minutes)}[c.action]
+        if act() is None:
+            log.warning("/demo/%s: no demo is on or coming", c.action)
 
     def _quit(self, c: Quit) -> None:
         log.info("quit: %s", c.reason)

@@ -31,6 +31,11 @@ class SceneHost(Protocol):
     engine: Any  # read-only use: position_seconds, playing_id
     background: pygame.Surface
     disc_diameter: int
+    demo: Any  # schedule.DemoPhase or None: a demo counting down, on, or missed
+    lathe: Any  # the lathe station (read-only: .view, .trace), or None
+    new_disc_id: str  # the last live cut made into a disc
+
+    def demo_active(self) -> bool: ...
 
     def switch(self, name: str, **params: Any) -> None: ...
 

@@ -10,6 +10,7 @@ import importlib
 SCENES = {
     "attract": "scenes.attract:AttractScene",
     "player": "scenes.player:PlayerScene",
+    "live_cut": "scenes.live_cut:LiveCutScene",
 }
 
 

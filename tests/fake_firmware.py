@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import re
 import select
 import threading
 import time

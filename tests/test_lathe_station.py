@@ -3,8 +3,6 @@ the performer's microphone in, the cutter amplifier out), cutter protection, the
 recording (kill -9) and the archive."""
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import os
 import signal
 import subprocess

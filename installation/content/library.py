@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 import soundfile
 
@@ -94,23 +94,38 @@ class Library:
     def index_of(self, disc_id: str) -> int:
         return next((i for i, d in enumerate(self.discs) if d.id == disc_id), -1)
 
+    def add(self, disc: Disc) -> None:
+        """A new disc (a live cut) joins the show in its place in the order."""
+        self.discs = sorted([d for d in self.discs if d.id != disc.id] + [disc], key=lambda d: (d.info.order, d.id))
+
 
 def load_library(content_dir: Path, deep: bool = False,
-                 check_scan: Optional[Callable[[Path], object]] = None, limits: Limits = Limits()) -> Library:
+                 check_scan: Optional[Callable[[Path], object]] = None, limits: Limits = Limits(),
+                 more: Sequence[Path] = ()) -> Library:
     """Read every disc folder. `deep` also decodes all audio, and every scan with `check_scan`
-    (the picture side's decoder, raising ConfigError: this module draws nothing)."""
+    (the picture side's decoder, raising ConfigError: this module draws nothing). `more`:
+    further folders of discs (the live cuts in the data directory), read when they exist."""
     root = Path(content_dir) / "discs"
     discs: list[Disc] = []
     problems: list[str] = []
     if not root.is_dir():
         return Library([], [f"{root}: folder not found (expected one sub-folder per disc)"])
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    folders = [p for r in (root, *[Path(m) for m in more if Path(m).is_dir()])
+               for p in sorted(r.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+    for folder in folders:
         try:
-            discs.append(load_disc(folder, deep, check_scan, limits))
+            disc = load_disc(folder, deep, check_scan, limits)
         except ConfigError as exc:
             problems.extend(exc.problems)
+            continue
         except Exception as exc:  # whatever a broken folder holds, the rest of the show goes on
             problems.append(f"{folder}: cannot read this disc folder: {type(exc).__name__}: {exc}")
+            continue
+        twin = next((d for d in discs if d.id == disc.id), None)
+        if twin is not None:
+            problems.append(f"{folder}: a disc named {disc.id!r} is already in {twin.folder.parent}; rename one folder")
+        else:
+            discs.append(disc)
     for p in problems:
         log.warning("skipping disc: %s", p)
     discs.sort(key=lambda d: (d.info.order, d.id))

@@ -15,7 +15,6 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Optional, Tuple
 
 from ..commands import CommandBus, CutFinished, LatheChanged

@@ -39,7 +39,7 @@ class RoleConfig:
 def _default_roles() -> Dict[str, RoleConfig]:
     return {"sensor": RoleConfig(prefixes=("/sensor/presence", "/sensor/proximity")),
             "encoder": RoleConfig(prefixes=("/turntable/",)),
-            "performer": RoleConfig(prefixes=("/kiosk/", "/dsp/", "/lathe/"), patterns=True)}
+            "performer": RoleConfig(prefixes=("/kiosk/", "/dsp/", "/lathe/", "/demo/"), patterns=True)}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Protocol, Tuple
 
 
-from ..commands import Command, PlayCurrent, PlayDisc, Presence, Proximity, SetVolume, ShowScene, Stop
+from ..commands import Command, DemoRequest, PlayCurrent, PlayDisc, Presence, Proximity, SetVolume, ShowScene, Stop
 from ..screens import SCENES
 from .config import OscConfig
 from .encoder import EncoderTracker
@@ -77,6 +77,7 @@ class OscContext(Protocol):
     cfg: OscConfig
     tracker: EncoderTracker
     engine: Any  # the audio engine, or None
+    lathe: Any  # the lathe station (lathe/station.py), or None when lathe.enabled is false
 
     def post(self, command: Command, address: str) -> None: ...
 
@@ -96,9 +97,10 @@ class Route:
     handler: Handler
     variadic: bool = False  # any arguments (ping echoes them)
     button: bool = False  # a control surface's button: 1 on press (acted on), 0 on release (ignored)
+    any_role: bool = False  # every configured role may send it (the e-stop), whatever its prefixes
 
     def describe(self) -> str:
-        address = self.pattern.replace("/dsp/*/*", "/dsp/<stage>/<param>").replace("/lathe/*", "/lathe/...")
+        address = self.pattern.replace("/dsp/*/*", "/dsp/<stage>/<param>")
         return " ".join([address.replace("*", "<n>"), *(a.describe() for a in self.args),
                          *(["[args...]"] if self.variadic or self.button else [])])
 
@@ -136,8 +138,27 @@ def _status(osc: OscContext, m: Incoming) -> None:
     osc.reply(m.sender, osc.status_messages())
 
 
-def _reserved(osc: OscContext, m: Incoming) -> None:
-    raise ValueError("reserved for the live-cutting lathe, not in use yet")
+def _lathe(kind: str, **params) -> Handler:
+    """A request to the lathe station, carried out on its thread (a refusal shows in /lathe/refusal)."""
+    def handler(osc: OscContext, m: Incoming) -> None:
+        if osc.lathe is None:
+            raise ValueError("no lathe (lathe.enabled is false in config.yaml)")
+        osc.lathe.request(kind, f"OSC {m.address} from {m.sender[0]}", **params)
+    return handler
+
+
+def _lathe_status(osc: OscContext, m: Incoming) -> None:
+    if osc.lathe is None:
+        raise ValueError("no lathe (lathe.enabled is false in config.yaml)")
+    osc.reply(m.sender, lathe_messages(osc.lathe.view))
+
+
+def lathe_messages(view: Any) -> List[bytes]:
+    return [message("/lathe/state", view.state), message("/lathe/reason", view.reason),
+            message("/lathe/armed", int(view.armed)), message("/lathe/rpm", float(view.rpm or 0.0)),
+            message("/lathe/radius", float(view.radius_mm or 0.0)),
+            message("/lathe/temperature", float(view.stylus_c or 0.0)), message("/lathe/level", float(view.level)),
+            message("/lathe/left", float(view.seconds_left)), message("/lathe/refusal", view.refusal)]
 
 
 FLAG = dict(lo=0, hi=1)
@@ -173,7 +194,23 @@ ROUTES: Tuple[Route, ...] = (
     Route("/dsp/*/*", (Arg("value", float),),
           "live change of a sound parameter, e.g. /dsp/cutter/lowpass_hz 4000: range-checked, glides "
           "(stages and ranges: docs/dsp.md)", _dsp),
-    Route("/lathe/*", (), "reserved for the live-cutting lathe", _reserved, variadic=True),
+    Route("/lathe/arm", (), "arm the lathe for the demo on now; it prepares once confirmed at the lathe "
+          "(lathe.confirm_key or the lathe's button)", _lathe("arm"), button=True),
+    Route("/lathe/force", (), "arm outside any demo window (still needs the confirmation at the lathe)",
+          _lathe("arm", force=True), button=True),
+    Route("/lathe/start", (), "lower the cutter and cut (from ready)", _lathe("start"), button=True),
+    Route("/lathe/stop", (), "end the cut cleanly, or abort a preparation", _lathe("stop"), button=True),
+    Route("/lathe/estop", (), "emergency stop: lift, mute, stop the carriage, spin down; every role may send it",
+          _lathe("estop"), button=True, any_role=True),
+    Route("/lathe/reset", (), "back to idle after done, aborted or a fault (once every interlock is clear)",
+          _lathe("reset"), button=True),
+    Route("/lathe/status", (), "reply /lathe/state s, reason s, armed i, rpm f, radius f, temperature f, "
+          "level f, left f (seconds on the side), refusal s", _lathe_status, button=True),
+    Route("/demo/start", (), "start the current demo now (a missed one too)", posts(lambda: DemoRequest("start")),
+          button=True),
+    Route("/demo/postpone", (Arg("minutes", float, 1.0, 24 * 60.0),), "move the current or next demo later",
+          posts(lambda minutes: DemoRequest("postpone", minutes))),
+    Route("/demo/cancel", (), "cancel the current or next demo", posts(lambda: DemoRequest("cancel")), button=True),
 )
 
 

@@ -23,7 +23,7 @@ from ..commands import Command, CommandBus
 from .config import OscConfig
 from .encoder import EncoderTracker
 from .messages import message
-from .routes import ROUTES, Incoming, Route
+from .routes import ROUTES, Incoming, Route, lathe_messages
 
 log = logging.getLogger(__name__)
 
@@ -129,10 +129,11 @@ class OscServer:
     """`status` is read for /kiosk/status and feedback: the main loop's latest published status."""
 
     def __init__(self, cfg: OscConfig, bus: CommandBus, engine=None,
-                 status: Callable[[], Dict] = dict):
+                 status: Callable[[], Dict] = dict, lathe=None):
         self.cfg = cfg
         self.bus = bus
         self.engine = engine
+        self.lathe = lathe
         self.status = status
         self.started = time.monotonic()
         self.received = self.dropped = self.rejected = 0
@@ -141,6 +142,7 @@ class OscServer:
         self.tracker = EncoderTracker(self._apply_speed, rpm)
         self.roles = [([ipaddress.ip_network(n, strict=False) for n in role.networks], role.prefixes,
                        role.patterns) for role in cfg.roles.values()]
+        self.any_role = frozenset(r.pattern for r in ROUTES if r.any_role)
         dispatcher = _SafeDispatcher(self)
         for route in ROUTES:
             dispatcher.map(route.pattern, self._handle, route, needs_reply_address=True)
@@ -192,7 +194,8 @@ class OscServer:
                 message("/status/underruns", int(s.get("underruns", 0))),
                 message("/status/dropped", int(self.dropped)),
                 message("/status/rejected", int(self.rejected)),
-                message("/status/uptime", float(time.monotonic() - self.started))]
+                message("/status/uptime", float(time.monotonic() - self.started))] + \
+            (lathe_messages(self.lathe.view) if self.lathe is not None else [])
 
     # -- incoming ----------------------------------------------------------------------------
     def reject(self, kind: str, text: str) -> None:
@@ -209,7 +212,8 @@ class OscServer:
             sender = ipaddress.ip_address(ip)
         except ValueError:
             return False
-        return any(any(sender in net for net in nets) and address.startswith(prefixes) and (patterns or not pattern)
+        return any(any(sender in net for net in nets) and (patterns or not pattern) and
+                   (address.startswith(prefixes) or (address in self.any_role and not pattern))
                    for nets, prefixes, patterns in self.roles)
 
     def screen(self, address: str, ip: str) -> Optional[Tuple[str, str]]:

@@ -1,0 +1,166 @@
+"""Live cut: the countdown to a demo, then the cut as it happens.
+
+A virtual x-ray blank turns on the left with the groove spiral growing on it, drawn from the
+lathe's traced carriage radius (simulated or reported), the cutter head fixed above it; on the
+right the performer and title, the lathe's state, the input level, the time left on the side.
+When the cut is done and made into a disc, the screen lingers on it, then plays it.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import pygame
+
+from installation.content.text import draw_text
+from installation.lathe.groove import GrooveTrace
+from installation.scene import ACCENT, DIM, INK, Scene
+
+FILM = (24, 33, 48)
+GROOVE = (120, 150, 190)
+LINGER_SECONDS = 20.0  # on "done" before the new disc plays
+IDLE_LEAVE_SECONDS = 30.0  # no demo and no lathe work this long: back to attract
+
+TEXT = {
+    "live": {"ru": "Живая запись на рентгеновскую плёнку", "en": "Cutting live onto x-ray film"},
+    "countdown": {"ru": "До начала", "en": "Starts in"},
+    "left": {"ru": "Осталось на стороне", "en": "Left on the side"},
+    "level": {"ru": "Уровень", "en": "Level"},
+    "armed": {"ru": "Подтвердите у станка", "en": "Confirm at the lathe"},
+    "new": {"ru": "Новая пластинка в коллекции — сейчас прозвучит", "en": "A new disc joins the collection: it plays next"},
+}
+STATES = {
+    "idle": {"ru": "Станок ждёт исполнителя", "en": "The lathe is waiting"},
+    "preparing": {"ru": "Подготовка: разгон и нагрев резца", "en": "Preparing: spinning up, warming the stylus"},
+    "ready": {"ru": "Готов к записи", "en": "Ready to cut"},
+    "cutting": {"ru": "Идёт запись", "en": "Cutting"},
+    "finishing": {"ru": "Завершение: резец поднят", "en": "Finishing: the cutter is lifted"},
+    "done": {"ru": "Готово", "en": "Done"},
+    "aborted": {"ru": "Запись отменена", "en": "The cut was called off"},
+    "fault": {"ru": "Станок остановлен", "en": "The lathe has stopped"},
+}
+
+
+def clock(seconds: float) -> str:
+    s = max(0, int(math.ceil(seconds)))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class LiveCutScene(Scene):
+    def enter(self, **_) -> None:
+        self.kiosk.stop_audio()
+        self._blank: Optional[pygame.Surface] = None
+        self._drawn = 0  # groove points already on the blank
+        self._done_for = 0.0
+        self._quiet_for = 0.0
+        self._seen_disc = self.kiosk.new_disc_id
+
+    def update(self, dt: float) -> None:
+        k = self.kiosk
+        if k.new_disc_id and k.new_disc_id != self._seen_disc:
+            self._done_for += dt
+            if self._done_for >= LINGER_SECONDS:
+                self._seen_disc = k.new_disc_id
+                k.switch("player", disc_id=k.new_disc_id, hold=True)
+                return
+        self._quiet_for = 0.0 if k.demo_active() else self._quiet_for + dt
+        if self._quiet_for >= IDLE_LEAVE_SECONDS and not self._done_for:
+            k.switch("attract")
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def _blank_size(self, surface: pygame.Surface) -> int:
+        w, h = surface.get_size()
+        return int(min(h * 0.84, w * 0.5))
+
+    def _grow_groove(self, size: int) -> None:
+        """Draw the groove points cut since the last frame onto the cached blank."""
+        lathe = self.kiosk.lathe
+        if self._blank is None or self._blank.get_width() != size:
+            self._blank = pygame.Surface((size, size), pygame.SRCALPHA)
+            pygame.draw.circle(self._blank, FILM, (size // 2, size // 2), size // 2)
+            pygame.draw.circle(self._blank, (60, 74, 96), (size // 2, size // 2), size // 2, 2)
+            pygame.draw.circle(self._blank, (8, 10, 14), (size // 2, size // 2), max(3, size // 70))
+            self._drawn = 0
+        if lathe is None:
+            return
+        trace: GrooveTrace = lathe.trace
+        if len(trace) < self._drawn:  # a new cut began
+            self._blank = None
+            self._grow_groove(size)
+            return
+        points = trace.points(max(0, self._drawn - 1))
+        if len(points) < 2:
+            return
+        px_per_mm = size / 2 / (self.kiosk.cfg.lathe.outer_radius_mm + 5.0)
+        xy = GrooveTrace.to_xy(points, (size / 2, size / 2), px_per_mm)
+        for i in range(1, len(xy)):
+            level = float(points[i, 2])
+            color = tuple(min(255, int(c * (0.75 + 0.9 * level))) for c in GROOVE)
+            pygame.draw.line(self._blank, color, xy[i - 1], xy[i], 1)
+        self._drawn = len(trace)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        k = self.kiosk
+        surface.blit(k.background, (0, 0))
+        w, h = surface.get_size()
+        langs = k.languages
+        view = k.lathe.view if k.lathe is not None else None
+        size = self._blank_size(surface)
+        self._grow_groove(size)
+        cx, cy = int(min(w * 0.3, h * 0.5 + 20)), h // 2
+        turns = k.lathe.trace.turns if k.lathe is not None else 0.0
+        rotated = pygame.transform.rotate(self._blank, 360.0 * (turns % 1.0))  # the cut point stays under the head
+        surface.blit(rotated, rotated.get_rect(center=(cx, cy)))
+        if view is not None and view.radius_mm is not None:  # the cutter head, fixed above the turning blank
+            r = view.radius_mm * size / 2 / (k.cfg.lathe.outer_radius_mm + 5.0)
+            head = (cx, int(cy - r))
+            pygame.draw.line(surface, DIM, (cx + size // 2 + 20, head[1] - 40), head, 3)
+            pygame.draw.circle(surface, ACCENT if view.state == "cutting" else DIM, head, 6)
+
+        x = int(cx + size / 2 + w * 0.04)
+        width = w - x - int(w * 0.04)
+        big, mid, small = max(24, h // 18), max(16, h // 34), max(14, h // 46)
+        y = int(h * 0.08)
+        y = draw_text(surface, TEXT["live"][langs[0]], (x, y), mid, DIM, width=width)
+        demo = k.demo.occurrence.demo if k.demo is not None else None
+        if demo is not None:
+            y = draw_text(surface, demo.title or "—", (x, y + small), big, INK, face="bold", width=width, max_lines=2)
+            y = draw_text(surface, demo.performer, (x, y), mid, ACCENT, width=width, max_lines=1)
+        y += mid
+        if k.demo is not None and k.demo.kind == "countdown":
+            label = " / ".join(TEXT["countdown"][lang] for lang in langs)
+            y = draw_text(surface, label, (x, y), mid, DIM, width=width)
+            y = draw_text(surface, clock(k.demo.seconds_to_start), (x, y), big * 2, INK, face="bold")
+        if view is None:
+            return
+        state = STATES.get(view.state, STATES["idle"])
+        y = draw_text(surface, state[langs[0]], (x, y), big, ACCENT if view.state == "cutting" else INK, face="bold",
+                      width=width)
+        if len(langs) > 1:
+            y = draw_text(surface, state[langs[1]], (x, y), small, DIM, width=width)
+        if view.state == "fault":
+            y = draw_text(surface, view.reason, (x, y), small, DIM, width=width, max_lines=3)
+        if view.armed:
+            y = draw_text(surface, " / ".join(TEXT["armed"][lang] for lang in langs), (x, y + small), mid, ACCENT,
+                          width=width)
+        y += mid
+        y = self._meter(surface, x, y, width, view.level, " / ".join(TEXT["level"][lang] for lang in langs), small)
+        if view.state in ("ready", "cutting", "finishing"):
+            y = draw_text(surface, " / ".join(TEXT["left"][lang] for lang in langs), (x, y + small), small, DIM)
+            y = draw_text(surface, clock(view.seconds_left), (x, y), big, INK, face="bold")
+        facts = [f"{view.rpm:.1f} rpm" if view.rpm is not None else "",
+                 f"{view.stylus_c:.0f} °C" if view.stylus_c is not None else "",
+                 f"r {view.radius_mm:.1f} mm" if view.radius_mm is not None else ""]
+        y = draw_text(surface, "  ·  ".join(f for f in facts if f), (x, y + small), small, DIM)
+        if k.new_disc_id and k.new_disc_id != self._seen_disc:
+            draw_text(surface, TEXT["new"][langs[0]], (x, y + mid), mid, ACCENT, width=width)
+
+    def _meter(self, surface: pygame.Surface, x: int, y: int, width: int, level: float, label: str, size: int) -> int:
+        y = draw_text(surface, label, (x, y), size, DIM)
+        height = max(10, size)
+        pygame.draw.rect(surface, (40, 46, 56), (x, y, width, height))
+        db = 20 * math.log10(max(level, 1e-4))  # -80..0 dBFS shown over -48..0
+        fill = max(0.0, min(1.0, (db + 48) / 48))
+        color = (200, 80, 60) if level > 0.9 else ACCENT
+        pygame.draw.rect(surface, color, (x, y, int(width * fill), height))
+        return y + height
