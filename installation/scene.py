@@ -35,6 +35,8 @@ class SceneHost(Protocol):
     lathe: Any  # the lathe station (read-only: .view, .trace), or None
     new_disc_id: str  # the last live cut made into a disc
 
+    def wall(self) -> Any: ...  # the wall clock (aware datetime); a rehearsal runs it fast
+
     def demo_active(self) -> bool: ...
 
     def switch(self, name: str, **params: Any) -> None: ...

@@ -18,7 +18,7 @@ from installation.scene import ACCENT, DIM, INK, Scene
 
 FILM = (24, 33, 48)
 GROOVE = (120, 150, 190)
-LINGER_SECONDS = 20.0  # on "done" before the new disc plays
+LINGER_SECONDS = 20.0  # on "done" before the new disc plays (wall clock)
 IDLE_LEAVE_SECONDS = 30.0  # no demo and no lathe work this long: back to attract
 
 TEXT = {
@@ -51,20 +51,21 @@ class LiveCutScene(Scene):
         self.kiosk.stop_audio()
         self._blank: Optional[pygame.Surface] = None
         self._drawn = 0  # groove points already on the blank
-        self._done_for = 0.0
-        self._quiet_for = 0.0
         self._seen_disc = self.kiosk.new_disc_id
+        self._new_since = None  # wall-clock times (a rehearsal runs them fast)
+        self._quiet_since = None
 
     def update(self, dt: float) -> None:
         k = self.kiosk
+        now = k.wall()
         if k.new_disc_id and k.new_disc_id != self._seen_disc:
-            self._done_for += dt
-            if self._done_for >= LINGER_SECONDS:
+            self._new_since = self._new_since or now
+            if (now - self._new_since).total_seconds() >= LINGER_SECONDS:
                 self._seen_disc = k.new_disc_id
                 k.switch("player", disc_id=k.new_disc_id, hold=True)
-                return
-        self._quiet_for = 0.0 if k.demo_active() else self._quiet_for + dt
-        if self._quiet_for >= IDLE_LEAVE_SECONDS and not self._done_for:
+            return
+        self._quiet_since = None if k.demo_active() else (self._quiet_since or now)
+        if self._quiet_since is not None and (now - self._quiet_since).total_seconds() >= IDLE_LEAVE_SECONDS:
             k.switch("attract")
 
     # -- drawing ---------------------------------------------------------------------------------
@@ -92,7 +93,7 @@ class LiveCutScene(Scene):
         if len(points) < 2:
             return
         px_per_mm = size / 2 / (self.kiosk.cfg.lathe.outer_radius_mm + 5.0)
-        xy = GrooveTrace.to_xy(points, (size / 2, size / 2), px_per_mm)
+        xy = GrooveTrace.to_xy(points, (size / 2, size / 2), px_per_mm).tolist()
         for i in range(1, len(xy)):
             level = float(points[i, 2])
             color = tuple(min(255, int(c * (0.75 + 0.9 * level))) for c in GROOVE)

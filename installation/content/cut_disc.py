@@ -32,8 +32,8 @@ def render_blank(groove: np.ndarray, diameter_cm: float, size: int = SCAN_PX, se
     if len(groove) > 1:
         angle = groove[:, 0] * 2 * math.pi
         radius = groove[:, 1] * px_per_mm
-        xs = size / 2 + radius * np.sin(angle)
-        ys = size / 2 - radius * np.cos(angle)
+        xs = (size / 2 + radius * np.sin(angle)).tolist()
+        ys = (size / 2 - radius * np.cos(angle)).tolist()
         for i in range(1, len(groove)):
             level = float(groove[i, 2])
             shade = int(70 + 150 * min(1.0, level))

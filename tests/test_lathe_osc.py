@@ -1,0 +1,104 @@
+"""Who may cut, over real UDP: a sensor cannot arm or start, arming needs the confirmation at
+the lathe, the e-stop from any role reaches the (simulated) lathe."""
+from __future__ import annotations
+
+import logging
+import socket
+import time
+
+import pytest
+
+from conftest import pulse_sink, wait_for
+from installation.commands import CommandBus
+from installation.lathe.archive import Archive
+from installation.lathe.config import CutterAudioConfig, LatheConfig
+from installation.lathe.simulated import SimulatedLathe
+from installation.lathe.station import LatheStation, Window
+from installation.lathe.station_audio import StationAudio
+from installation.osc.config import OscConfig, RoleConfig
+from installation.osc.messages import message
+from installation.osc.server import OscServer
+
+PERFORMER, SENSOR = "127.0.0.1", "127.0.0.2"
+
+
+class FastClock:
+    def __init__(self, rate: float):
+        self.rate, self.t0 = rate, time.monotonic()
+
+    def __call__(self) -> float:
+        return (time.monotonic() - self.t0) * self.rate
+
+
+@pytest.fixture
+def rig(tmp_path, monkeypatch):
+    with pulse_sink(1) as mic, pulse_sink(1) as cutter:
+        monkeypatch.setenv("PULSE_SOURCE", f"{mic}.monitor")
+        monkeypatch.setenv("PULSE_SINK", cutter)
+        cfg = LatheConfig(enabled=True, confirm_seconds=5.0,
+                          audio=CutterAudioConfig(input_device="pulse", output_device="pulse"))
+        bus = CommandBus()
+        lathe = SimulatedLathe(cfg)
+        station = LatheStation(cfg, lathe, StationAudio(cfg.audio), Archive(tmp_path / "data"), bus,
+                               clock=FastClock(10.0))
+        osc_cfg = OscConfig(port=0, roles={
+            "sensor": RoleConfig(networks=(f"{SENSOR}/32",), prefixes=("/sensor/",)),
+            "performer": RoleConfig(networks=(f"{PERFORMER}/32",), prefixes=("/kiosk/", "/lathe/", "/demo/"))})
+        server = OscServer(osc_cfg, bus, lathe=station)
+        server.start()
+        station.start()
+        try:
+            yield station, lathe, server
+        finally:
+            station.close()
+            server.close()
+
+
+def send(server, source: str, address: str, *args) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((source, 0))
+        sock.sendto(message(address, *args), server.address)
+
+
+def test_a_sensor_can_neither_arm_nor_start(rig, caplog):
+    station, lathe, server = rig
+    station.window = Window("Анна", "Буги", 60.0)  # even in a demo's window
+    with caplog.at_level(logging.WARNING):
+        send(server, SENSOR, "/lathe/arm")
+        send(server, SENSOR, "/lathe/force")
+        send(server, SENSOR, "/lathe/start")
+        wait_for(lambda: server.rejected >= 3, 10, "three refusals")
+    assert caplog.text.count(f"from {SENSOR}") >= 1 and "no role in osc.roles" in caplog.text
+    time.sleep(0.3)
+    assert station.view.state == "idle" and not station.view.armed and lathe.target_rps == 0
+
+
+def test_arming_without_the_confirmation_at_the_lathe_cuts_nothing(rig):
+    station, lathe, server = rig
+    send(server, PERFORMER, "/lathe/arm")  # no demo on: refused, and said why
+    wait_for(lambda: "no demo is on now" in station.view.refusal, 10, "the refusal")
+    send(server, PERFORMER, "/lathe/force")
+    wait_for(lambda: station.view.armed, 10, "armed")
+    send(server, PERFORMER, "/lathe/start")  # the performer cannot skip the station
+    wait_for(lambda: "start:" in station.view.refusal, 10, "start refused")
+    wait_for(lambda: not station.view.armed, 10, "the confirmation to time out (5 s lathe time)")
+    assert station.view.state == "idle" and "not confirmed" in station.view.reason
+    assert lathe.target_rps == 0 and not lathe.cutter_down
+    assert [t.new for t in station.controller.history if t.new != t.old] == []
+
+
+def test_estop_from_any_role_reaches_the_lathe_mid_cut(rig):
+    station, lathe, server = rig
+    send(server, PERFORMER, "/lathe/force")
+    wait_for(lambda: station.view.armed, 10, "armed")
+    station.request("confirm", "the confirm key")
+    wait_for(lambda: station.view.state == "ready", 30, "ready")
+    send(server, PERFORMER, "/lathe/start", 1)
+    wait_for(lambda: station.view.state == "cutting", 10, "cutting")
+    assert lathe.cutter_down and lathe.feeding
+    send(server, SENSOR, "/lathe/estop", 1)  # a sensor's role has no /lathe/ prefix, but may stop
+    wait_for(lambda: station.view.state == "fault", 5, "the e-stop")
+    assert station.view.reason == f"e-stop: OSC /lathe/estop from {SENSOR}"
+    assert lathe.latched_estop and not lathe.cutter_down and not lathe.feeding and lathe.target_rps == 0
+    cut = next((station.archive.cuts).iterdir())
+    assert "outcome: fault" in (cut / "cut.yaml").read_text(encoding="utf-8")

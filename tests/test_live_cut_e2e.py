@@ -1,0 +1,104 @@
+"""A scheduled demo end to end: the real kiosk (`run --rehearse --speed 10`) under Xvfb with
+the simulated lathe and real audio devices (PulseAudio null sinks), from the countdown to a
+new disc that plays; the performer over real UDP, the confirmation by a real key press."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from conftest import ROOT, free_udp_port, kiosk_status, pulse_sink, run_cli, start_kiosk, wait_for, write_config
+from installation.osc.messages import message
+from test_kiosk_e2e import needs_x, screenshot, xdotool, xvfb  # noqa: F401  (xvfb is a fixture)
+
+
+def send(port: int, address: str, *args) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(message(address, *args), ("127.0.0.1", port))
+
+
+def lathe_state(log: Path) -> str:
+    lines = [line for line in log.read_text(encoding="utf-8").splitlines() if "lathe: " in line and " -> " in line]
+    return lines[-1].split(" -> ")[1].split(":")[0] if lines else "idle"
+
+
+@needs_x
+def test_a_scheduled_demo_from_countdown_to_a_new_playable_disc(xvfb, tmp_path, monkeypatch):  # noqa: F811
+    with pulse_sink(1) as mic, pulse_sink(2) as speakers:
+        monkeypatch.setenv("PULSE_SOURCE", f"{mic}.monitor")
+        monkeypatch.setenv("PULSE_SINK", speakers)
+        sr = 48000
+        music = (0.4 * np.sin(2 * np.pi * 220 * np.arange(60 * sr) / sr)).astype(np.float32)
+        soundfile.write(str(tmp_path / "performer.wav"), music, sr)
+        player = subprocess.Popen(["paplay", "-d", mic, str(tmp_path / "performer.wav")])
+        port, data = free_udp_port(), tmp_path / "данные"
+        demo = dt.datetime(2026, 12, 5, 15, 0)
+        cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data, f"""\
+display:
+  fullscreen: false
+  size: [1024, 640]
+audio:
+  device: pulse
+osc:
+  port: {port}
+demos:
+  countdown_minutes: 1
+  events:
+    - when: "{demo:%Y-%m-%d %H:%M}"
+      performer: Анна Петрова
+      title: Буги на плёнке
+      duration_minutes: 10
+      side_minutes: 0.5
+lathe:
+  enabled: true
+  audio: {{input_device: pulse, output_device: pulse}}
+""")
+        env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
+        env.update(DISPLAY=xvfb)
+        log = tmp_path / "kiosk.stderr"
+        proc = subprocess.Popen(["python3" if False else os.sys.executable, "-m", "installation", "--config", str(cfg),
+                                 "run", "--rehearse", f"{demo - dt.timedelta(seconds=80):%Y-%m-%d %H:%M:%S}",
+                                 "--speed", "10"], cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: "scene: attract" in log.read_text(), 60, "the attract scene")
+            wait_for(lambda: "scene: live_cut" in log.read_text(), 30, "the countdown (a minute before, 6 s here)")
+            window = wait_for(lambda: xdotool(xvfb, "search", "--class", "bone-music").split(), 20, "the window")[0]
+            time.sleep(0.5)
+            countdown = screenshot(xvfb, tmp_path / "countdown.png")
+            assert (countdown[560:1000, 60:300] > 170).sum() > 500, "the countdown's big digits and the title"
+            wait_for(lambda: "fired" in log.read_text(), 30, "the demo's start")
+            send(port, "/lathe/arm", 1)
+            wait_for(lambda: "armed: confirm at the lathe" in log.read_text(), 10, "armed")
+            xdotool(xvfb, "key", "--window", window, "ctrl+F12")  # the confirmation at the station
+            wait_for(lambda: lathe_state(log) == "ready", 30, "the lathe at speed")
+            send(port, "/lathe/start", 1)
+            wait_for(lambda: lathe_state(log) == "cutting", 10, "cutting")
+            time.sleep(1.5)
+            mid = screenshot(xvfb, tmp_path / "live_cut_mid.png")
+            blank = mid[20:620, 20:620]  # the turning blank, left of the text column
+            assert (blank > 90).sum() > 300, "the groove spiral grows on the blank"
+            wait_for(lambda: lathe_state(log) == "done", 30, "the end of the 30 s side (3 s here)")
+            wait_for(lambda: "new disc from the live cut" in log.read_text(), 20, "the new disc")
+            new_id = log.read_text().split("new disc from the live cut: ")[1].split()[0]
+            wait_for(lambda: kiosk_status(port)["scene"] == "player", 30, "the new disc playing (after 2 s)")
+            status = wait_for(lambda: (lambda s: s if s["position"] > 0.5 else None)(kiosk_status(port)), 20, "playback")
+            assert status["disc"] == new_id and new_id.endswith("буги-на-плёнке")
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+            proc.wait(20)
+            player.kill()
+        disc = data / "discs" / new_id
+        assert sorted(p.name for p in disc.iterdir()) == ["audio.wav", "disc.yaml", "scan.png"]
+        audio, rate = soundfile.read(str(disc / "audio.wav"))
+        assert rate == sr and 1.5 < len(audio) / sr < 8
+        assert "Анна Петрова" in (disc / "disc.yaml").read_text(encoding="utf-8")
+        check = run_cli("--config", str(cfg), "check")
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert "7 discs ready, 0 problems" in check.stderr
