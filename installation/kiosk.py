@@ -59,6 +59,7 @@ class Kiosk:
         self.lathe = lathe  # the lathe station (lathe/station.py), or None when there is no lathe
         self.wall = wall  # the wall clock, UTC; a rehearsal runs it fast
         self.demo: Optional[DemoPhase] = None  # what the calendar says now
+        self._demo_moment: Optional[Tuple[str, str]] = None  # (occurrence, phase) last acted on
         self.lathe_state = "idle"
         self.new_disc_id = ""  # the last live cut made into a disc
         self.confirm_chord = parse_chord(cfg.lathe.confirm_key)
@@ -245,8 +246,11 @@ class Kiosk:
             live = self.demo is not None and self.demo.kind == "live"
             demo = self.demo.occurrence.demo if live else None
             self.lathe.window = Window(demo.performer, demo.title, demo.side_minutes * 60) if demo else None
-        if self.demo is not None and self.demo.kind in ("countdown", "live") and self.scene is not self.scenes["live_cut"]:
-            self.switch("live_cut")
+        moment = (self.demo.occurrence.key, self.demo.kind) if self.demo is not None else None
+        if moment != self._demo_moment:  # the countdown begins, the demo starts: once each
+            self._demo_moment = moment
+            if moment is not None and moment[1] in ("countdown", "live") and self.scene is not self.scenes["live_cut"]:
+                self.switch("live_cut")
 
     def demo_active(self) -> bool:
         """A demo counting down or on, or the lathe busy: the live view keeps the screen."""

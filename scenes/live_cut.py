@@ -93,6 +93,7 @@ class LiveCutScene(Scene):
         if len(points) < 2:
             return
         px_per_mm = size / 2 / (self.kiosk.cfg.lathe.outer_radius_mm + 5.0)
+        points = GrooveTrace.dense(points)
         xy = GrooveTrace.to_xy(points, (size / 2, size / 2), px_per_mm).tolist()
         for i in range(1, len(xy)):
             level = float(points[i, 2])
@@ -112,6 +113,11 @@ class LiveCutScene(Scene):
         turns = k.lathe.trace.turns if k.lathe is not None else 0.0
         rotated = pygame.transform.rotate(self._blank, 360.0 * (turns % 1.0))  # the cut point stays under the head
         surface.blit(rotated, rotated.get_rect(center=(cx, cy)))
+        if view is not None and view.state in ("ready", "cutting", "finishing"):  # where this side will end
+            scale = size / 2 / (k.cfg.lathe.outer_radius_mm + 5.0)
+            end = max(k.cfg.lathe.inner_radius_mm, k.cfg.lathe.outer_radius_mm
+                      - view.side_seconds * k.cfg.lathe.feed_mm_per_s)
+            pygame.draw.circle(surface, (70, 84, 104), (cx, cy), int(end * scale), 1)
         if view is not None and view.radius_mm is not None:  # the cutter head, fixed above the turning blank
             r = view.radius_mm * size / 2 / (k.cfg.lathe.outer_radius_mm + 5.0)
             head = (cx, int(cy - r))
@@ -149,6 +155,8 @@ class LiveCutScene(Scene):
         if view.state in ("ready", "cutting", "finishing"):
             y = draw_text(surface, " / ".join(TEXT["left"][lang] for lang in langs), (x, y + small), small, DIM)
             y = draw_text(surface, clock(view.seconds_left), (x, y), big, INK, face="bold")
+        if view.state in ("idle", "done", "aborted"):
+            return
         facts = [f"{view.rpm:.1f} rpm" if view.rpm is not None else "",
                  f"{view.stylus_c:.0f} °C" if view.stylus_c is not None else "",
                  f"r {view.radius_mm:.1f} mm" if view.radius_mm is not None else ""]

@@ -16,6 +16,8 @@ import numpy as np
 import pygame
 import yaml
 
+from ..lathe.groove import GrooveTrace
+
 SCAN_PX = 1200
 FILM = (22, 30, 44)  # blue-black unexposed x-ray film
 
@@ -30,6 +32,7 @@ def render_blank(groove: np.ndarray, diameter_cm: float, size: int = SCAN_PX, se
     surface = pygame.surfarray.make_surface(rgb.swapaxes(0, 1))
     px_per_mm = size / (diameter_cm * 10.0)
     if len(groove) > 1:
+        groove = GrooveTrace.dense(groove)
         angle = groove[:, 0] * 2 * math.pi
         radius = groove[:, 1] * px_per_mm
         xs = (size / 2 + radius * np.sin(angle)).tolist()

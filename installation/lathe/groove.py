@@ -42,6 +42,18 @@ class GrooveTrace:
             return self._points[start:self._n].copy()
 
     @staticmethod
+    def dense(points: np.ndarray, per_turn: int = 240) -> np.ndarray:
+        """The points with the arcs between them filled in (`per_turn` steps a revolution), so a
+        trace sampled a few times a turn (a rehearsal's fast clock) still draws as a spiral."""
+        if len(points) < 2:
+            return points
+        steps = np.maximum(1, np.ceil(np.diff(points[:, 0]) * per_turn).astype(int))
+        index = np.repeat(np.arange(len(points) - 1), steps)
+        frac = np.concatenate([np.arange(n) / n for n in steps]).astype(np.float32)
+        out = points[index] + (points[index + 1] - points[index]) * frac[:, None]
+        return np.vstack([out, points[-1:]])
+
+    @staticmethod
     def to_xy(points: np.ndarray, centre: tuple, px_per_mm: float) -> np.ndarray:
         """Screen positions of groove points (clockwise from the top, as the platter turns)."""
         angle = points[:, 0] * 2 * math.pi
