@@ -124,9 +124,11 @@ def no_effect_warnings(cfg: Config, conditions: List[object]) -> List[str]:
             out.append(f"{cfg.where(key)}: has no effect: every disc sets condition.{cond_key} in its "
                        f"disc.yaml, which wins (remove it there to use this default)")
     for section, on in (("dsp", cfg.dsp.enabled), ("osc", cfg.osc.enabled), ("lathe", cfg.lathe.enabled)):
-        if not on:
-            out += [f"{cfg.where(key)}: has no effect: {section}.enabled is false" for key in given
-                    if key.startswith(section + ".") and key != f"{section}.enabled" and not _is_section(cfg, key)]
+        idle = [key for key in given if key.startswith(section + ".") and key != f"{section}.enabled"
+                and not _is_section(cfg, key) and _differs(cfg, key)]
+        if not on and idle:  # one line per section switched off, however many keys it holds
+            more = f" (and {len(idle) - 1} more {section}. keys)" if len(idle) > 1 else ""
+            out.append(f"{cfg.where(idle[0])}: has no effect{more}: {section}.enabled is false")
     return out
 
 
@@ -154,6 +156,17 @@ def exposure_warnings(cfg: Config) -> List[str]:
 
 def _host_ip(host: str) -> str:
     return "127.0.0.1" if host in ("localhost", "") else host
+
+
+def _differs(cfg: Config, key: str) -> bool:
+    """True if the key's value is not its default (a documented default changes nothing either way)."""
+    def walk(obj, parts):
+        for part in parts:
+            obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
+        return obj
+    section, *rest = key.split(".")
+    given = getattr(cfg, section)
+    return walk(given, rest) != walk(type(given)(), rest)
 
 
 def _is_section(cfg: Config, key: str) -> bool:
