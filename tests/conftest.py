@@ -10,6 +10,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -105,3 +106,34 @@ def pulse_sink(channels: int = 2):
         yield name
     finally:
         subprocess.run(["pactl", "unload-module", module], capture_output=True)
+
+
+needs_x = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("import")),
+                                reason="needs xvfb, xdotool, imagemagick (scripts/system-deps.sh test installs them)")
+
+
+@pytest.fixture
+def xvfb():
+    for number in range(91, 120):
+        if not Path(f"/tmp/.X{number}-lock").exists():
+            break
+    display = f":{number}"
+    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x640x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb")
+    yield display
+    proc.terminate()
+    proc.wait(5)
+
+
+def screenshot(display: str, path: Path) -> np.ndarray:
+    """The whole X screen as a (width, height) array of grey levels, also saved to `path`."""
+    import pygame
+
+    subprocess.run(["import", "-display", display, "-window", "root", str(path)], check=True, timeout=30)
+    return pygame.surfarray.array3d(pygame.image.load(str(path))).astype(np.float32).mean(axis=2)
+
+
+def xdotool(display: str, *args: str) -> str:
+    return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True,
+                          text=True, timeout=20).stdout

@@ -6,41 +6,9 @@ import os
 import shutil
 import subprocess
 import time
-from pathlib import Path
-
-import numpy as np
-import pygame
-import pytest
-
-from conftest import ROOT, free_udp_port, kiosk_status, start_kiosk, wait_for, write_config
-
-needs_x = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("import")),
-                                reason="needs xvfb, xdotool, imagemagick (scripts/system-deps.sh test installs them)")
 
 
-@pytest.fixture
-def xvfb():
-    for number in range(91, 120):
-        if not Path(f"/tmp/.X{number}-lock").exists():
-            break
-    display = f":{number}"
-    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x640x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb")
-    yield display
-    proc.terminate()
-    proc.wait(5)
-
-
-def screenshot(display: str, path: Path) -> np.ndarray:
-    subprocess.run(["import", "-display", display, "-window", "root", str(path)], check=True, timeout=30)
-    return pygame.surfarray.array3d(pygame.image.load(str(path))).astype(np.float32).mean(axis=2)
-
-
-def xdotool(display: str, *args: str) -> str:
-    return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True,
-                          text=True, timeout=20).stdout
-
+from conftest import ROOT, free_udp_port, kiosk_status, needs_x, screenshot, start_kiosk, wait_for, write_config, xdotool
 
 @needs_x
 def test_kiosk_window_touch_and_quit(xvfb, tmp_path):

@@ -7,15 +7,18 @@ import datetime as dt
 import os
 import socket
 import subprocess
+import sys
 import time
+import wave
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile
 
-from conftest import ROOT, free_udp_port, kiosk_status, pulse_sink, run_cli, start_kiosk, wait_for, write_config
+from conftest import (ROOT, free_udp_port, kiosk_status, needs_x, pulse_sink, run_cli, screenshot, wait_for,
+                      write_config, xdotool)
 from installation.osc.messages import message
-from test_kiosk_e2e import needs_x, screenshot, xdotool, xvfb  # noqa: F401  (xvfb is a fixture)
 
 
 def send(port: int, address: str, *args) -> None:
@@ -28,18 +31,18 @@ def lathe_state(log: Path) -> str:
     return lines[-1].split(" -> ")[1].split(":")[0] if lines else "idle"
 
 
-@needs_x
-def test_a_scheduled_demo_from_countdown_to_a_new_playable_disc(xvfb, tmp_path, monkeypatch):  # noqa: F811
-    with pulse_sink(1) as mic, pulse_sink(2) as speakers:
-        monkeypatch.setenv("PULSE_SOURCE", f"{mic}.monitor")
-        monkeypatch.setenv("PULSE_SINK", speakers)
-        sr = 48000
-        music = (0.4 * np.sin(2 * np.pi * 220 * np.arange(60 * sr) / sr)).astype(np.float32)
-        soundfile.write(str(tmp_path / "performer.wav"), music, sr)
-        player = subprocess.Popen(["paplay", "-d", mic, str(tmp_path / "performer.wav")])
-        port, data = free_udp_port(), tmp_path / "данные"
-        demo = dt.datetime(2026, 12, 5, 15, 0)
-        cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data, f"""\
+DEMO = dt.datetime(2026, 12, 5, 15, 0)
+SR = 48000
+
+
+def start_rehearsal(tmp_path: Path, display: str, mic: str):
+    """The kiosk rehearsing a demo 80 s (8 s real) before it, the performer playing into the
+    microphone; returns (process, OSC port, log, data dir, the performer's player)."""
+    music = (0.4 * np.sin(2 * np.pi * 220 * np.arange(60 * SR) / SR)).astype(np.float32)
+    soundfile.write(str(tmp_path / "performer.wav"), music, SR)
+    player = subprocess.Popen(["paplay", "-d", mic, str(tmp_path / "performer.wav")])
+    port, data = free_udp_port(), tmp_path / "данные"
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data, f"""\
 display:
   fullscreen: false
   size: [1024, 640]
@@ -50,7 +53,7 @@ osc:
 demos:
   countdown_minutes: 1
   events:
-    - when: "{demo:%Y-%m-%d %H:%M}"
+    - when: "{DEMO:%Y-%m-%d %H:%M}"
       performer: Анна Петрова
       title: Буги на плёнке
       duration_minutes: 10
@@ -59,46 +62,91 @@ lathe:
   enabled: true
   audio: {{input_device: pulse, output_device: pulse}}
 """)
-        env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
-        env.update(DISPLAY=xvfb)
-        log = tmp_path / "kiosk.stderr"
-        proc = subprocess.Popen(["python3" if False else os.sys.executable, "-m", "installation", "--config", str(cfg),
-                                 "run", "--rehearse", f"{demo - dt.timedelta(seconds=80):%Y-%m-%d %H:%M:%S}",
-                                 "--speed", "10"], cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
-        try:
-            wait_for(lambda: "scene: attract" in log.read_text(), 60, "the attract scene")
-            wait_for(lambda: "scene: live_cut" in log.read_text(), 30, "the countdown (a minute before, 6 s here)")
-            window = wait_for(lambda: xdotool(xvfb, "search", "--class", "bone-music").split(), 20, "the window")[0]
-            time.sleep(0.5)
-            countdown = screenshot(xvfb, tmp_path / "countdown.png")
-            assert (countdown[560:1000, 60:300] > 170).sum() > 500, "the countdown's big digits and the title"
-            wait_for(lambda: "fired" in log.read_text(), 30, "the demo's start")
-            send(port, "/lathe/arm", 1)
-            wait_for(lambda: "armed: confirm at the lathe" in log.read_text(), 10, "armed")
-            xdotool(xvfb, "key", "--window", window, "ctrl+F12")  # the confirmation at the station
-            wait_for(lambda: lathe_state(log) == "ready", 30, "the lathe at speed")
-            send(port, "/lathe/start", 1)
-            wait_for(lambda: lathe_state(log) == "cutting", 10, "cutting")
-            time.sleep(1.5)
-            mid = screenshot(xvfb, tmp_path / "live_cut_mid.png")
-            blank = mid[20:620, 20:620]  # the turning blank, left of the text column
-            assert (blank > 90).sum() > 300, "the groove spiral grows on the blank"
-            wait_for(lambda: lathe_state(log) == "done", 30, "the end of the 30 s side (3 s here)")
-            wait_for(lambda: "new disc from the live cut" in log.read_text(), 20, "the new disc")
-            new_id = log.read_text().split("new disc from the live cut: ")[1].split()[0]
-            wait_for(lambda: kiosk_status(port)["scene"] == "player", 30, "the new disc playing (after 2 s)")
-            status = wait_for(lambda: (lambda s: s if s["position"] > 0.5 else None)(kiosk_status(port)), 20, "playback")
-            assert status["disc"] == new_id and new_id.endswith("буги-на-плёнке")
-        finally:
-            if proc.poll() is None:
-                proc.terminate()
-            proc.wait(20)
-            player.kill()
-        disc = data / "discs" / new_id
-        assert sorted(p.name for p in disc.iterdir()) == ["audio.wav", "disc.yaml", "scan.png"]
-        audio, rate = soundfile.read(str(disc / "audio.wav"))
-        assert rate == sr and 1.5 < len(audio) / sr < 8
-        assert "Анна Петрова" in (disc / "disc.yaml").read_text(encoding="utf-8")
-        check = run_cli("--config", str(cfg), "check")
-        assert check.returncode == 0, check.stdout + check.stderr
-        assert "7 discs ready, 0 problems" in check.stderr
+    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
+    env.update(DISPLAY=display)
+    log = tmp_path / "kiosk.stderr"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "installation", "--config", str(cfg), "run", "--rehearse",
+                                 f"{DEMO - dt.timedelta(seconds=80):%Y-%m-%d %H:%M:%S}", "--speed", "10"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return proc, port, log, data, player
+
+
+def arm_confirm_start(display: str, port: int, log: Path) -> None:
+    """The performer arms over OSC, the station confirms with its key, the performer starts."""
+    window = wait_for(lambda: xdotool(display, "search", "--class", "bone-music").split(), 20, "the window")[0]
+    send(port, "/lathe/arm", 1)
+    wait_for(lambda: "armed: confirm at the lathe" in log.read_text(), 10, "armed")
+    xdotool(display, "key", "--window", window, "ctrl+F12")  # the confirmation at the station
+    wait_for(lambda: lathe_state(log) == "ready", 30, "the lathe at speed")
+    send(port, "/lathe/start", 1)
+    wait_for(lambda: lathe_state(log) == "cutting", 10, "cutting")
+
+
+@pytest.fixture
+def sinks(monkeypatch):
+    with pulse_sink(1) as mic, pulse_sink(2) as speakers:
+        monkeypatch.setenv("PULSE_SOURCE", f"{mic}.monitor")
+        monkeypatch.setenv("PULSE_SINK", speakers)
+        yield mic
+
+
+@needs_x
+def test_a_scheduled_demo_from_countdown_to_a_new_playable_disc(xvfb, sinks, tmp_path):
+    proc, port, log, data, player = start_rehearsal(tmp_path, xvfb, sinks)
+    try:
+        wait_for(lambda: "scene: attract" in log.read_text(), 60, "the attract scene")
+        wait_for(lambda: "scene: live_cut" in log.read_text(), 30, "the countdown (a minute before, 6 s here)")
+        time.sleep(0.5)
+        countdown = screenshot(xvfb, tmp_path / "countdown.png")
+        assert (countdown[560:1000, 60:300] > 170).sum() > 500, "the countdown's big digits and the title"
+        wait_for(lambda: "fired" in log.read_text(), 30, "the demo's start")
+        arm_confirm_start(xvfb, port, log)
+        time.sleep(1.5)
+        mid = screenshot(xvfb, tmp_path / "live_cut_mid.png")
+        blank = mid[20:620, 20:620]  # the turning blank, left of the text column
+        assert (blank > 90).sum() > 300, "the groove spiral grows on the blank"
+        wait_for(lambda: lathe_state(log) == "done", 30, "the end of the 30 s side (3 s here)")
+        wait_for(lambda: "new disc from the live cut" in log.read_text(), 20, "the new disc")
+        new_id = log.read_text().split("new disc from the live cut: ")[1].split()[0]
+        wait_for(lambda: kiosk_status(port)["scene"] == "player", 30, "the new disc playing (after 2 s)")
+        status = wait_for(lambda: (lambda s: s if s["position"] > 0.5 else None)(kiosk_status(port)), 20, "playback")
+        assert status["disc"] == new_id and new_id.endswith("буги-на-плёнке")
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(20)
+        player.kill()
+    disc = data / "discs" / new_id
+    assert sorted(p.name for p in disc.iterdir()) == ["audio.wav", "disc.yaml", "scan.png"]
+    audio, rate = soundfile.read(str(disc / "audio.wav"))
+    assert rate == SR and 1.5 < len(audio) / SR < 8
+    assert "Анна Петрова" in (disc / "disc.yaml").read_text(encoding="utf-8")
+    check = run_cli("--config", str(tmp_path / "config.yaml"), "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "7 discs ready, 0 problems" in check.stderr
+
+
+@needs_x
+def test_the_recording_survives_kill_9_of_the_kiosk_mid_cut(xvfb, sinks, tmp_path):
+    proc, port, log, data, player = start_rehearsal(tmp_path, xvfb, sinks)
+    try:
+        wait_for(lambda: "fired" in log.read_text(), 60, "the demo's start")
+        arm_confirm_start(xvfb, port, log)
+        cutting_since = time.monotonic()
+        time.sleep(2.2)
+        proc.kill()  # kill -9, mid-cut (the side lasts 3 s here)
+        killed_after = time.monotonic() - cutting_since
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        player.kill()
+    assert lathe_state(log) == "cutting", "killed before the side ended"
+    cut = next((data / "cuts").iterdir())
+    with wave.open(str(cut / "cut.wav")) as w:  # the strict reader: it trusts the header
+        seconds = w.getnframes() / w.getframerate()
+        samples = np.frombuffer(w.readframes(w.getnframes()), dtype=np.uint8)
+    assert killed_after - 1.6 <= seconds <= killed_after + 0.2, (seconds, killed_after)
+    assert samples.size and samples.any(), "it holds the performer's audio, not silence"
+    assert "outcome: cutting" in (cut / "cut.yaml").read_text(encoding="utf-8")  # the last true word
