@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Dict, Optional
 
@@ -67,6 +68,7 @@ class SerialLathe:
         self._fault = ""
         self._last_sent = -1e9
         self._now = 0.0
+        self._lock = threading.RLock()  # the station's thread and an e-stop from another one
         self.garbled = 0  # lines that did not parse (a noisy cable shows here)
         self.errors: list = []  # ERR replies, newest last
 
@@ -119,13 +121,18 @@ class SerialLathe:
 
     # -- the wire ------------------------------------------------------------------------------
     def _send(self, command: str) -> None:
-        self._seq = self._seq % 9999 + 1
-        line = f"{self._seq} {command}\n".encode("ascii")
-        self._pending[self._seq] = _Pending(self._seq, line, self._now)
-        self._last_sent = self._now
-        self.link.write(line)
+        with self._lock:
+            self._seq = self._seq % 9999 + 1
+            line = f"{self._seq} {command}\n".encode("ascii")
+            self._pending[self._seq] = _Pending(self._seq, line, self._now)
+            self._last_sent = self._now
+            self.link.write(line)
 
     def poll(self, now: float) -> None:
+        with self._lock:
+            self._poll(now)
+
+    def _poll(self, now: float) -> None:
         self._now = now
         if not self.link.ensure_open(now):
             return

@@ -6,6 +6,7 @@ sees the silence and makes the lathe safe."""
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Optional
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ class SerialLink:
         self._next_open = 0.0
         self._said_down = False
         self.buffer = b""
+        self._lock = threading.Lock()  # an e-stop is written from the thread that received it
 
     @property
     def is_open(self) -> bool:
@@ -62,7 +64,8 @@ class SerialLink:
         if self._serial is None:
             return False
         try:
-            self._serial.write(data)
+            with self._lock:
+                self._serial.write(data)
             return True
         except Exception as exc:
             self._lost(exc)
