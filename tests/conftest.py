@@ -137,3 +137,14 @@ def screenshot(display: str, path: Path) -> np.ndarray:
 def xdotool(display: str, *args: str) -> str:
     return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True,
                           text=True, timeout=20).stdout
+
+
+class FastClock:
+    """A monotonic clock running `rate` times faster than the wall clock (a lathe's time in a
+    test: the machine moves faster, the audio stays real)."""
+
+    def __init__(self, rate: float):
+        self.rate, self.t0 = rate, time.monotonic()
+
+    def __call__(self) -> float:
+        return (time.monotonic() - self.t0) * self.rate

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import pulse_sink, wait_for
+from conftest import FastClock, pulse_sink, wait_for
 from installation.commands import CommandBus
 from installation.lathe.archive import Archive
 from installation.lathe.config import CutterAudioConfig, LatheConfig
@@ -20,14 +20,6 @@ from installation.osc.messages import message
 from installation.osc.server import OscServer
 
 PERFORMER, SENSOR = "127.0.0.1", "127.0.0.2"
-
-
-class FastClock:
-    def __init__(self, rate: float):
-        self.rate, self.t0 = rate, time.monotonic()
-
-    def __call__(self) -> float:
-        return (time.monotonic() - self.t0) * self.rate
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 import soundfile
 import yaml
 
-from conftest import ROOT, pulse_sink, wait_for
+from conftest import ROOT, FastClock, pulse_sink, wait_for
 from installation.commands import CommandBus, CutFinished, LatheChanged
 from installation.lathe.archive import Archive
 from installation.lathe.config import CutterAudioConfig, LatheConfig
@@ -80,16 +80,6 @@ def test_the_recording_survives_kill_9(tmp_path: Path):
     assert len(data) >= frames
     spectrum = np.abs(np.fft.rfft(data[:SR]))
     assert np.argmax(spectrum) == pytest.approx(440, abs=2)  # it is the audio, not noise
-
-
-class FastClock:
-    """The lathe's time runs `rate` times faster than the wall clock (the audio stays real)."""
-
-    def __init__(self, rate: float):
-        self.rate, self.t0 = rate, time.monotonic()
-
-    def __call__(self) -> float:
-        return (time.monotonic() - self.t0) * self.rate
 
 
 @pytest.fixture
