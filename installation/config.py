@@ -31,6 +31,9 @@ class DisplayConfig:
     size: Tuple[int, int] = field(default=(1280, 800), metadata=limits(160, 8192))
     fps: int = field(default=60, metadata=limits(10, 240))
     hide_mouse: bool = True
+    # the screen's pixels per inch: text and touch targets are sized in millimetres from it
+    dpi: float = field(default=96.0, metadata=limits(40.0, 600.0))
+    picture_cache: int = field(default=24, metadata=limits(2, 1000))  # disc pictures kept drawn
 
 
 @dataclass(frozen=True)

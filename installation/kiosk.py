@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple, Union
 
 import pygame
@@ -20,10 +21,13 @@ from .commands import (CommandBus, CutFinished, DemoRequest, Dispatcher, LatheCh
 from .config import Config
 from .content.disc_art import DiscArt, build_disc_art, load_scan
 from .content.library import Disc, Library, load_disc
+from .content.text import draw_text
+from .display.layout import attract_layout, typography
+from .display.pointer import Pointer, PointerTracker
 from .display.screen import vignette
 from .keys import parse_chord
 from .osc.encoder import PlatterReading
-from .scene import BACKGROUND, TRACK_ENDED, Scene
+from .scene import BACKGROUND, DIM, INK, TRACK_ENDED, Scene
 from .schedule import DemoPhase, DemoSchedule
 from .screens import SCENES, scene_class
 from .service.play_counts import PlayCounts
@@ -70,8 +74,8 @@ class Kiosk:
         self.idle_seconds = 0.0  # since the last visitor or performer input
         self.now = 0.0  # seconds since start, advanced by step()
         self.platter: Optional[PlatterReading] = None  # a real platter's encoder, read once a frame
-        self._arts: Dict[str, Optional[DiscArt]] = {}
-        self._last_finger = -1e9  # monotonic time of the last FINGERDOWN
+        self._arts: "OrderedDict[Tuple[str, int], DiscArt]" = OrderedDict()  # least recently drawn first
+        self.pointers = PointerTracker(screen.get_size())
         self._next_feedback = 0.0
         self.present: Dict[str, float] = {}  # zone -> until when (self.now) someone counts as there
         self.nearest: Dict[str, Tuple[float, float]] = {}  # zone -> (metres, until when)
@@ -87,22 +91,38 @@ class Kiosk:
 
     # -- services for scenes ---------------------------------------------------------------
     @property
-    def disc_diameter(self) -> int:
-        w, h = self.screen.get_size()
-        return int(min(h * 0.84, w * 0.56))
+    def screen_size(self) -> Tuple[int, int]:
+        return self.screen.get_size()
 
-    def disc_art(self, disc: Disc) -> Optional[DiscArt]:
-        """The drawn disc, built once; None (and one log line) if its scan will not decode."""
-        if disc.id not in self._arts:
-            try:
-                scan = load_scan(disc.scan_path)
-                seed = sum(disc.id.encode("utf-8"))
-                ecc = condition_value(self.cfg.dsp, disc.info.condition, "eccentricity_mm")
-                self._arts[disc.id] = build_disc_art(scan, disc.info, self.disc_diameter, seed, ecc)
-            except ConfigError as exc:
-                log.error("skipping disc picture: %s", exc)
-                self._arts[disc.id] = None
-        return self._arts[disc.id]
+    @property
+    def px_per_mm(self) -> float:
+        return self.cfg.display.dpi / 25.4
+
+    @property
+    def disc_diameter(self) -> int:
+        return attract_layout(self.screen_size, self.cfg.display.dpi).disc_diameter
+
+    def disc_art(self, disc: Disc, diameter: Optional[int] = None) -> Optional[DiscArt]:
+        """The drawn disc at `diameter` px, built on first use and kept in a bounded cache
+        (display.picture_cache), so a collection of hundreds costs a few pictures' memory.
+        A scan that will not decode: None, one log line, and the disc leaves the show."""
+        key = (disc.id, int(diameter or self.disc_diameter))
+        if key in self._arts:
+            self._arts.move_to_end(key)
+            return self._arts[key]
+        try:
+            scan = load_scan(disc.scan_path)
+            seed = sum(disc.id.encode("utf-8"))
+            ecc = condition_value(self.cfg.dsp, disc.info.condition, "eccentricity_mm")
+            art = build_disc_art(scan, disc.info, key[1], seed, ecc)
+        except ConfigError as exc:
+            log.error("skipping disc: %s", exc)
+            self.library.discs = [d for d in self.library.discs if d.id != disc.id]
+            return None
+        self._arts[key] = art
+        while len(self._arts) > self.cfg.display.picture_cache:
+            self._arts.popitem(last=False)
+        return art
 
     def play(self, disc: Disc) -> None:
         """Fade to `disc` (decoded and cut off the main loop) and count the play."""
@@ -116,20 +136,33 @@ class Kiosk:
         if self.engine is not None:
             self.engine.stop()
 
-    def is_tap(self, event: pygame.event.Event) -> Optional[Tuple[int, int]]:
-        """Screen position of a tap or click, whichever way it arrived; None otherwise.
+    def pointer(self, event: pygame.event.Event) -> Optional[Pointer]:
+        """Finger or mouse as one pointer (display/pointer.py): down, move, up; None otherwise."""
+        return self.pointers.feed(event, self.now)
 
-        SDL reports a touch as FINGERDOWN followed by a mouse click made from it (and, with
-        SDL_MOUSE_TOUCH_EVENTS=1, a mouse click as a FINGERDOWN too): one press, one tap."""
-        if event.type == pygame.FINGERDOWN:
-            self._last_finger = time.monotonic()
-            w, h = self.screen.get_size()
-            return int(event.x * w), int(event.y * h)
-        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and not getattr(event, "touch", False):
-            if time.monotonic() - self._last_finger < 0.25:
-                return None
-            return event.pos
-        return None
+    def toggle_language(self) -> None:
+        """RU first or EN first, for every screen, until the next visitor (attract resets it)."""
+        if len(self.languages) > 1:
+            self.languages = tuple(reversed(self.languages))
+            log.info("language: %s first", self.languages[0])
+
+    def language_button(self) -> pygame.Rect:
+        t = typography(self.screen_size, self.cfg.display.dpi)
+        margin = max(10, int(min(self.screen_size) * 0.03))
+        return pygame.Rect(self.screen_size[0] - margin - t.target, margin, t.target, t.target)
+
+    def draw_language_button(self, surface: pygame.Surface) -> None:
+        if len(self.languages) < 2:
+            return
+        rect = self.language_button()
+        pygame.draw.circle(surface, (34, 40, 52), rect.center, rect.width // 2)
+        pygame.draw.circle(surface, DIM, rect.center, rect.width // 2, 2)
+        draw_text(surface, self.languages[1].upper(), rect.center, int(rect.height * 0.36), INK, face="bold",
+                  anchor="center")
+
+    def on_language_button(self, pos: Tuple[float, float]) -> bool:
+        rect = self.language_button()
+        return len(self.languages) > 1 and rect.inflate(rect.width // 4, rect.height // 4).collidepoint(pos)
 
     # -- scenes and the loop ---------------------------------------------------------------
     def switch(self, name: str, **params) -> None:
@@ -163,7 +196,7 @@ class Kiosk:
             elif self.lathe is not None and self.confirm_chord.matches(event):
                 self.lathe.request("confirm", f"the confirm key ({self.cfg.lathe.confirm_key})")
             else:
-                if event.type in (pygame.FINGERDOWN, pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN):
+                if event.type in (pygame.FINGERDOWN, pygame.FINGERMOTION, pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN):
                     self.idle_seconds = 0.0
                 self.scene.handle_event(event)
         for command in self.bus.drain():
@@ -332,8 +365,6 @@ class Kiosk:
                 self.osc.reply((name, int(port)), messages)
 
     def run(self) -> None:
-        # Build pictures now, not on a visitor's first tap; a disc whose scan fails is dropped.
-        self.library.discs = [d for d in self.library.discs if self.disc_art(d) is not None]
         self.switch(self.cfg.kiosk.start_scene)
         clock = pygame.time.Clock()
         fps = self.cfg.display.fps

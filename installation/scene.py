@@ -9,6 +9,7 @@ import pygame
 from .config import Config
 from .content.disc_art import DiscArt
 from .content.library import Disc, Library
+from .display.pointer import Pointer
 from .osc.encoder import PlatterReading
 
 TRACK_ENDED = pygame.event.custom_type()  # .disc_id: the side of that disc has played to its end
@@ -24,7 +25,7 @@ class SceneHost(Protocol):
 
     cfg: Config
     library: Library
-    languages: Tuple[str, ...]
+    languages: Tuple[str, ...]  # the first is shown largest; the language button swaps them
     idle_seconds: float  # since the last visitor or performer input
     now: float  # seconds since start
     platter: Optional[PlatterReading]  # a real platter's encoder, or None
@@ -45,9 +46,21 @@ class SceneHost(Protocol):
 
     def stop_audio(self) -> None: ...
 
-    def is_tap(self, event: pygame.event.Event) -> Optional[Tuple[int, int]]: ...
+    @property
+    def screen_size(self) -> Tuple[int, int]: ...
 
-    def disc_art(self, disc: Disc) -> Optional[DiscArt]: ...
+    @property
+    def px_per_mm(self) -> float: ...
+
+    def pointer(self, event: pygame.event.Event) -> Optional[Pointer]: ...
+
+    def disc_art(self, disc: Disc, diameter: Optional[int] = None) -> Optional[DiscArt]: ...
+
+    def toggle_language(self) -> None: ...
+
+    def draw_language_button(self, surface: pygame.Surface) -> None: ...
+
+    def on_language_button(self, pos: Tuple[float, float]) -> bool: ...
 
 
 class Scene:
@@ -59,7 +72,7 @@ class Scene:
         """Become the visible screen; `params` come from whoever switched here."""
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        """Input (taps, keys); `kiosk.is_tap(event)` folds mouse and finger into one."""
+        """Input (keys, pointer); `kiosk.pointer(event)` folds mouse and finger into one pointer."""
 
     def update(self, dt: float) -> None:
         """Advance by `dt` seconds; no drawing here."""

@@ -9,6 +9,7 @@ import importlib
 
 SCENES = {
     "attract": "scenes.attract:AttractScene",
+    "carousel": "scenes.carousel:CarouselScene",
     "player": "scenes.player:PlayerScene",
     "live_cut": "scenes.live_cut:LiveCutScene",
 }

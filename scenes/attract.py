@@ -1,25 +1,38 @@
-"""Attract: while nobody interacts, discs turn slowly one after another with their titles."""
+"""Attract: while nobody is there, discs turn slowly one after another with their titles, and
+between them a short story about roentgenizdat (content/stories.yaml). A touch anywhere
+opens the carousel; the call to action never fades below readable."""
 from __future__ import annotations
 
 import math
 
 import pygame
 
-from installation.content.text import draw_text
+from installation.content.text import draw_text, fit_text
+from installation.display.layout import attract_layout, typography
 from installation.display.platter import Platter
+from installation.display.pointer import Press
 from installation.scene import ACCENT, DIM, INK, Scene
 
-HINT = {"ru": "Коснитесь экрана, чтобы послушать", "en": "Touch the screen to listen"}
+HINT = {"ru": "Коснитесь экрана, чтобы выбрать пластинку", "en": "Touch the screen to choose a disc"}
 EMPTY = {"ru": "Нет пластинок: добавьте папки в assets/discs", "en": "No discs: add folders to assets/discs"}
+STORY = {"ru": "Из истории «музыки на костях»", "en": "From the history of bone music"}
+STORY_EVERY = 2  # discs between stories
+STORY_SECONDS = 14.0
 
 
 class AttractScene(Scene):
     def enter(self, disc_id: str = "", **_) -> None:
-        self.index = max(0, self.kiosk.library.index_of(disc_id)) if disc_id else 0
-        self.shown = 0.0  # seconds the current disc has been on
-        self.platter = Platter(rpm=self.kiosk.cfg.kiosk.attract_rpm)
+        k = self.kiosk
+        k.languages = k.cfg.content.languages  # the next visitor starts in the show's own order
+        self.index = max(0, k.library.index_of(disc_id)) if disc_id else 0
+        self.shown = 0.0  # seconds the current disc (or story) has been on
+        self.story_index = 0
+        self.story = None  # the story on screen instead of a disc, if any
+        self.since_story = 0
+        self.platter = Platter(rpm=k.cfg.kiosk.attract_rpm)
         self.platter.start(instant=True)
-        self.kiosk.stop_audio()
+        self.press = None
+        k.stop_audio()
 
     @property
     def disc(self):
@@ -27,43 +40,80 @@ class AttractScene(Scene):
         return discs[self.index % len(discs)] if discs else None
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        if self.kiosk.is_tap(event) and self.disc is not None:
-            self.kiosk.switch("player", disc_id=self.disc.id)
+        p = self.kiosk.pointer(event)
+        if p is None:
+            return
+        if p.kind == "down":
+            self.press = Press(p, self.kiosk.px_per_mm)
+        elif p.kind == "up" and self.press is not None:
+            self.press = None
+            if self.kiosk.on_language_button(p.pos):
+                self.kiosk.toggle_language()
+            elif self.disc is not None:
+                self.kiosk.switch("carousel", disc_id=self.disc.id)
 
     def update(self, dt: float) -> None:
         self.platter.update(dt)
         self.shown += dt
-        if self.shown >= self.kiosk.cfg.kiosk.attract_disc_seconds:
+        stories = self.kiosk.library.stories
+        if self.story is not None:
+            if self.shown >= STORY_SECONDS:
+                self.story, self.shown = None, 0.0
+        elif self.shown >= self.kiosk.cfg.kiosk.attract_disc_seconds:
             self.shown = 0.0
             self.index += 1
+            self.since_story += 1
+            if stories and self.since_story >= STORY_EVERY:
+                self.since_story = 0
+                self.story = stories[self.story_index % len(stories)]
+                self.story_index += 1
 
     def draw(self, surface: pygame.Surface) -> None:
-        surface.blit(self.kiosk.background, (0, 0))
+        k = self.kiosk
+        surface.blit(k.background, (0, 0))
         w, h = surface.get_size()
-        langs = self.kiosk.languages
+        lay = attract_layout((w, h), k.cfg.display.dpi)
+        t = typography((w, h), k.cfg.display.dpi)
+        langs = k.languages
         disc = self.disc
         if disc is None:
             for i, lang in enumerate(langs):
-                draw_text(surface, EMPTY[lang], (w // 2, h // 2 + i * 40), 28 if i == 0 else 20, INK if i == 0 else DIM,
-                          anchor="midtop")
+                draw_text(surface, EMPTY[lang], (w // 2, h // 2 + i * t.title * 2), t.heading if i == 0 else t.body,
+                          INK if i == 0 else DIM, anchor="midtop", width=int(w * 0.9))
             return
-        art = self.kiosk.disc_art(disc)
-        if art is not None:
-            art.draw(surface, (w * 0.5, h * 0.46), self.platter.turns)
-        # titles on a band across the lower part, fading in and out with each disc
-        period = self.kiosk.cfg.kiosk.attract_disc_seconds
-        fade = min(1.0, self.shown / 0.8, (period - self.shown) / 0.8)
-        band = pygame.Surface((w, int(h * 0.2)), pygame.SRCALPHA)
-        band.fill((6, 8, 12, int(190 * fade)))
-        surface.blit(band, (0, int(h * 0.8)))
-        color = tuple(int(c * fade) for c in INK)
-        y = draw_text(surface, disc.info.title.get(langs[0]), (w // 2, int(h * 0.815)), max(22, h // 22), color,
-                      face="bold", anchor="midtop")
-        info = f"{disc.info.artist.get(langs[0])} · {disc.info.city.get(langs[0])}, {disc.info.year}"
+        period = STORY_SECONDS if self.story is not None else k.cfg.kiosk.attract_disc_seconds
+        fade = max(0.0, min(1.0, self.shown / 0.8, (period - self.shown) / 0.8))
+        band = lay.band
+        if self.story is not None:
+            self._draw_story(surface, lay, t, fade)
+        else:
+            art = k.disc_art(disc, lay.disc_diameter)
+            if art is not None:
+                art.draw(surface, lay.disc_center, self.platter.turns)
+            color = tuple(int(c * fade) for c in INK)
+            y = draw_text(surface, disc.info.title.get(langs[0]), (w // 2, band.y), t.title, color, face="bold",
+                          anchor="midtop", width=int(w * 0.94), max_lines=1)
+            info = f"{disc.info.artist.get(langs[0])} · {disc.info.city.get(langs[0])}, {disc.info.year}"
+            if len(langs) > 1 and disc.info.title.get(langs[1]) != disc.info.title.get(langs[0]):
+                info = f"{disc.info.title.get(langs[1])}  ·  " + info
+            draw_text(surface, info, (w // 2, y), t.body, tuple(int(c * fade) for c in DIM), anchor="midtop",
+                      width=int(w * 0.94), max_lines=1)
+        pulse = 0.82 + 0.18 * math.sin(k.now * 2.2)  # alive, never faint
+        hint = HINT[langs[0]]
+        draw_text(surface, hint, (w // 2, band.bottom - int(t.heading * 1.35)), t.heading,
+                  tuple(int(c * pulse) for c in ACCENT), anchor="midtop", width=int(w * 0.94), max_lines=1)
+        k.draw_language_button(surface)
+
+    def _draw_story(self, surface: pygame.Surface, lay, t, fade: float) -> None:
+        w, h = surface.get_size()
+        langs = self.kiosk.languages
+        width = int(min(w * 0.84, t.body * 34))
+        box = pygame.Rect((w - width) // 2, int(h * 0.12), width, lay.band.bottom - int(t.heading * 1.6) - int(h * 0.12))
+        y = draw_text(surface, STORY[langs[0]], (box.x, box.y), t.heading, tuple(int(c * fade) for c in ACCENT),
+                      width=box.width, max_lines=1) + t.small
+        main = pygame.Rect(box.x, y, box.width, int((box.bottom - y) * 0.62))
+        fit_text(surface, self.story.get(langs[0]), main, t.title, tuple(int(c * fade) for c in INK), min_size=t.body)
         if len(langs) > 1:
-            info = f"{disc.info.title.get(langs[1])}  ·  " + info
-        draw_text(surface, info, (w // 2, y), max(14, h // 44), tuple(int(c * fade) for c in DIM), anchor="midtop")
-        pulse = 0.55 + 0.45 * math.sin(self.kiosk.now * 2.2)
-        hint = "  ·  ".join(HINT[lang] for lang in langs)
-        draw_text(surface, hint, (w // 2, int(h * 0.955)), max(13, h // 50),
-                  tuple(int(c * pulse) for c in ACCENT), anchor="midtop")
+            second = pygame.Rect(box.x, main.bottom + t.small, box.width, box.bottom - main.bottom - t.small)
+            fit_text(surface, self.story.get(langs[1]), second, t.body, tuple(int(c * fade) for c in DIM),
+                     min_size=t.small)

@@ -1,29 +1,50 @@
-"""Player: one disc turning at its speed, its story beside it, its sound playing.
+"""Player: one disc on a turntable under the visitor's finger, its story beside it.
 
-A tap (or →/←) changes the disc; when a side ends the next disc drops on; after
+Drag the disc round and the sound follows the finger (hold it still: silence; backwards:
+scratch); let go and the motor brings it back to speed as the sound's own motor model does,
+so the picture never disagrees with the sound. A tonearm rides the spiral inward as the side
+plays; a tap on the grooves drops the needle there. Controls: back to the carousel, pause
+(the motor coasts down), language. When a side ends the next disc drops on; after
 `idle_seconds` without a touch the kiosk goes back to attract, except while a disc the
 performer started (`hold`) plays its side through.
 """
 from __future__ import annotations
 
+import math
+from typing import Optional
+
 import pygame
 
-from installation.content.text import draw_text
+from installation.audio.settings import for_disc, groove_position, groove_radius_mm
+from installation.content.text import draw_text, fit_text, fitting_size, wrap, font
+from installation.display.layout import player_layout, typography
 from installation.display.platter import Platter
+from installation.display.pointer import Press
 from installation.scene import ACCENT, DIM, INK, TRACK_ENDED, Scene
 
 LABELS = {"x-ray": {"ru": "Снимок", "en": "X-ray"}, "rpm": {"ru": "об/мин", "en": "rpm"}}
+HINT = {"ru": "Крутите пластинку пальцем · коснитесь дорожки, чтобы опустить иглу",
+        "en": "Spin the disc with your finger · touch a groove to drop the needle"}
+HINT_SECONDS = 9.0
+HOLD_SECONDS = 0.06  # a finger still for this long holds the platter still
+DRAG_DEGREES = 4.0  # a press that turns the disc further than this is a drag, not a tap
+SWIPE_BACK = 0.18  # a swipe right across this share of the screen, off the disc: back
+
+
+def _unwrap(delta: float) -> float:
+    return (delta + math.pi) % (2 * math.pi) - math.pi
 
 
 class PlayerScene(Scene):
-    def enter(self, disc_id: str = "", hold: bool = False, **_) -> None:
+    def enter(self, disc_id: str = "", hold: bool = False, came_from: str = "attract", **_) -> None:
         discs = self.kiosk.library.discs
         if not discs:
             self.kiosk.switch("attract")
             return
         self.hold = hold  # the performer's disc: the idle timer waits for the end of the side
+        self.came_from = came_from
         self.index = max(0, self.kiosk.library.index_of(disc_id))
-        self.platter = Platter()
+        self.hint_left = HINT_SECONDS if came_from != "player" else 0.0
         self._load()
 
     @property
@@ -32,72 +53,256 @@ class PlayerScene(Scene):
         return discs[self.index % len(discs)]
 
     def _load(self) -> None:
-        self.elapsed = 0.0
-        self.platter.turns = 0.0
-        self.platter.speed = 0.0
-        self.platter.start(self.disc.info.rpm)
-        self.kiosk.play(self.disc)
+        info = self.disc.info
+        k = self.kiosk
+        self.settings = for_disc(k.cfg.dsp, info.condition, info.diameter_cm, info.rpm)
+        nominal = info.rpm / 60.0
+        self.platter = Platter(rpm=info.rpm, accel=k.cfg.dsp.motion.slew_per_second * nominal)
+        self.platter.start()
+        self.elapsed = 0.0  # the side's position when there is no engine to ask
+        self.paused = False
+        self.press: Optional[Press] = None
+        self.dragging = False
+        self._finger_angle = 0.0
+        self._last_move = 0.0
+        k.play(self.disc)
 
     def change(self, step: int) -> None:
         self.hold = False
         self.index = (self.index + step) % len(self.kiosk.library.discs)
         self._load()
 
-    def handle_event(self, event: pygame.event.Event) -> None:
-        if self.kiosk.is_tap(event):
-            self.change(+1)
-        elif event.type == pygame.KEYDOWN and event.key in (pygame.K_RIGHT, pygame.K_LEFT):
-            self.change(+1 if event.key == pygame.K_RIGHT else -1)
-        elif event.type == TRACK_ENDED and event.disc_id == self.disc.id:
-            self.change(+1)
+    # -- geometry ------------------------------------------------------------------------------
+    def _layout(self):
+        return player_layout(self.kiosk.screen_size, self.kiosk.cfg.display.dpi)
 
+    def _px_per_mm(self, lay) -> float:
+        return lay.disc_diameter / (self.disc.info.diameter_cm * 10.0)
+
+    def position(self) -> float:
+        engine = self.kiosk.engine
+        if engine is not None and engine.playing_id == self.disc.id:
+            return engine.position_seconds
+        return self.elapsed
+
+    # -- input ---------------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == TRACK_ENDED and event.disc_id == self.disc.id:
+            self.change(+1)
+            return
+        if event.type == pygame.KEYDOWN:
+            keys = {pygame.K_RIGHT: lambda: self.change(+1), pygame.K_LEFT: lambda: self.change(-1),
+                    pygame.K_SPACE: self.toggle_pause, pygame.K_BACKSPACE: self.back}
+            if event.key in keys:
+                keys[event.key]()
+            return
+        p = self.kiosk.pointer(event)
+        if p is None:
+            return
+        lay = self._layout()
+        cx, cy = lay.disc_center
+        angle = math.atan2(p.pos[1] - cy, p.pos[0] - cx)
+        on_disc = math.dist(p.pos, (cx, cy)) <= lay.disc_diameter / 2
+        if p.kind == "down":
+            self.press = Press(p, self.kiosk.px_per_mm)
+            self.press.on_disc = on_disc
+            self._finger_angle, self._last_move = angle, p.at
+            self._turned = 0.0
+            return
+        press = self.press
+        if press is None:
+            return
+        if p.kind == "move":
+            press.move(p)
+            if press.on_disc:
+                delta = _unwrap(angle - self._finger_angle)
+                self._turned += abs(delta)
+                if not self.dragging and math.degrees(self._turned) > DRAG_DEGREES:
+                    self.dragging = True
+                    self.hint_left = 0.0
+                if self.dragging:
+                    dt = max(p.at - self._last_move, 1e-3)
+                    rev_per_s = delta / (2 * math.pi) / dt
+                    self.platter.turns += delta / (2 * math.pi)
+                    self.platter.speed = rev_per_s
+                    self._set_speed(rev_per_s, hand=True)
+                    self._finger_angle, self._last_move = angle, p.at
+            return
+        self.press = None  # up
+        if self.dragging:
+            self.dragging = False
+            self._release()
+        elif press.is_tap(p):
+            self._tap(p.pos, lay, on_disc)
+        elif not press.on_disc and p.pos[0] - press.start[0] > SWIPE_BACK * self.kiosk.screen_size[0]:
+            self.back()
+
+    def _tap(self, pos, lay, on_disc: bool) -> None:
+        for name, rect in lay.controls.items():
+            if rect.inflate(rect.width // 4, rect.height // 4).collidepoint(pos):
+                {"back": self.back, "play": self.toggle_pause, "language": self.kiosk.toggle_language}[name]()
+                return
+        if on_disc:
+            self.drop_needle(math.dist(pos, lay.disc_center) / self._px_per_mm(lay))
+
+    def drop_needle(self, radius_mm: float) -> None:
+        """Seek to where the spiral passes `radius_mm`; taps off the grooves do nothing."""
+        g = self.settings.groove
+        end = groove_radius_mm(self.settings, self.disc.audio_seconds)
+        if not (end - 1.0 <= radius_mm <= (g.outer_radius_mm or 115.0) + 1.0):
+            return
+        seconds = min(max(0.0, groove_position(self.settings, radius_mm)), max(0.0, self.disc.audio_seconds - 0.5))
+        self.elapsed = seconds
+        if self.kiosk.engine is not None:
+            self.kiosk.engine.seek(seconds)
+
+    def toggle_pause(self) -> None:
+        self.paused = not self.paused
+        if self.paused:
+            self.platter.target = 0.0
+        else:
+            self.platter.start()
+        self._set_speed(0.0 if self.paused else self.platter.rpm / 60.0)
+
+    def back(self) -> None:
+        self.kiosk.switch("carousel", disc_id=self.disc.id)
+
+    def _set_speed(self, rev_per_s: float, hand: bool = False) -> None:
+        """The sound's platter speed as a ratio of the nominal: under a `hand` at once, else
+        at the motor's slew, the same rate the picture's Platter uses."""
+        if self.kiosk.engine is not None:
+            self.kiosk.engine.set_speed(rev_per_s / (self.platter.rpm / 60.0), hand=hand)
+
+    def _release(self) -> None:
+        """Let go: the motor takes the platter back to its speed (or lets it coast, paused)."""
+        if self.paused:
+            self.platter.target = 0.0
+            self._set_speed(0.0)
+        else:
+            self.platter.start()
+            self._set_speed(self.platter.rpm / 60.0)
+
+    # -- time ------------------------------------------------------------------------------------
     def update(self, dt: float) -> None:
-        real = self.kiosk.platter
-        if real is not None:  # a real platter: the disc on screen turns with it
-            self.platter.turns = real.turns
-            self.platter.speed = real.rev_per_s
-            self.platter.rpm = self.disc.info.rpm
+        k = self.kiosk
+        self.hint_left = max(0.0, self.hint_left - dt)
+        real = k.platter
+        if real is not None:  # a real platter's encoder: the disc on screen turns with it
+            self.platter.turns, self.platter.speed = real.turns, real.rev_per_s
+        elif self.dragging:
+            if k.now - self._last_move > HOLD_SECONDS and self.platter.speed != 0.0:
+                self.platter.speed = 0.0  # a finger held still stops the platter
+                self._set_speed(0.0, hand=True)
         else:
             self.platter.update(dt)
-        self.elapsed += dt * self.platter.rate
-        if not self.hold and self.kiosk.idle_seconds >= self.kiosk.cfg.kiosk.idle_seconds:
-            self.kiosk.switch("attract", disc_id=self.disc.id)
+        self.elapsed = min(self.disc.audio_seconds, self.elapsed + dt * self.platter.rate)
+        if not self.hold and k.idle_seconds >= k.cfg.kiosk.idle_seconds:
+            k.switch("attract", disc_id=self.disc.id)
 
     def exit(self) -> None:
         self.kiosk.stop_audio()
 
+    # -- drawing ---------------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:
-        surface.blit(self.kiosk.background, (0, 0))
-        w, h = surface.get_size()
-        disc, info, langs = self.disc, self.disc.info, self.kiosk.languages
-        art = self.kiosk.disc_art(disc)
-        cx = min(w * 0.34, h * 0.5 + 20)
+        k = self.kiosk
+        surface.blit(k.background, (0, 0))
+        lay = self._layout()
+        t = typography(surface.get_size(), k.cfg.display.dpi)
+        art = k.disc_art(self.disc, lay.disc_diameter)
         if art is not None:
-            art.draw(surface, (cx, h * 0.5), self.platter.turns)
-        x = int(cx + self.kiosk.disc_diameter / 2 + w * 0.04)
-        width = w - x - int(w * 0.04)
-        big, mid, small = max(22, h // 20), max(15, h // 40), max(13, h // 52)
-        y = int(h * 0.1)
-        y = draw_text(surface, info.title.get(langs[0]), (x, y), big, INK, face="bold", width=width)
-        if len(langs) > 1:
-            y = draw_text(surface, info.title.get(langs[1]), (x, y), mid, DIM, width=width)
-        y += mid // 2
-        for lang in langs[:1]:
-            y = draw_text(surface, info.artist.get(lang), (x, y), mid, ACCENT, width=width)
-            y = draw_text(surface, f"{info.city.get(lang)}, {info.year} · {info.rpm:g} {LABELS['rpm'][lang]}", (x, y), small, DIM)
-        parts = " / ".join(f"{LABELS['x-ray'][lang]}: {info.body_part.get(lang)}" for lang in langs)
-        y = draw_text(surface, parts, (x, y), small, DIM, width=width) + mid
-        for i, lang in enumerate(langs):
-            y = draw_text(surface, info.caption.get(lang), (x, y), mid if i == 0 else small, INK if i == 0 else DIM,
-                          width=width, max_lines=7) + small
-        self._draw_progress(surface, x, int(h * 0.9), width)
+            art.draw(surface, lay.disc_center, self.platter.turns)
+        self._draw_tonearm(surface, lay)
+        self._draw_words(surface, lay, t)
+        self._draw_progress(surface, lay, t)
+        self._draw_controls(surface, lay, t)
+        if self.hint_left > 0:
+            self._draw_hint(surface, lay, t)
 
-    def _draw_progress(self, surface: pygame.Surface, x: int, y: int, width: int) -> None:
+    def _draw_words(self, surface: pygame.Surface, lay, t) -> None:
+        info, langs = self.disc.info, self.kiosk.languages
+        box = lay.text
+        x, y, width = box.x, box.y, box.width
+        y = draw_text(surface, info.title.get(langs[0]), (x, y), t.title, INK, face="bold", width=width, max_lines=2)
+        if len(langs) > 1 and info.title.get(langs[1]) != info.title.get(langs[0]):
+            y = draw_text(surface, info.title.get(langs[1]), (x, y), t.body, DIM, width=width, max_lines=1)
+        y += t.small // 2
+        lang = langs[0]
+        y = draw_text(surface, info.artist.get(lang), (x, y), t.heading, ACCENT, width=width, max_lines=1)
+        facts = f"{info.city.get(lang)}, {info.year} · {info.rpm:g} {LABELS['rpm'][lang]} · " \
+                f"{LABELS['x-ray'][lang]}: {info.body_part.get(lang)}"
+        y = draw_text(surface, facts, (x, y), t.small, DIM, width=width, max_lines=2) + t.small // 2
+        room = pygame.Rect(x, y, width, box.bottom - y)
+        y = fit_text(surface, self._story(lang), room, t.body, INK, min_size=t.small) + t.small // 2
+        if len(langs) > 1:  # the other language beneath, smaller, whole or not at all
+            room = pygame.Rect(x, y, width, box.bottom - y)
+            for text in (self._story(langs[1]), info.caption.get(langs[1])):
+                size = fitting_size(text, room.width, room.height, t.small, max(11, t.small - 5))
+                if size is not None:
+                    fit_text(surface, text, room, size, DIM, min_size=size)
+                    break
+
+    def _story(self, lang: str) -> str:
+        info = self.disc.info
+        return info.caption.get(lang) + ("\n" + info.story.get(lang) if info.story is not None else "")
+
+    def _draw_progress(self, surface: pygame.Surface, lay, t) -> None:
         total = max(0.1, self.disc.audio_seconds)
-        engine = self.kiosk.engine
-        pos = engine.position_seconds if engine is not None and engine.playing_id == self.disc.id else self.elapsed
-        frac = min(1.0, pos / total)
-        pygame.draw.rect(surface, (40, 46, 56), (x, y, width, 4))
-        pygame.draw.rect(surface, ACCENT, (x, y, int(width * frac), 4))
+        pos = min(total, self.position())
+        bar = lay.progress
+        pygame.draw.rect(surface, (40, 46, 56), bar)
+        pygame.draw.rect(surface, ACCENT, (bar.x, bar.y, int(bar.width * pos / total), bar.height))
         label = f"{int(pos) // 60}:{int(pos) % 60:02d} / {int(total) // 60}:{int(total) % 60:02d}"
-        draw_text(surface, label, (x + width, y + 10), 14, DIM, anchor="topright")
+        draw_text(surface, label, (bar.right, bar.bottom + 4), t.small, DIM, anchor="topright")
+
+    def _draw_controls(self, surface: pygame.Surface, lay, t) -> None:
+        for name, rect in lay.controls.items():
+            pygame.draw.circle(surface, (34, 40, 52), rect.center, rect.width // 2)
+            pygame.draw.circle(surface, DIM, rect.center, rect.width // 2, 2)
+            cx, cy = rect.center
+            r = rect.width * 0.22
+            if name == "back":
+                pygame.draw.polygon(surface, INK, [(cx - r, cy), (cx + r * 0.6, cy - r), (cx + r * 0.6, cy + r)])
+            elif name == "play" and self.paused:
+                pygame.draw.polygon(surface, INK, [(cx - r * 0.6, cy - r), (cx - r * 0.6, cy + r), (cx + r, cy)])
+            elif name == "play":
+                bar = max(3, int(r * 0.55))
+                pygame.draw.rect(surface, INK, (cx - r * 0.7, cy - r, bar, 2 * r))
+                pygame.draw.rect(surface, INK, (cx + r * 0.7 - bar, cy - r, bar, 2 * r))
+            else:
+                other = self.kiosk.languages[1] if len(self.kiosk.languages) > 1 else self.kiosk.languages[0]
+                draw_text(surface, other.upper(), rect.center, int(rect.height * 0.36), INK, face="bold",
+                          anchor="center")
+
+    def _draw_tonearm(self, surface: pygame.Surface, lay) -> None:
+        """The arm pivots off the disc's upper right; its stylus sits on the spiral's radius now."""
+        cx, cy = lay.disc_center
+        big_r = lay.disc_diameter / 2
+        radius = groove_radius_mm(self.settings, self.position()) * self._px_per_mm(lay)
+        pivot = (cx + big_r * 1.12, cy - big_r * 0.62)  # within ARM_REACH of the centre (layout.py)
+        arm = math.dist(pivot, (cx, cy)) * 0.96  # long enough to reach the run-out
+        # the stylus: where the circle of the arm's reach meets the groove's circle (upper one)
+        d = math.dist(pivot, (cx, cy))
+        a = (radius ** 2 - arm ** 2 + d ** 2) / (2 * d)
+        h = math.sqrt(max(0.0, radius ** 2 - a ** 2))
+        ux, uy = (pivot[0] - cx) / d, (pivot[1] - cy) / d
+        px, py = cx + a * ux, cy + a * uy
+        stylus = (px + h * uy, py - h * ux) if (px + h * uy) < pivot[0] else (px - h * uy, py + h * ux)
+        shadow = [(x + 6, y + 8) for x, y in (pivot, stylus)]
+        pygame.draw.line(surface, (4, 5, 8), *shadow, max(4, lay.disc_diameter // 70))
+        pygame.draw.line(surface, (170, 176, 186), pivot, stylus, max(3, lay.disc_diameter // 90))
+        pygame.draw.circle(surface, (120, 126, 136), (int(pivot[0]), int(pivot[1])), max(8, lay.disc_diameter // 28))
+        pygame.draw.circle(surface, ACCENT, (int(stylus[0]), int(stylus[1])), max(4, lay.disc_diameter // 110))
+
+    def _draw_hint(self, surface: pygame.Surface, lay, t) -> None:
+        alpha = min(1.0, self.hint_left / 1.0)
+        text = HINT[self.kiosk.languages[0]]
+        cx, cy = lay.disc_center
+        width = int(lay.disc_diameter * 0.8)
+        lines = len(wrap(text, font(t.body), width))
+        band = pygame.Surface((width + 2 * t.small, int(t.body * (1.25 * lines + 0.8))), pygame.SRCALPHA)
+        band.fill((6, 8, 12, int(200 * alpha)))
+        rect = band.get_rect(center=(cx, cy + lay.disc_diameter * 0.3))
+        surface.blit(band, rect)
+        color = tuple(int(c * alpha) for c in ACCENT)
+        draw_text(surface, text, (rect.centerx, rect.y + int(t.body * 0.4)), t.body, color, anchor="midtop",
+                  width=width)

@@ -236,12 +236,12 @@ def test_one_stray_encoder_packet_does_not_silence_the_show(live, caplog):
     for _ in range(10):  # held (0 speed) after encoder_timeout_seconds ...
         clock[0] += 0.1
         k.step(0.1, events=[])
-    assert [c for c in list_commands(osc.engine) if c[0] == "speed"][-1] == ("speed", 0.0)
+    assert [c for c in list_commands(osc.engine) if c[0] == "speed"][-1] == ("speed", (0.0, False))
     with caplog.at_level(logging.WARNING):
         for _ in range(50):  # ... and the motor again after encoder_release_seconds
             clock[0] += 0.1
             k.step(0.1, events=[])
-    assert ("speed", 1.0) in list_commands(osc.engine)
+    assert ("speed", (1.0, False)) in list_commands(osc.engine)
     assert "encoder silent for 5 s: the motor drives the platter again" in caplog.text
     assert k.platter is None, "the picture follows its own motor again too"
 

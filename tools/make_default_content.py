@@ -24,6 +24,20 @@ from radiographs import BODY_PARTS  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_NOTE_RU = "Демонстрационная пьеса, синтезирована для выставки."
 DEMO_NOTE_EN = "A demonstration piece synthesized for the exhibition."
+STORIES = {  # the story panel: who cut it, where, which bones are on the film, what the music was
+    'bugi-na-rebrakh': ('Вырезал студент-электрик в коммунальной квартире на Лиговском, на станке из патефона «Молот». На плёнке — рёбра, ключицы и тень сердца пожилого пациента. Музыка — буги-вуги: левая рука пианиста ходит по кругу восемь долей, правая играет блюзовые фразы.',
+        "Cut by an electrical-engineering student in a shared flat on Ligovsky Prospekt, on a lathe rebuilt from a 'Molot' gramophone. The film shows the ribs, collarbones and heart shadow of an elderly patient. The music is boogie-woogie: the pianist's left hand rolls eight beats round and round under blues phrases."),
+    'свинг-под-черепом': ('Пластинку продавал фарцовщик у Центрального телеграфа. На снимке — череп в профиль: глазницы, челюсть и зубы видны сквозь дорожки. Музыка — свинг биг-бэнда, который ловили по «Голосу Америки» в передаче Уиллиса Коновера.',
+        "Sold by a black-marketeer by the Central Telegraph. The film is a skull in profile: the orbits, the jaw and the teeth show through the grooves. The music is big-band swing, caught off Willis Conover's Voice of America broadcasts."),
+    'vals-kisti': ('Записано в Риге, где станки для «звуковых писем» стояли в ателье звукозаписи. На снимке — кисть руки: запястье, пясть и фаланги, на безымянном пальце — кольцо. Музыка — медленный вальс на три четверти, аккордеон и скрипка.',
+        "Cut in Riga, where 'sound letter' lathes stood in recording booths. The film shows a hand: the wrist bones, the metacarpals and the finger bones, with a ring on the fourth finger. The music is a slow waltz in three-four time, accordion and violin."),
+    'танго-позвонков': ('Одесские моряки привозили пластинки Петра Лещенко из Румынии; с них переписывали танго на снимки позвоночника из портовой больницы. Видны позвонки и тени рёбер. Музыка — танго: чёткий шаг баса и бандонеон.',
+        "Odesa sailors brought home Pyotr Leshchenko's records from Romania; his tangos were copied onto spine x-rays from the port hospital. The vertebrae and the shadows of the ribs show. The music is a tango: a firm walking bass and bandoneon."),
+    'rok-na-kostyakh': ('Записывали стиляги с улицы Бродвей — так они звали Невский проспект. На плёнке — таз и тазобедренные суставы. Музыка — рок-н-ролл: шаффл на двенадцать тактов, контрабас, гитара и саксофон.',
+        "Cut by stilyagi from 'Broadway', as they called Nevsky Prospekt. The film shows a pelvis and the hip joints. The music is rock'n'roll: a twelve-bar shuffle with double bass, guitar and saxophone."),
+    'fokstrot-koleno': ('Станок стоял в мастерской по ремонту радиоприёмников на Крещатике. На снимке — коленный сустав: бедренная кость, надколенник, большеберцовая и малоберцовая. Музыка — медленный фокстрот, под который танцевали в парках.',
+        'The lathe stood in a radio-repair workshop on Khreshchatyk. The film shows a knee: the thigh bone, the kneecap, the shin bone and the fibula. The music is a slow foxtrot, the kind danced to in city parks.'),
+}
 
 DISCS = [
     dict(id="bugi-na-rebrakh", part="ribcage", style="boogie", scan="png", audio="ogg", year=1956,
@@ -82,11 +96,12 @@ def yaml_text(d: dict) -> str:
         return f"{key}:\n  ru: \"{value[0]}\"\n  en: \"{value[1]}\"\n"
 
     cond = "".join(f"  {k}: {v}\n" for k, v in d["condition"].items())
-    return (f"# Disc shown in the kiosk. Edit freely; `python -m installation check` validates it.\n"
+    return ("# Disc shown in the kiosk. Edit freely; `python -m installation check` validates it.\n"
             + pair("title", d["title"]) + pair("artist", d["artist"]) + f"year: {d['year']}\n"
             + pair("city", d["city"]) + pair("body_part", d["body"])
             + pair("caption", (f"{d['caption'][0]} {DEMO_NOTE_RU}", f"{d['caption'][1]} {DEMO_NOTE_EN}"))
-            + "rpm: 78\ndiameter_cm: 24\n" + f"order: {DISCS.index(d) + 1}\n" + "condition:\n" + cond)
+            + "rpm: 78\ndiameter_cm: 24\n" + f"order: {DISCS.index(d) + 1}\n" + "condition:\n" + cond
+            + pair("story", STORIES[d["id"]]))
 
 
 def write_scan(path: Path, part: str, seed: int, font: pygame.font.Font) -> None:

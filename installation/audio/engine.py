@@ -118,9 +118,11 @@ class AudioEngine:
         """Put the stylus `seconds` into the side (the groove radius follows)."""
         self.commands.put(("seek", _finite(seconds, "seek")))
 
-    def set_speed(self, ratio: float) -> None:
-        """Platter speed as a ratio of nominal: 1 plays, 0 holds, negative pulls back."""
-        self.commands.put(("speed", _finite(ratio, "speed")))
+    def set_speed(self, ratio: float, hand: bool = False) -> None:
+        """Platter speed as a ratio of nominal: 1 plays, 0 holds, negative pulls back. The motor
+        reaches it at its slew; a `hand` on the platter (a finger on the touch screen) moves it
+        almost at once."""
+        self.commands.put(("speed", (_finite(ratio, "speed"), bool(hand))))
 
     def set_param(self, stage: str, name: str, value: float) -> None:
         """A live change (the performer's OSC): range-checked here. A playback parameter glides
@@ -289,7 +291,7 @@ class AudioEngine:
             elif kind == "volume":
                 self.volume.set(arg)
             elif kind == "speed":
-                self.dsp.motion.target = arg
+                self.dsp.motion.target, self.dsp.motion.by_hand = arg
             elif kind == "seek":
                 self._seek_to = arg * self.sample_rate  # applied once a track is on
             elif kind == "param":

@@ -64,7 +64,7 @@ class EngineProcess:
         self._send_lock = threading.Lock()
         self._disc: Optional[tuple] = None  # (id, path, settings) of the last play_file
         self._volume = cfg.master_volume
-        self._speed = 1.0
+        self._speed = (1.0, False)  # (ratio, by hand), replayed to a restarted sound process
         self._running = False
         self._child = None
         self._threads: list = []
@@ -204,12 +204,12 @@ class EngineProcess:
     def seek(self, seconds: float) -> None:
         self._send("seek", float(seconds))
 
-    def set_speed(self, ratio: float) -> None:
+    def set_speed(self, ratio: float, hand: bool = False) -> None:
         ratio = float(ratio)
         if not np.isfinite(ratio):
             raise ValueError(f"speed: expected a finite number, got {ratio!r}")
-        self._speed = ratio
-        self._send("speed", ratio)
+        self._speed = (ratio, bool(hand))
+        self._send("speed", self._speed)
 
     def set_volume(self, value: float) -> None:
         self._volume = min(1.0, max(0.0, float(value)))
@@ -359,7 +359,7 @@ def _apply(engine, kind: str, arg) -> None:
         elif kind == "seek":
             engine.seek(arg)
         elif kind == "speed":
-            engine.set_speed(arg)
+            engine.set_speed(*arg)
         elif kind == "volume":
             engine.set_volume(arg)
         elif kind == "param":

@@ -134,6 +134,21 @@ def for_disc(dsp: DspConfig, condition, diameter_cm: float = 24.0, rpm: float = 
     return dataclasses.replace(dsp, motion=motion, wow=wow, surface=surface, groove=groove)
 
 
+def groove_radius_mm(settings: DspConfig, position_seconds: float) -> float:
+    """Where the stylus is after `position_seconds`: one groove pitch inward per revolution,
+    as the read head follows the spiral (transport.py), so the tonearm drawn agrees with the sound."""
+    g = settings.groove
+    turns = position_seconds * settings.motion.rpm / 60.0
+    return max(g.inner_radius_mm, (g.outer_radius_mm or 115.0) - turns * 25.4 / g.lines_per_inch)
+
+
+def groove_position(settings: DspConfig, radius_mm: float) -> float:
+    """The time at which the stylus reaches `radius_mm` (the inverse: a needle dropped there)."""
+    g = settings.groove
+    turns = max(0.0, (g.outer_radius_mm or 115.0) - radius_mm) * g.lines_per_inch / 25.4
+    return turns * 60.0 / settings.motion.rpm
+
+
 # what is cut into the groove once: a live change of these re-cuts the disc in the background
 CUT_PARAMS = {("cutter", f.name) for f in dataclasses.fields(CutterSettings)} | {
     ("surface", name) for name in ("hiss_db", "crackle_per_second", "crackle_db", "scratches", "scratch_db", "seed")}

@@ -26,12 +26,16 @@ class Transport:
         self.abs_speed = np.zeros(max_frames, dtype=np.float32)
 
 
+HAND_SLEW_PER_SECOND = 80.0  # a finger reverses the platter in 25 ms: smooth, not slowed
+
+
 class Motion:
     """Platter speed (glided toward `target`) and the spiral groove's radius."""
 
     def __init__(self, transport: Transport, settings: MotionSettings, groove: GrooveSettings):
         self.t = transport
         self.target = 1.0
+        self.by_hand = False  # a hand moves the platter at once; the motor at its slew
         self.speed = 0.0  # at the end of the last block
         self.turns = 0.0
         self.groove_pos = 0.0
@@ -40,7 +44,8 @@ class Motion:
 
     def configure(self, settings: MotionSettings, groove: GrooveSettings) -> None:
         self.t.rpm = settings.rpm
-        self.slew = settings.slew_per_second / self.t.fs  # per frame
+        self.motor_slew = settings.slew_per_second / self.t.fs  # per frame
+        self.hand_slew = HAND_SLEW_PER_SECOND / self.t.fs
         self.outer = groove.outer_radius_mm or 115.0
         self.inner = min(groove.inner_radius_mm, self.outer)
         self.pitch_mm = MM_PER_INCH / groove.lines_per_inch
@@ -57,7 +62,8 @@ class Motion:
         if delta == 0.0:
             speed.fill(self.speed)
         else:  # a straight ramp at the slew limit, then level
-            np.multiply(steps, np.sign(delta) * self.slew, out=speed)
+            slew = self.hand_slew if self.by_hand else self.motor_slew
+            np.multiply(steps, np.sign(delta) * slew, out=speed)
             np.clip(speed, -abs(delta), abs(delta), out=speed)
             speed += self.speed
         self.speed = float(speed[-1])

@@ -28,13 +28,17 @@ class DiscArt:
     surface: pygame.Surface  # SRCALPHA; the hole is at the exact centre of the surface
     sheen: pygame.Surface  # additive highlight, centred on the hole, never rotated
 
-    def draw(self, target: pygame.Surface, center: tuple[float, float], turns: float) -> pygame.Rect:
-        """Blit at `center` (the spindle) after `turns` clockwise revolutions."""
+    def draw(self, target: pygame.Surface, center: tuple[float, float], turns: float, scale: float = 1.0) -> pygame.Rect:
+        """Blit at `center` (the spindle) after `turns` clockwise revolutions, `scale`d."""
         angle = -360.0 * (turns % 1.0)  # pygame rotates counter-clockwise
-        rotated = pygame.transform.rotate(self.surface, angle)
+        if scale == 1.0:
+            rotated = pygame.transform.rotate(self.surface, angle)
+        else:
+            rotated = pygame.transform.rotozoom(self.surface, angle, scale)
         rect = rotated.get_rect(center=(round(center[0]), round(center[1])))
         target.blit(rotated, rect)
-        target.blit(self.sheen, self.sheen.get_rect(center=rect.center), special_flags=pygame.BLEND_RGB_ADD)
+        sheen = self.sheen if scale == 1.0 else pygame.transform.rotozoom(self.sheen, 0, scale)
+        target.blit(sheen, sheen.get_rect(center=rect.center), special_flags=pygame.BLEND_RGB_ADD)
         return rect
 
 

@@ -62,6 +62,7 @@ class DiscInfo:
     audio: Optional[str] = None  # file name in the folder; default: the only audio file there
     order: int = 0  # position in the show; ties go by folder name
     condition: Condition = field(default_factory=Condition)
+    story: Optional[Text] = None  # the story panel: who cut it, where, the bones, the music
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,18 @@ class Disc:
     audio_seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class Stories:
+    """`<content>/stories.yaml`: short texts about roentgenizdat for the attract loop."""
+
+    stories: tuple[Text, ...] = ()
+
+
 @dataclass
 class Library:
     discs: list[Disc]
     problems: list[str]  # `file:line: message`, one per skipped folder or bad file
+    stories: tuple[Text, ...] = ()
 
     def find(self, disc_id: str) -> Optional[Disc]:
         return next((d for d in self.discs if d.id == disc_id), None)
@@ -126,10 +135,16 @@ def load_library(content_dir: Path, deep: bool = False,
             problems.append(f"{folder}: a disc named {disc.id!r} is already in {twin.folder.parent}; rename one folder")
         else:
             discs.append(disc)
+    stories: tuple[Text, ...] = ()
+    if (Path(content_dir) / "stories.yaml").is_file():
+        try:
+            stories = load_dataclass(Path(content_dir) / "stories.yaml", Stories).stories
+        except ConfigError as exc:
+            problems.extend(exc.problems)
     for p in problems:
-        log.warning("skipping disc: %s", p)
+        log.warning("skipping: %s", p)
     discs.sort(key=lambda d: (d.info.order, d.id))
-    return Library(discs, problems)
+    return Library(discs, problems, stories)
 
 
 def load_disc(folder: Path, deep: bool = False, check_scan: Optional[Callable[[Path], object]] = None,

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator, Optional
 
 import pygame
 
 log = logging.getLogger(__name__)
 FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 FACES = {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
+PARAGRAPH_GAP = 0.45  # of the font size, between paragraphs
 
 
 @lru_cache(maxsize=64)
@@ -39,6 +42,20 @@ def wrap(text: str, fnt: pygame.font.Font, width: int) -> list[str]:
     return lines
 
 
+_drawn: Optional[list] = None  # (rect, text) of every line drawn, while a test records them
+
+
+@contextmanager
+def record_text() -> Iterator[list]:
+    """Collect the rectangle and text of every line drawn inside the block (layout tests)."""
+    global _drawn
+    _drawn, old = [], _drawn
+    try:
+        yield _drawn
+    finally:
+        _drawn = old
+
+
 def draw_text(surface: pygame.Surface, text: str, pos: tuple[int, int], size: int, color, *,
               face: str = "regular", width: int = 0, line_gap: float = 1.25, anchor: str = "topleft",
               max_lines: int = 0) -> int:
@@ -53,5 +70,38 @@ def draw_text(surface: pygame.Surface, text: str, pos: tuple[int, int], size: in
         img = fnt.render(line, True, color)
         rect = img.get_rect(**{anchor: (x, y)})
         surface.blit(img, rect)
+        if _drawn is not None and line:
+            _drawn.append((rect, line))
         y += int(size * line_gap)
     return y
+
+
+def fitting_size(text: str, width: int, height: int, size: int, min_size: int, face: str = "regular",
+                 line_gap: float = 1.25) -> Optional[int]:
+    """The largest size from `size` down to `min_size` at which `text` fits whole in
+    width x height; None if it does not fit even at `min_size`."""
+    parts = text.split("\n")
+    for s in range(size, min_size - 1, -1):
+        step, gap = int(s * line_gap), int(s * PARAGRAPH_GAP)
+        needed = sum(len(wrap(p, font(s, face), width)) for p in parts) * step + gap * (len(parts) - 1)
+        if needed <= height:
+            return s
+    return None
+
+
+def fit_text(surface: pygame.Surface, text: str, box: pygame.Rect, size: int, color, *, min_size: int = 10,
+             face: str = "regular", line_gap: float = 1.25) -> int:
+    """Draw `text` (paragraphs split by newlines) wrapped in `box` at the largest size from
+    `size` down to `min_size` at which it fits; at `min_size` what does not fit ends in an
+    ellipsis. Returns the y below it."""
+    parts = text.split("\n")
+    s = fitting_size(text, box.width, box.height, size, min_size, face, line_gap) or min_size
+    step, gap = int(s * line_gap), int(s * PARAGRAPH_GAP)
+    y, bottom = box.y, box.bottom
+    for part in parts:
+        most = (bottom - y) // step
+        if most <= 0:
+            break
+        y = draw_text(surface, part, (box.x, y), s, color, face=face, width=box.width, line_gap=line_gap,
+                      max_lines=most) + gap
+    return y - gap

@@ -1,0 +1,136 @@
+"""Carousel: every disc in a row; swipe to browse (it glides on and settles on a disc), tap
+one to open it in the player. The centre disc's title is written under the row."""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import pygame
+
+from installation.content.text import draw_text
+from installation.display.layout import carousel_layout, typography
+from installation.display.pointer import Press
+from installation.scene import ACCENT, DIM, INK, Scene
+
+FRICTION_SECONDS = 0.35  # a flick's speed halves in about a quarter second
+SETTLE_SPEED = 1.2  # discs/s: slower than this, it settles on the nearest disc
+SPRING = 12.0  # how briskly it settles (1/s)
+VELOCITY_WINDOW = 0.1  # seconds of finger movement that set the flick's speed
+HINT = {"ru": "Листайте · коснитесь пластинки", "en": "Swipe · touch a disc to play it"}
+
+
+class CarouselScene(Scene):
+    def enter(self, disc_id: str = "", **_) -> None:
+        self.kiosk.stop_audio()
+        index = self.kiosk.library.index_of(disc_id) if disc_id else 0
+        self.offset = float(max(0, index))  # the disc at the centre, fractional while moving
+        self.velocity = 0.0  # discs per second
+        self.press: Optional[Press] = None
+        self._grab_offset = 0.0
+        self._trail: list = []  # (time, x) of the finger, for the flick
+        self.turns = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.kiosk.library.discs)
+
+    @property
+    def index(self) -> int:
+        return int(round(self.offset)) % max(1, self.count)
+
+    @property
+    def disc(self):
+        return self.kiosk.library.discs[self.index] if self.count else None
+
+    def _layout(self):
+        return carousel_layout(self.kiosk.screen_size, self.kiosk.cfg.display.dpi)
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        p = self.kiosk.pointer(event)
+        if p is None:
+            if event.type == pygame.KEYDOWN and event.key in (pygame.K_RIGHT, pygame.K_LEFT):
+                self.offset = round(self.offset) + (1 if event.key == pygame.K_RIGHT else -1)
+            elif event.type == pygame.KEYDOWN and event.key == pygame.K_RETURN and self.disc is not None:
+                self.kiosk.switch("player", disc_id=self.disc.id, came_from="carousel")
+            return
+        lay = self._layout()
+        if p.kind == "down":
+            self.press = Press(p, self.kiosk.px_per_mm)
+            self._grab_offset, self.velocity = self.offset, 0.0
+            self._trail = [(p.at, p.pos[0])]
+        elif self.press is None:
+            return
+        elif p.kind == "move":
+            self.press.move(p)
+            self.offset = self._grab_offset - (p.pos[0] - self.press.start[0]) / lay.spacing
+            self._trail = [(t, x) for t, x in self._trail if p.at - t <= VELOCITY_WINDOW] + [(p.at, p.pos[0])]
+        else:
+            press, self.press = self.press, None
+            if press.is_tap(p):
+                self._tap(p.pos, lay)
+                return
+            self._trail = [(t, x) for t, x in self._trail if p.at - t <= VELOCITY_WINDOW] + [(p.at, p.pos[0])]
+            (t0, x0), (t1, x1) = self._trail[0], self._trail[-1]
+            self.velocity = -(x1 - x0) / lay.spacing / max(t1 - t0, 1e-3) if t1 > t0 else 0.0
+
+    def _tap(self, pos, lay) -> None:
+        """The disc under the finger: the centre one opens, a neighbour comes to the centre."""
+        for slot in range(-3, 4):
+            x, y, d = self._slot(slot, lay)
+            if math.dist(pos, (x, y)) <= d / 2:
+                target = round(self.offset) + slot
+                if slot == 0 and self.disc is not None:
+                    self.kiosk.switch("player", disc_id=self.disc.id, came_from="carousel")
+                else:
+                    self.offset = float(target)
+                return
+
+    def update(self, dt: float) -> None:
+        self.turns += dt * 0.15
+        if self.press is None:
+            if abs(self.velocity) > SETTLE_SPEED:
+                self.offset += self.velocity * dt
+                self.velocity *= math.exp(-dt / FRICTION_SECONDS)
+            else:
+                self.velocity = 0.0
+                target = round(self.offset)
+                self.offset = target + (self.offset - target) * math.exp(-SPRING * dt)
+                if abs(self.offset - target) < 1e-3:
+                    self.offset = float(target)
+        if self.kiosk.idle_seconds >= self.kiosk.cfg.kiosk.idle_seconds:
+            self.kiosk.switch("attract", disc_id=self.disc.id if self.disc else "")
+
+    def _slot(self, slot: int, lay):
+        """Centre and diameter of the disc `slot` places from the centre one."""
+        frac = self.offset - round(self.offset)
+        pos = slot - frac
+        scale = max(0.45, 1.0 - 0.28 * abs(pos))
+        x = lay.center[0] + pos * lay.spacing * (1.0 - 0.08 * abs(pos))
+        return x, lay.center[1], lay.diameter * scale
+
+    def draw(self, surface: pygame.Surface) -> None:
+        k = self.kiosk
+        surface.blit(k.background, (0, 0))
+        lay = self._layout()
+        t = typography(surface.get_size(), k.cfg.display.dpi)
+        if not self.count:
+            return
+        slots = sorted(range(-3, 4), key=lambda s: -abs(s - (self.offset - round(self.offset))))
+        for slot in slots:  # far ones first, the centre one on top
+            x, y, d = self._slot(slot, lay)
+            if x + d / 2 < 0 or x - d / 2 > surface.get_width():
+                continue
+            disc = k.library.discs[(round(self.offset) + slot) % self.count]
+            art = k.disc_art(disc, int(d))
+            if art is not None:
+                art.draw(surface, (x, y), self.turns + slot * 0.13)
+        disc = self.disc
+        langs = k.languages
+        cap = lay.caption
+        y = draw_text(surface, disc.info.title.get(langs[0]), (cap.centerx, cap.y), t.title, INK, face="bold",
+                      anchor="midtop", width=cap.width, max_lines=1)
+        line = f"{disc.info.artist.get(langs[0])} · {disc.info.city.get(langs[0])}, {disc.info.year}"
+        y = draw_text(surface, line, (cap.centerx, y), t.body, DIM, anchor="midtop", width=cap.width, max_lines=1)
+        draw_text(surface, HINT[langs[0]], (cap.centerx, y + t.small // 2), t.body, ACCENT, anchor="midtop",
+                  width=cap.width, max_lines=1)
+        k.draw_language_button(surface)
