@@ -121,9 +121,9 @@ class CarouselScene(Scene):
             if x + d / 2 < 0 or x - d / 2 > surface.get_width():
                 continue
             disc = k.library.discs[(round(self.offset) + slot) % self.count]
-            art = k.disc_art(disc, int(d))
+            art = k.disc_art(disc, lay.diameter)
             if art is not None:
-                art.draw(surface, (x, y), self.turns + slot * 0.13)
+                art.draw(surface, (x, y), self.turns + slot * 0.13, scale=d / lay.diameter)
         disc = self.disc
         langs = k.languages
         cap = lay.caption

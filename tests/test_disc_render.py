@@ -61,8 +61,8 @@ def test_player_screenshot_is_a_disc(tmp_path, library):
     # the image detail at a lower spatial frequency (a plain scan falls off as 1/f)
     f0 = 1 / GROOVE_PITCH_PX
     groove_band = other_band = 0.0
-    for k in range(16):
-        a = k * np.pi / 8
+    for k in range(16):  # radii into the upper left, clear of the tonearm (right) and the hint (below)
+        a = np.pi + k * np.pi / 32
         profile = np.array([lum[int(sx + r * np.cos(a)), int(sy + r * np.sin(a))] for r in range(150, 280)])
         spectrum = np.abs(np.fft.rfft(profile - profile.mean()))
         freqs = np.fft.rfftfreq(len(profile))

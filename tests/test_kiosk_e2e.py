@@ -2,57 +2,79 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import subprocess
 import time
 
+import pytest
+
 
 from conftest import ROOT, free_udp_port, kiosk_status, needs_x, screenshot, start_kiosk, wait_for, write_config, xdotool
+from installation.display.layout import attract_layout, carousel_layout, player_layout
 
 @needs_x
-def test_kiosk_window_touch_and_quit(xvfb, tmp_path):
+@pytest.mark.parametrize("touch", [False, True], ids=["mouse", "touch"])
+def test_kiosk_window_touch_and_quit(xvfb, tmp_path, touch):
+    """A visitor's path through the real window: attract, carousel, player, a finger on the
+    record, back; xdotool's mouse, and (SDL_MOUSE_TOUCH_EVENTS=1) the same gestures as touch."""
+    size = (1024, 640)
     data = tmp_path / "данные"
     port = free_udp_port()
     cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data,
                        "display:\n  fullscreen: false\n  size: [1024, 640]\n"
                        f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
     env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
-    env.update(DISPLAY=xvfb, SDL_MOUSE_TOUCH_EVENTS="1")
+    env.update(DISPLAY=xvfb, SDL_MOUSE_TOUCH_EVENTS="1" if touch else "0")
     log = tmp_path / "kiosk.stderr"
     proc = start_kiosk(cfg, env, log)
+    dpi = 96.0
     try:
         window = wait_for(lambda: xdotool(xvfb, "search", "--class", "bone-music").split(), 20, "the window")[0]
         time.sleep(1.0)
         attract = screenshot(xvfb, tmp_path / "attract.png")
-        assert attract[412:612, 100:300].mean() > 30, "a disc turns in the middle of the window"
-        assert (attract[:, 520:640] > 150).sum() > 500, "titles in the lower band"
+        a = attract_layout(size, dpi)
+        assert attract[a.disc_center[0] - 100:a.disc_center[0] + 100, a.disc_center[1] - 100:a.disc_center[1] + 100].mean() > 30
+        assert (attract[:, a.band.y:a.band.bottom] > 150).sum() > 500, "titles and the call to action below it"
 
         xdotool(xvfb, "mousemove", "--window", window, "512", "300", "click", "1")
-        wait_for(lambda: "scene: player" in log.read_text(), 20, "a tap to open the player")
-        time.sleep(1.0)
-        player = screenshot(xvfb, tmp_path / "player.png")
-        assert (player[650:1000, 40:120] > 170).sum() > 300, "the disc's title at the top right"
+        wait_for(lambda: "scene: carousel" in log.read_text(), 20, "a tap to open the carousel")
+        c = carousel_layout(size, dpi)
+        xdotool(xvfb, "mousemove", "--window", window, str(c.center[0]), str(c.center[1]), "click", "1")
+        wait_for(lambda: "scene: player" in log.read_text(), 20, "a tap on the centre disc to play it")
         counts = wait_for(lambda: (data / "play_counts.json").exists() and
                           json.loads((data / "play_counts.json").read_text(encoding="utf-8")), 10, "play counts")
-        assert counts == {"bugi-na-rebrakh": 1}
+        assert counts == {"bugi-na-rebrakh": 1}, "one press, one play"
+        time.sleep(1.0)
+        player = screenshot(xvfb, tmp_path / "player.png")
+        p = player_layout(size, dpi)
+        assert (player[p.text.x:p.text.right, p.text.y:p.text.y + 60] > 170).sum() > 300, "the disc's title"
+        wait_for(lambda: kiosk_status(port)["speed"] > 0.95, 10, "the platter at speed")
 
-        xdotool(xvfb, "mousemove", "--window", window, "300", "300", "click", "1")
-        wait_for(lambda: "свинг-под-черепом" in (data / "play_counts.json").read_text(encoding="utf-8"), 10,
-                 "a second tap to change the disc")
-        assert (data / "kiosk.log").read_text(encoding="utf-8").count("scene: player") == 1
+        # a finger on the record: round a quarter turn, then held still
+        cx, cy = p.disc_center
+        r = p.disc_diameter * 0.3
+        xdotool(xvfb, "mousemove", "--window", window, str(int(cx + r)), str(cy), "mousedown", "1")
+        for k in range(1, 13):
+            a_ = k * math.pi / 24
+            xdotool(xvfb, "mousemove", "--window", window, str(int(cx + r * math.cos(a_))), str(int(cy + r * math.sin(a_))))
+        time.sleep(0.6)
+        held = kiosk_status(port)["speed"]
+        xdotool(xvfb, "mouseup", "1")
+        assert abs(held) < 0.05, f"held still under the finger, the sound stops (speed {held})"
+        wait_for(lambda: kiosk_status(port)["speed"] > 0.95, 10, "let go: the motor brings it back")
+
+        back = p.controls["back"].center
+        xdotool(xvfb, "mousemove", "--window", window, str(back[0]), str(back[1]), "click", "1")
+        wait_for(lambda: log.read_text().count("scene: carousel") == 2, 10, "the back button")
 
         # the performer, over real UDP: liblo's oscsend picks a disc, python asks for the status
         if shutil.which("oscsend"):
             subprocess.run(["oscsend", "127.0.0.1", str(port), "/kiosk/disc", "s", "танго-позвонков"], check=True)
             wait_for(lambda: "танго-позвонков" in (data / "play_counts.json").read_text(encoding="utf-8"), 10,
                      "the disc chosen over OSC")
-        replies = kiosk_status(port)
-        assert replies["scene"] == "player"
-        assert replies["disc"] == ("танго-позвонков" if shutil.which("oscsend") else "свинг-под-черепом")
-        time.sleep(0.5)
-        osc_shot = screenshot(xvfb, tmp_path / "osc.png")
-        assert (osc_shot[650:1000, 40:120] > 170).sum() > 300, "the new disc's title"
+            assert kiosk_status(port)["disc"] == "танго-позвонков"
 
         xdotool(xvfb, "key", "--window", window, "ctrl+shift+q")
         assert proc.wait(15) == 0

@@ -231,7 +231,7 @@ def test_roles_by_source_address(caplog):
     ("/kiosk/volume", ["loud"], "level: expected a number"),
     ("/kiosk/volume", [1.5], "level: must be between 0 and 1"),
     ("/kiosk/volume", [], "expected 1 argument"),
-    ("/kiosk/scene", ["lobby"], "must be one of attract, player"),
+    ("/kiosk/scene", ["lobby"], "must be one of attract, carousel, player, live_cut"),
     ("/kiosk/nothing", [], "no such address"),
     ("/turntable/2/angle", [10.0], "turntable '2' is not the one configured"),
     ("/dsp/cutter/lowpass_hz", [50.0], "dsp.cutter.lowpass_hz: must be a number between 1000.0 and 20000.0"),

@@ -1,17 +1,28 @@
-"""Scene logic on a real (dummy-driver) pygame surface: taps, track ends, idle time-out."""
+"""Scenes driven by scripted touch and mouse events on the dummy driver, with the real audio
+engine (rendered by hand, no device): taps, swipes with inertia, a finger on the record,
+needle drops, pause, back, the language button, track ends, idle time-out."""
 from __future__ import annotations
 
 import dataclasses
+import math
 
+import numpy as np
 import pygame
 import pytest
 
 from conftest import ROOT
+from installation.audio.engine import AudioEngine
+from installation.audio.settings import for_disc, groove_position
 from installation.config import load_config
 from installation.content.library import load_library
+from installation.content.text import font, record_text
+from installation.display.layout import carousel_layout, player_layout, typography
 from installation.kiosk import Kiosk
 from installation.scene import TRACK_ENDED
 from installation.service.play_counts import PlayCounts
+
+SIZE = (800, 500)  # small: the loop draws every step
+DT = 1 / 60
 
 
 @pytest.fixture
@@ -19,76 +30,246 @@ def kiosk(tmp_path):
     pygame.display.init()
     pygame.font.init()
     cfg = load_config(ROOT / "config.yaml")
-    screen = pygame.display.set_mode((800, 500))
-    k = Kiosk(cfg, load_library(ROOT / "assets"), screen, counts=PlayCounts(tmp_path))
+    cfg = dataclasses.replace(cfg, audio=dataclasses.replace(cfg.audio, fade_seconds=0.0))
+    screen = pygame.display.set_mode(SIZE)
+    engine = AudioEngine(cfg.audio, cfg.dsp)  # real, not started: render() is called by hand
+    k = Kiosk(cfg, load_library(ROOT / "assets"), screen, engine=engine, counts=PlayCounts(tmp_path))
     k.switch("attract")
-    return k
+    yield k
+    engine.close()
 
 
-def finger(x=0.5, y=0.5, touch_id=1):
-    return pygame.event.Event(pygame.FINGERDOWN, touch_id=touch_id, finger_id=0, x=x, y=y, dx=0, dy=0, pressure=1)
+def finger(kind, pos, fid=0):
+    t = {"down": pygame.FINGERDOWN, "move": pygame.FINGERMOTION, "up": pygame.FINGERUP}[kind]
+    return pygame.event.Event(t, touch_id=1, finger_id=fid, x=pos[0] / SIZE[0], y=pos[1] / SIZE[1], dx=0, dy=0,
+                              pressure=1)
 
 
-def click(pos=(400, 250), touch=False):
-    return pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1, touch=touch)
+def mouse(kind, pos, touch=False):
+    if kind == "move":
+        return pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(1, 0, 0), touch=touch)
+    t = pygame.MOUSEBUTTONDOWN if kind == "down" else pygame.MOUSEBUTTONUP
+    return pygame.event.Event(t, pos=pos, button=1, touch=touch)
 
 
-def test_a_touchscreen_tap_counts_once(kiosk):
-    # what SDL sends for one finger on a touchscreen: the finger, then a mouse click made from it
-    kiosk.step(1 / 60, events=[finger(), click(touch=True)])
-    assert kiosk.scene.name == "player" and kiosk.scene.disc.id == kiosk.library.discs[0].id
-    kiosk.step(1 / 60, events=[finger(), click(touch=True)])
-    assert kiosk.scene.disc.id == kiosk.library.discs[1].id
-    assert kiosk.counts.counts == {kiosk.library.discs[0].id: 1, kiosk.library.discs[1].id: 1}
+def tap(kiosk, pos, touch=True):
+    """One press as a touch screen sends it: the finger, and SDL's mouse copy of it."""
+    kiosk.step(DT, events=[finger("down", pos), mouse("down", pos, touch=True)] if touch else [mouse("down", pos)])
+    kiosk.step(DT, events=[finger("up", pos), mouse("up", pos, touch=True)] if touch else [mouse("up", pos)])
 
 
-def test_plain_mouse_click_works_too(kiosk):
-    kiosk.step(1 / 60, events=[click()])
-    assert kiosk.scene.name == "player"
+def settle(kiosk, seconds=1.5):
+    for _ in range(int(seconds / DT)):
+        kiosk.step(DT, events=[])
+
+
+def engine_state(kiosk):
+    """Let the engine take its commands (one rendered block), then (target, by_hand)."""
+    kiosk.engine.wait_idle()
+    kiosk.engine.render(np.zeros((256, 2), np.float32))
+    motion = kiosk.engine.dsp.motion
+    return motion.target, motion.by_hand
+
+
+def open_player(kiosk, index=0):
+    kiosk.switch("carousel", disc_id=kiosk.library.discs[index].id)
+    tap(kiosk, carousel_layout(SIZE, kiosk.cfg.display.dpi).center)
+    assert kiosk.scene.name == "player" and kiosk.scene.disc.id == kiosk.library.discs[index].id
+    return player_layout(SIZE, kiosk.cfg.display.dpi)
+
+
+def test_a_touch_on_attract_opens_the_carousel_and_a_tap_there_plays(kiosk):
+    tap(kiosk, (400, 200))
+    assert kiosk.scene.name == "carousel"
+    lay = carousel_layout(SIZE, kiosk.cfg.display.dpi)
+    tap(kiosk, (lay.center[0] + lay.spacing, lay.center[1]))  # a neighbour comes to the centre
+    settle(kiosk, 1.0)
+    assert kiosk.scene.name == "carousel" and kiosk.scene.index == 1
+    tap(kiosk, lay.center)
+    assert kiosk.scene.name == "player" and kiosk.scene.disc.id == kiosk.library.discs[1].id
+    assert kiosk.counts.counts == {kiosk.library.discs[1].id: 1}, "one press, one play"
+
+
+def swipe(kiosk, dx, seconds, fid=0):
+    start = (400, 200)
+    steps = max(2, int(seconds / DT))
+    kiosk.step(DT, events=[finger("down", start, fid)])
+    for i in range(1, steps + 1):
+        kiosk.step(DT, events=[finger("move", (start[0] + dx * i / steps, start[1]), fid)])
+    kiosk.step(DT, events=[finger("up", (start[0] + dx, start[1]), fid)])
+
+
+def test_swipes_move_by_whole_discs_and_a_flick_glides_further(kiosk):
+    kiosk.switch("carousel")
+    spacing = carousel_layout(SIZE, kiosk.cfg.display.dpi).spacing
+    swipe(kiosk, -2.4 * spacing, seconds=2.0)  # slow: no glide, settles on the nearest disc
+    settle(kiosk)
+    assert kiosk.scene.offset == 2.0
+    swipe(kiosk, 1.0 * spacing, seconds=2.0)
+    settle(kiosk)
+    assert kiosk.scene.offset == 1.0
+    swipe(kiosk, -1.0 * spacing, seconds=0.1)  # a flick of one disc's width glides on
+    settle(kiosk, 2.0)
+    travelled = kiosk.scene.offset - 1.0
+    assert travelled >= 3 and travelled == int(travelled), travelled
+
+
+def test_a_second_finger_and_a_vanished_finger_do_not_confuse_it(kiosk):
+    kiosk.switch("carousel")
+    spacing = carousel_layout(SIZE, kiosk.cfg.display.dpi).spacing
+    kiosk.step(DT, events=[finger("down", (400, 200), fid=0)])
+    kiosk.step(DT, events=[finger("down", (100, 200), fid=1)])  # a palm, another hand
+    for x in range(100, 800, 70):
+        kiosk.step(DT, events=[finger("move", (x, 200), fid=1)])
+    assert kiosk.scene.offset == 0.0, "the second finger moves nothing"
+    # the first finger never lifts (the screen was unplugged): a second later a new touch works
+    settle(kiosk, 1.5)
+    swipe(kiosk, -1.0 * spacing, seconds=1.0, fid=7)
+    settle(kiosk)
+    assert kiosk.scene.offset == 1.0
+
+
+def drag_round(kiosk, lay, rev_per_s, seconds=0.5, release=True):
+    """A finger on the disc going round at `rev_per_s` (negative: backwards)."""
+    cx, cy = lay.disc_center
+    r = lay.disc_diameter * 0.35
+    at = lambda a: (cx + r * math.cos(a), cy + r * math.sin(a))  # noqa: E731
+    angle = 0.0
+    kiosk.step(DT, events=[finger("down", at(angle))])
+    for _ in range(int(seconds / DT)):
+        angle += 2 * math.pi * rev_per_s * DT
+        kiosk.step(DT, events=[finger("move", at(angle))])
+    if release:
+        kiosk.step(DT, events=[finger("up", at(angle))])
+    return at(angle)
+
+
+def test_the_finger_on_the_record_drives_the_sound_and_the_picture(kiosk):
+    lay = open_player(kiosk)
+    nominal = kiosk.scene.disc.info.rpm / 60.0
+    turns0 = kiosk.scene.platter.turns
+    pos = drag_round(kiosk, lay, 0.5, release=False)
+    target, by_hand = engine_state(kiosk)
+    assert target == pytest.approx(0.5 / nominal, rel=0.02) and by_hand
+    assert kiosk.scene.platter.turns - turns0 == pytest.approx(0.25, rel=0.05), "the picture follows the finger"
+    for _ in range(6):  # held still: the platter stops under the finger
+        kiosk.step(DT, events=[])
+    assert engine_state(kiosk) == (0.0, True)
+    kiosk.step(DT, events=[finger("up", pos)])
+    assert engine_state(kiosk) == (1.0, False), "let go: the motor takes it back to speed"
+    drag_round(kiosk, lay, -0.8, release=False)
+    target, _ = engine_state(kiosk)
+    assert target == pytest.approx(-0.8 / nominal, rel=0.02), "backwards: a scratch"
+    # after release the picture comes back to speed at the same rate as the sound's motor
+    kiosk.step(DT, events=[finger("up", (0, 0))])
+    v0 = kiosk.scene.platter.speed
+    settle(kiosk, 0.25)
+    slope = (kiosk.scene.platter.speed - v0) / (int(0.25 / DT) * DT)
+    assert slope == pytest.approx(kiosk.cfg.dsp.motion.slew_per_second * nominal, rel=0.02)
+    settle(kiosk, 1.0)
+    assert kiosk.scene.platter.speed == pytest.approx(nominal)
+
+
+def test_a_tap_on_the_grooves_drops_the_needle_there(kiosk):
+    lay = open_player(kiosk)
+    disc = kiosk.scene.disc
+    settings = for_disc(kiosk.cfg.dsp, disc.info.condition, disc.info.diameter_cm, disc.info.rpm)
+    px_per_mm = lay.disc_diameter / (disc.info.diameter_cm * 10)
+    radius_mm = settings.groove.outer_radius_mm - 4.0
+    cx, cy = lay.disc_center
+    tap(kiosk, (cx - radius_mm * px_per_mm, cy))
+    expected = groove_position(settings, radius_mm)
+    assert 0 < expected < disc.audio_seconds
+    kiosk.engine.wait_idle()
+    kiosk.engine.render(np.zeros((256, 2), np.float32))
+    assert kiosk.engine.position_seconds == pytest.approx(expected, abs=0.05)
+    tap(kiosk, (cx + 5, cy))  # the label round the hole: not a groove, nothing happens
+    kiosk.engine.render(np.zeros((256, 2), np.float32))
+    assert kiosk.engine.position_seconds == pytest.approx(expected, abs=0.1)
+
+
+def test_pause_back_and_language_controls(kiosk):
+    lay = open_player(kiosk, 2)
+    tap(kiosk, lay.controls["play"].center)
+    assert kiosk.scene.paused and engine_state(kiosk) == (0.0, False), "the motor coasts down"
+    tap(kiosk, lay.controls["play"].center, touch=False)  # a mouse works as well
+    assert not kiosk.scene.paused and engine_state(kiosk) == (1.0, False)
+    with record_text() as before:
+        kiosk.scene.draw(kiosk.screen)
+    tap(kiosk, lay.controls["language"].center)
+    with record_text() as after:
+        kiosk.scene.draw(kiosk.screen)
+    info = kiosk.scene.disc.info
+    assert before[0][1] == info.title.ru and after[0][1] == info.title.en
+    body = font(typography(SIZE, kiosk.cfg.display.dpi).body).get_height()
+    cyrillic = lambda text: any("а" <= c.lower() <= "я" for c in text)  # noqa: E731
+    # the main lines (the other language's title, and the button naming it, stay)
+    large = lambda drawn: [t for r, t in drawn if r.height >= body and t not in (info.title.ru, info.title.en, "EN", "RU")]  # noqa: E731
+    assert large(before) and all(cyrillic(t) for t in large(before)), large(before)
+    assert large(after) and not any(cyrillic(t) for t in large(after)), "every main line is now in English"
+    assert [t for _, t in before if t in ("EN", "RU")] == ["EN"] and [t for _, t in after if t in ("EN", "RU")] == ["RU"]
+    tap(kiosk, lay.controls["back"].center)
+    assert kiosk.scene.name == "carousel" and kiosk.scene.disc.id == kiosk.library.discs[2].id
+    assert kiosk.languages[0] == "en", "the choice holds across screens"
+    for _ in range(int(kiosk.cfg.kiosk.idle_seconds * 10) + 2):
+        kiosk.step(0.1, events=[])
+    assert kiosk.scene.name == "attract" and kiosk.languages[0] == "ru", "the next visitor starts afresh"
+
+
+def test_a_swipe_right_off_the_disc_goes_back(kiosk):
+    lay = open_player(kiosk)
+    x0, y = lay.text.x + 10, lay.text.centery
+    kiosk.step(DT, events=[finger("down", (x0, y))])
+    for i in range(1, 10):
+        kiosk.step(DT, events=[finger("move", (x0 + 30 * i, y))])
+    kiosk.step(DT, events=[finger("up", (x0 + 270, y))])
+    assert kiosk.scene.name == "carousel"
 
 
 def test_track_end_moves_to_the_next_disc_and_wraps(kiosk):
-    kiosk.step(1 / 60, events=[click()])
+    open_player(kiosk)
     discs = kiosk.library.discs
-    for i in range(len(discs)):
-        current = kiosk.scene.disc.id
-        kiosk.step(1 / 60, events=[pygame.event.Event(TRACK_ENDED, disc_id=current)])
+    for _ in range(len(discs)):
+        kiosk.step(DT, events=[pygame.event.Event(TRACK_ENDED, disc_id=kiosk.scene.disc.id)])
     assert kiosk.scene.disc.id == discs[0].id
-    # an end reported for a disc no longer playing changes nothing
-    kiosk.step(1 / 60, events=[pygame.event.Event(TRACK_ENDED, disc_id=discs[3].id)])
+    kiosk.step(DT, events=[pygame.event.Event(TRACK_ENDED, disc_id=discs[3].id)])  # not this disc: nothing
     assert kiosk.scene.disc.id == discs[0].id
 
 
-def test_idle_visitor_returns_to_attract_on_the_same_disc(kiosk):
-    kiosk.step(1 / 60, events=[click(), click()])
-    disc = kiosk.scene.disc.id
-    for _ in range(int(kiosk.cfg.kiosk.idle_seconds * 10) + 2):
-        kiosk.step(0.1, events=[])
-    assert kiosk.scene.name == "attract" and kiosk.scene.disc.id == disc
+def test_idle_returns_to_attract_from_every_scene(kiosk):
+    for scene in ("carousel", "player"):
+        kiosk.switch(scene, disc_id=kiosk.library.discs[1].id)
+        kiosk.idle_seconds = 0.0
+        for _ in range(int(kiosk.cfg.kiosk.idle_seconds * 10) + 2):
+            kiosk.step(0.1, events=[])
+        assert kiosk.scene.name == "attract" and kiosk.scene.disc.id == kiosk.library.discs[1].id, scene
 
 
-def test_attract_advances_discs(kiosk):
-    first = kiosk.scene.disc.id
-    for _ in range(int(kiosk.cfg.kiosk.attract_disc_seconds * 10) + 1):
+def test_attract_shows_stories_between_discs(kiosk):
+    seen = set()
+    for _ in range(int((kiosk.cfg.kiosk.attract_disc_seconds * 2 + 1) * 10)):
         kiosk.step(0.1, events=[])
-    assert kiosk.scene.disc.id == kiosk.library.discs[1].id != first
+        seen.add(kiosk.scene.story is not None)
+    assert kiosk.scene.story == kiosk.library.stories[0] and seen == {True, False}
+    with record_text() as drawn:
+        kiosk.scene.draw(kiosk.screen)
+    assert any(kiosk.library.stories[0].ru.startswith(text) for _, text in drawn)
 
 
 def test_quit_chord(kiosk):
-    kiosk.step(1 / 60, events=[pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q, mod=pygame.KMOD_LCTRL)])
+    kiosk.step(DT, events=[pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q, mod=pygame.KMOD_LCTRL)])
     assert kiosk.running, "ctrl+q alone is not the chord"
-    kiosk.step(1 / 60, events=[pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q,
-                                                  mod=pygame.KMOD_LCTRL | pygame.KMOD_LSHIFT)])
+    kiosk.step(DT, events=[pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q,
+                                              mod=pygame.KMOD_LCTRL | pygame.KMOD_LSHIFT)])
     assert not kiosk.running
 
 
-def test_empty_library_shows_a_message_not_a_crash(kiosk, tmp_path):
+def test_empty_library_shows_a_message_not_a_crash(kiosk):
     kiosk.library = dataclasses.replace(kiosk.library, discs=[])
     kiosk.switch("attract")
-    kiosk.step(1 / 60, events=[click()])
+    tap(kiosk, (400, 250))
     assert kiosk.scene.name == "attract"
-    # the message is drawn: bright text in the middle band, where an empty frame is dark background
     w, h = kiosk.screen.get_size()
-    middle = pygame.surfarray.array3d(kiosk.screen)[:, h // 2 - 10: h // 2 + 60].max(axis=2)
+    middle = pygame.surfarray.array3d(kiosk.screen)[:, h // 2 - 10: h // 2 + 80].max(axis=2)
     assert (middle > 150).sum() > 400
     assert pygame.surfarray.array3d(kiosk.screen)[:, : h // 4].max() < 60, "and nothing else above it"

@@ -8,7 +8,7 @@ sheen is light from the room: it stays put while the disc turns under it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pathlib import Path
 
@@ -23,23 +23,36 @@ UNGROOVED_INNER_MM = 38.0  # radius where the run-out ends
 GROOVE_PITCH_PX = 2.8  # the real 0.1 mm pitch is below a pixel; this reads as grooves and survives rotation
 
 
+SCALE_STEP = 0.05  # scaled copies are made in steps of 5 %, and kept
+
+
 @dataclass
 class DiscArt:
     surface: pygame.Surface  # SRCALPHA; the hole is at the exact centre of the surface
     sheen: pygame.Surface  # additive highlight, centred on the hole, never rotated
+    _scaled: dict = field(default_factory=dict, repr=False)  # step -> (surface, sheen)
 
     def draw(self, target: pygame.Surface, center: tuple[float, float], turns: float, scale: float = 1.0) -> pygame.Rect:
-        """Blit at `center` (the spindle) after `turns` clockwise revolutions, `scale`d."""
-        angle = -360.0 * (turns % 1.0)  # pygame rotates counter-clockwise
-        if scale == 1.0:
-            rotated = pygame.transform.rotate(self.surface, angle)
-        else:
-            rotated = pygame.transform.rotozoom(self.surface, angle, scale)
+        """Blit at `center` (the spindle) after `turns` clockwise revolutions, `scale`d (in
+        5 % steps: a carousel's discs reuse a few scaled copies instead of zooming every frame)."""
+        surface, sheen = self._at(scale)
+        rotated = pygame.transform.rotate(surface, -360.0 * (turns % 1.0))  # pygame turns counter-clockwise
         rect = rotated.get_rect(center=(round(center[0]), round(center[1])))
         target.blit(rotated, rect)
-        sheen = self.sheen if scale == 1.0 else pygame.transform.rotozoom(self.sheen, 0, scale)
         target.blit(sheen, sheen.get_rect(center=rect.center), special_flags=pygame.BLEND_RGB_ADD)
         return rect
+
+    def _at(self, scale: float):
+        step = max(1, round(min(scale, 1.0) / SCALE_STEP))
+        if step * SCALE_STEP >= 1.0:
+            return self.surface, self.sheen
+        if step not in self._scaled:
+            if len(self._scaled) >= 8:
+                self._scaled.pop(next(iter(self._scaled)))
+            size = max(2, int(self.surface.get_width() * step * SCALE_STEP))
+            self._scaled[step] = (pygame.transform.smoothscale(self.surface, (size, size)),
+                                  pygame.transform.smoothscale(self.sheen, (size, size)))
+        return self._scaled[step]
 
 
 def load_scan(path: Path) -> pygame.Surface:
