@@ -2,8 +2,10 @@
 
     python tools/make_default_content.py [--out assets/discs]
 
-Each disc: a procedurally drawn radiograph (tools/radiographs.py), a synthesized period
-piece (tools/period_music.py) and a bilingual disc.yaml. No copyrighted material.
+Each disc: a procedurally drawn radiograph (tools/radiographs.py), a period piece scored in
+tools/scores.py and rendered by FluidSynth with the FluidR3 GM soundfont (content generation
+only: apt-get install fluidsynth fluid-soundfont-gm; pip install mido), and a bilingual
+disc.yaml. No copyrighted material.
 """
 from __future__ import annotations
 
@@ -18,12 +20,12 @@ import pygame  # noqa: E402
 import soundfile  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from period_music import RATE, STYLES  # noqa: E402
+from scores import RATE, render  # noqa: E402
 from radiographs import BODY_PARTS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_NOTE_RU = "Демонстрационная пьеса, синтезирована для выставки."
-DEMO_NOTE_EN = "A demonstration piece synthesized for the exhibition."
+DEMO_NOTE_RU = "Демонстрационная пьеса, написана и сыграна для выставки."
+DEMO_NOTE_EN = "A demonstration piece, written and played for the exhibition."
 STORIES = {  # the story panel: who cut it, where, which bones are on the film, what the music was
     'bugi-na-rebrakh': ('Вырезал студент-электрик в коммунальной квартире на Лиговском, на станке из патефона «Молот». На плёнке — рёбра, ключицы и тень сердца пожилого пациента. Музыка — буги-вуги: левая рука пианиста ходит по кругу восемь долей, правая играет блюзовые фразы.',
         "Cut by an electrical-engineering student in a shared flat on Ligovsky Prospekt, on a lathe rebuilt from a 'Molot' gramophone. The film shows the ribs, collarbones and heart shadow of an elderly patient. The music is boogie-woogie: the pianist's left hand rolls eight beats round and round under blues phrases."),
@@ -125,9 +127,12 @@ def main() -> None:
             old.unlink()
         (folder / "disc.yaml").write_text(yaml_text(d), encoding="utf-8")
         write_scan(folder / f"scan.{d['scan']}", d["part"], seed, font)
-        music = STYLES[d["style"]](seed)
+        music = render(d["style"], seed)
         fmt = {"ogg": ("OGG", "VORBIS"), "flac": ("FLAC", "PCM_16"), "wav": ("WAV", "PCM_16")}[d["audio"]]
-        soundfile.write(str(folder / f"audio.{d['audio']}"), music, RATE, format=fmt[0], subtype=fmt[1])
+        with soundfile.SoundFile(str(folder / f"audio.{d['audio']}"), "w", RATE, 1, format=fmt[0],
+                                 subtype=fmt[1]) as out:
+            for i in range(0, len(music), 8192):  # in pieces: libsndfile's Vorbis encoder crashes on long writes
+                out.write(music[i:i + 8192])
         print(f"{folder}: {d['part']}, {d['style']}, {len(music) / RATE:.0f} s")
 
 

@@ -1,16 +1,24 @@
 """Procedural x-ray radiographs on blue-black film, for the shipped demo discs.
 
-Bones are drawn as density fields (capsules, rings, blobs with a brighter cortex), blurred
-like a real projection, then mapped through a film curve: air black-blue, bone milky white.
+A projection radiograph shows how much each line of sight absorbs: air and lungs dark, soft
+tissue a grey silhouette, bone bright, brightest where the beam runs along a bone's hard
+outer wall (the cortex) and mottled inside, where the spongy bone's struts (trabeculae) are.
+So each bone here has a cortex and a spongy interior (textured in develop()), long bones
+flare into their ends, flat bones are plates with a rim, and the film adds its own fog,
+grain, uneven exposure and handling scratches. Proportions follow the anatomy atlases'
+standard views: a hand PA, a chest PA, a skull lateral, a knee AP, a lumbar spine lateral
+and a pelvis AP. Deterministic for a given seed.
 """
 from __future__ import annotations
 
 import math
+from typing import List, Sequence, Tuple
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
 SIZE = 1024
+Point = Tuple[float, float]
 
 
 class Film:
@@ -19,64 +27,100 @@ class Film:
         self.size = size
         y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size  # 0..1 coordinates
         self.x, self.y = x, y
-        self.density = np.zeros((size, size), np.float32)
-        self.soft = np.zeros((size, size), np.float32)
+        self.cortex = np.zeros((size, size), np.float32)  # compact bone along the line of sight
+        self.spongy = np.zeros((size, size), np.float32)  # cancellous bone (textured later)
+        self.soft = np.zeros((size, size), np.float32)  # flesh
+        self.metal = np.zeros((size, size), np.float32)
 
-    # -- primitives (coordinates 0..1) -----------------------------------------------------
-    def _segment_distance(self, a, b):
-        ax, ay = a
-        bx, by = b
-        vx, vy = bx - ax, by - ay
-        t = np.clip(((self.x - ax) * vx + (self.y - ay) * vy) / max(1e-9, vx * vx + vy * vy), 0, 1)
-        return np.hypot(self.x - ax - t * vx, self.y - ay - t * vy)
+    # -- geometry ----------------------------------------------------------------------------
+    def _segment(self, a: Point, b: Point):
+        """Distance to segment a-b, and the position t (0..1) along it."""
+        vx, vy = b[0] - a[0], b[1] - a[1]
+        t = np.clip(((self.x - a[0]) * vx + (self.y - a[1]) * vy) / max(1e-9, vx * vx + vy * vy), 0, 1)
+        return np.hypot(self.x - a[0] - t * vx, self.y - a[1] - t * vy), t
 
-    def bone(self, a, b, r, weight=1.0, cortex=0.6):
-        """A long bone: a capsule with a bright cortical shell and a fainter marrow."""
-        d = self._segment_distance(a, b)
-        inside = np.clip((r - d) / (r * 0.25 + 1e-4), 0, 1)
-        shell = np.exp(-((d - r * 0.8) / (r * 0.22 + 1e-4)) ** 2)
-        self.density += weight * (0.55 * inside + cortex * shell * (d < r * 1.05))
-
-    def blob(self, cx, cy, rx, ry, weight=1.0, angle=0.0, ring=0.0, ring_w=0.15):
+    def _ellipse(self, cx, cy, rx, ry, angle=0.0):
         ca, sa = math.cos(angle), math.sin(angle)
         u = ((self.x - cx) * ca + (self.y - cy) * sa) / rx
         v = (-(self.x - cx) * sa + (self.y - cy) * ca) / ry
-        q = np.sqrt(u * u + v * v)
-        fill = np.clip((1 - q) / 0.08, 0, 1)
-        self.density += weight * fill
-        if ring:
-            self.density += ring * np.exp(-((q - 1 + ring_w / 2) / (ring_w / 2)) ** 2)
+        return np.sqrt(u * u + v * v)
 
-    def hole(self, cx, cy, rx, ry, strength=0.5, angle=0.0):
-        before = self.density.copy()
-        self.blob(cx, cy, rx, ry, -strength, angle)
-        self.density = np.maximum(self.density, before * 0.25)
+    @staticmethod
+    def _tube(d, r, wall):
+        """A cylinder of radius r seen from the side: path length through its wall and its core."""
+        inside = np.clip(r * r - d * d, 0, None)
+        core_r = np.maximum(r - wall, 1e-4)
+        core = np.sqrt(np.clip(core_r * core_r - d * d, 0, None))
+        return (np.sqrt(inside) - core) / r, core / r
 
-    def tissue(self, cx, cy, rx, ry, weight=0.18):
-        q = np.hypot((self.x - cx) / rx, (self.y - cy) / ry)
-        self.soft += weight * np.clip(1.2 - q, 0, 1) ** 0.6
+    # -- bones --------------------------------------------------------------------------------
+    def long_bone(self, a: Point, b: Point, r: float, flare_a: float = 0.6, flare_b: float = 0.6,
+                  wall: float = 0.3, weight: float = 1.0):
+        """A shaft with a thick cortex flaring into spongy ends (epiphyses) at a and b."""
+        d, t = self._segment(a, b)
+        radius = r * (1 + flare_a * np.exp(-(t / 0.14) ** 2) + flare_b * np.exp(-((1 - t) / 0.14) ** 2))
+        ends = np.maximum(np.exp(-(t / 0.16) ** 2), np.exp(-((1 - t) / 0.16) ** 2))
+        shell, core = self._tube(d, radius, radius * (wall * (1 - 0.7 * ends) + 0.04))
+        self.cortex += weight * 1.1 * shell
+        self.spongy += weight * core * (0.35 + 0.65 * ends)
 
-    def curve(self, points, r, weight=1.0):
+    def plate(self, cx, cy, rx, ry, angle=0.0, rim=0.18, weight=1.0):
+        """A compact bone seen flat (carpal, vertebral body, patella): a bright rim, spongy inside."""
+        q = self._ellipse(cx, cy, rx, ry, angle)
+        body = np.sqrt(np.clip(1 - q * q, 0, None))
+        self.spongy += weight * 0.8 * body
+        self.cortex += weight * 0.9 * np.exp(-((q - 1 + rim / 2) / (rim / 2)) ** 2) * (q < 1.05)
+
+    def rib(self, points: Sequence[Point], r: float, weight: float = 1.0):
+        """A flat curved bone seen edge-on and face-on in turns: two bright margins."""
+        d = np.full_like(self.x, 9.0)
         for a, b in zip(points[:-1], points[1:]):
-            d = self._segment_distance(a, b)
-            self.density = np.maximum(self.density, weight * (0.5 * np.clip((r - d) / (r * 0.3), 0, 1)
-                                                             + 0.5 * np.exp(-((d - r * 0.75) / (r * 0.25)) ** 2) * (d < r)))
+            d = np.minimum(d, self._segment(a, b)[0])
+        shell, core = self._tube(d, r, r * 0.35)
+        self.cortex += weight * 0.9 * shell
+        self.spongy += weight * 0.45 * core
 
-    # -- film --------------------------------------------------------------------------
-    def develop(self, marker: str = "") -> np.ndarray:
+    def void(self, cx, cy, rx, ry, angle=0.0, depth=1.0):
+        """Where bone is thin or absent (a foramen, the orbit): less of everything."""
+        q = self._ellipse(cx, cy, rx, ry, angle)
+        keep = 1 - depth * np.clip((1.1 - q) / 0.25, 0, 1)
+        self.cortex *= keep
+        self.spongy *= keep
+
+    def flesh(self, cx, cy, rx, ry, angle=0.0, weight=0.3):
+        q = self._ellipse(cx, cy, rx, ry, angle)
+        self.soft += weight * np.sqrt(np.clip(1 - q * q, 0, None))
+
+    def flesh_along(self, points: Sequence[Point], r: float, weight=0.3):
+        d = np.full_like(self.x, 9.0)
+        for a, b in zip(points[:-1], points[1:]):
+            d = np.minimum(d, self._segment(a, b)[0])
+        self.soft = np.maximum(self.soft, weight * np.sqrt(np.clip(1 - (d / r) ** 2, 0, None)))
+
+    def ring(self, cx, cy, rx, ry, angle=0.0):
+        """A wedding ring: metal absorbs everything."""
+        q = self._ellipse(cx, cy, rx, ry, angle)
+        self.metal += np.exp(-((q - 1) / 0.18) ** 2)
+
+    # -- film --------------------------------------------------------------------------------
+    def develop(self) -> np.ndarray:
         """Return an RGB uint8 image (rows, cols, 3) as a blue-tinted radiograph."""
         rng = self.rng
-        d = gaussian_filter(self.density, 1.6) + gaussian_filter(self.soft, 12)
-        d += gaussian_filter(rng.normal(0, 1, d.shape).astype(np.float32), 40) * 0.5  # uneven exposure
-        d = np.clip(d, 0, None)
-        v = 1 - np.exp(-1.6 * d)  # film curve: density -> brightness
-        v += rng.normal(0, 0.025, v.shape)  # grain
-        vig = np.hypot(self.x - 0.5, self.y - 0.5)
-        v *= 1 - 0.35 * vig
-        for _ in range(rng.integers(3, 7)):  # old handling scratches, bright on the dark film
+        noise = rng.normal(0, 1, self.x.shape).astype(np.float32)
+        lattice = gaussian_filter(noise, 1.3) - gaussian_filter(noise, 4.0)  # trabeculae: a fine mesh
+        lattice = np.clip(0.5 + lattice / (3 * lattice.std()), 0, 1)
+        d = (gaussian_filter(self.soft, 3.0) + self.cortex + self.spongy * (0.25 + 0.55 * lattice)
+             + 3.0 * self.metal)
+        d = gaussian_filter(d, 0.9)  # the focal spot's blur
+        d += gaussian_filter(rng.normal(0, 1, d.shape).astype(np.float32), 60) * 1.2  # uneven exposure
+        v = 1 - np.exp(-1.25 * np.clip(d, 0, None))  # film curve: absorption -> brightness
+        v = 0.06 + 0.94 * v  # base fog: unexposed film is never black
+        v += rng.normal(0, 0.03, v.shape)  # grain
+        v *= 1 - 0.4 * np.hypot(self.x - 0.5, self.y - 0.5)  # the beam's falloff
+        for _ in range(int(rng.integers(5, 10))):  # handling scratches, bright on the dark film
             x0, y0, x1, y1 = rng.uniform(0, 1, 4)
-            dist = self._segment_distance((x0, y0), (x1, y1))
-            v += 0.12 * np.exp(-(dist * self.size / 1.2) ** 2)
+            dist = self._segment((x0, y0), (x1, y1))[0]
+            v += rng.uniform(0.05, 0.14) * np.exp(-(dist * self.size / rng.uniform(0.7, 1.6)) ** 2)
         v = np.clip(v, 0, 1)
         base = np.array([6, 11, 26], np.float32)
         mid = np.array([58, 92, 136], np.float32)
@@ -86,105 +130,169 @@ class Film:
         return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
+def _along(p: Point, q: Point, s: float) -> Point:
+    return p[0] + (q[0] - p[0]) * s, p[1] + (q[1] - p[1]) * s
+
+
 # -- body parts -------------------------------------------------------------------------------
-def skull(seed: int) -> Film:
+def hand(seed: int) -> Film:
+    """Left hand, PA: forearm, two rows of carpals, five metacarpals, the phalanges; a ring."""
     f = Film(seed)
-    f.tissue(0.5, 0.5, 0.42, 0.44)
-    f.blob(0.5, 0.42, 0.33, 0.30, 0.35, ring=0.9, ring_w=0.12)  # cranial vault
-    f.blob(0.34, 0.55, 0.07, 0.06, 0.0)
-    f.hole(0.33, 0.52, 0.075, 0.065, 0.45)  # orbit
-    f.hole(0.66, 0.52, 0.075, 0.065, 0.45)
-    f.hole(0.5, 0.63, 0.04, 0.06, 0.4)  # nasal cavity
-    jaw = [(0.27, 0.62), (0.30, 0.76), (0.40, 0.84), (0.5, 0.86), (0.60, 0.84), (0.70, 0.76), (0.73, 0.62)]
-    f.curve(jaw, 0.028, 1.0)
-    for i in range(12):  # teeth
-        x = 0.36 + i * 0.0255
-        f.bone((x, 0.72), (x, 0.78), 0.010, 0.9, cortex=0.9)
-    for i, (sx, sy) in enumerate([(0.42, 0.25), (0.55, 0.22), (0.63, 0.3)]):
-        f.curve([(sx, sy), (sx + 0.04, sy + 0.03), (sx + 0.07, sy + 0.02)], 0.004, 0.5)  # sutures
+    rng = f.rng
+    f.flesh_along([(0.5, 1.1), (0.5, 0.72)], 0.19, 0.32)  # wrist and palm
+    f.flesh(0.5, 0.6, 0.2, 0.17, 0, 0.32)
+    f.long_bone((0.44, 1.12), (0.445, 0.80), 0.028, flare_a=0.1, flare_b=0.9)  # radius
+    f.long_bone((0.565, 1.12), (0.555, 0.815), 0.019, flare_a=0.1, flare_b=0.5)  # ulna
+    carpals = [(0.445, 0.765, 0.027, 0.021), (0.49, 0.77, 0.022, 0.02), (0.53, 0.772, 0.018, 0.018),
+               (0.565, 0.765, 0.016, 0.016), (0.43, 0.72, 0.022, 0.02), (0.47, 0.715, 0.02, 0.022),
+               (0.51, 0.712, 0.022, 0.024), (0.55, 0.718, 0.021, 0.023)]
+    for cx, cy, rx, ry in carpals:
+        f.plate(cx + rng.uniform(-0.002, 0.002), cy, rx, ry, rng.uniform(-0.4, 0.4))
+    # digits: base on the carpals, direction, lengths of metacarpal and phalanges
+    digits = [((0.425, 0.70), -0.75, (0.13, 0.10, 0.08)),  # thumb: metacarpal + two phalanges
+              ((0.46, 0.69), -0.16, (0.20, 0.12, 0.075, 0.055)),
+              ((0.50, 0.685), -0.03, (0.205, 0.135, 0.085, 0.06)),
+              ((0.535, 0.69), 0.09, (0.19, 0.125, 0.08, 0.058)),
+              ((0.565, 0.70), 0.22, (0.17, 0.10, 0.062, 0.05))]
+    for k, (base, angle, lengths) in enumerate(digits):
+        direction = (math.sin(angle), -math.cos(angle))
+        start = base
+        pts = [start]
+        for j, length in enumerate(lengths):
+            end = (start[0] + direction[0] * length * 0.92, start[1] + direction[1] * length * 0.92)
+            r = (0.0125 if j == 0 else 0.0105 - 0.0018 * (j - 1)) * (1.15 if k == 0 else 1.0)
+            f.long_bone(start, end, r, flare_a=0.55, flare_b=0.45 if j < len(lengths) - 1 else 0.25)
+            start = (end[0] + direction[0] * 0.008, end[1] + direction[1] * 0.008)  # the joint's gap
+            pts.append(start)
+        f.flesh_along(pts, 0.032 if k else 0.036, 0.34)
+        if k == 3:  # a wedding ring on the fourth finger's first phalanx
+            c = _along(pts[1], pts[2], 0.45)
+            f.ring(c[0], c[1], 0.02, 0.007, angle + math.pi / 2)
     return f
 
 
 def ribcage(seed: int) -> Film:
+    """Chest PA: dark lungs, ribs curving out and down from the spine, clavicles, the heart's shadow."""
     f = Film(seed)
-    f.tissue(0.5, 0.55, 0.45, 0.5, 0.25)
-    f.hole(0.34, 0.55, 0.15, 0.30, 0.15)  # lungs darker
-    f.hole(0.66, 0.55, 0.15, 0.30, 0.15)
-    f.tissue(0.56, 0.66, 0.14, 0.12, 0.25)  # heart shadow
-    for i in range(13):  # spine
-        f.blob(0.5, 0.1 + i * 0.066, 0.035, 0.026, 0.9, ring=0.4)
-    for i in range(10):  # ribs, each side a sagging arc
-        y = 0.16 + i * 0.062
+    f.flesh(0.5, 0.58, 0.47, 0.5, 0, 0.5)  # the trunk
+    f.flesh(0.5, 0.05, 0.2, 0.12, 0, 0.3)  # the neck
+    for side in (-1, 1):  # the lungs hold air: much less in the way
+        f.soft -= 0.38 * np.sqrt(np.clip(1 - f._ellipse(0.5 + side * 0.2, 0.5, 0.16, 0.3) ** 2, 0, None))
+    f.flesh(0.56, 0.7, 0.17, 0.13, -0.3, 0.55)  # the heart, to the patient's left
+    f.flesh(0.5, 0.45, 0.06, 0.35, 0, 0.3)  # the mediastinum
+    f.flesh(0.5, 0.92, 0.42, 0.12, 0, 0.35)  # the diaphragm's domes and below
+    for i in range(12):  # thoracic vertebrae behind it all
+        y = 0.14 + i * 0.058
+        f.plate(0.5, y, 0.03 + 0.0015 * i, 0.02 + 0.001 * i, 0, weight=0.6)
+    for i in range(10):  # posterior ribs: from the spine out, up a little, then round and down
+        y0 = 0.15 + i * 0.056
+        span = 0.24 + 0.09 * math.sin(min(1.0, i / 5) * math.pi / 2)
         for side in (-1, 1):
-            pts = [(0.5 + side * (0.04 + 0.36 * t), y + 0.10 * math.sin(math.pi * t) * (0.6 + 0.4 * t) + 0.05 * t)
-                   for t in np.linspace(0, 1, 14)]
-            f.curve(pts, 0.011, 0.9)
-    f.curve([(0.22, 0.10), (0.35, 0.14), (0.47, 0.12)], 0.016, 1.0)  # clavicles
-    f.curve([(0.78, 0.10), (0.65, 0.14), (0.53, 0.12)], 0.016, 1.0)
+            pts = [(0.5 + side * (0.03 + span * s), y0 - 0.03 * math.sin(math.pi * s * 0.9) + 0.16 * s ** 2.2)
+                   for s in np.linspace(0, 1, 16)]
+            f.rib(pts, 0.0105 + 0.0008 * i)
+            # the anterior rib: fainter, from the side back down toward the sternum
+            tip = pts[-1]
+            front = [(tip[0] - side * 0.16 * s, tip[1] + 0.05 * s + 0.02 * s * s) for s in np.linspace(0, 1, 8)]
+            f.rib(front, 0.008, weight=0.35)
+    for side in (-1, 1):  # clavicles: a gentle S from the sternum to the shoulder
+        pts = [(0.5 + side * (0.035 + 0.3 * s), 0.135 - 0.04 * math.sin(math.pi * s) + 0.02 * s) for s in
+               np.linspace(0, 1, 14)]
+        f.rib(pts, 0.016)
+        f.plate(0.5 + side * 0.36, 0.2, 0.08, 0.13, side * 0.3, weight=0.35)  # scapula, faint
+        f.long_bone((0.5 + side * 0.42, 0.16), (0.5 + side * 0.47, 0.5), 0.035, flare_a=1.2, flare_b=0.1)  # humerus
     return f
 
 
-def hand(seed: int) -> Film:
+def skull(seed: int) -> Film:
+    """Skull, lateral: the vault's thick wall, orbit, nose, the jaw and its teeth, the neck."""
     f = Film(seed)
-    rng = f.rng
-    f.tissue(0.5, 0.6, 0.33, 0.42, 0.3)
-    f.bone((0.44, 1.05), (0.45, 0.80), 0.045)  # radius
-    f.bone((0.58, 1.05), (0.57, 0.81), 0.035)  # ulna
-    for i in range(8):  # carpals
-        f.blob(0.43 + (i % 4) * 0.045, 0.74 + (i // 4) * 0.045, 0.024, 0.02, 0.9, ring=0.5)
-    fingers = [(-0.62, 0.30, 2), (-0.22, 0.42, 3), (-0.05, 0.46, 3), (0.12, 0.43, 3), (0.3, 0.36, 3)]
-    for k, (angle, length, n) in enumerate(fingers):
-        base = (0.40 + k * 0.045, 0.70)
-        direction = (math.sin(angle), -math.cos(angle))
-        seg = [0.42, 0.33, 0.25][:n] if n == 3 else [0.5, 0.5]
-        start = base
-        for j, frac in enumerate([0.35] + seg):
-            end = (start[0] + direction[0] * length * frac, start[1] + direction[1] * length * frac)
-            f.bone(start, end, 0.018 - 0.002 * j + rng.uniform(-0.001, 0.001))
-            start = (end[0] + direction[0] * 0.012, end[1] + direction[1] * 0.012)
-    f.blob(0.62, 0.44, 0.02, 0.02, 1.4)  # a ring on a finger: metal shows pure white
-    return f
-
-
-def spine(seed: int) -> Film:
-    f = Film(seed)
-    f.tissue(0.5, 0.5, 0.35, 0.55, 0.25)
-    for i in range(7):
-        y = 0.08 + i * 0.135
-        f.blob(0.46, y, 0.10, 0.05, 0.7, ring=0.7, ring_w=0.25)  # vertebral body
-        f.bone((0.56, y - 0.01), (0.68, y + 0.02), 0.022, 0.8)  # pedicle / process
-        f.bone((0.62, y + 0.02), (0.74, y + 0.06), 0.016, 0.8)
-    f.hole(0.25, 0.5, 0.08, 0.4, 0.05)
-    return f
-
-
-def pelvis(seed: int) -> Film:
-    f = Film(seed)
-    f.tissue(0.5, 0.5, 0.48, 0.4, 0.3)
-    f.blob(0.27, 0.32, 0.18, 0.16, 0.45, angle=-0.4, ring=0.8)  # iliac wings
-    f.blob(0.73, 0.32, 0.18, 0.16, 0.45, angle=0.4, ring=0.8)
-    f.blob(0.5, 0.36, 0.09, 0.14, 0.7, ring=0.5)  # sacrum
-    for side in (-1, 1):
-        f.blob(0.5 + side * 0.22, 0.60, 0.065, 0.065, 0.9, ring=0.6)  # femoral heads
-        f.bone((0.5 + side * 0.25, 0.64), (0.5 + side * 0.30, 1.05), 0.05)  # femurs
-        f.hole(0.5 + side * 0.11, 0.70, 0.06, 0.045, 0.5)  # obturator foramina
-        f.curve([(0.5 + side * 0.03, 0.62), (0.5 + side * 0.12, 0.64), (0.5 + side * 0.18, 0.74)], 0.02, 0.9)
-    for i in range(3):
-        f.blob(0.5, 0.02 + i * 0.07, 0.07, 0.03, 0.7, ring=0.5)
+    f.flesh(0.5, 0.47, 0.4, 0.4, 0, 0.35)
+    f.flesh(0.7, 0.82, 0.13, 0.22, 0.2, 0.3)  # the neck
+    q = f._ellipse(0.5, 0.42, 0.35, 0.3, -0.12)
+    f.cortex += 1.3 * np.exp(-((q - 0.95) / 0.05) ** 2)  # the vault: outer and inner tables
+    f.spongy += 0.8 * np.exp(-((q - 0.95) / 0.035) ** 2)  # and the diploe between them
+    f.cortex += 0.3 * np.exp(-((f._ellipse(0.5, 0.6, 0.2, 0.05, -0.1) - 1) / 0.25) ** 2) * np.clip((f.y - 0.56) / 0.04, 0, 1)  # skull base
+    f.plate(0.52, 0.5, 0.04, 0.025, 0.3, weight=0.7)  # the sella turcica region
+    f.plate(0.6, 0.58, 0.05, 0.045, 0, weight=0.9)  # petrous bone, dense
+    f.void(0.21, 0.5, 0.055, 0.06, 0, 0.8)  # the orbit
+    f.cortex += 0.9 * np.exp(-((f._ellipse(0.21, 0.5, 0.06, 0.065) - 1) / 0.1) ** 2)
+    f.rib([(0.16, 0.55), (0.15, 0.62), (0.16, 0.66)], 0.012)  # the nasal bones and maxilla front
+    f.plate(0.24, 0.64, 0.09, 0.045, 0.05, weight=0.7)  # the maxilla
+    f.rib([(0.53, 0.6), (0.52, 0.72), (0.47, 0.8)], 0.02)  # the mandible's ramus...
+    f.rib([(0.47, 0.8), (0.35, 0.82), (0.22, 0.78), (0.19, 0.74)], 0.022)  # ...and body
+    for i in range(8):  # teeth: upper and lower rows, enamel brightest
+        x = 0.2 + i * 0.03
+        f.plate(x, 0.69, 0.012, 0.022, 0, rim=0.35, weight=1.4)
+        f.plate(x + 0.005, 0.745, 0.012, 0.022, 0, rim=0.35, weight=1.4)
+    for i in range(5):  # cervical vertebrae
+        f.plate(0.64 + 0.02 * i, 0.76 + i * 0.055, 0.035, 0.02, 0.25, weight=0.9)
+    for sx, sy in ((0.42, 0.14), (0.6, 0.16)):  # sutures
+        f.cortex -= 0.3 * np.exp(-(f._segment((sx, sy), (sx + 0.05, sy + 0.06))[0] / 0.003) ** 2)
     return f
 
 
 def knee(seed: int) -> Film:
+    """Knee, AP: femur into its two condyles, the kneecap over them, tibia and fibula below."""
     f = Film(seed)
-    f.tissue(0.5, 0.5, 0.3, 0.6, 0.3)
-    f.bone((0.5, -0.05), (0.5, 0.42), 0.09)  # femur
-    f.blob(0.43, 0.46, 0.07, 0.06, 0.8, ring=0.6)  # condyles
-    f.blob(0.57, 0.46, 0.07, 0.06, 0.8, ring=0.6)
-    f.blob(0.5, 0.38, 0.05, 0.06, 0.9, ring=0.8)  # patella
-    f.blob(0.5, 0.57, 0.14, 0.035, 0.8, ring=0.5)  # tibial plateau
-    f.bone((0.5, 0.58), (0.5, 1.05), 0.075)  # tibia
-    f.bone((0.64, 0.6), (0.64, 1.05), 0.025)  # fibula
+    f.flesh_along([(0.5, -0.1), (0.5, 0.5)], 0.3, 0.4)
+    f.flesh_along([(0.5, 0.5), (0.52, 1.1)], 0.24, 0.4)
+    f.long_bone((0.5, -0.1), (0.5, 0.4), 0.055, flare_a=0.0, flare_b=0.5)  # femoral shaft
+    for side in (-1, 1):
+        f.plate(0.5 + side * 0.062, 0.445, 0.062, 0.05, 0, rim=0.2)  # condyles
+    f.void(0.5, 0.47, 0.02, 0.03, 0, 0.6)  # the notch between them
+    f.plate(0.5, 0.4, 0.045, 0.055, 0, rim=0.25, weight=0.8)  # the patella, over the femur
+    f.plate(0.5, 0.535, 0.13, 0.03, 0, rim=0.25)  # the tibial plateau (the gap above: cartilage)
+    f.long_bone((0.5, 0.55), (0.505, 1.1), 0.05, flare_a=0.6, flare_b=0.0)  # tibia
+    f.long_bone((0.635, 0.58), (0.625, 1.1), 0.014, flare_a=1.0, flare_b=0.0)  # fibula, head at the side
+    return f
+
+
+def spine(seed: int) -> Film:
+    """Lumbar spine, lateral: stacked vertebral bodies, disc spaces, pedicles and spinous processes."""
+    f = Film(seed)
+    f.flesh(0.5, 0.5, 0.42, 0.62, 0, 0.4)
+    for i in range(6):
+        y = 0.07 + i * 0.155
+        w, h = 0.1 + 0.004 * i, 0.055 + 0.002 * i
+        q = ((np.abs(f.x - 0.42) / w) ** 4 + (np.abs(f.y - y) / h) ** 4) ** 0.25  # a rounded box: the body
+        body = np.clip((1 - q) / 0.08, 0, 1)
+        f.spongy += 0.8 * body
+        f.cortex += 0.8 * np.exp(-((q - 0.95) / 0.05) ** 2) * (q < 1.05)
+        f.rib([(0.52, y - 0.02), (0.6, y - 0.01), (0.64, y + 0.02)], 0.018)  # pedicle and lamina
+        f.rib([(0.64, y + 0.01), (0.74, y + 0.05)], 0.02, weight=0.9)  # spinous process
+        f.plate(0.6, y - 0.045, 0.02, 0.012, 0.5, weight=0.6)  # facet joint
+    f.soft -= 0.12 * np.sqrt(np.clip(1 - f._ellipse(0.2, 0.45, 0.1, 0.4) ** 2, 0, None))  # bowel gas
+    return f
+
+
+def pelvis(seed: int) -> Film:
+    """Pelvis, AP: iliac wings, sacrum, the pubic ring round the obturator holes, hips and femurs."""
+    f = Film(seed)
+    f.flesh(0.5, 0.55, 0.5, 0.48, 0, 0.45)
+    for side in (-1, 1):
+        wing = f._ellipse(0.5 + side * 0.24, 0.33, 0.2, 0.15, side * 0.5)
+        f.spongy += 0.75 * np.sqrt(np.clip(1 - wing ** 2, 0, None))
+        f.cortex += 0.9 * np.exp(-((wing - 0.96) / 0.05) ** 2) * np.clip((0.42 - f.y) / 0.06, 0, 1)  # iliac crest
+        f.rib([(0.5 + side * 0.2, 0.42), (0.5 + side * 0.21, 0.52), (0.5 + side * 0.2, 0.57)], 0.035, 0.8)  # iliac body
+        f.rib([(0.5 + side * 0.06, 0.44), (0.5 + side * 0.14, 0.5), (0.5 + side * 0.2, 0.56)], 0.014)  # pelvic brim
+        f.plate(0.5 + side * 0.11, 0.7, 0.075, 0.06, 0, rim=0.5, weight=0.8)  # pubic and ischial ring...
+        f.void(0.5 + side * 0.11, 0.7, 0.05, 0.038, 0, 1.0)  # ...round the obturator foramen
+        f.plate(0.5 + side * 0.21, 0.6, 0.06, 0.06, 0, rim=0.22)  # femoral head in its socket
+        f.cortex += 0.6 * np.exp(-((f._ellipse(0.5 + side * 0.21, 0.6, 0.075, 0.075) - 1) / 0.08) ** 2) * (f.y < 0.6)
+        f.long_bone((0.5 + side * 0.23, 0.62), (0.5 + side * 0.29, 0.7), 0.025, flare_a=0, flare_b=0.6)  # neck
+        f.plate(0.5 + side * 0.31, 0.67, 0.04, 0.05, 0, weight=0.8)  # greater trochanter
+        f.long_bone((0.5 + side * 0.29, 0.68), (0.5 + side * 0.31, 1.1), 0.04, flare_a=0.4, flare_b=0)  # femur
+    sacrum = np.clip(1 - np.maximum(np.abs(f.x - 0.5) / (0.09 * (1.4 - (f.y - 0.3) * 2.2)), np.abs(f.y - 0.42) / 0.13),
+                     0, 1)
+    f.spongy += 0.9 * np.clip(sacrum / 0.1, 0, 1)
+    for i in range(4):  # its foramina
+        for side in (-1, 1):
+            f.void(0.5 + side * 0.04, 0.34 + i * 0.045, 0.01, 0.01, 0, 0.7)
+    for i in range(2):  # the last lumbar vertebrae
+        f.plate(0.5, 0.06 + i * 0.1, 0.075, 0.04, 0, weight=0.9)
     return f
 
 
 BODY_PARTS = {"skull": skull, "ribcage": ribcage, "hand": hand, "spine": spine, "pelvis": pelvis, "knee": knee}
+PARTS: List[str] = list(BODY_PARTS)
