@@ -30,12 +30,15 @@ SCALE_STEP = 0.05  # scaled copies are made in steps of 5 %, and kept
 class DiscArt:
     surface: pygame.Surface  # SRCALPHA; the hole is at the exact centre of the surface
     sheen: pygame.Surface  # additive highlight, centred on the hole, never rotated
-    _scaled: dict = field(default_factory=dict, repr=False)  # step -> (surface, sheen)
+    shadow: pygame.Surface  # black with a soft alpha: drawn under the disc, offset, never rotated
+    _scaled: dict = field(default_factory=dict, repr=False)  # step -> (surface, sheen, shadow)
 
     def draw(self, target: pygame.Surface, center: tuple[float, float], turns: float, scale: float = 1.0) -> pygame.Rect:
         """Blit at `center` (the spindle) after `turns` clockwise revolutions, `scale`d (in
         5 % steps: a carousel's discs reuse a few scaled copies instead of zooming every frame)."""
-        surface, sheen = self._at(scale)
+        surface, sheen, shadow = self._at(scale)
+        offset = max(2, surface.get_width() // 60)
+        target.blit(shadow, shadow.get_rect(center=(round(center[0]) + offset, round(center[1]) + offset * 3 // 2)))
         rotated = pygame.transform.rotate(surface, -360.0 * (turns % 1.0))  # pygame turns counter-clockwise
         rect = rotated.get_rect(center=(round(center[0]), round(center[1])))
         target.blit(rotated, rect)
@@ -45,13 +48,13 @@ class DiscArt:
     def _at(self, scale: float):
         step = max(1, round(min(scale, 1.0) / SCALE_STEP))
         if step * SCALE_STEP >= 1.0:
-            return self.surface, self.sheen
+            return self.surface, self.sheen, self.shadow
         if step not in self._scaled:
             if len(self._scaled) >= 8:
                 self._scaled.pop(next(iter(self._scaled)))
             size = max(2, int(self.surface.get_width() * step * SCALE_STEP))
-            self._scaled[step] = (pygame.transform.smoothscale(self.surface, (size, size)),
-                                  pygame.transform.smoothscale(self.sheen, (size, size)))
+            self._scaled[step] = tuple(pygame.transform.smoothscale(s, (size, size))
+                                       for s in (self.surface, self.sheen, self.shadow))
         return self._scaled[step]
 
 
@@ -112,11 +115,26 @@ def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed:
     # Scissor-cut edge: straight-ish cuts between jittered vertices.
     edge = _scissor_edge(phi, radius, rng)
     alpha = np.clip(edge - rho + 0.5, 0.0, 1.0) * np.clip(hrho - ragged + 0.5, 0.0, 1.0)
+    # Rim light: the cut edge of the film catches the lightbox's glow, so the scissor line and
+    # the burnt hole read against the dark background.
+    rim_w = max(1.2, radius * 0.006)
+    rim = np.exp(-((edge - rho) / rim_w) ** 2) * 0.9 + np.exp(-((hrho - ragged) / rim_w) ** 2) * 0.5
+    rgb += rim[..., None] * np.array([70, 92, 120], np.float32)
 
     surface = pygame.Surface((size, size), pygame.SRCALPHA, 32)
     pygame.surfarray.blit_array(surface, np.clip(rgb, 0, 255).astype(np.uint8))
     pygame.surfarray.pixels_alpha(surface)[:] = (alpha * 255).astype(np.uint8)
-    return DiscArt(surface, _sheen(size, radius - ecc, hole_r))
+    return DiscArt(surface, _sheen(size, radius - ecc, hole_r), _shadow(alpha))
+
+
+def _shadow(alpha: np.ndarray) -> pygame.Surface:
+    """A soft shadow of the disc on the lightbox: its outline, blurred, a little below right."""
+    size = alpha.shape[0]
+    small = max(8, size // 12)
+    mask = pygame.Surface((size, size), pygame.SRCALPHA, 32)
+    pygame.surfarray.pixels_alpha(mask)[:] = (alpha * 150).astype(np.uint8)
+    blurred = pygame.transform.smoothscale(pygame.transform.smoothscale(mask, (small, small)), (size, size))
+    return blurred
 
 
 def _sheen(size: int, radius: float, hole_r: float) -> pygame.Surface:
