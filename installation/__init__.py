@@ -7,6 +7,8 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 # Before pygame is imported (it would name the window after sys.argv[0]): a class that
 # window managers, kiosk rules and `xdotool search --class bone-music` can find.
 os.environ.setdefault("SDL_VIDEO_X11_WMCLASS", "bone-music")
+# Textures turned and scaled by SDL's renderer are sampled smoothly, not pixel by pixel.
+os.environ.setdefault("SDL_RENDER_SCALE_QUALITY", "linear")
 
 __version__ = "0.2.0"
 

@@ -173,7 +173,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     from .audio.process import EngineProcess
     from .commands import CommandBus, Quit
     from .content.library import load_library
-    from .display.screen import open_screen
+    from .display.screen import open_canvas
     from .kiosk import Kiosk
     from .schedule import DemoSchedule
     from .service.play_counts import PlayCounts
@@ -184,7 +184,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     log.info("%d discs from %s%s", len(library.discs), cfg.content_dir,
              f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")
     pygame.font.init()  # not pygame.init(): SDL audio must not grab the card sounddevice uses
-    screen = open_screen(cfg.display, windowed=args.windowed)
+    canvas = open_canvas(cfg.display, windowed=args.windowed)
     engine = EngineProcess(cfg.audio, cfg.dsp)  # the sound in a process of its own
     engine.start()
     bus, status = CommandBus(cfg.osc.queue_size), StatusBoard()
@@ -195,7 +195,8 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     lathe = start_lathe(cfg, bus, clock, wall)
     if osc is not None:
         osc.lathe = lathe
-    kiosk = Kiosk(cfg, library, screen, engine, counts, bus, status, osc, schedule=schedule, lathe=lathe, wall=wall)
+    kiosk = Kiosk(cfg, library, canvas.surface, engine, counts, bus, status, osc, schedule=schedule, lathe=lathe,
+                  wall=wall, canvas=canvas)
     # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.
     signal.signal(signal.SIGTERM, lambda *_: bus.post(Quit("SIGTERM")))
     try:

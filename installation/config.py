@@ -34,6 +34,8 @@ class DisplayConfig:
     # the screen's pixels per inch: text and touch targets are sized in millimetres from it
     dpi: float = field(default=96.0, metadata=limits(40.0, 600.0))
     picture_cache: int = field(default=24, metadata=limits(2, 1000))  # disc pictures kept drawn
+    # auto: SDL's renderer (the GPU) where it works, else surface drawing; or name one
+    renderer: str = field(default="auto", metadata=limits(choices=("auto", "renderer", "surface")))
 
 
 @dataclass(frozen=True)

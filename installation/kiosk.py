@@ -23,6 +23,7 @@ from .content.disc_art import DiscArt, build_disc_art, load_scan
 from .content.library import Disc, Library, load_disc
 from .content.text import draw_text
 from .display.layout import attract_layout, typography
+from .display.canvas import Canvas, SurfaceCanvas
 from .display.pointer import Pointer, PointerTracker
 from .display.screen import vignette
 from .keys import parse_chord
@@ -49,10 +50,12 @@ class Kiosk:
                  bus: Optional[CommandBus] = None, status: Optional[StatusBoard] = None,
                  osc: Optional["OscServer"] = None, clock: Callable[[], float] = time.perf_counter,
                  schedule: Optional[DemoSchedule] = None, lathe: Optional["LatheStation"] = None,
-                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)):
+                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+                 canvas: Optional[Canvas] = None):
         self.cfg = cfg
         self.library = library
-        self.screen = screen
+        self.canvas = canvas if canvas is not None else SurfaceCanvas(screen)  # display/canvas.py
+        self.screen = self.canvas.surface
         self.engine = engine
         self.counts = counts
         self.bus = bus if bus is not None else CommandBus(cfg.osc.queue_size)
@@ -135,6 +138,14 @@ class Kiosk:
     def stop_audio(self) -> None:
         if self.engine is not None:
             self.engine.stop()
+
+    def clear(self, surface: pygame.Surface) -> None:
+        """Start a frame: the background (under discs and words alike)."""
+        self.canvas.clear(self.background)
+
+    def draw_disc(self, art: DiscArt, center: Tuple[float, float], turns: float, scale: float = 1.0) -> None:
+        """A disc turned `turns` at `center`: rotated on the GPU where there is one."""
+        self.canvas.disc(art, center, turns, scale)
 
     def pointer(self, event: pygame.event.Event) -> Optional[Pointer]:
         """Finger or mouse as one pointer (display/pointer.py): down, move, up; None otherwise."""
@@ -374,7 +385,7 @@ class Kiosk:
             now = time.perf_counter()
             self.step(min(now - last, 0.25))  # a stall must not make the disc jump
             last = now
-            pygame.display.flip()
+            self.canvas.present()
         if self.scene is not None:
             self.scene.exit()
 

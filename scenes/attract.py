@@ -70,7 +70,7 @@ class AttractScene(Scene):
 
     def draw(self, surface: pygame.Surface) -> None:
         k = self.kiosk
-        surface.blit(k.background, (0, 0))
+        k.clear(surface)
         w, h = surface.get_size()
         lay = attract_layout((w, h), k.cfg.display.dpi)
         t = typography((w, h), k.cfg.display.dpi)
@@ -89,7 +89,7 @@ class AttractScene(Scene):
         else:
             art = k.disc_art(disc, lay.disc_diameter)
             if art is not None:
-                art.draw(surface, lay.disc_center, self.platter.turns)
+                k.draw_disc(art, lay.disc_center, self.platter.turns)
             color = tuple(int(c * fade) for c in INK)
             y = draw_text(surface, disc.info.title.get(langs[0]), (w // 2, band.y), t.title, color, face="bold",
                           anchor="midtop", width=int(w * 0.94), max_lines=1)

@@ -110,7 +110,7 @@ class CarouselScene(Scene):
 
     def draw(self, surface: pygame.Surface) -> None:
         k = self.kiosk
-        surface.blit(k.background, (0, 0))
+        k.clear(surface)
         lay = self._layout()
         t = typography(surface.get_size(), k.cfg.display.dpi)
         if not self.count:
@@ -123,7 +123,7 @@ class CarouselScene(Scene):
             disc = k.library.discs[(round(self.offset) + slot) % self.count]
             art = k.disc_art(disc, lay.diameter)
             if art is not None:
-                art.draw(surface, (x, y), self.turns + slot * 0.13, scale=d / lay.diameter)
+                k.draw_disc(art, (x, y), self.turns + slot * 0.13, scale=d / lay.diameter)
         disc = self.disc
         langs = k.languages
         cap = lay.caption

@@ -103,7 +103,7 @@ class LiveCutScene(Scene):
 
     def draw(self, surface: pygame.Surface) -> None:
         k = self.kiosk
-        surface.blit(k.background, (0, 0))
+        k.clear(surface)
         w, h = surface.get_size()
         langs = k.languages
         view = k.lathe.view if k.lathe is not None else None

@@ -205,12 +205,12 @@ class PlayerScene(Scene):
     # -- drawing ---------------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:
         k = self.kiosk
-        surface.blit(k.background, (0, 0))
+        k.clear(surface)
         lay = self._layout()
         t = typography(surface.get_size(), k.cfg.display.dpi)
         art = k.disc_art(self.disc, lay.disc_diameter)
         if art is not None:
-            art.draw(surface, lay.disc_center, self.platter.turns)
+            k.draw_disc(art, lay.disc_center, self.platter.turns)
         self._draw_tonearm(surface, lay)
         self._draw_words(surface, lay, t)
         self._draw_progress(surface, lay, t)

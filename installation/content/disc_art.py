@@ -26,6 +26,11 @@ GROOVE_PITCH_PX = 2.8  # the real 0.1 mm pitch is below a pixel; this reads as g
 SCALE_STEP = 0.05  # scaled copies are made in steps of 5 %, and kept
 
 
+def scale_step(scale: float) -> int:
+    """The 5 % step a scale is drawn at (the renderer draws the same sizes as the surface path)."""
+    return max(1, round(min(scale, 1.0) / SCALE_STEP))
+
+
 @dataclass
 class DiscArt:
     surface: pygame.Surface  # SRCALPHA; the hole is at the exact centre of the surface
@@ -46,7 +51,7 @@ class DiscArt:
         return rect
 
     def _at(self, scale: float):
-        step = max(1, round(min(scale, 1.0) / SCALE_STEP))
+        step = scale_step(scale)
         if step * SCALE_STEP >= 1.0:
             return self.surface, self.sheen, self.shadow
         if step not in self._scaled:

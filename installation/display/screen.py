@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 import os
 
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 import numpy as np
 import pygame
 
 from ..config import DisplayConfig
 
+if TYPE_CHECKING:
+    from .canvas import Canvas
+
 log = logging.getLogger(__name__)
+TITLE = "Музыка на костях · Bone Music"
 
 
 def init_video() -> bool:
@@ -37,7 +41,7 @@ def init_video() -> bool:
 
 def open_screen(cfg: DisplayConfig, windowed: bool = False, size: Optional[Tuple[int, int]] = None) -> pygame.Surface:
     headless = init_video()
-    pygame.display.set_caption("Музыка на костях · Bone Music")
+    pygame.display.set_caption(TITLE)
     if size is None and cfg.fullscreen and not windowed and not headless:
         screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
     else:
@@ -45,6 +49,27 @@ def open_screen(cfg: DisplayConfig, windowed: bool = False, size: Optional[Tuple
     if cfg.hide_mouse and cfg.fullscreen and not windowed:
         pygame.mouse.set_visible(False)
     return screen
+
+
+def open_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
+    """The screen as a canvas: SDL's renderer where it works (display.renderer: auto or
+    renderer), else a plain surface; which one, and why, goes in the log."""
+    from .canvas import SurfaceCanvas, open_renderer
+
+    headless = init_video()
+    fullscreen = cfg.fullscreen and not windowed and not headless
+    if cfg.renderer != "surface" and not (headless and cfg.renderer == "auto"):
+        try:
+            size = pygame.display.get_desktop_sizes()[0] if fullscreen else cfg.size
+            canvas = open_renderer(tuple(size), fullscreen, TITLE)
+            if cfg.hide_mouse and fullscreen:
+                pygame.mouse.set_visible(False)
+            return canvas
+        except Exception as exc:  # no renderer on this driver, or no GL: the surface path draws the same
+            log.warning("display: SDL's renderer is not available (%s); drawing on a surface instead", exc)
+    canvas = SurfaceCanvas(open_screen(cfg, windowed))
+    log.info("display: surface drawing%s, %dx%d", " (headless)" if headless else "", *canvas.surface.get_size())
+    return canvas
 
 
 def vignette(size: Tuple[int, int], color: Tuple[int, int, int]) -> pygame.Surface:

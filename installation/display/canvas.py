@@ -1,0 +1,131 @@
+"""Where a frame is drawn: through SDL2's renderer (the GPU where there is one), or on a plain
+surface (the fallback, and the screenshot command).
+
+A frame is three layers: the background, the discs, and everything else (words, controls,
+the tonearm). Scenes draw the third layer on `canvas.surface` and hand each disc to
+`canvas.disc(...)`. The surface canvas rotates discs on the CPU into the same surface. The
+renderer canvas keeps each disc's picture as a texture (freed with the picture, so the
+picture cache bounds textures too), turns it on the GPU, and lays the words over it as one
+streamed texture: on a Raspberry Pi (KMS/DRM) or under X (OpenGL) the costly rotation and
+blending leave the CPU. The choice is automatic (display.renderer: auto) and logged.
+"""
+from __future__ import annotations
+
+import logging
+from typing import List, Optional, Protocol, Tuple
+
+import pygame
+
+from ..content.disc_art import SCALE_STEP, scale_step
+
+log = logging.getLogger(__name__)
+
+BLEND, ADD = 1, 2  # SDL_BLENDMODE_BLEND, SDL_BLENDMODE_ADD
+
+
+class Canvas(Protocol):
+    name: str
+    surface: pygame.Surface  # words, controls, the tonearm: everything but the background and discs
+
+    def clear(self, background: pygame.Surface) -> None: ...
+    def disc(self, art, center: Tuple[float, float], turns: float, scale: float = 1.0) -> None: ...
+    def present(self) -> None: ...
+    def snapshot(self) -> pygame.Surface: ...
+
+
+class SurfaceCanvas:
+    """Everything on one surface, discs rotated by pygame.transform on the CPU."""
+
+    name = "surface"
+
+    def __init__(self, surface: pygame.Surface):
+        self.surface = surface
+
+    def clear(self, background: pygame.Surface) -> None:
+        self.surface.blit(background, (0, 0))
+
+    def disc(self, art, center, turns, scale=1.0) -> None:
+        art.draw(self.surface, center, turns, scale)
+
+    def present(self) -> None:
+        pygame.display.flip()
+
+    def snapshot(self) -> pygame.Surface:
+        return self.surface.copy()
+
+
+class RendererCanvas:
+    """SDL2's renderer: background and discs as textures, the words streamed on top."""
+
+    name = "renderer"
+
+    def __init__(self, window, renderer):
+        from pygame._sdl2.video import Texture
+
+        self.window, self.renderer = window, renderer
+        size = window.size
+        self.surface = pygame.Surface(size, pygame.SRCALPHA, 32)
+        self._overlay = Texture(renderer, size, streaming=True)
+        self._overlay.blend_mode = BLEND
+        self._background: Optional[Tuple[pygame.Surface, object]] = None
+        self._discs: List[tuple] = []
+
+    def clear(self, background: pygame.Surface) -> None:
+        from pygame._sdl2.video import Texture
+
+        if self._background is None or self._background[0] is not background:
+            self._background = (background, Texture.from_surface(self.renderer, background))
+        self.surface.fill((0, 0, 0, 0))
+        self._discs.clear()
+
+    def disc(self, art, center, turns, scale=1.0) -> None:
+        self._discs.append((art, center, turns, scale))
+
+    def _textures(self, art):
+        """The disc's picture, highlight and shadow as textures, made once and kept with the picture."""
+        from pygame._sdl2.video import Texture
+
+        textures = getattr(art, "textures", None)
+        if textures is None or textures[0] is not self.renderer:
+            disc = Texture.from_surface(self.renderer, art.surface)
+            disc.blend_mode = BLEND
+            sheen = Texture.from_surface(self.renderer, art.sheen)
+            sheen.blend_mode = ADD
+            shadow = Texture.from_surface(self.renderer, art.shadow)
+            shadow.blend_mode = BLEND
+            textures = art.textures = (self.renderer, disc, sheen, shadow)
+        return textures[1:]
+
+    def present(self) -> None:
+        r = self.renderer
+        r.draw_color = (0, 0, 0, 255)
+        r.clear()
+        if self._background is not None:
+            self._background[1].draw()
+        for art, center, turns, scale in self._discs:
+            disc, sheen, shadow = self._textures(art)
+            side = art.surface.get_width() * min(1.0, scale_step(scale) * SCALE_STEP)
+            rect = pygame.Rect(0, 0, round(side), round(side))
+            rect.center = (round(center[0]), round(center[1]))
+            offset = max(2, round(side) // 60)
+            shadow.draw(dstrect=rect.move(offset, offset * 3 // 2))
+            disc.draw(dstrect=rect, angle=360.0 * (turns % 1.0))  # SDL turns clockwise, as the platter does
+            sheen.draw(dstrect=rect)
+        self._overlay.update(self.surface)
+        self._overlay.draw()
+        r.present()
+
+    def snapshot(self) -> pygame.Surface:
+        """What the renderer shows (read back: slow; for tests and screenshots)."""
+        self.present()
+        return self.renderer.to_surface()
+
+
+def open_renderer(size: Tuple[int, int], fullscreen: bool, title: str) -> RendererCanvas:
+    from pygame._sdl2.video import Renderer, Window
+
+    window = Window(title, size=size, fullscreen_desktop=fullscreen)
+    renderer = Renderer(window, accelerated=-1, vsync=False)  # -1: the GPU if SDL has one, else software
+    canvas = RendererCanvas(window, renderer)
+    log.info("display: SDL renderer (%s video), %dx%d", pygame.display.get_driver(), *window.size)
+    return canvas

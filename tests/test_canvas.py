@@ -1,0 +1,52 @@
+"""The two ways of drawing a frame agree: SDL's renderer (textures turned by the renderer, the
+words streamed on top) and the surface path (everything rotated by pygame), same scene,
+same moment, compared pixel by pixel."""
+from __future__ import annotations
+
+import numpy as np
+import pygame
+import pytest
+
+from conftest import ROOT
+from installation.config import load_config
+from installation.content.library import load_library
+from installation.display.canvas import RendererCanvas, SurfaceCanvas
+from installation.kiosk import Kiosk
+
+SIZE = (960, 600)
+
+
+@pytest.fixture(scope="module")
+def canvases():
+    from pygame._sdl2.video import Renderer, Window
+
+    pygame.display.init()
+    pygame.font.init()
+    window = Window("test", size=SIZE)
+    renderer = RendererCanvas(window, Renderer(window, accelerated=-1))
+    yield renderer, SurfaceCanvas(pygame.Surface(SIZE))
+    window.destroy()
+
+
+def frame(canvas, scene: str, turns: float) -> np.ndarray:
+    cfg = load_config(ROOT / "config.yaml")
+    kiosk = Kiosk(cfg, load_library(ROOT / "assets"), canvas.surface, canvas=canvas)
+    kiosk.switch(scene, disc_id="vals-kisti")
+    kiosk.scene.update(0.5)
+    if hasattr(kiosk.scene, "platter"):
+        kiosk.scene.platter.turns = turns
+    kiosk.scene.turns = turns  # the carousel's
+    kiosk.scene.draw(canvas.surface)
+    return pygame.surfarray.array3d(canvas.snapshot()).astype(np.int16)
+
+
+@pytest.mark.parametrize("scene", ["attract", "carousel", "player"])
+def test_the_renderer_and_the_surface_draw_the_same_frame(canvases, scene):
+    gpu, cpu = canvases
+    a, b = frame(gpu, scene, 0.137), frame(cpu, scene, 0.137)
+    diff = np.abs(a - b).max(axis=2)
+    assert a.mean() > 20 and b.mean() > 20, "both drew something"
+    assert diff.mean() < 3.0, f"mean difference {diff.mean():.2f} levels"
+    assert (diff > 48).mean() < 0.02, f"{(diff > 48).mean():.3%} of pixels differ much (edges of turned pictures)"
+    c = frame(cpu, scene, 0.387)  # and the comparison can tell a different moment apart
+    assert np.abs(a - c).max(axis=2).mean() > diff.mean() * 2
