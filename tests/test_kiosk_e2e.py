@@ -18,12 +18,14 @@ from installation.display.layout import attract_layout, carousel_layout, player_
 @pytest.mark.parametrize("touch", [False, True], ids=["mouse", "touch"])
 def test_kiosk_window_touch_and_quit(xvfb, tmp_path, touch):
     """A visitor's path through the real window: attract, carousel, player, a finger on the
-    record, back; xdotool's mouse, and (SDL_MOUSE_TOUCH_EVENTS=1) the same gestures as touch."""
+    record, back; xdotool's mouse on the surface path, and (SDL_MOUSE_TOUCH_EVENTS=1) the same
+    gestures as touch on SDL's renderer path."""
     size = (1024, 640)
     data = tmp_path / "данные"
     port = free_udp_port()
     cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data,
                        "display:\n  fullscreen: false\n  size: [1024, 640]\n"
+                       f"  renderer: {'renderer' if touch else 'surface'}\n"  # both drawing paths, for real
                        f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
     env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
     env.update(DISPLAY=xvfb, SDL_MOUSE_TOUCH_EVENTS="1" if touch else "0")

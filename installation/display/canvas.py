@@ -12,6 +12,7 @@ blending leave the CPU. The choice is automatic (display.renderer: auto) and log
 from __future__ import annotations
 
 import logging
+import time
 from typing import List, Optional, Protocol, Tuple
 
 import pygame
@@ -129,3 +130,52 @@ def open_renderer(size: Tuple[int, int], fullscreen: bool, title: str) -> Render
     canvas = RendererCanvas(window, renderer)
     log.info("display: SDL renderer (%s video), %dx%d", pygame.display.get_driver(), *window.size)
     return canvas
+
+
+CALIBRATION_FRAMES = 12
+
+
+def _test_pictures(size: Tuple[int, int]):
+    """A frame's worth of work: a screen-sized background and a disc of 80 % of its height."""
+    side = int(min(size) * 0.8)
+    background = pygame.Surface(size)
+    background.fill((9, 11, 16))
+    disc = pygame.Surface((side, side), pygame.SRCALPHA, 32)
+    pygame.draw.circle(disc, (90, 120, 160, 255), (side // 2, side // 2), side // 2)
+    return background, disc
+
+
+def time_renderer(canvas: RendererCanvas) -> float:
+    """Milliseconds per frame of the renderer path on this machine (median)."""
+    from pygame._sdl2.video import Texture
+
+    background, disc = _test_pictures(canvas.window.size)
+    bg = Texture.from_surface(canvas.renderer, background)
+    tex = Texture.from_surface(canvas.renderer, disc)
+    rect = disc.get_rect(center=(canvas.window.size[0] // 2, canvas.window.size[1] // 2))
+    times = []
+    for i in range(CALIBRATION_FRAMES):
+        start = time.perf_counter()
+        canvas.renderer.clear()
+        bg.draw()
+        for _ in range(3):  # the disc, its shadow and its highlight
+            tex.draw(dstrect=rect, angle=i * 3.0)
+        canvas._overlay.update(canvas.surface)
+        canvas._overlay.draw()
+        canvas.renderer.present()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2] * 1000
+
+
+def time_surface(screen: pygame.Surface) -> float:
+    """Milliseconds per frame of the surface path on this machine (median)."""
+    background, disc = _test_pictures(screen.get_size())
+    times = []
+    for i in range(CALIBRATION_FRAMES):
+        start = time.perf_counter()
+        screen.blit(background, (0, 0))
+        turned = pygame.transform.rotate(disc, i * 3.0)
+        screen.blit(turned, turned.get_rect(center=screen.get_rect().center))
+        pygame.display.flip()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2] * 1000

@@ -52,22 +52,40 @@ def open_screen(cfg: DisplayConfig, windowed: bool = False, size: Optional[Tuple
 
 
 def open_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
-    """The screen as a canvas: SDL's renderer where it works (display.renderer: auto or
-    renderer), else a plain surface; which one, and why, goes in the log."""
-    from .canvas import SurfaceCanvas, open_renderer
+    """The screen as a canvas: SDL's renderer or a plain surface (display.renderer). `auto`
+    times both on this machine at start (a second) and keeps the faster: a real GPU (a Pi's
+    KMS/DRM, a desktop's OpenGL) wins by far, a software OpenGL (Mesa's llvmpipe) does not.
+    Which one, and the figures, go in the log."""
+    from .canvas import SurfaceCanvas, open_renderer, time_renderer, time_surface
 
     headless = init_video()
     fullscreen = cfg.fullscreen and not windowed and not headless
-    if cfg.renderer != "surface" and not (headless and cfg.renderer == "auto"):
+    choice = cfg.renderer
+    if choice == "auto" and headless:
+        choice = "surface"  # nothing to accelerate
+    size = tuple(pygame.display.get_desktop_sizes()[0] if fullscreen else cfg.size)
+    if choice != "surface":
         try:
-            size = pygame.display.get_desktop_sizes()[0] if fullscreen else cfg.size
-            canvas = open_renderer(tuple(size), fullscreen, TITLE)
+            canvas = open_renderer(size, fullscreen, TITLE)
+            if choice == "auto":
+                gpu = time_renderer(canvas)
+                canvas.window.destroy()
+                cpu = time_surface(open_screen(cfg, windowed))
+                log.info("display: a frame costs %.1f ms through SDL's renderer, %.1f ms on a surface", gpu, cpu)
+                if cpu <= gpu:
+                    return _surface(SurfaceCanvas(pygame.display.get_surface()), cfg, windowed, headless)
+                pygame.display.quit()
+                init_video()
+                canvas = open_renderer(size, fullscreen, TITLE)
             if cfg.hide_mouse and fullscreen:
                 pygame.mouse.set_visible(False)
             return canvas
         except Exception as exc:  # no renderer on this driver, or no GL: the surface path draws the same
             log.warning("display: SDL's renderer is not available (%s); drawing on a surface instead", exc)
-    canvas = SurfaceCanvas(open_screen(cfg, windowed))
+    return _surface(SurfaceCanvas(open_screen(cfg, windowed)), cfg, windowed, headless)
+
+
+def _surface(canvas: "Canvas", cfg: DisplayConfig, windowed: bool, headless: bool) -> "Canvas":
     log.info("display: surface drawing%s, %dx%d", " (headless)" if headless else "", *canvas.surface.get_size())
     return canvas
 

@@ -1,0 +1,166 @@
+"""Frame times of the screens, and the cost of a large collection.
+
+1. attract, carousel (5 discs in view, spinning) and player at 1920x1080 under Xvfb: the
+   frame's CPU time (update + draw + present), median and p99 over 600 frames, for SDL's
+   renderer with Mesa's OpenGL, SDL's software renderer, and the surface path (the baseline,
+   drawn in the same run).
+2. A collection of 500 discs (made here from the shipped ones): time from start to the
+   first frame, RSS after scrolling the carousel across the collection, frame times while
+   scrolling.
+
+    python bench/bench_frames.py [--frames 600] [--discs 500] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SIZE = (1920, 1080)
+SCENES = ("attract", "carousel", "player")
+PATHS = {"renderer (OpenGL)": ("renderer", "opengl"), "renderer (software)": ("renderer", "software"),
+         "surface (baseline)": ("surface", "")}
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def child(args) -> None:
+    """One drawing path, in its own process (SDL's video and renderer are chosen once)."""
+    import dataclasses
+
+    import numpy as np
+
+    from installation.config import load_config
+    from installation.content.library import load_library
+    from installation.display.screen import open_canvas
+    from installation.kiosk import Kiosk
+
+    t0 = time.perf_counter()
+    cfg = load_config(Path(args.config))
+    cfg = dataclasses.replace(cfg, display=dataclasses.replace(cfg.display, size=SIZE, fullscreen=False,
+                                                               renderer=args.path))
+    library = load_library(cfg.content_dir, more=cfg.disc_folders[1:])
+    canvas = open_canvas(cfg.display, windowed=True)
+    kiosk = Kiosk(cfg, library, canvas.surface, canvas=canvas)
+    out = {"path": canvas.name, "discs": len(library.discs)}
+    scenes = args.scenes.split(",")
+    for scene in scenes:
+        kiosk.switch(scene, disc_id=library.discs[0].id)
+        if scene == "carousel" and args.scroll:
+            kiosk.scene.velocity = 0.0
+        times = []
+        for i in range(args.frames + 30):
+            start = time.perf_counter()
+            if scene == "carousel" and args.scroll:
+                kiosk.scene.offset += args.scroll / 60.0  # browsing: discs keep coming into view
+            kiosk.step(1 / 60, events=[])
+            canvas.present()
+            if i >= 30:  # the first frames build pictures and textures
+                times.append(time.perf_counter() - start)
+            if scene == scenes[0] and i == 0:
+                out["first_frame_s"] = time.perf_counter() - t0
+        ms = np.array(times) * 1000
+        out[scene] = (float(np.median(ms)), float(np.percentile(ms, 99)))
+    out["rss_mb"] = rss_mb()
+    print("RESULT " + json.dumps(out))
+
+
+def run_child(path: str, driver: str, config: Path, display: str, frames: int, scenes: str, scroll: float = 0.0):
+    env = {**os.environ, "DISPLAY": display}
+    env.pop("SDL_VIDEODRIVER", None)
+    if driver:
+        env["SDL_RENDER_DRIVER"] = driver
+    result = subprocess.run([sys.executable, __file__, "--child", "--path", path, "--config", str(config),
+                             "--frames", str(frames), "--scenes", scenes, "--scroll", str(scroll)],
+                            env=env, capture_output=True, text=True, timeout=1800)
+    line = next((ln for ln in result.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    if line is None:
+        raise SystemExit(f"{path}/{driver or '-'} failed:\n{result.stderr[-2000:]}")
+    return json.loads(line[7:])
+
+
+def collection(folder: Path, count: int) -> Path:
+    """`count` disc folders made from the shipped six (hard links where possible)."""
+    shipped = sorted((ROOT / "assets" / "discs").iterdir())
+    discs = folder / "discs"
+    discs.mkdir(parents=True)
+    for i in range(count):
+        src = shipped[i % len(shipped)]
+        dst = discs / f"{i:04d}-{src.name}"
+        dst.mkdir()
+        for f in src.iterdir():
+            try:
+                os.link(f, dst / f.name)
+            except OSError:
+                shutil.copy2(f, dst / f.name)
+    (folder / "fonts").symlink_to(ROOT / "assets" / "fonts")
+    shutil.copy2(ROOT / "assets" / "stories.yaml", folder / "stories.yaml")
+    cfg = folder / "config.yaml"
+    cfg.write_text(f"content:\n  directory: {folder}\ndata_dir: {folder / 'data'}\n", encoding="utf-8")
+    return cfg
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--frames", type=int, default=600)
+    parser.add_argument("--discs", type=int, default=500)
+    parser.add_argument("--quick", action="store_true", help="60 frames, 60 discs: a smoke run")
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--path", default="surface")
+    parser.add_argument("--config", default=str(ROOT / "config.yaml"))
+    parser.add_argument("--scenes", default=",".join(SCENES))
+    parser.add_argument("--scroll", type=float, default=0.0)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    if args.quick:
+        args.frames, args.discs = 60, 60
+    if not shutil.which("Xvfb"):
+        raise SystemExit("needs Xvfb (scripts/system-deps.sh test installs it)")
+    number = next(n for n in range(131, 200) if not Path(f"/tmp/.X{n}-lock").exists())
+    display = f":{number}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        print(f"Frame CPU time at {SIZE[0]}x{SIZE[1]} under Xvfb, median / p99 over {args.frames} frames (ms)")
+        print(f"  {'path':<22}" + "".join(f"{s:>20}" for s in SCENES))
+        results = {}
+        for name, (path, driver) in PATHS.items():
+            r = results[name] = run_child(path, driver, ROOT / "config.yaml", display, args.frames, ",".join(SCENES))
+            print(f"  {name:<22}" + "".join(f"{r[s][0]:>11.1f} / {r[s][1]:<6.1f}" for s in SCENES)
+                  + ("" if r["path"] == path else f"  (fell back to {r['path']})"))
+        base = results["surface (baseline)"]
+        for name in ("renderer (OpenGL)", "renderer (software)"):
+            ratios = ", ".join(f"{s} {base[s][0] / results[name][s][0]:.1f}x" for s in SCENES)
+            print(f"  {name} against the surface path (median): {ratios}")
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = collection(Path(tmp) / "content", args.discs)
+            print(f"\nA collection of {args.discs} discs, carousel scrolled 3 discs a second for {args.frames} frames")
+            for name in ("renderer (OpenGL)", "surface (baseline)"):
+                path, driver = PATHS[name]
+                r = run_child(path, driver, cfg, display, args.frames, "carousel", scroll=3.0)
+                print(f"  {name:<22} first frame {r['first_frame_s']:.2f} s after start, RSS {r['rss_mb']:.0f} MB, "
+                      f"scrolling {r['carousel'][0]:.1f} / {r['carousel'][1]:.1f} ms (median / p99), "
+                      f"{r['discs']} discs")
+    finally:
+        xvfb.terminate()
+        xvfb.wait(5)
+
+
+if __name__ == "__main__":
+    main()
