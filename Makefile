@@ -39,7 +39,9 @@ check: $(VENV)/.ready
 screenshot: $(VENV)/.ready
 	$(PY) -m installation --config $(CONFIG) screenshot --out screenshot.png $(ARGS)
 
+# Regenerate the shipped discs (needs: apt-get install fluidsynth fluid-soundfont-gm).
 content: $(VENV)/.ready
+	$(PY) -m pip install --quiet -e ".[content]"
 	$(PY) tools/make_default_content.py
 
 # Speed figures, each against a baseline measured in the same run (minutes, not part of `make test`).
@@ -47,6 +49,7 @@ bench: $(VENV)/.bench-ready
 	$(PY) bench/bench_dsp.py
 	$(PY) bench/bench_osc.py
 	$(PY) bench/bench_audio.py
+	$(PY) bench/bench_frames.py
 
 install-service: $(VENV)/.ready
 	scripts/install-service.sh
