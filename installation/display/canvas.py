@@ -116,6 +116,18 @@ class RendererCanvas:
         self._overlay.draw()
         r.present()
 
+    def close(self) -> None:
+        """Textures, then the renderer, then the window, in that order and at once: SDL objects
+        left to the garbage collector after the video system restarts can take a new window
+        down with them."""
+        import gc
+
+        self._overlay = self._background = None
+        self._discs.clear()
+        self.renderer = None
+        self.window.destroy()
+        gc.collect()
+
     def snapshot(self) -> pygame.Surface:
         """What the renderer shows (read back: slow; for tests and screenshots)."""
         self.present()
@@ -151,7 +163,7 @@ def time_renderer(canvas: RendererCanvas) -> float:
 
     background, disc = _test_pictures(canvas.window.size)
     bg = Texture.from_surface(canvas.renderer, background)
-    tex = Texture.from_surface(canvas.renderer, disc)
+    tex = Texture.from_surface(canvas.renderer, disc)  # both freed on return, before the window goes
     rect = disc.get_rect(center=(canvas.window.size[0] // 2, canvas.window.size[1] // 2))
     times = []
     for i in range(CALIBRATION_FRAMES):

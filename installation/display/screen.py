@@ -69,13 +69,14 @@ def open_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
             canvas = open_renderer(size, fullscreen, TITLE)
             if choice == "auto":
                 gpu = time_renderer(canvas)
-                canvas.window.destroy()
+                canvas.close()
+                del canvas
+                _restart_video()
                 cpu = time_surface(open_screen(cfg, windowed))
                 log.info("display: a frame costs %.1f ms through SDL's renderer, %.1f ms on a surface", gpu, cpu)
+                _restart_video()  # the chosen one gets a window of its own, opened afresh
                 if cpu <= gpu:
-                    return _surface(SurfaceCanvas(pygame.display.get_surface()), cfg, windowed, headless)
-                pygame.display.quit()
-                init_video()
+                    return _surface(SurfaceCanvas(open_screen(cfg, windowed)), cfg, windowed, headless)
                 canvas = open_renderer(size, fullscreen, TITLE)
             if cfg.hide_mouse and fullscreen:
                 pygame.mouse.set_visible(False)
@@ -83,6 +84,11 @@ def open_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
         except Exception as exc:  # no renderer on this driver, or no GL: the surface path draws the same
             log.warning("display: SDL's renderer is not available (%s); drawing on a surface instead", exc)
     return _surface(SurfaceCanvas(open_screen(cfg, windowed)), cfg, windowed, headless)
+
+
+def _restart_video() -> None:
+    pygame.display.quit()
+    init_video()
 
 
 def _surface(canvas: "Canvas", cfg: DisplayConfig, windowed: bool, headless: bool) -> "Canvas":
