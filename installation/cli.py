@@ -176,6 +176,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     from .display.screen import open_canvas
     from .kiosk import Kiosk
     from .schedule import DemoSchedule
+    from .service.notify import Notifier
     from .service.play_counts import PlayCounts
     from .service.status import StatusBoard
 
@@ -196,7 +197,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     if osc is not None:
         osc.lathe = lathe
     kiosk = Kiosk(cfg, library, canvas.surface, engine, counts, bus, status, osc, schedule=schedule, lathe=lathe,
-                  wall=wall, canvas=canvas)
+                  wall=wall, canvas=canvas, notifier=Notifier())
     # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.
     signal.signal(signal.SIGTERM, lambda *_: bus.post(Quit("SIGTERM")))
     try:

@@ -80,6 +80,11 @@ class DemoRequest(Command):
 
 
 @dataclass(frozen=True)
+class ShowOverlay(Command):
+    """The technician's overlay: shown (or hidden again) for a minute."""
+
+
+@dataclass(frozen=True)
 class Quit(Command):
     reason: str
 

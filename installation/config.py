@@ -15,7 +15,7 @@ from .content.library import Limits
 from .keys import parse_chord
 from .lathe.config import LatheConfig
 from .osc.config import OscConfig
-from .schedule import DemosConfig
+from .schedule import DemosConfig, OpeningHoursConfig
 from .screens import SCENES
 from .yamlconf import ConfigError, limits, load_dataclass
 
@@ -55,6 +55,7 @@ class ContentConfig:
 class KioskConfig:
     # a chord visitors will not press by accident
     quit_keys: str = field(default="ctrl+shift+q", metadata=limits(check=parse_chord))
+    overlay_keys: str = field(default="ctrl+shift+o", metadata=limits(check=parse_chord))  # the technician's overlay
     idle_seconds: float = field(default=90.0, metadata=limits(5.0, 3600.0))  # back to attract after this
     attract_disc_seconds: float = field(default=9.0, metadata=limits(2.0, 600.0))
     attract_rpm: float = field(default=12.0, metadata=limits(0.0, 120.0))  # slow spin for the show
@@ -69,6 +70,7 @@ class Config:
     kiosk: KioskConfig = field(default_factory=KioskConfig)
     dsp: DspConfig = field(default_factory=DspConfig)  # the disc emulation's sound, docs/dsp.md
     osc: OscConfig = field(default_factory=OscConfig)  # sensors, encoders, performer: docs/osc.md
+    opening_hours: OpeningHoursConfig = field(default_factory=OpeningHoursConfig)  # in demos.timezone
     demos: DemosConfig = field(default_factory=DemosConfig)  # live-cutting demos: when, who, what
     lathe: LatheConfig = field(default_factory=LatheConfig)  # the lathe they cut on: docs/lathe.md
     data_dir: str = "~/.local/state/bone-music"  # play counts and logs; outside the source tree

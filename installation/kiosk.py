@@ -17,7 +17,7 @@ import pygame
 
 from .audio.settings import condition_value, for_disc
 from .commands import (CommandBus, CutFinished, DemoRequest, Dispatcher, LatheChanged, PlayCurrent, PlayDisc,
-                       Presence, Proximity, Quit, SetVolume, ShowScene, Stop)
+                       Presence, Proximity, Quit, SetVolume, ShowOverlay, ShowScene, Stop)
 from .config import Config
 from .content.disc_art import DiscArt, build_disc_art, load_scan
 from .content.library import Disc, Library, load_disc
@@ -29,8 +29,11 @@ from .display.screen import vignette
 from .keys import parse_chord
 from .osc.encoder import PlatterReading
 from .scene import BACKGROUND, DIM, INK, TRACK_ENDED, Scene
-from .schedule import DemoPhase, DemoSchedule
+from .schedule import DemoPhase, DemoSchedule, OpeningHours
+from .schedule import zone as time_zone
 from .screens import SCENES, scene_class
+from .service.health import FrameTimes, recent_problems
+from .service.notify import Notifier
 from .service.play_counts import PlayCounts
 from .service.status import StatusBoard
 from .yamlconf import ConfigError
@@ -42,6 +45,9 @@ if TYPE_CHECKING:
     from .osc.server import OscServer
 
 log = logging.getLogger(__name__)
+FAULT_LIMIT = 5  # a scene failing this often is taken out of the show
+OVERLAY_SECONDS = 60.0  # the technician's overlay hides itself after this
+SOUND_STALL_SECONDS = 5.0  # no audio block rendered for this long: the sound counts as stalled
 
 
 class Kiosk:
@@ -51,7 +57,7 @@ class Kiosk:
                  osc: Optional["OscServer"] = None, clock: Callable[[], float] = time.perf_counter,
                  schedule: Optional[DemoSchedule] = None, lathe: Optional["LatheStation"] = None,
                  wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
-                 canvas: Optional[Canvas] = None):
+                 canvas: Optional[Canvas] = None, notifier: Optional[Notifier] = None):
         self.cfg = cfg
         self.library = library
         self.canvas = canvas if canvas is not None else SurfaceCanvas(screen)  # display/canvas.py
@@ -66,12 +72,22 @@ class Kiosk:
         self.lathe = lathe  # the lathe station (lathe/station.py), or None when there is no lathe
         self.wall = wall  # the wall clock, UTC; a rehearsal runs it fast
         self.demo: Optional[DemoPhase] = None  # what the calendar says now
+        self.hours = OpeningHours(cfg.opening_hours, time_zone(cfg.demos.timezone))
         self._demo_moment: Optional[Tuple[str, str]] = None  # (occurrence, phase) last acted on
         self.lathe_state = "idle"
         self.new_disc_id = ""  # the last live cut made into a disc
+        self.faults: Dict[str, int] = {}  # scene -> exceptions caught so far
+        self.disabled: set = set()  # scenes taken out of the show after FAULT_LIMIT failures
+        self.notifier = notifier if notifier is not None else Notifier({})  # systemd's watchdog
+        self._last_blocks, self._blocks_at = -1, time.perf_counter()
         self.confirm_chord = parse_chord(cfg.lathe.confirm_key)
         self.estop_chord = parse_chord(cfg.lathe.estop_key)
         self.quit_chord = parse_chord(cfg.kiosk.quit_keys)
+        self.overlay_chord = parse_chord(cfg.kiosk.overlay_keys)
+        self.overlay_until = -1.0  # self.now until which the technician's overlay shows
+        self.frames = FrameTimes()
+        self.problems = recent_problems()
+        self.plays_today: Tuple[str, int] = ("", 0)  # (date, plays)
         self.languages = cfg.content.languages
         self.running = True
         self.idle_seconds = 0.0  # since the last visitor or performer input
@@ -90,7 +106,7 @@ class Kiosk:
             ShowScene: self._show_scene, PlayDisc: self._play_disc, PlayCurrent: self._play_current,
             Stop: self._stop, SetVolume: self._set_volume, Presence: self._presence,
             Proximity: self._proximity, Quit: self._quit, LatheChanged: self._lathe_changed,
-            CutFinished: self._cut_finished, DemoRequest: self._demo_request})
+            CutFinished: self._cut_finished, DemoRequest: self._demo_request, ShowOverlay: self._toggle_overlay})
 
     # -- services for scenes ---------------------------------------------------------------
     @property
@@ -129,6 +145,8 @@ class Kiosk:
 
     def play(self, disc: Disc) -> None:
         """Fade to `disc` (decoded and cut off the main loop) and count the play."""
+        today = dt.date.today().isoformat()
+        self.plays_today = (today, (self.plays_today[1] if self.plays_today[0] == today else 0) + 1)
         if self.counts is not None:
             self.counts.add(disc.id)
         if self.engine is not None:
@@ -177,8 +195,14 @@ class Kiosk:
 
     # -- scenes and the loop ---------------------------------------------------------------
     def switch(self, name: str, **params) -> None:
+        if name in self.disabled:
+            log.warning("scene %s is out of the show (it kept failing); attract instead", name)
+            name, params = "attract", {}
         if self.scene is not None:
-            self.scene.exit()
+            try:
+                self.scene.exit()
+            except Exception:
+                log.exception("scene %s failed while leaving", self.scene.name)
         self.scene = self.scenes[name]
         log.info("scene: %s %s", name, params or "")
         self.scene.enter(**params)
@@ -202,6 +226,8 @@ class Kiosk:
                 self.bus.post(Quit("window closed"))
             elif self.quit_chord.matches(event):
                 self.bus.post(Quit(f"quit keys {self.cfg.kiosk.quit_keys}"))
+            elif self.overlay_chord.matches(event):
+                self.bus.post(ShowOverlay())
             elif self.lathe is not None and self.estop_chord.matches(event):
                 self.lathe.request("estop", f"the e-stop key ({self.cfg.lathe.estop_key})")
             elif self.lathe is not None and self.confirm_chord.matches(event):
@@ -209,18 +235,75 @@ class Kiosk:
             else:
                 if event.type in (pygame.FINGERDOWN, pygame.FINGERMOTION, pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN):
                     self.idle_seconds = 0.0
-                self.scene.handle_event(event)
+                self._guarded("input", self.scene.handle_event, event)
         for command in self.bus.drain():
-            self.commands.dispatch(command)
+            self._guarded(f"command {type(command).__name__}", self.commands.dispatch, command)
         if not self.running:
             return
         self._expire_sensors()
         self._follow_schedule()
         if self.present:
             self.idle_seconds = 0.0  # somebody is there, even without touching the screen
-        self.scene.update(dt)
-        self.scene.draw(self.screen)
+        if self._guarded("update", self.scene.update, dt):
+            self._guarded("draw", self.scene.draw, self.screen)
+        self.frames.add(dt)
+        if self.now < self.overlay_until:
+            self._draw_overlay(self.screen)
         self._publish_status()
+
+    def _toggle_overlay(self, c: ShowOverlay) -> None:
+        self.overlay_until = -1.0 if self.now < self.overlay_until else self.now + OVERLAY_SECONDS
+
+    def _draw_overlay(self, surface: pygame.Surface) -> None:
+        """The technician's panel: what to check without opening a terminal."""
+        from . import __version__
+        from .service.health import ip_addresses, rss_mb
+
+        engine = self.engine
+        up = int(self.now)
+        osc = f"{', '.join(ip_addresses())} : {self.cfg.osc.port}" if self.cfg.osc.enabled else "off"
+        lines = [f"Bone Music {__version__} · {self.canvas.name} drawing · up {up // 86400}d {up // 3600 % 24}h"
+                 f"{up // 60 % 60:02d}m",
+                 f"OSC {osc}",
+                 f"{self.frames.fps:.0f} fps · frame p99 {self.frames.p99_ms:.1f} ms · RSS {rss_mb():.0f} MB",
+                 f"sound: {getattr(engine, 'device_name', 'none') if engine else 'none'} · "
+                 f"underruns {engine.underruns if engine else 0} · plays today {self.plays_today[1]}",
+                 f"scene {self.scene.name if self.scene else '-'} · {self.status_line()}",
+                 "last problems:" if self.problems.lines else "no problems logged"]
+        lines += [f"  {line}" for line in list(self.problems.lines)[-10:]]
+        size = max(13, typography(self.screen_size, self.cfg.display.dpi).small - 2)
+        panel = pygame.Surface((int(self.screen_size[0] * 0.94), int(size * 1.3 * (len(lines) + 1))), pygame.SRCALPHA)
+        panel.fill((0, 0, 0, 215))
+        surface.blit(panel, (int(self.screen_size[0] * 0.03), int(self.screen_size[1] * 0.03)))
+        y = int(self.screen_size[1] * 0.03) + size // 2
+        for line in lines:
+            y = draw_text(surface, line, (int(self.screen_size[0] * 0.05), y), size, INK, line_gap=1.3,
+                          width=int(self.screen_size[0] * 0.9), max_lines=1)
+
+    def _guarded(self, what: str, action: Callable, *args) -> bool:
+        """Run a scene's or a handler's code; an exception is logged with its traceback and the
+        show goes back to attract; a scene that fails FAULT_LIMIT times is taken out of the show.
+        Content and input never end the process. True when it ran cleanly."""
+        try:
+            action(*args)
+            return True
+        except Exception:
+            name = self.scene.name if self.scene is not None else "?"
+            self.faults[name] = self.faults.get(name, 0) + 1
+            log.exception("scene %s failed in %s (%d so far)", name, what, self.faults[name])
+            if self.faults[name] >= FAULT_LIMIT and name != "attract" and name not in self.disabled:
+                self.disabled.add(name)
+                log.error("scene %s failed %d times: taken out of the show until the kiosk restarts",
+                          name, FAULT_LIMIT)
+            fallback = "attract" if name != "attract" else None
+            try:
+                if fallback is not None:
+                    self.switch(fallback)
+                else:  # attract itself failed: start it afresh
+                    self.scene.enter()
+            except Exception:
+                log.exception("the fallback to attract failed too")
+            return False
 
     # -- command handlers --------------------------------------------------------------------
     def _current_id(self) -> str:
@@ -276,14 +359,14 @@ class Kiosk:
             self._apply_volume()
 
     def _follow_schedule(self) -> None:
-        """The calendar's word this frame: a countdown or a demo takes the screen to live_cut,
-        and the lathe learns whether a cutting window is open."""
-        if self.schedule is None:
-            return
+        """The calendar's word this frame, from the wall clock alone: a countdown or a demo takes
+        the screen to live_cut; outside opening hours the kiosk is closed (dark or a card, no
+        sound); the lathe learns whether a cutting window is open."""
         now = self.wall()
-        for kind, occ in self.schedule.tick(now):
-            log.info("demo %s %s: %s, %s", occ.key, kind, occ.demo.performer, occ.demo.title)
-        self.demo = self.schedule.phase(now)
+        if self.schedule is not None:
+            for kind, occ in self.schedule.tick(now):
+                log.info("demo %s %s: %s, %s", occ.key, kind, occ.demo.performer, occ.demo.title)
+            self.demo = self.schedule.phase(now)
         if self.lathe is not None:
             from .lathe.station import Window
 
@@ -295,6 +378,16 @@ class Kiosk:
             self._demo_moment = moment
             if moment is not None and moment[1] in ("countdown", "live") and self.scene is not self.scenes["live_cut"]:
                 self.switch("live_cut")
+                return
+        if self.demo_active():
+            return  # a demo holds the screen, opening hours or not
+        open_now = self.hours.is_open(now)
+        if not open_now and self.scene is not self.scenes["closed"]:
+            log.info("closed: outside opening hours")
+            self.switch("closed")
+        elif open_now and self.scene is self.scenes["closed"]:
+            log.info("open: opening hours")
+            self.switch("attract")
 
     def demo_active(self) -> bool:
         """A demo counting down or on, or the lathe busy: the live view keeps the screen."""
@@ -348,6 +441,7 @@ class Kiosk:
 
     def _quit(self, c: Quit) -> None:
         log.info("quit: %s", c.reason)
+        self.notifier.stopping(c.reason)
         self.running = False
 
     def _apply_volume(self) -> None:
@@ -380,14 +474,39 @@ class Kiosk:
         clock = pygame.time.Clock()
         fps = self.cfg.display.fps
         last = time.perf_counter()
+        ready = False
         while self.running:
             clock.tick(fps)
             now = time.perf_counter()
             self.step(min(now - last, 0.25))  # a stall must not make the disc jump
             last = now
             self.canvas.present()
+            if not ready:  # systemd's READY: the first frame is on the screen
+                ready = True
+                self.notifier.ready(self.status_line())
+            self.notifier.watchdog(now, self.sound_alive(now), self.status_line())
         if self.scene is not None:
             self.scene.exit()
+
+    def sound_alive(self, now: float) -> bool:
+        """The sound is rendering blocks. The sound process heals a stall itself within seconds
+        (audio/process.py); one that stays stalled stops the watchdog's pings, and systemd
+        restarts the whole kiosk."""
+        engine = self.engine
+        if engine is None or not hasattr(engine, "blocks"):
+            return True
+        blocks = engine.blocks
+        if blocks != self._last_blocks:
+            self._last_blocks, self._blocks_at = blocks, now
+        return now - self._blocks_at < SOUND_STALL_SECONDS
+
+    def status_line(self) -> str:
+        """One line for `systemctl status`: scene, disc, uptime, and whether a display is there."""
+        up = int(self.now)
+        disc = self._current_id()
+        headless = pygame.display.get_driver() in ("dummy", "offscreen") if pygame.display.get_init() else True
+        return (f"{self.scene.name if self.scene else '-'}{' ' + disc if disc else ''} · "
+                f"up {up // 86400}d {up // 3600 % 24}h{up // 60 % 60:02d}m{' · no display' if headless else ''}")
 
 
 def _bounded_put(table: dict, key: str, value, limit: int) -> None:

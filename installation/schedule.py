@@ -1,4 +1,5 @@
-"""The demo calendar, worked out from the wall clock alone (config.yaml `demos:`).
+"""The calendar, worked out from the wall clock alone: opening hours (config.yaml
+`opening_hours:`) and demos (`demos:`).
 
 A demo is a weekly rule (`sat 15:00`, `fri,sat 19:30`) or a one-off date (`2026-12-31 18:00`)
 in the gallery's local time. Local times become instants through the time zone database, so
@@ -279,3 +280,79 @@ class DemoSchedule:
         """The demo whose cutting window is open now (fired, or started by the performer)."""
         p = self.phase(now)
         return p.occurrence if p is not None and p.kind == "live" else None
+
+
+# -- opening hours -----------------------------------------------------------------------------
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_hours(text: str) -> Optional[Tuple[dt.time, dt.time]]:
+    """`10:00-18:00` -> (10:00, 18:00); `closed` -> None. ValueError says what is wrong."""
+    if text.strip().lower() in ("closed", "-", ""):
+        return None
+    m = _HOURS.match(text)
+    if not m:
+        raise ValueError(f"expected opening hours such as '10:00-18:00' or 'closed', got {text!r}")
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    for h, mi in ((h1, m1), (h2, m2)):
+        if h > 24 or mi > 59 or (h == 24 and mi):
+            raise ValueError(f"not a time of day: {h}:{mi:02d}")
+    start = dt.time(h1 % 24, m1)
+    end = dt.time.max if (h2, m2) == (24, 0) else dt.time(h2, m2)
+    if end <= start:
+        raise ValueError(f"closing time {h2}:{m2:02d} is not after opening time {h1}:{m1:02d}")
+    return start, end
+
+
+def _check_date(text: str) -> None:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"expected a date such as 2026-12-31, got {text!r}") from None
+
+
+def _hours(default: str):
+    return field(default=default, metadata=limits(check=parse_hours))
+
+
+@dataclass(frozen=True)
+class OpeningHoursConfig:
+    """When visitors are in; outside: the screen dark (or a card), no sound, OSC still answering."""
+
+    enabled: bool = False  # false: always open
+    mon: str = _hours("closed")
+    tue: str = _hours("10:00-18:00")
+    wed: str = _hours("10:00-18:00")
+    thu: str = _hours("10:00-21:00")
+    fri: str = _hours("10:00-18:00")
+    sat: str = _hours("10:00-18:00")
+    sun: str = _hours("10:00-18:00")
+    closures: Tuple[str, ...] = field(default=(), metadata=limits(check=_check_date))  # whole days closed
+    closed_card: bool = True  # false: a black screen outside hours
+
+
+class OpeningHours:
+    def __init__(self, cfg: OpeningHoursConfig, tz: dt.tzinfo):
+        self.cfg, self.tz = cfg, tz
+        self.days = [parse_hours(getattr(cfg, day)) for day in DAYS]
+        self.closures = {dt.date.fromisoformat(d) for d in cfg.closures}
+
+    def is_open(self, now: dt.datetime) -> bool:
+        if not self.cfg.enabled:
+            return True
+        local = now.astimezone(self.tz)
+        hours = self.days[local.weekday()]
+        return local.date() not in self.closures and hours is not None and hours[0] <= local.time() < hours[1]
+
+    def next_opening(self, now: dt.datetime) -> Optional[dt.datetime]:
+        """When the doors open next (local time), within two weeks; None if never."""
+        local = now.astimezone(self.tz)
+        for n in range(15):
+            day = local.date() + dt.timedelta(days=n)
+            hours = self.days[day.weekday()]
+            if hours is None or day in self.closures:
+                continue
+            opening = to_instant(dt.datetime.combine(day, hours[0]), self.tz).astimezone(self.tz)
+            if opening > local:
+                return opening
+        return None

@@ -12,6 +12,7 @@ SCENES = {
     "carousel": "scenes.carousel:CarouselScene",
     "player": "scenes.player:PlayerScene",
     "live_cut": "scenes.live_cut:LiveCutScene",
+    "closed": "scenes.closed:ClosedScene",
 }
 
 

@@ -61,7 +61,7 @@ def test_kill_minus_nine_and_the_sound_comes_back_where_it_was(engine, tmp_path,
         wait_until(lambda: e.restarts == 1 and e.pid != first, 30, "a new sound process")
         wait_until(lambda: e.playing_id == "тон" and e.level > 0.1 and e.position_seconds > 2.0, 60, "sound again")
     assert 2.0 < e.position_seconds < 15.0, "on from where the stylus was, not from the start"
-    assert "the sound process it exited (code -9); starting it again (restart 1)" in caplog.text
+    assert "the sound process exited (code -9); starting it again (restart 1)" in caplog.text
     assert "running on a null sink" in caplog.text, "the child's log lines reach this process's log"
 
 
@@ -165,7 +165,7 @@ def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):
         print(f"sound back {time.monotonic() - t0:.2f} s after kill -9 of the sound process")
         assert proc.poll() is None and s["scene"] == "player" and s["disc"] == "vals-kisti"
         log_text = (data / "kiosk.log").read_text(encoding="utf-8")
-        assert "the sound process it exited (code -9); starting it again (restart 1)" in log_text
+        assert "the sound process exited (code -9); starting it again (restart 1)" in log_text
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)

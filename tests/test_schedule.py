@@ -149,3 +149,29 @@ def test_config_errors_name_file_and_line(tmp_path: Path):
     path.write_text("events:\n  - when: 2026-12-31 18:00\n    title: Новый год\n", encoding="utf-8")
     cfg = load_dataclass(path, DemosConfig)
     assert cfg.events[0].when == "2026-12-31 18:00" and cfg.events[0].title == "Новый год"
+
+
+# -- opening hours ---------------------------------------------------------------------------
+from installation.schedule import OpeningHours, OpeningHoursConfig, parse_hours  # noqa: E402
+
+
+def test_opening_hours_by_weekday_with_closures_and_dst():
+    cfg = OpeningHoursConfig(enabled=True, mon="closed", tue="10:00-18:00", sat="11:00-24:00",
+                             closures=("2026-12-01",))
+    hours = OpeningHours(cfg, BERLIN)
+    assert not hours.is_open(local(2026, 11, 30, 12, 0))  # Monday: closed
+    assert hours.is_open(local(2026, 11, 24, 10, 0)) and not hours.is_open(local(2026, 11, 24, 9, 59))
+    assert not hours.is_open(local(2026, 11, 24, 18, 0)), "closing time is out"
+    assert not hours.is_open(local(2026, 12, 1, 12, 0)), "a closure day"
+    assert hours.is_open(local(2026, 11, 28, 23, 59))
+    assert hours.next_opening(local(2026, 11, 30, 20, 0)) == dt.datetime(2026, 12, 2, 10, 0, tzinfo=BERLIN)
+    # local hours through the change to summer time: 10:00 on the wall either side
+    assert hours.is_open(local(2027, 3, 30, 10, 0)) and not hours.is_open(local(2027, 3, 30, 9, 30))
+    assert OpeningHours(OpeningHoursConfig(enabled=False), BERLIN).is_open(local(2026, 11, 30, 3, 0))
+
+
+@pytest.mark.parametrize("text, message", [("9-17", "expected opening hours"), ("18:00-10:00", "not after"),
+                                           ("10:00-25:00", "not a time of day")])
+def test_opening_hours_refuse_with_a_reason(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_hours(text)

@@ -145,9 +145,9 @@ class EngineProcess:
         if blocks != self._last_blocks:
             self._last_blocks, self._last_progress = blocks, now
         if not child.is_alive():
-            why = f"it exited (code {child.exitcode})"
+            why = f"exited (code {child.exitcode})"
         elif now - self._last_progress > max(self.stall_seconds, 10.0 if self._status[READY] == 0 else 0.0):
-            why = f"its sound stopped for {now - self._last_progress:.1f} s"
+            why = f"stalled (no sound for {now - self._last_progress:.1f} s)"
         else:
             return
         self.restarts += 1

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+WRAP_TURNS = 4096.0  # a power of two: wrapping loses nothing of the fraction
+
 
 @dataclass
 class Platter:
@@ -30,6 +32,7 @@ class Platter:
         start = self.speed
         self.speed = min(self.target, start + step) if self.target > start else max(self.target, start - step)
         self.turns += 0.5 * (start + self.speed) * dt  # trapezoid: exact for a linear ramp
+        self.turns %= WRAP_TURNS  # weeks of turning keep the fraction (the angle) exact
 
     @property
     def rate(self) -> float:

@@ -1,0 +1,35 @@
+"""Closed: outside opening hours the screen is dark, or shows a quiet card with the next
+opening; no sound. OSC still answers, and the kiosk opens again from the clock alone."""
+from __future__ import annotations
+
+import pygame
+
+from installation.content.text import draw_text
+from installation.display.layout import typography
+from installation.scene import DIM, INK, Scene
+
+CLOSED = {"ru": "Выставка закрыта", "en": "The exhibition is closed"}
+OPENS = {"ru": "Откроется", "en": "Opens"}
+DAYS = {"ru": ("пн", "вт", "ср", "чт", "пт", "сб", "вс"), "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
+class ClosedScene(Scene):
+    def enter(self, **_) -> None:
+        self.kiosk.stop_audio()
+
+    def draw(self, surface: pygame.Surface) -> None:
+        k = self.kiosk
+        surface.fill((0, 0, 0))
+        if not k.cfg.opening_hours.closed_card:
+            return
+        w, h = surface.get_size()
+        t = typography((w, h), k.cfg.display.dpi)
+        y = h // 2 - t.title
+        opening = k.hours.next_opening(k.wall())
+        for i, lang in enumerate(k.languages):
+            y = draw_text(surface, CLOSED[lang], (w // 2, y), t.title if i == 0 else t.body, INK if i == 0 else DIM,
+                          face="bold" if i == 0 else "regular", anchor="midtop")
+        if opening is not None:
+            when = " / ".join(f"{OPENS[lang]}: {DAYS[lang][opening.weekday()]} {opening:%d.%m %H:%M}"
+                              for lang in k.languages)
+            draw_text(surface, when, (w // 2, y + t.small), t.small, DIM, anchor="midtop", width=int(w * 0.9))

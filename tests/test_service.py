@@ -1,0 +1,239 @@
+"""Running unattended: systemd's notify protocol against a socket this test listens on (READY
+after the first frame, watchdog pings that stop when the main loop or the sound stalls), the
+unit file as systemd reads it, scenes that raise, and a platter turning for 30 days."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pygame
+import pytest
+
+from conftest import ROOT, free_udp_port, write_config
+from installation.config import load_config
+from installation.content.library import load_library
+from installation.display.platter import Platter
+from installation.kiosk import FAULT_LIMIT, Kiosk
+from installation.service.notify import Notifier
+
+
+class Listener:
+    """systemd's side of $NOTIFY_SOCKET: a datagram socket collecting what the kiosk says."""
+
+    def __init__(self, path: Path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.1)
+        self.messages: list = []  # (time, text)
+
+    def collect(self, seconds: float) -> list:
+        end = time.monotonic() + seconds
+        got = []
+        while time.monotonic() < end:
+            try:
+                got.append((time.monotonic(), self.sock.recv(4096).decode()))
+            except socket.timeout:
+                pass
+        self.messages += got
+        return got
+
+    def wait_for(self, text: str, timeout: float) -> float:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for at, msg in self.collect(0.2):
+                if text in msg:
+                    return at
+        raise AssertionError(f"no {text!r} from the kiosk in {timeout} s; got {self.messages[-3:]}")
+
+    def close(self):
+        self.sock.close()
+
+
+def pings(messages) -> int:
+    return sum("WATCHDOG=1" in m for _, m in messages)
+
+
+def test_notifier_speaks_the_protocol_and_is_silent_without_a_socket(tmp_path):
+    listener = Listener(tmp_path / "notify")
+    n = Notifier({"NOTIFY_SOCKET": str(tmp_path / "notify"), "WATCHDOG_USEC": "2000000"})
+    assert n.ping_every == 1.0
+    n.ready("attract · up 0d 0h00m")
+    n.watchdog(10.0, alive=True, status="player")
+    n.watchdog(10.5, alive=True, status="player")  # not due yet
+    n.watchdog(11.1, alive=False, status="player")  # due, but the sound is dead: silence
+    n.watchdog(11.2, alive=True, status="player")
+    got = [m for _, m in listener.collect(0.3)]
+    assert got == ["READY=1\nSTATUS=attract · up 0d 0h00m", "WATCHDOG=1\nSTATUS=player", "WATCHDOG=1\nSTATUS=player"]
+    assert not Notifier({}).send("READY=1")
+    other = Notifier({"NOTIFY_SOCKET": "x", "WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "1"})
+    assert other.ping_every is None, "a watchdog meant for another process is not ours to ping"
+    listener.close()
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="needs systemd-analyze")
+def test_the_unit_file_verifies_clean(tmp_path):
+    unit = tmp_path / "kiosk.service"
+    unit.write_text((ROOT / "kiosk.service").read_text().replace("@PROJECT@", str(ROOT)))
+    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    text = result.stdout + result.stderr
+    assert result.returncode == 0 and "kiosk.service" not in text, text
+    body = unit.read_text()
+    assert "Type=notify" in body and "WatchdogSec=" in body and "NotifyAccess=main" in body
+
+
+def test_the_real_kiosk_pings_only_while_frames_and_sound_are_alive(tmp_path):
+    socket_path = tmp_path / "notify"
+    listener = Listener(socket_path)
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data",
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {free_udp_port()}\n")
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "NOTIFY_SOCKET": str(socket_path), "WATCHDOG_USEC": "1000000"}
+    with open(tmp_path / "kiosk.log", "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "installation", "--config", str(cfg), "run"], cwd=ROOT,
+                                env=env, stdout=out, stderr=out)
+    try:
+        listener.wait_for("READY=1", 60)
+        assert "STATUS=attract" in listener.messages[-1][1] and "no display" in listener.messages[-1][1]
+        assert pings(listener.collect(3.0)) >= 4, "pinging twice a second for a 1 s watchdog"
+        child = int(subprocess.run(["pgrep", "-P", str(proc.pid), "bonemusic-audio"], capture_output=True,
+                                   text=True).stdout.split()[0])
+        os.kill(child, signal.SIGSTOP)  # the sound stalls: the sound process is replaced, no restart of all
+        listener.collect(8.0)
+        log = (tmp_path / "data" / "kiosk.log").read_text(encoding="utf-8")
+        assert "restart" in log.lower(), "the stalled sound process was replaced"
+        assert pings(listener.collect(3.0)) >= 4, "and the watchdog is fed again"
+        with contextlib.suppress(ProcessLookupError):  # it was killed and replaced
+            os.kill(child, signal.SIGCONT)
+        os.kill(proc.pid, signal.SIGSTOP)  # the main loop hangs
+        try:
+            assert pings(listener.collect(2.0)) == 0
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        listener.wait_for("WATCHDOG=1", 10)
+        proc.send_signal(signal.SIGTERM)
+        listener.wait_for("STOPPING=1", 20)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        listener.close()
+
+
+@pytest.fixture
+def kiosk():
+    pygame.display.init()
+    pygame.font.init()
+    cfg = load_config(ROOT / "config.yaml")
+    return Kiosk(cfg, load_library(ROOT / "assets"), pygame.Surface((800, 500)))
+
+
+def test_a_sound_that_stays_stalled_stops_the_pings(kiosk):
+    class Engine:  # what the kiosk reads of the sound process: its block counter
+        blocks = 0
+    kiosk.engine = Engine()
+    assert kiosk.sound_alive(100.0)
+    Engine.blocks = 512
+    assert kiosk.sound_alive(101.0)
+    assert kiosk.sound_alive(105.9), "under 5 s without a block: still alive"
+    assert not kiosk.sound_alive(106.1), "5 s without a block: stalled, no more pings"
+    Engine.blocks = 513
+    assert kiosk.sound_alive(106.2)
+
+
+def test_a_failing_scene_goes_back_to_attract_and_is_taken_out_after_repeats(kiosk, monkeypatch, caplog):
+    kiosk.switch("carousel")
+    monkeypatch.setattr(type(kiosk.scenes["carousel"]), "draw", lambda self, surface: 1 / 0)
+    for attempt in range(FAULT_LIMIT):
+        kiosk.switch("carousel")
+        kiosk.step(1 / 60, events=[])
+        assert kiosk.scene.name == "attract", attempt
+    assert "ZeroDivisionError" in caplog.text and "Traceback" in caplog.text
+    assert "carousel" in kiosk.disabled and "taken out of the show" in caplog.text
+    kiosk.switch("carousel")
+    assert kiosk.scene.name == "attract", "a disabled scene is not shown again"
+    kiosk.step(1 / 60, events=[])  # and the show goes on
+    assert kiosk.running
+
+
+def test_a_failing_command_handler_is_logged_not_fatal(kiosk, caplog):
+    from installation.commands import PlayDisc
+
+    kiosk.switch("attract")
+    kiosk.commands.table[PlayDisc] = lambda c: {}["missing"]
+    kiosk.bus.post(PlayDisc("x"))
+    kiosk.step(1 / 60, events=[])
+    assert kiosk.running and "KeyError" in caplog.text and "command PlayDisc" in caplog.text
+
+
+def test_thirty_days_of_turning_keeps_every_frame_step_the_same():
+    p = Platter(rpm=78.0)
+    p.start(instant=True)
+    dt = 1 / 60
+    p.turns = 78 / 60 * 30 * 86400 % 4096 + 0.3  # where 30 days at 78 rpm leave it (the wrap keeps the angle)
+    p.turns = 78 / 60 * 30 * 86400  # and unwrapped: the first update wraps it
+    angles = []
+    for _ in range(600):
+        p.update(dt)
+        angles.append(p.turns % 1.0)
+    steps = [(b - a) % 1.0 for a, b in zip(angles, angles[1:])]
+    assert max(steps) - min(steps) < 1e-9, "no jitter after a month"
+    assert steps[0] == pytest.approx(78 / 60 * dt, rel=1e-9)
+    assert p.turns < 4096
+
+
+def test_opening_hours_close_and_open_the_kiosk_by_the_clock_alone():
+    import datetime as dt
+
+    from installation.content.text import record_text
+    from installation.schedule import OpeningHoursConfig
+
+    pygame.display.init()
+    pygame.font.init()
+    cfg = load_config(ROOT / "config.yaml")
+    cfg = dataclasses.replace(cfg, opening_hours=OpeningHoursConfig(enabled=True, tue="10:00-18:00"),
+                              demos=dataclasses.replace(cfg.demos, timezone="Europe/Berlin"))
+    clock = {"now": dt.datetime(2026, 11, 24, 20, 0, tzinfo=dt.timezone.utc)}  # Tuesday 21:00 in Berlin
+    kiosk = Kiosk(cfg, load_library(ROOT / "assets"), pygame.Surface((800, 500)), wall=lambda: clock["now"])
+    kiosk.switch("attract")  # a late start or after a power cut: the first frame already knows
+    with record_text() as drawn:
+        kiosk.step(1 / 60, events=[])
+    assert kiosk.scene.name == "closed"
+    texts = [t for _, t in drawn]
+    assert "Выставка закрыта" in texts and any("Откроется: ср 25.11 10:00" in t for t in texts), texts
+    assert pygame.surfarray.array3d(kiosk.screen).mean() < 10, "dark but for the card"
+    clock["now"] = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc)  # Wednesday 10:00
+    kiosk.step(1 / 60, events=[])
+    assert kiosk.scene.name == "attract"
+
+
+def test_the_technician_overlay_on_its_chord_and_over_osc(kiosk):
+    import logging
+
+    from installation.commands import ShowOverlay
+    from installation.content.text import record_text
+
+    kiosk.switch("attract")
+    logging.getLogger("installation.test").error("a scan in свинг-под-черепом would not decode")
+    chord = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_o, mod=pygame.KMOD_LCTRL | pygame.KMOD_LSHIFT)
+    kiosk.step(1 / 60, events=[chord])
+    with record_text() as drawn:
+        kiosk.step(1 / 60, events=[])
+    text = "\n".join(t for _, t in drawn)
+    for expected in ("Bone Music 0.", "OSC ", "fps · frame p99", "RSS", "plays today", "свинг-под-черепом would not"):
+        assert expected in text, expected
+    for _ in range(62):
+        kiosk.step(1.0, events=[])
+    with record_text() as drawn:
+        kiosk.step(1 / 60, events=[])
+    assert not any("RSS" in t for _, t in drawn), "hidden again after a minute"
+    kiosk.bus.post(ShowOverlay())  # what /kiosk/overlay posts
+    with record_text() as drawn:
+        kiosk.step(1 / 60, events=[])
+    assert any("RSS" in t for _, t in drawn)
