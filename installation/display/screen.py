@@ -69,14 +69,13 @@ def open_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
             canvas = open_renderer(size, fullscreen, TITLE)
             if choice == "auto":
                 gpu = time_renderer(canvas)
-                canvas.close()
+                canvas.close()  # its textures, renderer and window, now (not by the garbage collector)
                 del canvas
-                _restart_video()
                 cpu = time_surface(open_screen(cfg, windowed))
                 log.info("display: a frame costs %.1f ms through SDL's renderer, %.1f ms on a surface", gpu, cpu)
-                _restart_video()  # the chosen one gets a window of its own, opened afresh
                 if cpu <= gpu:
-                    return _surface(SurfaceCanvas(open_screen(cfg, windowed)), cfg, windowed, headless)
+                    return _surface(SurfaceCanvas(pygame.display.get_surface()), cfg, windowed, headless)
+                _restart_video()  # set_mode's window gives way to the renderer's
                 canvas = open_renderer(size, fullscreen, TITLE)
             if cfg.hide_mouse and fullscreen:
                 pygame.mouse.set_visible(False)
@@ -87,7 +86,11 @@ def open_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
 
 
 def _restart_video() -> None:
+    """Video off and on again, on the driver that worked (under load a re-probe can fail over
+    to SDL's offscreen driver and leave the screen dark)."""
+    driver = pygame.display.get_driver()
     pygame.display.quit()
+    os.environ["SDL_VIDEODRIVER"] = driver
     init_video()
 
 

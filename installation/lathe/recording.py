@@ -32,6 +32,7 @@ class CrashSafeWav:
         self._file.flush()
         self._data_offset = _data_chunk(self.path)
         self._since_sync = 0
+        self.sync()  # a valid (empty) WAV from the first moment, for any reader
 
     def write(self, block: np.ndarray) -> None:
         self._file.write(block)
