@@ -210,7 +210,7 @@ def sent_and_refused(server, data: bytes, caplog) -> str:
 @pytest.mark.parametrize("data,why", [
     (message("/kiosk/volume", 0.8)[:-2], "truncated"),
     (message("/kiosk/volume", True), "level: expected a number, got T"),
-    (message("/kiosk/*"), "the pattern matches 7 addresses"),
+    (message("/kiosk/*"), "the pattern matches 8 addresses"),
     (message("/turntable/1/angle", 1e38), "degrees: must be between"),
     (message("/turntable/1/angle", float("nan")), "degrees: expected a number"),
 ])
