@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
+from typing import Dict, List, Tuple
 
 import mido
 import numpy as np
@@ -313,5 +313,3 @@ def render(style: str, seed: int, seconds: float = 150.0) -> np.ndarray:
     mono = mono[: quiet[-1] + RATE // 2] if len(quiet) else mono
     return (mono / max(1e-6, np.abs(mono).max()) * 0.89).astype(np.float32)
 
-
-PIECES: Dict[str, Callable[[int], np.ndarray]] = {name: (lambda seed, n=name: render(n, seed)) for name in STYLES}
