@@ -143,6 +143,7 @@ class LatheStation:
             except queue.Empty:
                 break
             self._handle(kind, source, params, now)
+        self.audio.check()
         self.lathe.poll(now)
         status = self.lathe.status()
         dt_ = 0.0 if self._last is None else max(0.0, now - self._last)

@@ -4,6 +4,7 @@ devices); its callback allocates only a block-sized copy, never blocks, never lo
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -17,6 +18,7 @@ from .recording import RecordingWriter
 log = logging.getLogger(__name__)
 
 MUTE_SECONDS = 0.01  # the feed fades in and out this fast: no click cut into the groove
+STALL_SECONDS = 1.0  # no block from the interface this long: the stream is reopened
 
 
 class StationAudio:
@@ -30,6 +32,8 @@ class StationAudio:
         self._gain = 0.0
         self._target = 0.0  # 0 muted, 1 feeding the cutter
         self._step = 1.0 / max(1.0, MUTE_SECONDS * cfg.sample_rate)
+        self._last_block = time.monotonic()
+        self.reopened = 0
 
     @property
     def is_open(self) -> bool:
@@ -53,7 +57,28 @@ class StationAudio:
                              f"channel {cfg.input_channel}, output {cfg.output_device or 'default'} channel "
                              f"{cfg.output_channel}) will not open: {exc}") from None
         self._stream = stream
+        self._last_block = time.monotonic()
         log.info("lathe audio: %s", stream.device)
+
+    def check(self) -> None:
+        """A stream whose interface stopped delivering (a driver stall, a busy sound server, a
+        replugged USB interface) is closed and opened again; the recording goes on in the same file."""
+        if self._stream is None or time.monotonic() - self._last_block < STALL_SECONDS:
+            return
+        log.warning("lathe audio: no sound from the interface for %.1f s; reopening it",
+                    time.monotonic() - self._last_block)
+        stream, self._stream = self._stream, None
+        try:
+            stream.abort()
+            stream.close()
+        except Exception:
+            pass
+        self.reopened += 1
+        try:
+            self.open()
+        except LatheError as exc:
+            log.error("%s", exc)
+            self._last_block = time.monotonic()  # try again in a second
 
     def mute(self, muted: bool) -> None:
         self._target = 0.0 if muted else 1.0
@@ -80,6 +105,7 @@ class StationAudio:
         self.record_to(None)
 
     def _callback(self, indata, outdata, frames, time_info, status) -> None:
+        self._last_block = time.monotonic()
         if status.input_overflow:
             self.overflows += 1
         x = indata[:, self.cfg.input_channel - 1].copy()
