@@ -180,14 +180,21 @@ class Kiosk:
         margin = max(10, int(min(self.screen_size) * 0.03))
         return pygame.Rect(self.screen_size[0] - margin - t.target, margin, t.target, t.target)
 
-    def draw_language_button(self, surface: pygame.Surface) -> None:
-        if len(self.languages) < 2:
-            return
-        rect = self.language_button()
+    @staticmethod
+    def draw_round_button(surface: pygame.Surface, rect: pygame.Rect) -> None:
+        """The round face every touch control shares; the caller draws its sign on it."""
         pygame.draw.circle(surface, (34, 40, 52), rect.center, rect.width // 2)
         pygame.draw.circle(surface, DIM, rect.center, rect.width // 2, 2)
-        draw_text(surface, self.languages[1].upper(), rect.center, int(rect.height * 0.36), INK, face="bold",
-                  anchor="center")
+
+    def draw_language_button(self, surface: pygame.Surface, rect: Optional[pygame.Rect] = None) -> None:
+        """The button naming the other language: in the corner (none with one language), or at `rect`."""
+        if rect is None:
+            if len(self.languages) < 2:
+                return
+            rect = self.language_button()
+        self.draw_round_button(surface, rect)
+        draw_text(surface, self.languages[-1 if len(self.languages) < 2 else 1].upper(), rect.center,
+                  int(rect.height * 0.36), INK, face="bold", anchor="center")
 
     def on_language_button(self, pos: Tuple[float, float]) -> bool:
         rect = self.language_button()

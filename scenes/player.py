@@ -256,22 +256,20 @@ class PlayerScene(Scene):
 
     def _draw_controls(self, surface: pygame.Surface, lay, t) -> None:
         for name, rect in lay.controls.items():
-            pygame.draw.circle(surface, (34, 40, 52), rect.center, rect.width // 2)
-            pygame.draw.circle(surface, DIM, rect.center, rect.width // 2, 2)
+            if name == "language":
+                self.kiosk.draw_language_button(surface, rect)
+                continue
+            self.kiosk.draw_round_button(surface, rect)
             cx, cy = rect.center
             r = rect.width * 0.22
             if name == "back":
                 pygame.draw.polygon(surface, INK, [(cx - r, cy), (cx + r * 0.6, cy - r), (cx + r * 0.6, cy + r)])
-            elif name == "play" and self.paused:
+            elif self.paused:
                 pygame.draw.polygon(surface, INK, [(cx - r * 0.6, cy - r), (cx - r * 0.6, cy + r), (cx + r, cy)])
-            elif name == "play":
+            else:
                 bar = max(3, int(r * 0.55))
                 pygame.draw.rect(surface, INK, (cx - r * 0.7, cy - r, bar, 2 * r))
                 pygame.draw.rect(surface, INK, (cx + r * 0.7 - bar, cy - r, bar, 2 * r))
-            else:
-                other = self.kiosk.languages[1] if len(self.kiosk.languages) > 1 else self.kiosk.languages[0]
-                draw_text(surface, other.upper(), rect.center, int(rect.height * 0.36), INK, face="bold",
-                          anchor="center")
 
     def _draw_tonearm(self, surface: pygame.Surface, lay) -> None:
         """The arm pivots off the disc's upper right; its stylus sits on the spiral's radius now."""
