@@ -220,8 +220,9 @@ class Kiosk:
         self.idle_seconds += dt
         if self.engine is not None:
             while not self.engine.events.empty():
-                kind, disc_id = self.engine.events.get_nowait()
-                pygame.event.post(pygame.event.Event(TRACK_ENDED, disc_id=disc_id))
+                kind, arg = self.engine.events.get_nowait()
+                if kind == "ended":
+                    pygame.event.post(pygame.event.Event(TRACK_ENDED, disc_id=arg))
         if self.osc is not None:
             tracker, now = self.osc.tracker, self.clock()
             tracker.check_timeout(self.cfg.osc.encoder_timeout_seconds, now, self.cfg.osc.encoder_release_seconds)

@@ -5,10 +5,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -106,6 +108,54 @@ def pulse_sink(channels: int = 2):
         yield name
     finally:
         subprocess.run(["pactl", "unload-module", module], capture_output=True)
+
+
+class PrivatePulse:
+    """A PulseAudio server of a test's own (one null sink, `tv`), which the test can kill and
+    start again as a TV switched off and on, without touching the machine's sound server.
+    Processes reach it through PULSE_SERVER (ALSA's `pulse` device reads it when it opens)."""
+
+    def __init__(self):
+        if not (shutil.which("pulseaudio") and shutil.which("parec")):
+            pytest.skip("needs pulseaudio (scripts/system-deps.sh test installs it)")
+        self.dir = Path(tempfile.mkdtemp(prefix="pa-"))  # short: a unix socket path has 108 bytes
+        self.server = f"unix:{self.dir}/native"
+        self.proc: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        env = {**os.environ, "PULSE_RUNTIME_PATH": str(self.dir), "PULSE_STATE_PATH": str(self.dir),
+               "HOME": str(self.dir)}
+        self.proc = subprocess.Popen(
+            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--disable-shm=yes",
+             "-L", f"module-native-protocol-unix socket={self.dir}/native auth-anonymous=1",
+             "-L", "module-null-sink sink_name=tv rate=48000 format=float32le channels=2"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: subprocess.run(["pactl", "-s", self.server, "info"], capture_output=True).returncode == 0,
+                 20, "the private pulseaudio")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+
+    def record(self, seconds: float) -> np.ndarray:
+        """What the sink plays for `seconds`, mono float."""
+        rec = subprocess.run(["timeout", str(seconds), "parec", "-s", self.server, "-d", "tv.monitor",
+                              "--format=float32le", "--rate=48000", "--channels=1", "--raw", "--latency-msec=50"],
+                             capture_output=True)
+        return np.frombuffer(rec.stdout[: len(rec.stdout) // 4 * 4], dtype="<f4")
+
+
+@pytest.fixture
+def private_pulse(monkeypatch):
+    pulse = PrivatePulse()
+    pulse.start()
+    monkeypatch.setenv("PULSE_SERVER", pulse.server)
+    monkeypatch.delenv("PULSE_SINK", raising=False)
+    yield pulse
+    pulse.kill()
+    shutil.rmtree(pulse.dir, ignore_errors=True)
 
 
 needs_x = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("import")),

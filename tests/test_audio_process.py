@@ -188,3 +188,43 @@ def test_the_sound_process_ends_when_the_kiosk_is_killed(tmp_path):
     parent.wait(10)
     wait_until(lambda: not Path(f"/proc/{child}").exists() or
                Path(f"/proc/{child}/stat").read_text().split()[2] == "Z", 30, "the orphaned sound process to end")
+
+
+def test_the_sound_comes_back_when_its_device_returns(engine, private_pulse, tmp_path, caplog):
+    """The TV switched off and on: the device's sound server dies and comes back. The show goes
+    on silently meanwhile (the stylus moves on), and the sound returns without a restart."""
+    e = engine(device="pulse", block_size=256)
+    wait_until(lambda: not e.is_null and e.device_name == "pulse", 30, "the device")
+    e.play_file("тон", tone_file(tmp_path / "тон.wav", 120.0))
+    wait_until(lambda: e.playing_id == "тон" and e.level > 0.1, 30, "playing")
+    assert np.abs(private_pulse.record(2.0)).max(initial=0) > 0.2, "the tone reaches the sink"
+    restarts = e.restarts
+    with caplog.at_level(logging.INFO):
+        private_pulse.kill()
+        wait_until(lambda: e.is_null, 20, "the loss noticed")
+        moved_from = e.position_seconds
+        wait_until(lambda: e.position_seconds > moved_from + 1.0, 20, "the stylus moving on without a device")
+        time.sleep(2.0)  # a few failed retries
+        returned = time.monotonic()
+        private_pulse.start()
+        up = time.monotonic()
+        back = wait_until(lambda: not e.is_null, 30, "the device reopened") + up - returned
+        heard = np.flatnonzero(np.abs(private_pulse.record(6.0)) > 0.2)
+    assert len(heard) > RATE, "the tone in the sink again"
+    audible = up - returned + heard[0] / RATE  # from the server's start (parec's own start-up counts against us)
+    print(f"device reopened {back:.2f} s after it returned; the tone audible again within {audible:.2f} s")
+    assert e.restarts == restarts, "healed inside the sound process: no restart"
+    assert "the device pulse stopped" in caplog.text and "the device is back after" in caplog.text
+    assert e.device_name == "pulse"
+
+
+def test_a_device_that_appears_after_the_start_is_picked_up(engine, private_pulse, tmp_path):
+    """Started before the sound server (or with the TV off): the null sink, then the device."""
+    private_pulse.kill()
+    e = engine(device="pulse", block_size=256)
+    assert e.is_null
+    e.play_file("тон", tone_file(tmp_path / "тон.wav", 120.0))
+    wait_until(lambda: e.playing_id == "тон" and e.position_seconds > 1.0, 30, "playing on the null sink")
+    private_pulse.start()
+    wait_until(lambda: not e.is_null and e.device_name == "pulse", 30, "the device picked up")
+    assert np.abs(private_pulse.record(2.0)).max(initial=0) > 0.2, "the tone reaches it"

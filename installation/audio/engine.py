@@ -6,8 +6,9 @@ commands on a queue. The callback drains that queue, never blocks, never logs, n
 and allocates no large arrays. If the chain throws anyway, that block is silent, the error
 is counted and `maintain()` (the service thread, every 0.1 s) logs it and rebuilds the
 chain where it was: the sound is back within a second. Output underflows are counted the
-same way. With no usable audio device it says so once and runs the very same callback on a
-paced null sink, so the show goes on.
+same way. With no usable audio device, or when the device goes (unplugged, the TV switched
+off), it says so once, runs the very same callback on a paced null sink, so the show goes on,
+and tries the device again every second: the sound is back within about a second of it.
 
 Cut once, play many: a disc's audio is cut into a groove (cut.py) off the audio thread,
 by the caller of `play` or by the loader thread for `play_file`, and kept in a cache bounded
@@ -39,7 +40,10 @@ from .transport import Transport
 
 CLEAN = DspConfig(enabled=False)  # read head only: the source as it is
 GLIDE_SECONDS = 0.08  # live parameter changes reach their value in a few of these
-GLIDE_GRID = 64  # frames: glides step on this absolute grid, whatever the block size
+GLIDE_GRID = 64
+LOST_SECONDS = 1.0  # a device whose callbacks stopped this long is taken for gone
+STARTUP_SECONDS = 4.0  # ...but a device just opened may take this long (PulseAudio's ALSA plugin: ~2 s)
+RETRY_SECONDS = 1.0  # a missing device is tried this often (a rescan costs ~30 ms here)  # frames: glides step on this absolute grid, whatever the block size
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,13 @@ class AudioEngine:
         self.events: "queue.SimpleQueue[tuple]" = queue.SimpleQueue()  # ("ended", id) for the main loop
         self._stream = None
         self._threads: list = []
+        self._null_thread: Optional[threading.Thread] = None
+        self._null_running = False
+        self._lost_at: Optional[float] = None  # when the device went (or the start found none)
+        self._next_retry = 0.0
+        self._retry_failures = 0
+        self._seen_blocks, self._seen_at = 0, 0.0  # the callback's heartbeat, as last seen
+        self._opened_at = 0.0
         self._running = False
         self._level = 0.0  # output peak, decaying: for the performer's meters
         self.blocks = 0  # callbacks so far: a heartbeat that stops when the stream does
@@ -357,29 +368,75 @@ class AudioEngine:
     def _service(self) -> None:
         while self._running:
             self.maintain()
+            self.watch_device()
             time.sleep(0.1)
 
     # -- output ----------------------------------------------------------------------------
     def start(self) -> None:
-        """Open the configured device; fall back to the null sink with one clear log line."""
+        """Open the configured device; without one, play on a paced null sink and keep trying."""
         self._running = True
         try:
-            self._open_stream()
+            self._start_stream()
         except Exception as exc:  # PortAudio missing, no device, unsupported rate...
-            log.warning("no audio device (%s); running on a null sink, the show goes on silently", exc)
-            self._start_thread(self._null_loop, "null-sink")
+            log.warning("no audio device (%s); running on a null sink, the show goes on silently "
+                        "and the device is tried again every %g s", exc, RETRY_SECONDS)
+            self._lost_at = time.monotonic()
+            self._start_null()
         self._start_thread(self._service, "audio-service")
 
-    def _start_thread(self, target, name: str) -> None:
+    def watch_device(self, now: Optional[float] = None) -> None:
+        """Notice a device that stopped (unplugged, the TV switched off, the sound server gone):
+        play on the null sink; and try the device again every RETRY_SECONDS until it is back.
+        Called by the service thread (and by hand offline), never the audio thread."""
+        now = time.monotonic() if now is None else now
+        stream = self._stream
+        if stream is not None:
+            if self.blocks != self._seen_blocks:
+                self._seen_blocks, self._seen_at = self.blocks, now
+            patience = LOST_SECONDS if now - self._opened_at > STARTUP_SECONDS else STARTUP_SECONDS
+            if stream.active and now - self._seen_at < patience:
+                return
+            why = "stopped" if not stream.active else f"silent for {now - self._seen_at:.1f} s"
+            log.error("audio: the device %s %s (unplugged, switched off or its server gone); "
+                      "playing on silently, trying it again every %g s", self.device_name, why, RETRY_SECONDS)
+            self._stream = None
+            self._close_quietly(stream)
+            self._lost_at, self._next_retry = now, now + RETRY_SECONDS
+            self._start_null()
+            self.events.put(("device", self.device_name))
+            return
+        if self._lost_at is None or now < self._next_retry or not self._running:
+            return
+        self._next_retry = now + RETRY_SECONDS
+        self._stop_null()
+        try:
+            from .devices import rescan
+
+            rescan()
+            self._start_stream()
+        except Exception as exc:
+            self._start_null()
+            if self._retry_failures == 0 or self._retry_failures % 600 == 0:  # then every 10 min or so
+                log.info("audio: still no device (%s)", exc)
+            self._retry_failures += 1
+            return
+        log.warning("audio: the device is back after %.1f s: %s", now - self._lost_at, self.device_name)
+        self.events.put(("device", self.device_name))
+        self._lost_at, self._retry_failures = None, 0
+
+    def _start_thread(self, target, name: str) -> threading.Thread:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
+        return thread
 
-    def _open_stream(self) -> None:
+    def _start_stream(self) -> None:
         try:
             import sounddevice as sd
         except OSError as exc:
             raise RuntimeError(f"{exc}; install it with: sudo apt-get install libportaudio2") from None
+        from .devices import register
+
         device = self.cfg.device
         if device is not None and device.isdigit():
             device = int(device)
@@ -389,30 +446,60 @@ class AudioEngine:
                 self.underruns += 1
             self.render(outdata)
 
+        def open_at(rate: float):
+            return sd.OutputStream(device=device, samplerate=rate, blocksize=self.cfg.block_size,
+                                   channels=self.cfg.channels, dtype="float32", callback=callback,
+                                   latency=self.cfg.latency_seconds)
+
         try:
-            stream = sd.OutputStream(device=device, samplerate=self.cfg.sample_rate, blocksize=self.cfg.block_size,
-                                     channels=self.cfg.channels, dtype="float32", callback=callback,
-                                     latency=self.cfg.latency_seconds)
+            stream = open_at(self.sample_rate)
         except sd.PortAudioError:
             # Some devices take one rate only: use it, the loader resamples to whatever we run at.
-            rate = sd.query_devices(device, "output")["default_samplerate"]
-            stream = sd.OutputStream(device=device, samplerate=rate, blocksize=self.cfg.block_size,
-                                     channels=self.cfg.channels, dtype="float32", callback=callback,
-                                     latency=self.cfg.latency_seconds)
+            stream = open_at(sd.query_devices(device, "output")["default_samplerate"])
+        register(stream)
         if int(stream.samplerate) != self.sample_rate:
             self.sample_rate = int(stream.samplerate)
             self._grooves.clear()
             self._build()
-        stream.start()
+            playing = self._playing
+            if playing is not None and playing.path is not None:  # cut again at the device's rate
+                self.play_file(playing.id, playing.path, playing.settings, spin_up=False)
+        self._seen_blocks, self._seen_at = self.blocks, time.monotonic()
+        self._opened_at = self._seen_at
+        try:
+            stream.start()
+        except Exception:
+            stream.close()
+            raise
         self._stream = stream
         self.device_name = str(sd.query_devices(stream.device)["name"])
         log.info("audio: %s at %d Hz, %d-frame blocks", self.device_name, self.sample_rate, self.cfg.block_size)
+
+    @staticmethod
+    def _close_quietly(stream) -> None:
+        try:
+            stream.abort()
+            stream.close()
+        except Exception as exc:
+            log.warning("audio: closing the lost device: %s", exc)
+
+    def _start_null(self) -> None:
+        self.device_name = "null sink"
+        self._null_running = True
+        self._null_thread = self._start_thread(self._null_loop, "null-sink")
+
+    def _stop_null(self) -> None:
+        self._null_running = False
+        thread, self._null_thread = self._null_thread, None
+        if thread is not None:
+            thread.join(timeout=2)
+            self._threads.remove(thread)
 
     def _null_loop(self) -> None:
         out = np.zeros((self.cfg.block_size, self.cfg.channels), dtype=np.float32)
         period = self.cfg.block_size / self.sample_rate
         deadline = time.perf_counter()
-        while self._running:
+        while self._running and self._null_running:
             self.render(out)
             deadline += period
             delay = deadline - time.perf_counter()

@@ -181,6 +181,8 @@ class EngineProcess:
                 self.playing_id = args[0]
             elif kind == "ready":
                 self.device_name, self.sample_rate = args[0], int(args[1])
+            elif kind == "device":
+                self.device_name = args[0]
             else:
                 self.events.put((kind, *args))
 
@@ -317,6 +319,7 @@ def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfi
             status[BLOCKS], status[POSITION], status[LEVEL] = engine.blocks, engine.position_seconds, engine.level
             status[SPEED], status[RPM] = engine.speed, engine.rpm
             status[UNDERRUNS], status[ERRORS] = engine.underruns, engine.errors
+            status[NULL], status[RATE] = float(engine.is_null), engine.sample_rate
             while not engine.events.empty():
                 replies.put(engine.events.get_nowait())
             if time.monotonic() >= next_times:  # percentiles of the callback's cost, twice a second

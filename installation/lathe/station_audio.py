@@ -10,6 +10,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..audio.devices import open_stream
 from .config import CutterAudioConfig
 from .machine import LatheError
 from .protection import CutterProtection
@@ -48,9 +49,10 @@ class StationAudio:
         cfg = self.cfg
         devices = tuple(int(d) if d is not None and d.isdigit() else d for d in (cfg.input_device, cfg.output_device))
         try:
-            stream = sd.Stream(device=devices, samplerate=cfg.sample_rate, blocksize=cfg.block_size,
-                               channels=(cfg.input_channel, cfg.output_channel), dtype="float32",
-                               callback=self._callback)
+            stream = open_stream(lambda: sd.Stream(device=devices, samplerate=cfg.sample_rate,
+                                                   blocksize=cfg.block_size, dtype="float32",
+                                                   channels=(cfg.input_channel, cfg.output_channel),
+                                                   callback=self._callback))
             stream.start()
         except Exception as exc:  # PortAudioError, ValueError: no such device or channel
             raise LatheError(f"the lathe station's audio (lathe.audio: input {cfg.input_device or 'default'} "
