@@ -173,6 +173,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     from .audio.process import EngineProcess
     from .commands import CommandBus, Quit
     from .content.library import load_library
+    from .display.recovery import DisplayWatch
     from .display.screen import open_canvas
     from .kiosk import Kiosk
     from .schedule import DemoSchedule
@@ -197,7 +198,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     if osc is not None:
         osc.lathe = lathe
     kiosk = Kiosk(cfg, library, canvas.surface, engine, counts, bus, status, osc, schedule=schedule, lathe=lathe,
-                  wall=wall, canvas=canvas, notifier=Notifier())
+                  wall=wall, canvas=canvas, notifier=Notifier(), display_watch=DisplayWatch(cfg.display, args.windowed))
     # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.
     signal.signal(signal.SIGTERM, lambda *_: bus.post(Quit("SIGTERM")))
     try:

@@ -36,6 +36,8 @@ class DisplayConfig:
     picture_cache: int = field(default=24, metadata=limits(2, 1000))  # disc pictures kept drawn
     # auto: SDL's renderer (the GPU) where it works, else surface drawing; or name one
     renderer: str = field(default="auto", metadata=limits(choices=("auto", "renderer", "surface")))
+    # with no display (started before the desktop, TV off): look for one this often
+    retry_seconds: float = field(default=5.0, metadata=limits(0.5, 600.0))
 
 
 @dataclass(frozen=True)

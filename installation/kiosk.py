@@ -39,6 +39,7 @@ from .service.status import StatusBoard
 from .yamlconf import ConfigError
 
 if TYPE_CHECKING:
+    from .display.recovery import DisplayWatch
     from .audio.engine import AudioEngine
     from .audio.process import EngineProcess
     from .lathe.station import LatheStation
@@ -57,7 +58,8 @@ class Kiosk:
                  osc: Optional["OscServer"] = None, clock: Callable[[], float] = time.perf_counter,
                  schedule: Optional[DemoSchedule] = None, lathe: Optional["LatheStation"] = None,
                  wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
-                 canvas: Optional[Canvas] = None, notifier: Optional[Notifier] = None):
+                 canvas: Optional[Canvas] = None, notifier: Optional[Notifier] = None,
+                 display_watch: Optional["DisplayWatch"] = None):
         self.cfg = cfg
         self.library = library
         self.canvas = canvas if canvas is not None else SurfaceCanvas(screen)  # display/canvas.py
@@ -79,6 +81,7 @@ class Kiosk:
         self.faults: Dict[str, int] = {}  # scene -> exceptions caught so far
         self.disabled: set = set()  # scenes taken out of the show after FAULT_LIMIT failures
         self.notifier = notifier if notifier is not None else Notifier({})  # systemd's watchdog
+        self.display_watch = display_watch  # headless by mistake: looks for the screen (display/recovery.py)
         self._last_blocks, self._blocks_at = -1, time.perf_counter()
         self.confirm_chord = parse_chord(cfg.lathe.confirm_key)
         self.estop_chord = parse_chord(cfg.lathe.estop_key)
@@ -489,12 +492,29 @@ class Kiosk:
             self.step(min(now - last, 0.25))  # a stall must not make the disc jump
             last = now
             self.canvas.present()
+            if self.display_watch is not None:
+                self._watch_display(now)
             if not ready:  # systemd's READY: the first frame is on the screen
                 ready = True
                 self.notifier.ready(self.status_line())
             self.notifier.watchdog(now, self.sound_alive(now), self.status_line())
         if self.scene is not None:
             self.scene.exit()
+
+    def _watch_display(self, now: float) -> None:
+        """Headless by mistake: every few seconds look for a display; on one, move the show onto it.
+        The disc pictures (textures of the old renderer) go first, then SDL's video restarts."""
+        watch = self.display_watch
+        if not watch.waiting or not watch.due(now):
+            return
+        self._arts.clear()
+        self.canvas.close()
+        canvas = watch.reopen(now)
+        self.canvas, self.screen = canvas, canvas.surface
+        self.pointers = PointerTracker(self.screen.get_size())
+        self.background = vignette(self.screen.get_size(), BACKGROUND)
+        if not watch.waiting:
+            self.switch("attract")
 
     def sound_alive(self, now: float) -> bool:
         """The sound is rendering blocks. The sound process heals a stall itself within seconds

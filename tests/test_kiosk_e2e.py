@@ -105,3 +105,44 @@ def test_headless_without_display_keeps_running_and_stops_on_sigterm(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+@needs_x
+def test_started_before_the_display_it_moves_onto_the_screen_when_one_appears(tmp_path):
+    """The service started before the desktop: headless at first, then on the screen that
+    appeared, drawing and answering touch, without a restart."""
+    for number in range(121, 160):
+        if not os.path.exists(f"/tmp/.X{number}-lock") and not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+            break
+    display = f":{number}"
+    port = free_udp_port()
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data",
+                       "display:\n  fullscreen: false\n  size: [800, 500]\n  renderer: surface\n  retry_seconds: 1\n"
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
+    env.update(DISPLAY=display)  # exported by the session, the X server not up yet
+    log = tmp_path / "kiosk.stderr"
+    proc = start_kiosk(cfg, env, log)
+    xvfb = None
+    try:
+        assert "no display" in log.read_text()
+        time.sleep(2.0)  # a few looks at a display that is not there
+        assert kiosk_status(port)["scene"] == "attract", "headless, the show and OSC go on"
+        xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x640x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        appeared = time.monotonic()
+        window = wait_for(lambda: xdotool(display, "search", "--class", "bone-music").split(), 30, "the window")[0]
+        print(f"on the screen {time.monotonic() - appeared:.1f} s after the X server started")
+        assert "the show moves onto it" in log.read_text()
+        time.sleep(1.0)
+        shot = screenshot(display, tmp_path / "appeared.png")
+        assert shot[:800, :500].mean() > 15 and (shot[:800, :500] > 150).sum() > 500, "the attract show drawn"
+        xdotool(display, "mousemove", "--window", window, "400", "250", "click", "1")
+        wait_for(lambda: "scene: carousel" in log.read_text(), 20, "a tap on the new screen")
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(5)

@@ -237,3 +237,16 @@ def test_the_technician_overlay_on_its_chord_and_over_osc(kiosk):
     with record_text() as drawn:
         kiosk.step(1 / 60, events=[])
     assert any("RSS" in t for _, t in drawn)
+
+
+def test_a_display_is_looked_for_where_a_desktop_would_put_it(tmp_path, monkeypatch):
+    """Started before the session exported its variables: the compositor's socket is found."""
+    from installation.display.recovery import display_candidate
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", ":199")  # an X server that is not there
+    assert display_candidate() is None
+    (tmp_path / "wayland-1").touch()  # labwc has started
+    assert display_candidate() == "wayland wayland-1"
+    assert os.environ["WAYLAND_DISPLAY"] == "wayland-1"

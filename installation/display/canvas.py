@@ -51,6 +51,9 @@ class SurfaceCanvas:
     def present(self) -> None:
         pygame.display.flip()
 
+    def close(self) -> None:
+        """Nothing of SDL's to free: the surface goes with the display."""
+
     def snapshot(self) -> pygame.Surface:
         return self.surface.copy()
 

@@ -19,9 +19,18 @@ log = logging.getLogger(__name__)
 TITLE = "Музыка на костях · Bone Music"
 
 
+_fallback = {"on": False, "requested": None}  # headless because no display answered; what was asked for
+
+
 def init_video() -> bool:
     """Initialise SDL video; fall back to the dummy driver. Returns True when headless."""
-    requested = os.environ.get("SDL_VIDEODRIVER")
+    if pygame.display.get_init():  # already up (open_canvas, then open_screen): as it is
+        return pygame.display.get_driver() in ("dummy", "offscreen")
+    requested = None if _fallback["on"] else os.environ.get("SDL_VIDEODRIVER")
+    if _fallback["on"]:  # a second look for the display: ask for what was asked for at first
+        _restore_driver(_fallback["requested"])
+        requested = _fallback["requested"]
+    _fallback["on"] = False
     if requested in ("dummy", "offscreen"):
         pygame.display.init()
         return True
@@ -34,9 +43,28 @@ def init_video() -> bool:
         reason = str(exc)
     log.warning("no display (%s): running headless with SDL's dummy video driver", reason)
     pygame.display.quit()
+    _fallback.update(on=True, requested=requested)
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     pygame.display.init()
     return True
+
+
+def fell_back() -> bool:
+    """Headless because no display answered (not because dummy was asked for)."""
+    return _fallback["on"]
+
+
+def _restore_driver(requested: Optional[str]) -> None:
+    if requested is None:
+        os.environ.pop("SDL_VIDEODRIVER", None)
+    else:
+        os.environ["SDL_VIDEODRIVER"] = requested
+
+
+def reopen_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
+    """SDL's video off and on again, looking for a display afresh (display/recovery.py)."""
+    pygame.display.quit()
+    return open_canvas(cfg, windowed)
 
 
 def open_screen(cfg: DisplayConfig, windowed: bool = False, size: Optional[Tuple[int, int]] = None) -> pygame.Surface:
