@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -177,11 +178,18 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     from .display.screen import open_canvas
     from .kiosk import Kiosk
     from .schedule import DemoSchedule
+    from .service.lifecycle import Lifecycle
     from .service.notify import Notifier
     from .service.play_counts import PlayCounts
     from .service.status import StatusBoard
 
     tune_threads()
+    lifecycle = Lifecycle(cfg.data_path)
+    wait = lifecycle.begin()  # logs how the last run ended
+    if wait:
+        notifier = Notifier()
+        notifier.status(f"waiting {wait:g} s after repeated restarts")
+        time.sleep(wait)
     library = load_library(cfg.content_dir, limits=cfg.content.limits, more=cfg.disc_folders[1:])
     log.info("%d discs from %s%s", len(library.discs), cfg.content_dir,
              f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")
@@ -201,9 +209,12 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
                   wall=wall, canvas=canvas, notifier=Notifier(), display_watch=DisplayWatch(cfg.display, args.windowed))
     # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.
     signal.signal(signal.SIGTERM, lambda *_: bus.post(Quit("SIGTERM")))
+    ended = "an error in the main loop"
     try:
         kiosk.run()
+        ended = kiosk.quit_reason or "the main loop ended"
     finally:
+        lifecycle.end(ended)
         if osc is not None:
             osc.close()
         if lathe is not None:
@@ -218,7 +229,6 @@ def rehearsal_clocks(start: str, speed: float):
     """The wall clock (UTC) and the lathe's monotonic clock; for a rehearsal both start at
     `start` (local time) and run `speed` times faster."""
     import datetime as dt
-    import time
 
     if not start and speed == 1.0:
         return (lambda: dt.datetime.now(dt.timezone.utc)), time.monotonic

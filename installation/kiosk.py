@@ -93,6 +93,7 @@ class Kiosk:
         self.plays_today: Tuple[str, int] = ("", 0)  # (date, plays)
         self.languages = cfg.content.languages
         self.running = True
+        self.quit_reason = ""
         self.idle_seconds = 0.0  # since the last visitor or performer input
         self.now = 0.0  # seconds since start, advanced by step()
         self.platter: Optional[PlatterReading] = None  # a real platter's encoder, read once a frame
@@ -452,6 +453,7 @@ class Kiosk:
 
     def _quit(self, c: Quit) -> None:
         log.info("quit: %s", c.reason)
+        self.quit_reason = c.reason
         self.notifier.stopping(c.reason)
         self.running = False
 

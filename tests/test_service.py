@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
+import logging
 import os
 import shutil
 import signal
@@ -81,12 +83,16 @@ def test_notifier_speaks_the_protocol_and_is_silent_without_a_socket(tmp_path):
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="needs systemd-analyze")
 def test_the_unit_file_verifies_clean(tmp_path):
     unit = tmp_path / "kiosk.service"
-    unit.write_text((ROOT / "kiosk.service").read_text().replace("@PROJECT@", str(ROOT)))
+    unit.write_text((ROOT / "kiosk.service").read_text().replace("@PROJECT@", str(ROOT))
+                    .replace("@DATA@", str(tmp_path / "data")))
     result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
     text = result.stdout + result.stderr
     assert result.returncode == 0 and "kiosk.service" not in text, text
     body = unit.read_text()
     assert "Type=notify" in body and "WatchdogSec=" in body and "NotifyAccess=main" in body
+    for hardening in ("NoNewPrivileges=yes", "ProtectSystem=strict", f"ReadWritePaths=-{tmp_path / 'data'}",
+                      "PrivateTmp=yes", "ProtectHome=read-only", "BindReadOnlyPaths=-/tmp/.X11-unix"):
+        assert hardening in body.splitlines(), hardening
 
 
 def test_the_real_kiosk_pings_only_while_frames_and_sound_are_alive(tmp_path):
@@ -120,6 +126,8 @@ def test_the_real_kiosk_pings_only_while_frames_and_sound_are_alive(tmp_path):
         proc.send_signal(signal.SIGTERM)
         listener.wait_for("STOPPING=1", 20)
         assert proc.wait(20) == 0
+        runs = json.loads((tmp_path / "data" / "runs.json").read_text(encoding="utf-8"))
+        assert runs["ended"] == "SIGTERM" and not runs["running"], "the next start will say how this one ended"
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -250,3 +258,27 @@ def test_a_display_is_looked_for_where_a_desktop_would_put_it(tmp_path, monkeypa
     (tmp_path / "wayland-1").touch()  # labwc has started
     assert display_candidate() == "wayland wayland-1"
     assert os.environ["WAYLAND_DISPLAY"] == "wayland-1"
+
+
+def test_every_start_says_how_the_last_run_ended_and_crashing_in_a_row_backs_off(tmp_path, caplog):
+    from installation.service.lifecycle import Lifecycle
+
+    t = [1000.0]
+    data = tmp_path / "данные"
+    with caplog.at_level(logging.INFO):
+        first = Lifecycle(data, clock=lambda: t[0])
+        assert first.begin() == 0.0
+        first.end("SIGTERM")
+        t[0] += 30
+        assert Lifecycle(data, clock=lambda: t[0]).begin() == 0.0
+        assert "the last run ended: SIGTERM" in caplog.text
+        waits = []
+        for _ in range(6):  # killed each time (no end): crashing in a row
+            t[0] += 10
+            waits.append(Lifecycle(data, clock=lambda: t[0]).begin())
+        assert "ended without stopping" in caplog.text
+    assert waits == [5.0, 10.0, 20.0, 40.0, 60.0, 60.0]
+    t[0] += 600  # it ran ten minutes before the next crash: no wait
+    assert Lifecycle(data, clock=lambda: t[0]).begin() == 0.0
+    (data / "runs.json").write_text("{not json", encoding="utf-8")
+    assert Lifecycle(data, clock=lambda: t[0]).begin() == 0.0, "a corrupt record is replaced, not fatal"
