@@ -85,6 +85,12 @@ class ShowOverlay(Command):
 
 
 @dataclass(frozen=True)
+class RunSelfTest(Command):
+    """Check sound, content, disk and lathe now (service/selftest.py)."""
+    reason: str = "asked for"
+
+
+@dataclass(frozen=True)
 class Quit(Command):
     reason: str
 

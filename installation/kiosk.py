@@ -17,7 +17,7 @@ import pygame
 
 from .audio.settings import condition_value, for_disc
 from .commands import (CommandBus, CutFinished, DemoRequest, Dispatcher, LatheChanged, PlayCurrent, PlayDisc,
-                       Presence, Proximity, Quit, SetVolume, ShowOverlay, ShowScene, Stop)
+                       Presence, Proximity, Quit, RunSelfTest, SetVolume, ShowOverlay, ShowScene, Stop)
 from .config import Config
 from .content.disc_art import DiscArt, build_disc_art, load_scan
 from .content.library import Disc, Library, load_disc
@@ -34,6 +34,7 @@ from .schedule import zone as time_zone
 from .screens import SCENES, scene_class
 from .service.health import FrameTimes, recent_problems
 from .service.notify import Notifier
+from .service.selftest import SelfTestReport, run_self_test
 from .service.play_counts import PlayCounts
 from .service.status import StatusBoard
 from .yamlconf import ConfigError
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 FAULT_LIMIT = 5  # a scene failing this often is taken out of the show
 OVERLAY_SECONDS = 60.0  # the technician's overlay hides itself after this
+SELF_TEST_AFTER_START = 10.0  # seconds: the sound has found its device by then
+SELF_TEST_BEFORE_OPENING = dt.timedelta(minutes=10)
 SOUND_STALL_SECONDS = 5.0  # no audio block rendered for this long: the sound counts as stalled
 
 
@@ -88,6 +91,9 @@ class Kiosk:
         self.quit_chord = parse_chord(cfg.kiosk.quit_keys)
         self.overlay_chord = parse_chord(cfg.kiosk.overlay_keys)
         self.overlay_until = -1.0  # self.now until which the technician's overlay shows
+        self.self_test: Optional[SelfTestReport] = None  # the latest (service/selftest.py)
+        self._self_test_at: Optional[float] = SELF_TEST_AFTER_START  # self.now of the next one, if any
+        self._tested_opening = ""  # the opening (its date) already tested for
         self.frames = FrameTimes()
         self.problems = recent_problems()
         self.plays_today: Tuple[str, int] = ("", 0)  # (date, plays)
@@ -110,7 +116,8 @@ class Kiosk:
             ShowScene: self._show_scene, PlayDisc: self._play_disc, PlayCurrent: self._play_current,
             Stop: self._stop, SetVolume: self._set_volume, Presence: self._presence,
             Proximity: self._proximity, Quit: self._quit, LatheChanged: self._lathe_changed,
-            CutFinished: self._cut_finished, DemoRequest: self._demo_request, ShowOverlay: self._toggle_overlay})
+            CutFinished: self._cut_finished, DemoRequest: self._demo_request, ShowOverlay: self._toggle_overlay,
+            RunSelfTest: self._self_test})
 
     # -- services for scenes ---------------------------------------------------------------
     @property
@@ -222,6 +229,9 @@ class Kiosk:
         """One frame: commands, input, then update, then draw (not flipped: the caller decides)."""
         self.now += dt
         self.idle_seconds += dt
+        if self._self_test_at is not None and self.now >= self._self_test_at:
+            self._self_test_at = None
+            self.bus.post(RunSelfTest("at start"))
         if self.engine is not None:
             while not self.engine.events.empty():
                 kind, arg = self.engine.events.get_nowait()
@@ -263,6 +273,15 @@ class Kiosk:
             self._draw_overlay(self.screen)
         self._publish_status()
 
+    def _self_test(self, c: RunSelfTest) -> None:
+        report = run_self_test(self.wall().astimezone().strftime("%Y-%m-%d %H:%M"), c.reason, self.engine,
+                               self.sound_alive(time.perf_counter()), self.library, self.cfg.data_path,
+                               self.lathe.view if self.lathe is not None else None)
+        self.self_test = report
+        log.info("self-test (%s): %s", c.reason, "all ok" if report.ok else "PROBLEMS")
+        for check in report.checks:
+            log.log(logging.INFO if check.ok else logging.WARNING, "self-test: %s", check.line())
+
     def _toggle_overlay(self, c: ShowOverlay) -> None:
         self.overlay_until = -1.0 if self.now < self.overlay_until else self.now + OVERLAY_SECONDS
 
@@ -281,6 +300,8 @@ class Kiosk:
                  f"sound: {getattr(engine, 'device_name', 'none') if engine else 'none'} · "
                  f"underruns {engine.underruns if engine else 0} · plays today {self.plays_today[1]}",
                  f"scene {self.scene.name if self.scene else '-'} · {self.status_line()}",
+                 (f"self-test {self.self_test.when} ({self.self_test.reason}): {self.self_test.summary()}"
+                  if self.self_test else "self-test: not run yet"),
                  "last problems:" if self.problems.lines else "no problems logged"]
         lines += [f"  {line}" for line in list(self.problems.lines)[-10:]]
         size = max(13, typography(self.screen_size, self.cfg.display.dpi).small - 2)
@@ -394,6 +415,10 @@ class Kiosk:
         if self.demo_active():
             return  # a demo holds the screen, opening hours or not
         open_now = self.hours.is_open(now)
+        soon = now + SELF_TEST_BEFORE_OPENING
+        if not open_now and self.hours.is_open(soon) and self._tested_opening != soon.date().isoformat():
+            self._tested_opening = soon.date().isoformat()
+            self.bus.post(RunSelfTest("before opening"))
         if not open_now and self.scene is not self.scenes["closed"]:
             log.info("closed: outside opening hours")
             self.switch("closed")
@@ -473,7 +498,8 @@ class Kiosk:
         self.status.publish(scene=self.scene.name if self.scene else "", disc=self._current_id(),
                             position=engine.position_seconds if engine else 0.0,
                             level=engine.level if engine else 0.0, speed=engine.speed if engine else 0.0,
-                            underruns=engine.underruns if engine else 0)
+                            underruns=engine.underruns if engine else 0,
+                            selftest=self.self_test.summary() if self.self_test else "not run yet")
         feedback = self.cfg.osc.feedback
         if self.osc is not None and feedback.hosts and self.now >= self._next_feedback:
             self._next_feedback = self.now + feedback.interval_seconds

@@ -72,7 +72,7 @@ def start_kiosk(cfg: Path, env: dict, log: Path) -> subprocess.Popen:
     return proc
 
 
-STATUS_REPLIES = 9  # /status/scene, disc, position, level, speed, underruns, dropped, rejected, uptime
+STATUS_REPLIES = 10  # /status/scene, disc, position, level, speed, underruns, dropped, rejected, uptime, selftest
 
 
 def kiosk_status(port: int) -> dict:

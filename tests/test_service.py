@@ -19,11 +19,12 @@ from pathlib import Path
 import pygame
 import pytest
 
-from conftest import ROOT, free_udp_port, write_config
+from conftest import ROOT, free_udp_port, kiosk_status, start_kiosk, wait_for, write_config
 from installation.config import load_config
 from installation.content.library import load_library
 from installation.display.platter import Platter
 from installation.kiosk import FAULT_LIMIT, Kiosk
+from installation.osc.messages import message
 from installation.service.notify import Notifier
 
 
@@ -282,3 +283,53 @@ def test_every_start_says_how_the_last_run_ended_and_crashing_in_a_row_backs_off
     assert Lifecycle(data, clock=lambda: t[0]).begin() == 0.0
     (data / "runs.json").write_text("{not json", encoding="utf-8")
     assert Lifecycle(data, clock=lambda: t[0]).begin() == 0.0, "a corrupt record is replaced, not fatal"
+
+
+def test_the_self_test_names_each_problem_a_technician_can_act_on(tmp_path, monkeypatch):
+    from installation.audio.engine import AudioEngine
+    from installation.audio.settings import AudioConfig
+    from installation.lathe.station import LatheView
+    from installation.service import selftest
+
+    content = tmp_path / "экспозиция"
+    shutil.copytree(ROOT / "assets" / "discs" / "bugi-na-rebrakh", content / "discs" / "bugi-na-rebrakh")
+    (content / "discs" / "битый").mkdir()
+    (content / "discs" / "битый" / "disc.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    library = load_library(content)
+    engine = AudioEngine(AudioConfig(device="no-such-device"))
+    engine.start()
+    try:
+        report = selftest.run_self_test("10:00", "test", engine, True, library, tmp_path,
+                                        LatheView(state="fault", reason="the guard is open"))
+        monkeypatch.setattr(selftest, "MIN_FREE_MB", 1e12)
+        full = selftest.check_disk(tmp_path)
+    finally:
+        engine.close()
+    checks = {c.name: c for c in report.checks}
+    assert not report.ok and set(checks) == {"sound", "content", "disk", "lathe"}
+    assert not checks["sound"].ok and "no audio device" in checks["sound"].detail
+    assert not checks["content"].ok and "1 discs; 1 skipped" in checks["content"].detail
+    assert checks["disk"].ok and "GB free" in checks["disk"].detail
+    assert not checks["lathe"].ok and "the guard is open" in checks["lathe"].detail
+    assert not full.ok and "MB free in" in full.detail
+    assert report.summary().startswith("sound: no audio device") and "lathe: fault" in report.summary()
+
+
+def test_the_real_kiosk_tests_itself_at_start_and_when_asked_over_osc(tmp_path):
+    port = free_udp_port()
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data",
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+    proc = start_kiosk(cfg, env, tmp_path / "kiosk.stderr")
+    try:
+        result = wait_for(lambda: (s := kiosk_status(port)["selftest"]) != "not run yet" and s, 60, "the start's self-test")
+        assert result.startswith("sound: no audio device"), result
+        log = tmp_path / "data" / "kiosk.log"
+        assert "self-test (at start): PROBLEMS" in log.read_text(encoding="utf-8")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.sendto(message("/kiosk/selftest"), ("127.0.0.1", port))
+        wait_for(lambda: "self-test (asked for over OSC)" in log.read_text(encoding="utf-8"), 20, "the asked-for test")
+        assert "self-test: content: ok · 6 discs, none skipped" in log.read_text(encoding="utf-8")
+    finally:
+        proc.terminate()
+        proc.wait(20)

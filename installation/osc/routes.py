@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Protocol, Tuple
 
 
-from ..commands import (Command, DemoRequest, PlayCurrent, PlayDisc, Presence, Proximity, SetVolume, ShowOverlay,
-                        ShowScene, Stop)
+from ..commands import (Command, DemoRequest, PlayCurrent, PlayDisc, Presence, Proximity, RunSelfTest, SetVolume,
+                        ShowOverlay, ShowScene, Stop)
 from ..screens import SCENES
 from .config import OscConfig
 from .encoder import EncoderTracker
@@ -189,9 +189,11 @@ ROUTES: Tuple[Route, ...] = (
     Route("/kiosk/volume", (Arg("level", float, 0.0, 1.0),), "master volume", posts(SetVolume)),
     Route("/kiosk/status", (),
           "reply to the sender: /status/scene s, /status/disc s, /status/position f, /status/level f, "
-          "/status/speed f, /status/underruns i, /status/dropped i, /status/rejected i, /status/uptime i (whole seconds: a 32-bit float would lose seconds after months)",
+          "/status/speed f, /status/underruns i, /status/dropped i, /status/rejected i, /status/uptime i (whole seconds: a 32-bit float would lose seconds after months), /status/selftest s (ok, or the problems)",
           _status, button=True),
     Route("/kiosk/ping", (), "reply /pong to the sender, with the same arguments", _ping, variadic=True),
+    Route("/kiosk/selftest", (), "check sound, content, free disk and the lathe now; the result in /status/selftest, "
+          "the log and the overlay", posts(lambda: RunSelfTest("asked for over OSC")), button=True),
     Route("/kiosk/overlay", (), "show the technician's overlay for a minute (again: hide it)", posts(ShowOverlay),
           button=True),
     Route("/dsp/*/*", (Arg("value", float),),

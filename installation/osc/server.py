@@ -194,7 +194,8 @@ class OscServer:
                 message("/status/underruns", int(s.get("underruns", 0))),
                 message("/status/dropped", int(self.dropped)),
                 message("/status/rejected", int(self.rejected)),
-                message("/status/uptime", int(time.monotonic() - self.started))] + \
+                message("/status/uptime", int(time.monotonic() - self.started)),
+                message("/status/selftest", str(s.get("selftest", "not run yet")))] + \
             (lathe_messages(self.lathe.view) if self.lathe is not None else [])
 
     # -- incoming ----------------------------------------------------------------------------
