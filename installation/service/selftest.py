@@ -45,7 +45,7 @@ def check_audio(engine, rendering: bool) -> Check:
         return Check("sound", False, "no sound engine")
     device = str(getattr(engine, "device_name", "?"))
     if engine.is_null:
-        return Check("sound", False, f"no audio device (audio.device in config.yaml; trying it again every second)")
+        return Check("sound", False, "no audio device (audio.device in config.yaml; trying it again every second)")
     if not rendering:
         return Check("sound", False, f"{device} is not taking sound (the sound process restarts it)")
     level = float(engine.level)
