@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 CONFIG ?= config.yaml
 ARGS   ?=
 
-.PHONY: run windowed test check screenshot content bench install-service clean
+.PHONY: run windowed test check screenshot content bench soak install-service clean
 
 $(PY):
 	scripts/system-deps.sh run
@@ -50,6 +50,11 @@ bench: $(VENV)/.bench-ready
 	$(PY) bench/bench_osc.py
 	$(PY) bench/bench_audio.py
 	$(PY) bench/bench_frames.py
+
+# Days of gallery time in minutes: the real kiosk headless, a fast clock, simulated visitors and OSC.
+HOURS ?= 72
+soak: $(VENV)/.ready
+	$(PY) bench/soak.py --hours $(HOURS)
 
 install-service: $(VENV)/.ready
 	scripts/install-service.sh

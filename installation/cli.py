@@ -164,7 +164,8 @@ def screenshot(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
+def run_kiosk(cfg: Config, args: argparse.Namespace, attach=None) -> int:
+    """The kiosk until it quits; `attach(kiosk)` runs just before its loop (the soak's visitors)."""
     from .service.logs import setup_logging
 
     setup_logging(cfg.data_path, args.verbose)
@@ -211,6 +212,8 @@ def run_kiosk(cfg: Config, args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: bus.post(Quit("SIGTERM")))
     ended = "an error in the main loop"
     try:
+        if attach is not None:
+            attach(kiosk)
         kiosk.run()
         ended = kiosk.quit_reason or "the main loop ended"
     finally:

@@ -100,6 +100,7 @@ class Kiosk:
         self.languages = cfg.content.languages
         self.running = True
         self.quit_reason = ""
+        self._refused_closed = 0  # plays and scenes asked for while closed
         self.idle_seconds = 0.0  # since the last visitor or performer input
         self.now = 0.0  # seconds since start, advanced by step()
         self.platter: Optional[PlatterReading] = None  # a real platter's encoder, read once a frame
@@ -343,7 +344,19 @@ class Kiosk:
         disc = getattr(self.scene, "disc", None)
         return disc.id if disc is not None else ""
 
+    def _closed(self, what: str) -> bool:
+        """Outside opening hours the screen stays dark and silent: a performer's play or scene
+        waits for the opening (opening_hours.enabled: false to rehearse before it)."""
+        if self.scene is not self.scenes["closed"]:
+            return False
+        self._refused_closed += 1
+        if self._refused_closed in (1, 10) or self._refused_closed % 1000 == 0:
+            log.info("closed: %s ignored until the opening hours (%d so far)", what, self._refused_closed)
+        return True
+
     def _show_scene(self, c: ShowScene) -> None:
+        if c.name != "closed" and self._closed(f"scene {c.name}"):
+            return
         self.idle_seconds = 0.0  # the performer's command is activity
         self.switch(c.name, disc_id=c.disc_id or self._current_id())
 
@@ -351,10 +364,14 @@ class Kiosk:
         if self.library.find(c.disc_id) is None:
             log.warning("play %r: no such disc (discs: %s)", c.disc_id, ", ".join(d.id for d in self.library.discs))
             return
+        if self._closed(f"play {c.disc_id}"):
+            return
         self.idle_seconds = 0.0
         self.switch("player", disc_id=c.disc_id, hold=True)
 
     def _play_current(self, c: PlayCurrent) -> None:
+        if self._closed("play"):
+            return
         self.idle_seconds = 0.0
         self.switch("player", disc_id=self._current_id(), hold=True)
 

@@ -455,3 +455,17 @@ def test_an_exception_in_the_chain_costs_silence_not_the_sound(caplog):
     assert np.abs(back[FS // 10:]).max() > 0.1, "playing again after maintain()"
     assert 0.9 < engine.position_seconds < 1.3, "from where it was"
     del original
+
+
+def test_rumble_read_just_behind_the_start_of_its_loop():
+    """Found by the soak: a platter pulled back a hair behind turn 0 (x - floor(x) rounds to 1.0)
+    read one frame past the rumble loop, and the chain fell silent for a block."""
+    from installation.audio.surface import Surface
+    from installation.audio.transport import Transport
+
+    t = Transport(FS, 256)
+    surface = Surface(t, settings(surface=dict(QUIET, rumble_db=-20.0, wobble=0.0)).surface)
+    t.turns[:256] = -1e-17
+    t.abs_speed[:256] = 1.0
+    out = surface.process(np.zeros(256, dtype=np.float32))
+    assert np.isfinite(out).all() and np.abs(out).max() > 0, "rumble from the loop's first frame"

@@ -217,6 +217,16 @@ def test_opening_hours_close_and_open_the_kiosk_by_the_clock_alone():
     texts = [t for _, t in drawn]
     assert "Выставка закрыта" in texts and any("Откроется: ср 25.11 10:00" in t for t in texts), texts
     assert pygame.surfarray.array3d(kiosk.screen).mean() < 10, "dark but for the card"
+    from installation.commands import PlayDisc
+
+    kiosk.bus.post(PlayDisc("bugi-na-rebrakh"))  # a performer's play waits for the opening
+    kiosk.step(1 / 60, events=[])
+    assert kiosk.scene.name == "closed"
+    clock["now"] = dt.datetime(2026, 11, 25, 8, 52, tzinfo=dt.timezone.utc)  # Wednesday 09:52: ten minutes before
+    kiosk.step(1 / 60, events=[])
+    kiosk.step(1 / 60, events=[])
+    assert kiosk.self_test is not None and kiosk.self_test.reason == "before opening"
+    assert kiosk.scene.name == "closed"
     clock["now"] = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc)  # Wednesday 10:00
     kiosk.step(1 / 60, events=[])
     assert kiosk.scene.name == "attract"

@@ -66,6 +66,7 @@ class Surface:
         u *= RUMBLE_LOOP
         np.floor(u, out=v)
         i[:] = v
+        i &= RUMBLE_LOOP - 1  # a hair behind turn 0, x - floor(x) rounds to 1.0: the loop's end is its start
         u -= v  # fraction between frames i and i + 1
         np.take(self.rumble, i, out=out)
         i += 1
