@@ -20,7 +20,6 @@ no unhandled exception, presence still answered at the end. Exit status 1 when o
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import os
 import random

@@ -117,3 +117,74 @@ def test_a_disc_without_its_own_hiss_takes_the_config_default(tmp_path):
     dsp = load_config(cfg).dsp
     assert for_disc(dsp, Condition()).surface.hiss_db == -30.0
     assert for_disc(dsp, Condition(hiss_db=-50.0)).surface.hiss_db == -50.0
+
+
+# -- random config files: every one is either accepted or refused line by line, never a traceback --
+import re  # noqa: E402
+
+import yaml  # noqa: E402
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+SHIPPED = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+
+
+def _leaves(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, path + (key,))
+    else:
+        yield path
+
+
+PATHS = sorted(set(_leaves(SHIPPED)) | {(section,) for section in SHIPPED})
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
+                    st.text(alphabet=st.sampled_from("az09:-_ .,/#[]{}'\"\\пёЯ\t"), max_size=12),
+                    st.sampled_from(["10:00-18:00", "sat 15:00", "closed", "25:61", "mon,tue 9:00", "2026-13-40 10:00",
+                                     "Europe/Moscow", "Марс/Олимп", "ctrl+shift+q", "ctrl+", "surface", "~", "/nonexistent",
+                                     "127.0.0.1/33", "0.0.0.0/0", "-1e309", "1e400", "nan", ".inf"]))
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                       st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+                      max_leaves=6)
+LINE = re.compile(r"^\S*config\.yaml:\d+: \S")
+
+
+def _set(tree: dict, path: tuple, value) -> None:
+    node = tree
+    for key in path[:-1]:
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    node[path[-1]] = value
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(PATHS), values), min_size=1, max_size=4),
+       st.one_of(st.none(), st.tuples(st.integers(0, 200), st.text(max_size=20))))
+def test_random_config_files_are_refused_by_line_never_with_a_traceback(tmp_path, changes, raw_line):
+    import copy
+
+    from installation.schedule import DemoSchedule, OpeningHours, zone
+
+    tree = copy.deepcopy(SHIPPED)
+    tree["content"]["directory"] = str(ROOT / "assets")
+    for path, value in changes:
+        _set(tree, path, value)
+    text = yaml.safe_dump(tree, allow_unicode=True, sort_keys=False)
+    if raw_line is not None:  # a line typed in the wrong place, or half a line
+        lines = text.splitlines()
+        at, typed = raw_line
+        lines.insert(at % (len(lines) + 1), typed)
+        text = "\n".join(lines) + "\n"
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        assert exc.problems, "refused without a reason"
+        for problem in exc.problems:
+            assert LINE.match(problem), f"no file:line in {problem!r}"
+        return
+    # accepted: what the kiosk builds from it at start must work too
+    OpeningHours(cfg.opening_hours, zone(cfg.demos.timezone))
+    DemoSchedule(cfg.demos, tmp_path / "demos.json")
