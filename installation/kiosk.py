@@ -574,12 +574,14 @@ class Kiosk:
         return now - self._blocks_at < SOUND_STALL_SECONDS
 
     def status_line(self) -> str:
-        """One line for `systemctl status`: scene, disc, uptime, and whether a display is there."""
+        """One line for `systemctl status`: scene, disc, uptime, and whether a display and a sound
+        device are there."""
         up = int(self.now)
         disc = self._current_id()
         headless = pygame.display.get_driver() in ("dummy", "offscreen") if pygame.display.get_init() else True
         return (f"{self.scene.name if self.scene else '-'}{' ' + disc if disc else ''} · "
-                f"up {up // 86400}d {up // 3600 % 24}h{up // 60 % 60:02d}m{' · no display' if headless else ''}")
+                f"up {up // 86400}d {up // 3600 % 24}h{up // 60 % 60:02d}m{' · no display' if headless else ''}"
+                f"{' · no sound device' if self.engine is not None and getattr(self.engine, 'is_null', False) else ''}")
 
 
 def _bounded_put(table: dict, key: str, value, limit: int) -> None:

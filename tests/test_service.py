@@ -109,6 +109,7 @@ def test_the_real_kiosk_pings_only_while_frames_and_sound_are_alive(tmp_path):
         listener.wait_for("READY=1", 60)
         assert "STATUS=attract" in listener.messages[-1][1] and "no display" in listener.messages[-1][1]
         assert pings(listener.collect(3.0)) >= 4, "pinging twice a second for a 1 s watchdog"
+        assert "no sound device" in listener.messages[-1][1], "the status says the sound has no device"
         child = int(subprocess.run(["pgrep", "-P", str(proc.pid), "bonemusic-audio"], capture_output=True,
                                    text=True).stdout.split()[0])
         os.kill(child, signal.SIGSTOP)  # the sound stalls: the sound process is replaced, no restart of all

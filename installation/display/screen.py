@@ -87,6 +87,7 @@ def open_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
     from .canvas import SurfaceCanvas, open_renderer, time_renderer, time_surface
 
     headless = init_video()
+    pygame.display.set_allow_screensaver(False)  # SDL's default, said out loud: no blanking while the show is on
     fullscreen = cfg.fullscreen and not windowed and not headless
     choice = cfg.renderer
     if choice == "auto" and headless:
