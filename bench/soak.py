@@ -68,6 +68,8 @@ demos:
 lathe:
   enabled: true
   backend: simulated
+  status_timeout_seconds: 10  # the lathe's clock runs fast too: its 50 Hz polls are 1.4 s apart at 72x
+  confirm_seconds: 600
 """
 
 
@@ -243,6 +245,45 @@ class Performer(threading.Thread):
         return False
 
 
+class LatheOperator(threading.Thread):
+    """The performer at the lathe during a demo: arm over OSC, confirm with the key at the
+    station, start, and reset once the side is cut; the cut joins the collection."""
+
+    def __init__(self, kiosk, performer: "Performer", stop: threading.Event):
+        super().__init__(name="soak-lathe", daemon=True)
+        self.kiosk, self.performer, self.stop = kiosk, performer, stop
+        self.cuts = 0
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            time.sleep(0.1)
+            k, lathe = self.kiosk, self.kiosk.lathe
+            if lathe is None:
+                return
+            view = lathe.view
+            live = k.demo is not None and k.demo.kind == "live"
+            if view.state == "idle" and live and not view.armed and not self.cut_this_demo(k):
+                self.performer.send("/lathe/arm")
+                time.sleep(0.3)
+            elif view.state == "idle" and view.armed:
+                pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_F12, mod=pygame.KMOD_LCTRL,
+                                                     unicode="", scancode=0))
+                time.sleep(0.3)
+            elif view.state == "ready":
+                self.performer.send("/lathe/start")
+                time.sleep(0.3)
+            elif view.state in ("done", "aborted", "fault"):
+                self.cuts += view.state == "done"
+                self._done = k.demo.occurrence.key if k.demo is not None else ""
+                self.performer.send("/lathe/reset")
+                time.sleep(0.3)
+
+    _done = ""
+
+    def cut_this_demo(self, k) -> bool:
+        return k.demo is not None and self._done == k.demo.occurrence.key
+
+
 class Monitor:
     """Samples once a simulated hour; at the end, the report."""
 
@@ -290,6 +331,7 @@ def soak(hours: float, speed: float, size: str, device: str, seed: int, every: f
         monitor = Monitor(kiosk, tally, hours, speed)
         visitors = Visitors(kiosk, seed, stop)
         performer = Performer(port, [d.id for d in kiosk.library.discs], seed + 1, stop, osc_rate)
+        operator = LatheOperator(kiosk, performer, stop)
         for handler in list(logging.getLogger().handlers):  # the kiosk's log goes to its file only
             if isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) is sys.stderr:
                 logging.getLogger().removeHandler(handler)
@@ -298,6 +340,7 @@ def soak(hours: float, speed: float, size: str, device: str, seed: int, every: f
             time.sleep(2.0)  # the first frames
             visitors.start()
             performer.start()
+            operator.start()
             next_sample = 0.0
             while monitor.sim_hours() < hours and kiosk.running:
                 if monitor.sim_hours() >= next_sample:
@@ -305,11 +348,12 @@ def soak(hours: float, speed: float, size: str, device: str, seed: int, every: f
                     next_sample += every
                 time.sleep(0.2)
             stop.set()
-            visitors.join(5)
-            performer.join(5)
+            for thread in (visitors, performer, operator):
+                thread.join(5)
             monitor.sample()
             result.update(rows=monitor.rows, answered=performer.answered(), gestures=visitors.gestures,
-                          osc_sent=performer.sent, osc_replies=performer.replies, frames=monitor.frame_samples)
+                          osc_sent=performer.sent, osc_replies=performer.replies, frames=monitor.frame_samples,
+                          cuts=operator.cuts, discs=len(kiosk.library.discs))
             from installation.commands import Quit
 
             kiosk.bus.post(Quit("soak finished"))
@@ -345,7 +389,8 @@ def report(result: dict, hours: float, plays_needed: int, growth_allowed: float)
     ]
     print()
     print(f"simulated {last['hour']:.1f} h ({rows[0]['wall']} to {last['wall']}); {result['gestures']} touch gestures, "
-          f"{result['osc_sent']} OSC messages sent, {result['osc_replies']} replies")
+          f"{result['osc_sent']} OSC messages sent, {result['osc_replies']} replies; {result['cuts']} live cuts, "
+          f"{result['discs']} discs at the end")
     print(f"frame intervals: median {np.percentile(frames, 50):.1f} ms, p99 {np.percentile(frames, 99):.1f} ms, "
           f"max {frames.max():.1f} ms; audio underruns {last['underruns']}; sound process restarts {last['restarts']}; "
           f"errors logged {tally.errors}, warnings {tally.warnings}")
