@@ -344,3 +344,10 @@ def test_the_real_kiosk_tests_itself_at_start_and_when_asked_over_osc(tmp_path):
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_the_disk_check_measures_a_data_folder_not_made_yet(tmp_path):
+    from installation.service.selftest import check_disk
+
+    check = check_disk(tmp_path / "данные" / "ещё нет")
+    assert check.ok and "GB free" in check.detail

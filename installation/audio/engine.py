@@ -40,10 +40,10 @@ from .transport import Transport
 
 CLEAN = DspConfig(enabled=False)  # read head only: the source as it is
 GLIDE_SECONDS = 0.08  # live parameter changes reach their value in a few of these
-GLIDE_GRID = 64
+GLIDE_GRID = 64  # frames: glides step on this absolute grid, whatever the block size
 LOST_SECONDS = 1.0  # a device whose callbacks stopped this long is taken for gone
 STARTUP_SECONDS = 4.0  # ...but a device just opened may take this long (PulseAudio's ALSA plugin: ~2 s)
-RETRY_SECONDS = 1.0  # a missing device is tried this often (a rescan costs ~30 ms here)  # frames: glides step on this absolute grid, whatever the block size
+RETRY_SECONDS = 1.0  # a missing device is tried this often (a rescan costs ~30 ms here)
 
 log = logging.getLogger(__name__)
 

@@ -65,8 +65,11 @@ def check_content(library) -> Check:
 
 
 def check_disk(data_dir: Path) -> Check:
+    where = Path(data_dir)
+    while not where.exists() and where.parent != where:  # not made yet: the disk it will be made on
+        where = where.parent
     try:
-        free = shutil.disk_usage(data_dir).free / 1e6
+        free = shutil.disk_usage(where).free / 1e6
     except OSError as exc:
         return Check("disk", False, f"{data_dir}: {exc}")
     if free < MIN_FREE_MB:
