@@ -32,7 +32,7 @@ from .scene import BACKGROUND, DIM, INK, TRACK_ENDED, Scene
 from .schedule import DemoPhase, DemoSchedule, OpeningHours
 from .schedule import zone as time_zone
 from .screens import SCENES, scene_class
-from .service.health import FrameTimes, recent_problems
+from .service.health import FrameTimes, recent_problems, release_memory
 from .service.notify import Notifier
 from .service.selftest import SelfTestReport, run_self_test
 from .service.play_counts import PlayCounts
@@ -94,6 +94,7 @@ class Kiosk:
         self.self_test: Optional[SelfTestReport] = None  # the latest (service/selftest.py)
         self._self_test_at: Optional[float] = SELF_TEST_AFTER_START  # self.now of the next one, if any
         self._tested_opening = ""  # the opening (its date) already tested for
+        self._next_trim = 3600.0
         self.frames = FrameTimes()
         self.problems = recent_problems()
         self.plays_today: Tuple[str, int] = ("", 0)  # (date, plays)
@@ -230,6 +231,9 @@ class Kiosk:
         """One frame: commands, input, then update, then draw (not flipped: the caller decides)."""
         self.now += dt
         self.idle_seconds += dt
+        if self.now >= self._next_trim:  # once an hour: freed memory back to the system
+            self._next_trim = self.now + 3600.0
+            release_memory()
         if self._self_test_at is not None and self.now >= self._self_test_at:
             self._self_test_at = None
             self.bus.post(RunSelfTest("at start"))
@@ -482,6 +486,7 @@ class Kiosk:
         self.library.add(disc)
         self.new_disc_id = disc.id
         log.info("new disc from the live cut: %s", disc.id)
+        release_memory()  # the blank's rendering arrays
 
     def _demo_request(self, c: DemoRequest) -> None:
         if self.schedule is None:

@@ -351,3 +351,26 @@ def test_the_disk_check_measures_a_data_folder_not_made_yet(tmp_path):
 
     check = check_disk(tmp_path / "данные" / "ещё нет")
     assert check.ok and "GB free" in check.detail
+
+
+def test_memory_a_cut_left_behind_is_handed_back(tmp_path):
+    """Rendering a cut's x-ray blank leaves the heap's high-water mark behind; the kiosk hands it
+    back after the cut (and hourly). In a process of its own, so nothing else muddles RSS."""
+    script = """
+import numpy as np, pygame
+from installation.content.cut_disc import render_blank
+from installation.service.health import release_memory, rss_mb
+pygame.display.init()
+start = rss_mb()
+groove = np.stack([np.linspace(115, 60, 5000), np.linspace(0, 200, 5000), np.full(5000, 0.5)], axis=1)
+for _ in range(2):
+    render_blank(groove, 24.0)
+before = rss_mb()
+release_memory()
+print(start, before, rss_mb())
+"""
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    start, before, after = (float(v) for v in out.stdout.split()[-3:])
+    assert before - start > 10, (start, before, after)
+    assert after < before - 0.5 * (before - start), f"RSS {before:.0f} -> {after:.0f} MB (from {start:.0f})"
