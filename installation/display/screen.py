@@ -26,10 +26,10 @@ def init_video() -> bool:
     """Initialise SDL video; fall back to the dummy driver. Returns True when headless."""
     if pygame.display.get_init():  # already up (open_canvas, then open_screen): as it is
         return pygame.display.get_driver() in ("dummy", "offscreen")
-    requested = None if _fallback["on"] else os.environ.get("SDL_VIDEODRIVER")
-    if _fallback["on"]:  # a second look for the display: ask for what was asked for at first
+    retrying = _fallback["on"]
+    if retrying:  # another look for the display: ask for what was asked for at first
         _restore_driver(_fallback["requested"])
-        requested = _fallback["requested"]
+    requested = os.environ.get("SDL_VIDEODRIVER")
     _fallback["on"] = False
     if requested in ("dummy", "offscreen"):
         pygame.display.init()
@@ -41,7 +41,8 @@ def init_video() -> bool:
         reason = "SDL found no screen and chose its offscreen driver"
     except pygame.error as exc:
         reason = str(exc)
-    log.warning("no display (%s): running headless with SDL's dummy video driver", reason)
+    log.log(logging.DEBUG if retrying else logging.WARNING,  # display/recovery.py says the rest
+            "no display (%s): running headless with SDL's dummy video driver", reason)
     pygame.display.quit()
     _fallback.update(on=True, requested=requested)
     os.environ["SDL_VIDEODRIVER"] = "dummy"
