@@ -43,6 +43,7 @@ from installation.cli import run_kiosk  # noqa: E402
 from installation.config import load_config  # noqa: E402
 from installation.display.layout import carousel_layout, player_layout  # noqa: E402
 from installation.osc.messages import message  # noqa: E402
+from installation.service.health import rss_mb  # noqa: E402
 
 START = "2026-12-07 06:00"  # a Monday morning, local time: the doors open at seven
 HOURS_CONFIG = """
@@ -82,16 +83,6 @@ def write_config(folder: Path, port: int, size: str, device: str) -> Path:
     path = folder / "soak.yaml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 class Tally(logging.Handler):

@@ -185,10 +185,10 @@ def run_kiosk(cfg: Config, args: argparse.Namespace, attach=None) -> int:
     from .service.status import StatusBoard
 
     tune_threads()
+    notifier = Notifier()
     lifecycle = Lifecycle(cfg.data_path)
     wait = lifecycle.begin()  # logs how the last run ended
     if wait:
-        notifier = Notifier()
         notifier.status(f"waiting {wait:g} s after repeated restarts")
         time.sleep(wait)
     library = load_library(cfg.content_dir, limits=cfg.content.limits, more=cfg.disc_folders[1:])
@@ -207,7 +207,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace, attach=None) -> int:
     if osc is not None:
         osc.lathe = lathe
     kiosk = Kiosk(cfg, library, canvas.surface, engine, counts, bus, status, osc, schedule=schedule, lathe=lathe,
-                  wall=wall, canvas=canvas, notifier=Notifier(), display_watch=DisplayWatch(cfg.display, args.windowed))
+                  wall=wall, canvas=canvas, notifier=notifier, display_watch=DisplayWatch(cfg.display, args.windowed))
     # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.
     signal.signal(signal.SIGTERM, lambda *_: bus.post(Quit("SIGTERM")))
     ended = "an error in the main loop"

@@ -559,7 +559,7 @@ class Kiosk:
             return
         self._arts.clear()
         self.canvas.close()
-        canvas = watch.reopen(now)
+        canvas = watch.reopen()
         self.canvas, self.screen = canvas, canvas.surface
         self.pointers = PointerTracker(self.screen.get_size())
         self.background = vignette(self.screen.get_size(), BACKGROUND)

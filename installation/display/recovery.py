@@ -67,7 +67,7 @@ class DisplayWatch:
         self.candidate = self.probe()
         return self.candidate is not None
 
-    def reopen(self, now: float):
+    def reopen(self):
         """A new canvas: on the display if it answered, else a fresh headless one."""
         self.attempts += 1
         canvas = screen.reopen_canvas(self.cfg, self.windowed)

@@ -6,7 +6,7 @@ import collections
 import logging
 import socket
 from pathlib import Path
-from typing import Deque, List
+from typing import Deque, List, Union
 
 import numpy as np
 
@@ -71,9 +71,10 @@ def release_memory() -> None:
         pass
 
 
-def rss_mb() -> float:
+def rss_mb(pid: Union[int, str] = "self") -> float:
+    """Resident memory of this process (or of `pid`), MB; 0 where /proc cannot tell."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     except OSError:
