@@ -65,8 +65,7 @@ class Kiosk:
                  display_watch: Optional["DisplayWatch"] = None):
         self.cfg = cfg
         self.library = library
-        self.canvas = canvas if canvas is not None else SurfaceCanvas(screen)  # display/canvas.py
-        self.screen = self.canvas.surface
+        self._use_canvas(canvas if canvas is not None else SurfaceCanvas(screen))  # display/canvas.py
         self.engine = engine
         self.counts = counts
         self.bus = bus if bus is not None else CommandBus(cfg.osc.queue_size)
@@ -106,12 +105,10 @@ class Kiosk:
         self.now = 0.0  # seconds since start, advanced by step()
         self.platter: Optional[PlatterReading] = None  # a real platter's encoder, read once a frame
         self._arts: "OrderedDict[Tuple[str, int], DiscArt]" = OrderedDict()  # least recently drawn first
-        self.pointers = PointerTracker(screen.get_size())
         self._next_feedback = 0.0
         self.present: Dict[str, float] = {}  # zone -> until when (self.now) someone counts as there
         self.nearest: Dict[str, Tuple[float, float]] = {}  # zone -> (metres, until when)
         self.volume = cfg.audio.master_volume  # the performer's; proximity scales it
-        self.background = vignette(screen.get_size(), BACKGROUND)
         self.scenes: Dict[str, Scene] = {name: scene_class(name)(self, name) for name in SCENES}
         self.scene: Optional[Scene] = None
         self.commands = Dispatcher({
@@ -555,16 +552,19 @@ class Kiosk:
         """Headless by mistake: every few seconds look for a display; on one, move the show onto it.
         The disc pictures (textures of the old renderer) go first, then SDL's video restarts."""
         watch = self.display_watch
-        if not watch.waiting or not watch.due(now):
+        if not watch.due(now):
             return
         self._arts.clear()
         self.canvas.close()
-        canvas = watch.reopen()
+        self._use_canvas(watch.reopen())
+        if not watch.waiting:
+            self.switch("attract")
+
+    def _use_canvas(self, canvas: Canvas) -> None:
+        """Draw on `canvas`: what is sized from the screen follows it."""
         self.canvas, self.screen = canvas, canvas.surface
         self.pointers = PointerTracker(self.screen.get_size())
         self.background = vignette(self.screen.get_size(), BACKGROUND)
-        if not watch.waiting:
-            self.switch("attract")
 
     def sound_alive(self, now: float) -> bool:
         """The sound is rendering blocks. The sound process heals a stall itself within seconds
