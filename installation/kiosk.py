@@ -153,6 +153,11 @@ class Kiosk:
             self._arts.popitem(last=False)
         return art
 
+    @property
+    def pictures_mb(self) -> float:
+        """Megabytes of disc pictures in the bounded cache."""
+        return sum(art.nbytes for art in list(self._arts.values())) / 1e6  # list(): a snapshot, read from other threads
+
     def play(self, disc: Disc) -> None:
         """Fade to `disc` (decoded and cut off the main loop) and count the play."""
         today = dt.date.today().isoformat()

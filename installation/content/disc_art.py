@@ -62,6 +62,12 @@ class DiscArt:
                                        for s in (self.surface, self.sheen, self.shadow))
         return self._scaled[step]
 
+    @property
+    def nbytes(self) -> int:
+        """Pixels held, with the scaled copies (the soak tells a filling cache from a leak)."""
+        surfaces = [self.surface, self.sheen, self.shadow] + [s for copy in list(self._scaled.values()) for s in copy]
+        return sum(s.get_bytesize() * s.get_width() * s.get_height() for s in surfaces)
+
 
 def load_scan(path: Path) -> pygame.Surface:
     try:
