@@ -253,6 +253,8 @@ class Kiosk:
         for event in pygame.event.get() if events is None else events:
             if event.type == pygame.QUIT:
                 self.bus.post(Quit("window closed"))
+            elif event.type == pygame.WINDOWSIZECHANGED:
+                self._follow_window((event.x, event.y))
             elif self.quit_chord.matches(event):
                 self.bus.post(Quit(f"quit keys {self.cfg.kiosk.quit_keys}"))
             elif self.overlay_chord.matches(event):
@@ -565,9 +567,20 @@ class Kiosk:
         if not watch.waiting:
             self.switch("attract")
 
+    def _follow_window(self, size: Tuple[int, int]) -> None:
+        """The window has a new size (another mode on a replugged TV, a turned screen): lay the
+        show out for it. The disc pictures of the old size go; the scenes lay out every frame."""
+        if tuple(size) == self._laid_out_for or min(size) < 1:  # (pygame resizes its surface in place)
+            return
+        log.info("display: the window is now %dx%d (was %dx%d); the show follows", *size, *self._laid_out_for)
+        self._arts.clear()
+        self.canvas.resize(tuple(size))
+        self._use_canvas(self.canvas)
+
     def _use_canvas(self, canvas: Canvas) -> None:
         """Draw on `canvas`: what is sized from the screen follows it."""
         self.canvas, self.screen = canvas, canvas.surface
+        self._laid_out_for = self.screen.get_size()
         self.pointers = PointerTracker(self.screen.get_size())
         self.background = vignette(self.screen.get_size(), BACKGROUND)
 

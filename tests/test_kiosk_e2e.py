@@ -146,3 +146,44 @@ def test_started_before_the_display_it_moves_onto_the_screen_when_one_appears(tm
         if xvfb is not None:
             xvfb.terminate()
             xvfb.wait(5)
+
+
+@needs_x
+@pytest.mark.parametrize("renderer", ["surface", "renderer"])
+def test_the_show_follows_the_window_to_a_new_size(xvfb, tmp_path, renderer):
+    """Full screen, then the window turned portrait, as a window manager or compositor does when
+    a TV is replugged with another mode or the screen is turned: the show is laid out for the new
+    size, and a touch lands where the new layout has it."""
+    port = free_udp_port()
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data",
+                       f"display:\n  fullscreen: true\n  renderer: {renderer}\n"
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
+    env.update(DISPLAY=xvfb)
+    log = tmp_path / "kiosk.stderr"
+    proc = start_kiosk(cfg, env, log)
+    dpi, size = 96.0, (400, 640)
+    try:
+        window = wait_for(lambda: xdotool(xvfb, "search", "--class", "bone-music").split(), 20, "the window")[0]
+        time.sleep(1.0)
+        xdotool(xvfb, "windowsize", window, *map(str, size))
+        wait_for(lambda: "the window is now 400x640" in log.read_text(), 10, "the new size noticed")
+        time.sleep(1.0)
+        shot = screenshot(xvfb, tmp_path / f"portrait-{renderer}.png")
+        a = attract_layout(size, dpi)
+        cx, cy = a.disc_center
+        assert cx < 400 and shot[cx - 60:cx + 60, cy - 60:cy + 60].mean() > 30, "the disc, in the portrait window"
+        assert (shot[:400, a.band.y:a.band.bottom] > 150).sum() > 300, "titles and the call to action, inside"
+        xdotool(xvfb, "mousemove", "--window", window, "200", "320", "click", "1")
+        wait_for(lambda: "scene: carousel" in log.read_text(), 20, "a tap on the portrait screen")
+        c = carousel_layout(size, dpi)
+        xdotool(xvfb, "mousemove", "--window", window, str(c.center[0]), str(c.center[1]), "click", "1")
+        wait_for(lambda: "scene: player" in log.read_text(), 20, "a tap on the centre disc, where the new layout has it")
+        time.sleep(1.0)
+        p = player_layout(size, dpi)
+        player = screenshot(xvfb, tmp_path / f"portrait-player-{renderer}.png")
+        assert (player[p.text.x:p.text.right, p.text.y:p.text.y + 60] > 170).sum() > 150, "the disc's title"
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(20)

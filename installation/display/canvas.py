@@ -31,6 +31,7 @@ class Canvas(Protocol):
     def clear(self, background: pygame.Surface) -> None: ...
     def disc(self, art, center: Tuple[float, float], turns: float, scale: float = 1.0) -> None: ...
     def present(self) -> None: ...
+    def resize(self, size: Tuple[int, int]) -> None: ...
     def snapshot(self) -> pygame.Surface: ...
 
 
@@ -51,6 +52,10 @@ class SurfaceCanvas:
     def present(self) -> None:
         pygame.display.flip()
 
+    def resize(self, size: Tuple[int, int]) -> None:
+        """The window changed size: pygame has already resized the display surface."""
+        self.surface = pygame.display.get_surface() or self.surface
+
     def close(self) -> None:
         """Nothing of SDL's to free: the surface goes with the display."""
 
@@ -64,15 +69,19 @@ class RendererCanvas:
     name = "renderer"
 
     def __init__(self, window, renderer):
-        from pygame._sdl2.video import Texture
-
         self.window, self.renderer = window, renderer
-        size = window.size
-        self.surface = pygame.Surface(size, pygame.SRCALPHA, 32)
-        self._overlay = Texture(renderer, size, streaming=True)
-        self._overlay.blend_mode = BLEND
         self._background: Optional[Tuple[pygame.Surface, object]] = None
         self._discs: List[tuple] = []
+        self.resize(window.size)
+
+    def resize(self, size: Tuple[int, int]) -> None:
+        """The words' layer and its texture at the window's size (the renderer's output follows
+        the window by itself)."""
+        from pygame._sdl2.video import Texture
+
+        self.surface = pygame.Surface(size, pygame.SRCALPHA, 32)
+        self._overlay = Texture(self.renderer, size, streaming=True)
+        self._overlay.blend_mode = BLEND
 
     def clear(self, background: pygame.Surface) -> None:
         from pygame._sdl2.video import Texture
@@ -140,7 +149,7 @@ class RendererCanvas:
 def open_renderer(size: Tuple[int, int], fullscreen: bool, title: str) -> RendererCanvas:
     from pygame._sdl2.video import Renderer, Window
 
-    window = Window(title, size=size, fullscreen_desktop=fullscreen)
+    window = Window(title, size=size, fullscreen_desktop=fullscreen, resizable=True)  # see open_screen
     renderer = Renderer(window, accelerated=-1, vsync=False)  # -1: the GPU if SDL has one, else software
     canvas = RendererCanvas(window, renderer)
     log.info("display: SDL renderer (%s video), %dx%d", pygame.display.get_driver(), *window.size)

@@ -71,10 +71,12 @@ def reopen_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
 def open_screen(cfg: DisplayConfig, windowed: bool = False, size: Optional[Tuple[int, int]] = None) -> pygame.Surface:
     headless = init_video()
     pygame.display.set_caption(TITLE)
+    # RESIZABLE: when the window's size changes (a TV replugged with another mode, the screen
+    # turned to portrait, a technician dragging the window), pygame resizes this surface in place
     if size is None and cfg.fullscreen and not windowed and not headless:
-        screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+        screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN | pygame.RESIZABLE)
     else:
-        screen = pygame.display.set_mode(size or cfg.size)
+        screen = pygame.display.set_mode(size or cfg.size, pygame.RESIZABLE)
     if cfg.hide_mouse and cfg.fullscreen and not windowed:
         pygame.mouse.set_visible(False)
     return screen
