@@ -293,7 +293,7 @@ class Monitor:
         self.frame_samples.append(frames)
         child = getattr(k.engine, "pid", None)
         row = dict(hour=self.sim_hours(), wall=k.wall().astimezone().strftime("%a %H:%M"), scene=k.scene.name,
-                   rss=rss_mb(os.getpid()), pictures=k.pictures_mb, rss_sound=rss_mb(child) if child else 0.0,
+                   rss=rss_mb(os.getpid()), pictures=k.pictures.megabytes, rss_sound=rss_mb(child) if child else 0.0,
                    p50=float(np.percentile(frames, 50)), p99=float(np.percentile(frames, 99)),
                    underruns=k.engine.underruns if k.engine else 0, plays=sum(k.counts.counts.values()),
                    tracebacks=self.tally.tracebacks, errors=self.tally.errors, restarts=getattr(k.engine, "restarts", 0),

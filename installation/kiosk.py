@@ -10,17 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple, Union
 
 import pygame
 
-from .audio.settings import condition_value, for_disc
+from .audio.settings import for_disc
 from .commands import (CommandBus, CutFinished, DemoRequest, Dispatcher, LatheChanged, PlayCurrent, PlayDisc,
                        Presence, Proximity, Quit, RunSelfTest, SetVolume, ShowOverlay, ShowScene, Stop)
 from .config import Config
-from .content.disc_art import DiscArt, build_disc_art, load_scan
+from .content.disc_art import DiscArt
 from .content.library import Disc, Library, load_disc
+from .content.pictures import PictureCache
 from .content.text import draw_text
 from .display.layout import attract_layout, typography
 from .display.canvas import Canvas, SurfaceCanvas
@@ -104,7 +104,7 @@ class Kiosk:
         self.idle_seconds = 0.0  # since the last visitor or performer input
         self.now = 0.0  # seconds since start, advanced by step()
         self.platter: Optional[PlatterReading] = None  # a real platter's encoder, read once a frame
-        self._arts: "OrderedDict[Tuple[str, int], DiscArt]" = OrderedDict()  # least recently drawn first
+        self.pictures = PictureCache(cfg.display.picture_cache, cfg.dsp)
         self._next_feedback = 0.0
         self.present: Dict[str, float] = {}  # zone -> until when (self.now) someone counts as there
         self.nearest: Dict[str, Tuple[float, float]] = {}  # zone -> (metres, until when)
@@ -132,31 +132,14 @@ class Kiosk:
         return attract_layout(self.screen_size, self.cfg.display.dpi).disc_diameter
 
     def disc_art(self, disc: Disc, diameter: Optional[int] = None) -> Optional[DiscArt]:
-        """The drawn disc at `diameter` px, built on first use and kept in a bounded cache
-        (display.picture_cache), so a collection of hundreds costs a few pictures' memory.
-        A scan that will not decode: None, one log line, and the disc leaves the show."""
-        key = (disc.id, int(diameter or self.disc_diameter))
-        if key in self._arts:
-            self._arts.move_to_end(key)
-            return self._arts[key]
+        """The drawn disc at `diameter` px (content/pictures.py). A scan that will not decode:
+        None, one log line, and the disc leaves the show."""
         try:
-            scan = load_scan(disc.scan_path)
-            seed = sum(disc.id.encode("utf-8"))
-            ecc = condition_value(self.cfg.dsp, disc.info.condition, "eccentricity_mm")
-            art = build_disc_art(scan, disc.info, key[1], seed, ecc)
+            return self.pictures.get(disc, int(diameter or self.disc_diameter))
         except ConfigError as exc:
             log.error("skipping disc: %s", exc)
             self.library.discs = [d for d in self.library.discs if d.id != disc.id]
             return None
-        self._arts[key] = art
-        while len(self._arts) > self.cfg.display.picture_cache:
-            self._arts.popitem(last=False)
-        return art
-
-    @property
-    def pictures_mb(self) -> float:
-        """Megabytes of disc pictures in the bounded cache."""
-        return sum(art.nbytes for art in list(self._arts.values())) / 1e6  # list(): a snapshot, read from other threads
 
     def play(self, disc: Disc) -> None:
         """Fade to `disc` (decoded and cut off the main loop) and count the play."""
@@ -561,7 +544,7 @@ class Kiosk:
         watch = self.display_watch
         if not watch.due(now):
             return
-        self._arts.clear()
+        self.pictures.clear()
         self.canvas.close()
         self._use_canvas(watch.reopen())
         if not watch.waiting:
@@ -573,7 +556,7 @@ class Kiosk:
         if tuple(size) == self._laid_out_for or min(size) < 1:  # (pygame resizes its surface in place)
             return
         log.info("display: the window is now %dx%d (was %dx%d); the show follows", *size, *self._laid_out_for)
-        self._arts.clear()
+        self.pictures.clear()
         self.canvas.resize(tuple(size))
         self._use_canvas(self.canvas)
 

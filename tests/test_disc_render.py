@@ -139,3 +139,32 @@ def test_unknown_disc_is_a_clear_error(tmp_path):
     result = run_cli("screenshot", "--out", str(tmp_path / "x.png"), "--disc", "нет-такой")
     assert result.returncode == 1
     assert "no disc 'нет-такой'" in result.stderr
+
+
+def test_the_picture_cache_keeps_the_recently_drawn_and_counts_their_pixels(library, tmp_path):
+    import shutil
+
+    from installation.audio.settings import DspConfig
+    from installation.content.library import load_disc
+    from installation.content.pictures import PictureCache
+    from installation.yamlconf import ConfigError
+
+    cache = PictureCache(3, DspConfig())
+    a, b, c, d = library.discs[:4]
+    first = cache.get(a, 200)
+    assert cache.get(a, 200) is first, "drawn once"
+    held = cache.megabytes
+    layers = (first.surface, first.sheen, first.shadow)
+    assert held * 1e6 == sum(s.get_width() * s.get_height() * 4 for s in layers), "disc, highlight and shadow"
+    assert 200 <= first.surface.get_width() < 260
+    first.draw(pygame.Surface((300, 300)), (150, 150), 0.1, scale=0.5)  # the carousel's smaller copy
+    assert cache.megabytes > held * 1.2
+    cache.get(b, 200), cache.get(a, 200), cache.get(c, 200), cache.get(d, 200)  # a drawn again: b is the oldest
+    assert len(cache) == 3 and cache.get(a, 200) is first
+    assert cache.get(b, 200) is not None and len(cache) == 3
+
+    folder = tmp_path / "битый-снимок"
+    shutil.copytree(a.folder, folder)
+    (folder / a.scan_path.name).write_bytes(b"not a png")
+    with pytest.raises(ConfigError, match="битый-снимок.*cannot decode image"):
+        cache.get(load_disc(folder), 200)

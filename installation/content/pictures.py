@@ -1,0 +1,44 @@
+"""The drawn discs, built on first use and kept in a bounded cache (display.picture_cache), so a
+collection of hundreds costs a few pictures' memory, and every live cut can join it."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Tuple
+
+from ..audio.settings import DspConfig, condition_value
+from .disc_art import DiscArt, build_disc_art, load_scan
+from .library import Disc
+
+
+class PictureCache:
+    """Disc pictures by (disc, diameter in px), the least recently drawn dropped first."""
+
+    def __init__(self, limit: int, dsp: DspConfig):
+        self.limit, self.dsp = limit, dsp
+        self._arts: "OrderedDict[Tuple[str, int], DiscArt]" = OrderedDict()
+
+    def get(self, disc: Disc, diameter: int) -> DiscArt:
+        """The picture; a scan that will not decode raises ConfigError naming the file."""
+        key = (disc.id, int(diameter))
+        if key in self._arts:
+            self._arts.move_to_end(key)
+            return self._arts[key]
+        scan = load_scan(disc.scan_path)
+        seed = sum(disc.id.encode("utf-8"))
+        ecc = condition_value(self.dsp, disc.info.condition, "eccentricity_mm")  # as the sound has the hole
+        art = self._arts[key] = build_disc_art(scan, disc.info, key[1], seed, ecc)
+        while len(self._arts) > self.limit:
+            self._arts.popitem(last=False)
+        return art
+
+    def clear(self) -> None:
+        """Drop them all (their textures with them): the screen changed."""
+        self._arts.clear()
+
+    def __len__(self) -> int:
+        return len(self._arts)
+
+    @property
+    def megabytes(self) -> float:
+        """Pixels held, scaled copies included (list(): a snapshot, read from other threads too)."""
+        return sum(art.nbytes for art in list(self._arts.values())) / 1e6
