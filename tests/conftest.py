@@ -133,6 +133,18 @@ class PrivatePulse:
         wait_for(lambda: subprocess.run(["pactl", "-s", self.server, "info"], capture_output=True).returncode == 0,
                  20, "the private pulseaudio")
 
+    def pactl(self, *args: str) -> str:
+        return subprocess.run(["pactl", "-s", self.server, *args], capture_output=True, text=True, check=True).stdout
+
+    def unload_sink(self) -> None:
+        """The sink goes, the server stays: HDMI audio gone when the TV is switched off."""
+        module = next(line.split()[0] for line in self.pactl("list", "short", "modules").splitlines()
+                      if "module-null-sink" in line)
+        self.pactl("unload-module", module)
+
+    def load_sink(self) -> None:
+        self.pactl("load-module", "module-null-sink", "sink_name=tv", "rate=48000", "format=float32le", "channels=2")
+
     def kill(self) -> None:
         if self.proc is not None:
             self.proc.kill()

@@ -228,3 +228,27 @@ def test_a_device_that_appears_after_the_start_is_picked_up(engine, private_puls
     private_pulse.start()
     wait_until(lambda: not e.is_null and e.device_name == "pulse", 30, "the device picked up")
     assert np.abs(private_pulse.record(2.0)).max(initial=0) > 0.2, "the tone reaches it"
+
+
+def test_the_sound_comes_back_when_the_sink_is_unloaded_and_loaded_again(engine, private_pulse, tmp_path, caplog):
+    """The sound server stays, its only sink goes (HDMI audio when the TV is switched off) and
+    comes back: silence meanwhile, the stylus moving on, then the tone again without a restart."""
+    e = engine(device="pulse", block_size=256)
+    wait_until(lambda: not e.is_null and e.device_name == "pulse", 30, "the device")
+    e.play_file("тон", tone_file(tmp_path / "тон.wav", 120.0))
+    wait_until(lambda: e.playing_id == "тон" and e.level > 0.1, 30, "playing")
+    restarts = e.restarts
+    with caplog.at_level(logging.INFO):
+        private_pulse.unload_sink()
+        wait_until(lambda: e.is_null, 20, "the loss noticed")
+        moved_from = e.position_seconds
+        wait_until(lambda: e.position_seconds > moved_from + 1.0, 20, "the stylus moving on without a sink")
+        loaded = time.monotonic()
+        private_pulse.load_sink()
+        wait_until(lambda: not e.is_null, 30, "the device reopened")
+        back = time.monotonic() - loaded
+        heard = np.flatnonzero(np.abs(private_pulse.record(4.0)) > 0.2)
+    print(f"the device reopened {back:.2f} s after the sink was loaded again")
+    assert len(heard) > RATE, "the tone in the sink again"
+    assert e.restarts == restarts, "healed inside the sound process: no restart"
+    assert "the device is back after" in caplog.text
