@@ -267,30 +267,65 @@ def spine(seed: int) -> Film:
 
 
 def pelvis(seed: int) -> Film:
-    """Pelvis, AP: iliac wings, sacrum, the pubic ring round the obturator holes, hips and femurs."""
+    """Pelvis, AP: the iliac wings fanning up from the hips, the sacrum wedged between them, the
+    pelvic inlet's ring, the pubic and ischial rami round the obturator holes, hips and femurs."""
     f = Film(seed)
-    f.flesh(0.5, 0.55, 0.5, 0.48, 0, 0.45)
+    x, y = f.x, f.y
+    f.flesh(0.5, 0.55, 0.52, 0.5, 0, 0.45)  # hips and belly
     for side in (-1, 1):
-        wing = f._ellipse(0.5 + side * 0.24, 0.33, 0.2, 0.15, side * 0.5)
-        f.spongy += 0.75 * np.sqrt(np.clip(1 - wing ** 2, 0, None))
-        f.cortex += 0.9 * np.exp(-((wing - 0.96) / 0.05) ** 2) * np.clip((0.42 - f.y) / 0.06, 0, 1)  # iliac crest
-        f.rib([(0.5 + side * 0.2, 0.42), (0.5 + side * 0.21, 0.52), (0.5 + side * 0.2, 0.57)], 0.035, 0.8)  # iliac body
-        f.rib([(0.5 + side * 0.06, 0.44), (0.5 + side * 0.14, 0.5), (0.5 + side * 0.2, 0.56)], 0.014)  # pelvic brim
-        f.plate(0.5 + side * 0.11, 0.7, 0.075, 0.06, 0, rim=0.5, weight=0.8)  # pubic and ischial ring...
-        f.void(0.5 + side * 0.11, 0.7, 0.05, 0.038, 0, 1.0)  # ...round the obturator foramen
-        f.plate(0.5 + side * 0.21, 0.6, 0.06, 0.06, 0, rim=0.22)  # femoral head in its socket
-        f.cortex += 0.6 * np.exp(-((f._ellipse(0.5 + side * 0.21, 0.6, 0.075, 0.075) - 1) / 0.08) ** 2) * (f.y < 0.6)
-        f.long_bone((0.5 + side * 0.23, 0.62), (0.5 + side * 0.29, 0.7), 0.025, flare_a=0, flare_b=0.6)  # neck
-        f.plate(0.5 + side * 0.31, 0.67, 0.04, 0.05, 0, weight=0.8)  # greater trochanter
-        f.long_bone((0.5 + side * 0.29, 0.68), (0.5 + side * 0.31, 1.1), 0.04, flare_a=0.4, flare_b=0)  # femur
-    sacrum = np.clip(1 - np.maximum(np.abs(f.x - 0.5) / (0.09 * (1.4 - (f.y - 0.3) * 2.2)), np.abs(f.y - 0.42) / 0.13),
-                     0, 1)
-    f.spongy += 0.9 * np.clip(sacrum / 0.1, 0, 1)
-    for i in range(4):  # its foramina
+        cx = 0.5 + side * 0.215  # the hip joint: the acetabulum round the femoral head
+        ay = 0.585  # the hip joint's height
+        # the wing: a fan from the acetabulum up and out to the crest (an arch from the sacrum
+        # to the anterior superior spine); thin in the middle (the iliac fossa), thick at its rims
+        u = side * (x - 0.5)  # lateral distance from the midline
+        crest_y = 0.15 + 3.2 * (u - 0.23) ** 2  # the iliac crest's arch
+        inner = 0.095 + 0.7 * np.clip(y - 0.45, 0, None)  # the sacroiliac joint, then the sciatic notch
+        outer = 0.385 - 0.5 * np.clip(y - 0.3, 0, None)  # the lateral border down to the hip
+        inside = (y > crest_y) & (u > inner) & (u < outer) & (y < ay)
+        fan = np.clip(np.minimum.reduce([(y - crest_y) / 0.03, (u - inner) / 0.02, (outer - u) / 0.02,
+                                         (ay - y) / 0.04]), 0, 1) * inside
+        rims = np.clip(1 - np.minimum.reduce([(y - crest_y), (u - inner), (outer - u)]) / 0.05, 0, 1)
+        f.spongy += (0.22 + 0.3 * rims) * fan  # the fossa thin, the rims thick
+        f.cortex += 0.8 * np.exp(-((y - crest_y) / 0.008) ** 2) * (u > inner) * (u < outer + 0.01) * (y < ay)  # crest
+        f.cortex += 0.5 * np.exp(-((u - outer) / 0.007) ** 2) * (y > crest_y) * (y < ay - 0.02)  # lateral border
+        f.rib([(0.5 + side * 0.1, 0.43), (0.5 + side * 0.17, 0.5), (cx, 0.55)], 0.016, 0.55)  # the sciatic buttress
+        # the pelvic inlet: the arcuate line from the sacral promontory round to the pubis
+        brim = [(0.5 + side * (0.03 + 0.165 * math.sin(math.pi * t ** 0.8)), 0.345 + 0.34 * t)
+                for t in np.linspace(0.08, 1, 16)]
+        f.rib(brim, 0.007, 0.9)
+        # the acetabulum's roof over the femoral head, and the head itself
+        f.plate(cx, ay, 0.058, 0.058, 0, rim=0.2)
+        q = f._ellipse(cx, ay, 0.072, 0.072)
+        f.cortex += 0.8 * np.exp(-((q - 1) / 0.07) ** 2) * (y < ay - 0.005)
+        # pubic and ischial rami round the obturator foramen
+        ox, oy = 0.5 + side * 0.12, 0.735
+        f.rib([(cx - side * 0.03, 0.63), (0.5 + side * 0.06, 0.665), (0.5 + side * 0.025, 0.68)], 0.02)  # superior ramus
+        f.rib([(0.5 + side * 0.025, 0.7), (0.5 + side * 0.05, 0.77), (0.5 + side * 0.11, 0.815)], 0.016)  # inferior ramus
+        f.rib([(cx - side * 0.02, 0.63), (0.5 + side * 0.19, 0.73), (0.5 + side * 0.15, 0.81), (0.5 + side * 0.11, 0.82)], 0.024)  # ischium
+        f.void(ox, oy, 0.045, 0.06, side * 0.35, 0.9)
+        f.plate(0.5 + side * 0.155, 0.815, 0.035, 0.022, 0, rim=0.6, weight=0.5)  # ischial tuberosity
+        # the femur: neck down and out to the greater trochanter, the lesser one inside, the shaft
+        f.long_bone((cx + side * 0.02, ay + 0.01), (0.5 + side * 0.3, 0.655), 0.028, flare_a=0.5, flare_b=0.5)
+        f.plate(0.5 + side * 0.325, 0.645, 0.04, 0.055, side * 0.2, weight=0.85)  # greater trochanter
+        f.plate(0.5 + side * 0.275, 0.745, 0.018, 0.022, 0, rim=0.5, weight=0.5)  # lesser trochanter
+        f.long_bone((0.5 + side * 0.31, 0.66), (0.5 + side * 0.28, 1.12), 0.042, flare_a=0.5, flare_b=0)
+    f.plate(0.5, 0.7, 0.012, 0.03, 0, weight=0.5)  # the symphysis' cartilage gap between the pubic bones
+    # the sacrum: a wedge, wide at the top, its foramina in two rows, the coccyx below
+    half = 0.085 * np.clip(1 - (y - 0.34) / 0.28, 0.15, 1)
+    sacrum = np.clip(np.minimum((half - np.abs(x - 0.5)) / 0.012, (y - 0.3) / 0.02), 0, 1) * (y < 0.62)
+    f.spongy += 0.7 * sacrum
+    f.cortex += 0.4 * np.exp(-((np.abs(x - 0.5) - half) / 0.006) ** 2) * (y > 0.3) * (y < 0.6)
+    for i in range(4):
         for side in (-1, 1):
-            f.void(0.5 + side * 0.04, 0.34 + i * 0.045, 0.01, 0.01, 0, 0.7)
-    for i in range(2):  # the last lumbar vertebrae
-        f.plate(0.5, 0.06 + i * 0.1, 0.075, 0.04, 0, weight=0.9)
+            f.void(0.5 + side * (0.04 - 0.005 * i), 0.36 + i * 0.05, 0.011, 0.009, 0, 0.75)
+    for i in range(3):
+        f.plate(0.5, 0.635 + i * 0.025, 0.014 - 0.003 * i, 0.01, 0, weight=0.6)  # coccyx
+    for i, yv in enumerate((0.07, 0.19)):  # L4 and L5 with their transverse processes
+        f.plate(0.5, yv, 0.07, 0.045, 0, rim=0.22, weight=0.9)
+        for side in (-1, 1):
+            f.rib([(0.5 + side * 0.06, yv), (0.5 + side * (0.13 + 0.01 * i), yv - 0.01)], 0.012, 0.8)
+        f.plate(0.5, yv + 0.005, 0.012, 0.02, 0, weight=0.6)  # spinous process, seen end-on
+    f.soft -= 0.1 * np.sqrt(np.clip(1 - f._ellipse(0.32, 0.25, 0.08, 0.06) ** 2, 0, None))  # gas in the bowel
     return f
 
 
