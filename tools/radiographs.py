@@ -249,20 +249,46 @@ def knee(seed: int) -> Film:
 
 
 def spine(seed: int) -> Film:
-    """Lumbar spine, lateral: stacked vertebral bodies, disc spaces, pedicles and spinous processes."""
+    """Lumbar spine, lateral (front to the left): five bodies stacked in the lumbar curve with
+    the discs' gaps between them, bright end plates, pedicles and arches, facet joints, the
+    hatchet-shaped spinous processes, the holes where the nerves leave, the sacrum below."""
     f = Film(seed)
-    f.flesh(0.5, 0.5, 0.42, 0.62, 0, 0.4)
-    for i in range(6):
-        y = 0.07 + i * 0.155
-        w, h = 0.1 + 0.004 * i, 0.055 + 0.002 * i
-        q = ((np.abs(f.x - 0.42) / w) ** 4 + (np.abs(f.y - y) / h) ** 4) ** 0.25  # a rounded box: the body
-        body = np.clip((1 - q) / 0.08, 0, 1)
-        f.spongy += 0.8 * body
-        f.cortex += 0.8 * np.exp(-((q - 0.95) / 0.05) ** 2) * (q < 1.05)
-        f.rib([(0.52, y - 0.02), (0.6, y - 0.01), (0.64, y + 0.02)], 0.018)  # pedicle and lamina
-        f.rib([(0.64, y + 0.01), (0.74, y + 0.05)], 0.02, weight=0.9)  # spinous process
-        f.plate(0.6, y - 0.045, 0.02, 0.012, 0.5, weight=0.6)  # facet joint
-    f.soft -= 0.12 * np.sqrt(np.clip(1 - f._ellipse(0.2, 0.45, 0.1, 0.4) ** 2, 0, None))  # bowel gas
+    x, y = f.x, f.y
+    f.flesh(0.5, 0.5, 0.46, 0.64, 0, 0.42)
+    f.flesh(0.5, 0.48, 0.16, 0.6, 0, 0.12)  # the psoas and back muscles: a little more in the way
+    for i in range(5):  # L1..L5 from the top
+        t = (i + 0.5) / 5
+        cy = 0.1 + i * 0.16
+        cx = 0.43 - 0.045 * math.sin(math.pi * t)  # the lordosis: the middle bodies furthest forward
+        angle = -0.35 * math.cos(math.pi * t) * 0.5  # each body tilted along the curve
+        w, h = 0.115 + 0.005 * i, 0.058 + 0.002 * i  # half depth and half height, growing downward
+        ca, sa = math.cos(angle), math.sin(angle)
+        u = ((x - cx) * ca + (y - cy) * sa) / w
+        v = (-(x - cx) * sa + (y - cy) * ca) / h
+        waist = 1 - 0.08 * (1 - v * v) * (u < 0)  # the front border curves in a little
+        q = ((np.abs(u) / waist) ** 5 + np.abs(v) ** 5) ** 0.2  # a rounded box
+        f.spongy += 0.75 * np.clip((1 - q) / 0.06, 0, 1)
+        f.cortex += 0.7 * np.exp(-((q - 0.96) / 0.04) ** 2) * (q < 1.06)
+        f.cortex += 0.5 * np.exp(-((np.abs(v) - 0.93) / 0.05) ** 2) * (q < 1.0)  # end plates
+        back = (cx + w * ca * 0.95, cy + w * sa * 0.95)  # the body's back wall, centre
+        def at(du, dv):  # a point in the body's own frame (units of w across, h up)
+            return back[0] + du * ca - dv * sa, back[1] + du * sa + dv * ca
+        f.rib([at(0, -0.03), at(0.05, -0.035), at(0.085, -0.02)], 0.022)  # pedicle
+        f.rib([at(0.085, -0.06), at(0.1, 0.02), at(0.115, 0.06)], 0.018, 0.8)  # the arch, down to the inferior process
+        f.plate(*at(0.1, -0.065), 0.022, 0.016, angle + 0.6, rim=0.5, weight=0.6)  # superior articular process
+        f.plate(*at(0.12, 0.065), 0.02, 0.015, angle + 0.6, rim=0.5, weight=0.6)  # inferior articular process
+        # the spinous process: a broad hatchet pointing backward, its edges brighter than its face
+        px, py = at(0.19, 0.015)
+        pu = ((x - px) * ca + (y - py) * sa) / 0.085
+        pv = (-(x - px) * sa + (y - py) * ca) / 0.032
+        pq = (np.abs(pu) ** 4 + np.abs(pv) ** 4) ** 0.25
+        f.spongy += 0.45 * np.clip((1 - pq) / 0.15, 0, 1)
+        f.cortex += 0.45 * np.exp(-((pq - 0.95) / 0.06) ** 2) * (pq < 1.08)
+    # the sacrum: its first segment tilted forward, the rest curving down and back
+    sac = f._ellipse(0.5, 0.99, 0.17, 0.085, 0.42)
+    f.spongy += 0.65 * np.clip((1 - sac) / 0.08, 0, 1)
+    f.cortex += 0.6 * np.exp(-((sac - 0.96) / 0.04) ** 2) * (sac < 1.06)
+    f.soft -= 0.12 * np.sqrt(np.clip(1 - f._ellipse(0.17, 0.42, 0.08, 0.3) ** 2, 0, None))  # gas in the bowel
     return f
 
 
