@@ -190,9 +190,13 @@ def test_the_sound_process_ends_when_the_kiosk_is_killed(tmp_path):
                Path(f"/proc/{child}/stat").read_text().split()[2] == "Z", 30, "the orphaned sound process to end")
 
 
-def test_the_sound_comes_back_when_its_device_returns(engine, private_pulse, tmp_path, caplog):
-    """The TV switched off and on: the device's sound server dies and comes back. The show goes
-    on silently meanwhile (the stylus moves on), and the sound returns without a restart."""
+@pytest.mark.parametrize("what", ["server", "sink"])
+def test_the_sound_comes_back_when_its_device_returns(engine, private_pulse, tmp_path, caplog, what):
+    """The TV switched off and on: the device's sound server dies and comes back (`server`), or
+    the server stays and its only sink goes and comes back (`sink`: HDMI audio with the TV). The
+    show goes on silently meanwhile (the stylus moves on), and the sound returns without a restart."""
+    lose, restore = {"server": (private_pulse.kill, private_pulse.start),
+                     "sink": (private_pulse.unload_sink, private_pulse.load_sink)}[what]
     e = engine(device="pulse", block_size=256)
     wait_until(lambda: not e.is_null and e.device_name == "pulse", 30, "the device")
     e.play_file("тон", tone_file(tmp_path / "тон.wav", 120.0))
@@ -200,19 +204,19 @@ def test_the_sound_comes_back_when_its_device_returns(engine, private_pulse, tmp
     assert np.abs(private_pulse.record(2.0)).max(initial=0) > 0.2, "the tone reaches the sink"
     restarts = e.restarts
     with caplog.at_level(logging.INFO):
-        private_pulse.kill()
+        lose()
         wait_until(lambda: e.is_null, 20, "the loss noticed")
         moved_from = e.position_seconds
         wait_until(lambda: e.position_seconds > moved_from + 1.0, 20, "the stylus moving on without a device")
         time.sleep(2.0)  # a few failed retries
         returned = time.monotonic()
-        private_pulse.start()
+        restore()
         up = time.monotonic()
         back = wait_until(lambda: not e.is_null, 30, "the device reopened") + up - returned
         heard = np.flatnonzero(np.abs(private_pulse.record(6.0)) > 0.2)
     assert len(heard) > RATE, "the tone in the sink again"
-    audible = up - returned + heard[0] / RATE  # from the server's start (parec's own start-up counts against us)
-    print(f"device reopened {back:.2f} s after it returned; the tone audible again within {audible:.2f} s")
+    audible = up - returned + heard[0] / RATE  # from its return (parec's own start-up counts against us)
+    print(f"{what}: device reopened {back:.2f} s after it returned; the tone audible again within {audible:.2f} s")
     assert e.restarts == restarts, "healed inside the sound process: no restart"
     assert "the device pulse stopped" in caplog.text and "the device is back after" in caplog.text
     assert e.device_name == "pulse"
@@ -228,27 +232,3 @@ def test_a_device_that_appears_after_the_start_is_picked_up(engine, private_puls
     private_pulse.start()
     wait_until(lambda: not e.is_null and e.device_name == "pulse", 30, "the device picked up")
     assert np.abs(private_pulse.record(2.0)).max(initial=0) > 0.2, "the tone reaches it"
-
-
-def test_the_sound_comes_back_when_the_sink_is_unloaded_and_loaded_again(engine, private_pulse, tmp_path, caplog):
-    """The sound server stays, its only sink goes (HDMI audio when the TV is switched off) and
-    comes back: silence meanwhile, the stylus moving on, then the tone again without a restart."""
-    e = engine(device="pulse", block_size=256)
-    wait_until(lambda: not e.is_null and e.device_name == "pulse", 30, "the device")
-    e.play_file("тон", tone_file(tmp_path / "тон.wav", 120.0))
-    wait_until(lambda: e.playing_id == "тон" and e.level > 0.1, 30, "playing")
-    restarts = e.restarts
-    with caplog.at_level(logging.INFO):
-        private_pulse.unload_sink()
-        wait_until(lambda: e.is_null, 20, "the loss noticed")
-        moved_from = e.position_seconds
-        wait_until(lambda: e.position_seconds > moved_from + 1.0, 20, "the stylus moving on without a sink")
-        loaded = time.monotonic()
-        private_pulse.load_sink()
-        wait_until(lambda: not e.is_null, 30, "the device reopened")
-        back = time.monotonic() - loaded
-        heard = np.flatnonzero(np.abs(private_pulse.record(4.0)) > 0.2)
-    print(f"the device reopened {back:.2f} s after the sink was loaded again")
-    assert len(heard) > RATE, "the tone in the sink again"
-    assert e.restarts == restarts, "healed inside the sound process: no restart"
-    assert "the device is back after" in caplog.text
