@@ -177,6 +177,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace, attach=None) -> int:
     from .content.library import load_library
     from .display.recovery import DisplayWatch
     from .display.screen import open_canvas
+    from .display.xlib import before_x_ends_us
     from .kiosk import Kiosk
     from .schedule import DemoSchedule
     from .service.lifecycle import Lifecycle
@@ -210,6 +211,14 @@ def run_kiosk(cfg: Config, args: argparse.Namespace, attach=None) -> int:
                   wall=wall, canvas=canvas, notifier=notifier, display_watch=DisplayWatch(cfg.display, args.windowed))
     # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.
     signal.signal(signal.SIGTERM, lambda *_: bus.post(Quit("SIGTERM")))
+
+    def last_words(reason: str) -> None:  # the X server went away: Xlib ends the process next
+        log.error("display: %s; ending now, the service starts the kiosk again and it waits for a display", reason)
+        if lathe is not None:
+            lathe.close()  # the cutter up and stopped, the recording closed
+        lifecycle.end(reason)
+
+    before_x_ends_us(last_words)
     ended = "an error in the main loop"
     try:
         if attach is not None:

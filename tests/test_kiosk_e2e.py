@@ -149,6 +149,47 @@ def test_started_before_the_display_it_moves_onto_the_screen_when_one_appears(tm
 
 
 @needs_x
+def test_when_the_x_server_goes_the_kiosk_says_why_and_the_next_start_waits_for_a_display(tmp_path):
+    """Xlib ends a process whose X server died; the kiosk's last words go to its log and its run
+    record, and the start the service makes next says how the last run ended and runs headless."""
+    for number in range(160, 200):
+        if not os.path.exists(f"/tmp/.X{number}-lock") and not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+            break
+    display = f":{number}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x500x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_udp_port()
+    data = tmp_path / "data"
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data,
+                       "display:\n  fullscreen: true\n  renderer: surface\n  retry_seconds: 1\n"
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
+    env.update(DISPLAY=display)
+    procs = []
+    try:
+        wait_for(lambda: os.path.exists(f"/tmp/.X11-unix/X{number}"), 10, "Xvfb")
+        procs.append(start_kiosk(cfg, env, tmp_path / "first.stderr"))
+        wait_for(lambda: xdotool(display, "search", "--class", "bone-music").split(), 20, "the window")
+        xvfb.kill()
+        xvfb.wait(5)
+        assert procs[0].wait(30) != 0, "Xlib ends the process"
+        log = (data / "kiosk.log").read_text(encoding="utf-8")
+        assert f"display: the X server {display} went away" in log
+        assert json.loads((data / "runs.json").read_text())["ended"] == f"the X server {display} went away"
+        procs.append(start_kiosk(cfg, env, tmp_path / "second.stderr"))  # as systemd restarts it
+        log = (data / "kiosk.log").read_text(encoding="utf-8")
+        assert f"started; the last run ended: the X server {display} went away" in log
+        wait_for(lambda: kiosk_status(port)["scene"] == "attract", 20, "headless, the show on until a display comes")
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(20)
+        if xvfb.poll() is None:
+            xvfb.kill()
+
+
+@needs_x
 @pytest.mark.parametrize("renderer", ["surface", "renderer"])
 def test_the_show_follows_the_window_to_a_new_size(xvfb, tmp_path, renderer):
     """Full screen, then the window turned portrait, as a window manager or compositor does when
