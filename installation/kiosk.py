@@ -32,6 +32,7 @@ from .scene import BACKGROUND, DIM, INK, TRACK_ENDED, Scene
 from .schedule import DemoPhase, DemoSchedule, OpeningHours
 from .schedule import zone as time_zone
 from .screens import SCENES, scene_class
+from .sensors import Sensors
 from .service.health import FrameTimes, recent_problems, release_memory
 from .service.notify import Notifier
 from .service.selftest import SelfTestReport, run_self_test
@@ -106,8 +107,7 @@ class Kiosk:
         self.platter: Optional[PlatterReading] = None  # a real platter's encoder, read once a frame
         self.pictures = PictureCache(cfg.display.picture_cache, cfg.dsp)
         self._next_feedback = 0.0
-        self.present: Dict[str, float] = {}  # zone -> until when (self.now) someone counts as there
-        self.nearest: Dict[str, Tuple[float, float]] = {}  # zone -> (metres, until when)
+        self.sensors = Sensors(cfg.osc.presence_seconds, cfg.osc.max_zones)
         self.volume = cfg.audio.master_volume  # the performer's; proximity scales it
         self.scenes: Dict[str, Scene] = {name: scene_class(name)(self, name) for name in SCENES}
         self.scene: Optional[Scene] = None
@@ -254,9 +254,10 @@ class Kiosk:
             self._guarded(f"command {type(command).__name__}", self.commands.dispatch, command)
         if not self.running:
             return
-        self._expire_sensors()
+        if self.sensors.expire(self.now):
+            self._apply_volume()
         self._follow_schedule()
-        if self.present:
+        if self.sensors.anyone:
             self.idle_seconds = 0.0  # somebody is there, even without touching the screen
         if self._guarded("update", self.scene.update, dt):
             self._guarded("draw", self.scene.draw, self.screen)
@@ -375,29 +376,13 @@ class Kiosk:
         self._apply_volume()
 
     def _presence(self, c: Presence) -> None:
-        if not c.present:
-            self.present.pop(c.zone, None)
-            return
-        _bounded_put(self.present, c.zone, self.now + self.cfg.osc.presence_seconds, self.cfg.osc.max_zones)
-        if self.scene is self.scenes["attract"] and self.library.discs:
+        self.sensors.presence(c.zone, c.present, self.now)
+        if c.present and self.scene is self.scenes["attract"] and self.library.discs:
             self.switch("player", disc_id=self._current_id())
 
     def _proximity(self, c: Proximity) -> None:
-        _bounded_put(self.nearest, c.zone, (c.metres, self.now + self.cfg.osc.presence_seconds),
-                     self.cfg.osc.max_zones)
+        self.sensors.proximity(c.zone, c.metres, self.now)
         self._apply_volume()
-
-    def _expire_sensors(self) -> None:
-        """A sensor that stopped saying so (died, unplugged) stops counting after presence_seconds."""
-        for zone in [z for z, until in self.present.items() if until <= self.now]:
-            log.info("presence in %r expired: no word from its sensor for %.0f s", zone,
-                     self.cfg.osc.presence_seconds)
-            del self.present[zone]
-        gone = [z for z, (_, until) in self.nearest.items() if until <= self.now]
-        for zone in gone:
-            del self.nearest[zone]
-        if gone:
-            self._apply_volume()
 
     def _follow_schedule(self) -> None:
         """The calendar's word this frame, from the wall clock alone: a countdown or a demo takes
@@ -492,15 +477,9 @@ class Kiosk:
         self.running = False
 
     def _apply_volume(self) -> None:
-        factor = 1.0
-        prox = self.cfg.osc.proximity_volume
-        if prox.enabled and self.nearest:
-            d = min(metres for metres, _ in self.nearest.values())
-            span = max(prox.far_metres - prox.near_metres, 1e-6)
-            t = min(1.0, max(0.0, (d - prox.near_metres) / span))
-            factor = 1.0 + (prox.far_volume - 1.0) * t
+        """The performer's volume, scaled by how near the nearest visitor stands."""
         if self.engine is not None:
-            self.engine.set_volume(self.volume * factor)
+            self.engine.set_volume(self.volume * self.sensors.volume_factor(self.cfg.osc.proximity_volume))
 
     def _publish_status(self) -> None:
         engine = self.engine
@@ -588,12 +567,3 @@ class Kiosk:
         return (f"{self.scene.name if self.scene else '-'}{' ' + disc if disc else ''} · "
                 f"up {up // 86400}d {up // 3600 % 24}h{up // 60 % 60:02d}m{' · no display' if headless else ''}"
                 f"{' · no sound device' if self.engine is not None and getattr(self.engine, 'is_null', False) else ''}")
-
-
-def _bounded_put(table: dict, key: str, value, limit: int) -> None:
-    """Set table[key]; a new key beyond `limit` pushes out the oldest entry (a flood of
-    made-up zone names cannot grow the table)."""
-    if key not in table and len(table) >= limit:
-        del table[next(iter(table))]
-    table.pop(key, None)
-    table[key] = value

@@ -269,12 +269,12 @@ def test_presence_expires_and_zone_tables_stay_bounded(live):
     assert k.scene.name == "player"
     for _ in range(int(k.cfg.osc.presence_seconds + k.cfg.kiosk.idle_seconds) + 5):  # the sensor died
         k.step(1.0, events=[])
-    assert k.scene.name == "attract" and k.present == {}
+    assert k.scene.name == "attract" and k.sensors.present == {}
     for i in range(1000):  # made-up zones
         k.bus.post(Presence(f"зона-{i}", True))
         k.bus.post(Proximity(f"зона-{i}", 2.0))
     k.step(1 / 60, events=[])
-    assert len(k.present) == len(k.nearest) == 16
+    assert len(k.sensors.present) == len(k.sensors.nearest) == 16
 
 
 def test_check_warns_when_roles_open_the_show_to_a_network(tmp_path):
