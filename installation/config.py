@@ -34,6 +34,8 @@ class DisplayConfig:
     # the screen's pixels per inch: text and touch targets are sized in millimetres from it
     dpi: float = field(default=96.0, metadata=limits(40.0, 600.0))
     picture_cache: int = field(default=24, metadata=limits(2, 1000))  # disc pictures kept drawn
+    # ...and at most this many megabytes of them (a Pi with 1 GB and a 1080p screen)
+    picture_cache_mb: int = field(default=256, metadata=limits(16, 8192))
     # auto: SDL's renderer (the GPU) where it works, else surface drawing; or name one
     renderer: str = field(default="auto", metadata=limits(choices=("auto", "renderer", "surface")))
     # with no display (started before the desktop, TV off): look for one this often

@@ -105,7 +105,7 @@ class Kiosk:
         self.idle_seconds = 0.0  # since the last visitor or performer input
         self.now = 0.0  # seconds since start, advanced by step()
         self.platter: Optional[PlatterReading] = None  # a real platter's encoder, read once a frame
-        self.pictures = PictureCache(cfg.display.picture_cache, cfg.dsp)
+        self.pictures = PictureCache(cfg.display.picture_cache, cfg.dsp, cfg.display.picture_cache_mb)
         self._next_feedback = 0.0
         self.sensors = Sensors(cfg.osc.presence_seconds, cfg.osc.max_zones)
         self.volume = cfg.audio.master_volume  # the performer's; proximity scales it

@@ -163,6 +163,13 @@ def test_the_picture_cache_keeps_the_recently_drawn_and_counts_their_pixels(libr
     assert len(cache) == 3 and cache.get(a, 200) is first
     assert cache.get(b, 200) is not None and len(cache) == 3
 
+    one = max(cache.get(disc, 200).nbytes for disc in (b, c, d)) / 1e6  # a picture without smaller copies
+    tight = PictureCache(10, DspConfig(), megabytes=one * 2.5)  # room for two of these pictures
+    for disc in (a, b, c, d):
+        tight.get(disc, 200)
+    assert len(tight) == 2 and tight.megabytes <= one * 2.5, "bounded in megabytes too"
+    assert tight.get(d, 200) is tight.get(d, 200), "the newest kept"
+
     folder = tmp_path / "битый-снимок"
     shutil.copytree(a.folder, folder)
     (folder / a.scan_path.name).write_bytes(b"not a png")

@@ -1,5 +1,6 @@
-"""The drawn discs, built on first use and kept in a bounded cache (display.picture_cache), so a
-collection of hundreds costs a few pictures' memory, and every live cut can join it."""
+"""The drawn discs, built on first use and kept in a cache bounded in pictures and megabytes
+(display.picture_cache, picture_cache_mb), so a collection of hundreds costs a few pictures'
+memory, and every live cut can join it."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -13,8 +14,8 @@ from .library import Disc
 class PictureCache:
     """Disc pictures by (disc, diameter in px), the least recently drawn dropped first."""
 
-    def __init__(self, limit: int, dsp: DspConfig):
-        self.limit, self.dsp = limit, dsp
+    def __init__(self, limit: int, dsp: DspConfig, megabytes: float = float("inf")):
+        self.limit, self.dsp, self.limit_mb = limit, dsp, megabytes
         self._arts: "OrderedDict[Tuple[str, int], DiscArt]" = OrderedDict()
 
     def get(self, disc: Disc, diameter: int) -> DiscArt:
@@ -27,8 +28,8 @@ class PictureCache:
         seed = sum(disc.id.encode("utf-8"))
         ecc = condition_value(self.dsp, disc.info.condition, "eccentricity_mm")  # as the sound has the hole
         art = self._arts[key] = build_disc_art(scan, disc.info, key[1], seed, ecc)
-        while len(self._arts) > self.limit:
-            self._arts.popitem(last=False)
+        while len(self._arts) > self.limit or (len(self._arts) > 1 and self.megabytes > self.limit_mb):
+            self._arts.popitem(last=False)  # (the smaller copies a picture makes later are counted next time)
         return art
 
     def clear(self) -> None:
