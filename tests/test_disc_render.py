@@ -164,11 +164,15 @@ def test_the_picture_cache_keeps_the_recently_drawn_and_counts_their_pixels(libr
     assert cache.get(b, 200) is not None and len(cache) == 3
 
     one = max(cache.get(disc, 200).nbytes for disc in (b, c, d)) / 1e6  # a picture without smaller copies
-    tight = PictureCache(10, DspConfig(), megabytes=one * 2.5)  # room for two of these pictures
+    tight = PictureCache(10, DspConfig(), megabytes=one * 2.5, keep_at_least=1)  # room for two of these pictures
     for disc in (a, b, c, d):
         tight.get(disc, 200)
     assert len(tight) == 2 and tight.megabytes <= one * 2.5, "bounded in megabytes too"
     assert tight.get(d, 200) is tight.get(d, 200), "the newest kept"
+    screenful = PictureCache(10, DspConfig(), megabytes=one / 10, keep_at_least=3)
+    for disc in (a, b, c, d):
+        screenful.get(disc, 200)
+    assert len(screenful) == 3, "never fewer than a screen shows, whatever the megabytes"
 
     folder = tmp_path / "битый-снимок"
     shutil.copytree(a.folder, folder)

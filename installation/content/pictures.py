@@ -10,12 +10,16 @@ from ..audio.settings import DspConfig, condition_value
 from .disc_art import DiscArt, build_disc_art, load_scan
 from .library import Disc
 
+ON_ONE_SCREEN = 8  # the carousel's seven and one more: never fewer kept, or a screen would redraw its own discs
+
+
 
 class PictureCache:
     """Disc pictures by (disc, diameter in px), the least recently drawn dropped first."""
 
-    def __init__(self, limit: int, dsp: DspConfig, megabytes: float = float("inf")):
-        self.limit, self.dsp, self.limit_mb = limit, dsp, megabytes
+    def __init__(self, limit: int, dsp: DspConfig, megabytes: float = float("inf"),
+                 keep_at_least: int = ON_ONE_SCREEN):
+        self.limit, self.dsp, self.limit_mb, self.keep_at_least = limit, dsp, megabytes, keep_at_least
         self._arts: "OrderedDict[Tuple[str, int], DiscArt]" = OrderedDict()
 
     def get(self, disc: Disc, diameter: int) -> DiscArt:
@@ -28,7 +32,7 @@ class PictureCache:
         seed = sum(disc.id.encode("utf-8"))
         ecc = condition_value(self.dsp, disc.info.condition, "eccentricity_mm")  # as the sound has the hole
         art = self._arts[key] = build_disc_art(scan, disc.info, key[1], seed, ecc)
-        while len(self._arts) > self.limit or (len(self._arts) > 1 and self.megabytes > self.limit_mb):
+        while len(self._arts) > self.limit or (len(self._arts) > self.keep_at_least and self.megabytes > self.limit_mb):
             self._arts.popitem(last=False)  # (the smaller copies a picture makes later are counted next time)
         return art
 
