@@ -289,7 +289,8 @@ class Kiosk:
         lines = [f"Bone Music {__version__} · {self.canvas.name} drawing · up {up // 86400}d {up // 3600 % 24}h"
                  f"{up // 60 % 60:02d}m",
                  f"OSC {osc}",
-                 f"{self.frames.fps:.0f} fps · frame p99 {self.frames.p99_ms:.1f} ms · RSS {rss_mb():.0f} MB",
+                 f"{self.frames.fps:.0f} fps · frame p99 {self.frames.p99_ms:.1f} ms · RSS {rss_mb():.0f} MB "
+                 f"(disc pictures {self.pictures.megabytes:.0f} MB of {self.cfg.display.picture_cache_mb})",
                  f"sound: {getattr(engine, 'device_name', 'none') if engine else 'none'} · "
                  f"underruns {engine.underruns if engine else 0} · plays today {self.plays_today[1]}",
                  f"scene {self.scene.name if self.scene else '-'} · {self.status_line()}",

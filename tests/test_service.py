@@ -246,7 +246,8 @@ def test_the_technician_overlay_on_its_chord_and_over_osc(kiosk):
     with record_text() as drawn:
         kiosk.step(1 / 60, events=[])
     text = "\n".join(t for _, t in drawn)
-    for expected in ("Bone Music 0.", "OSC ", "fps · frame p99", "RSS", "plays today", "свинг-под-черепом would not"):
+    for expected in ("Bone Music 0.", "OSC ", "fps · frame p99", "RSS", "MB (disc pictures ", "plays today",
+                     "свинг-под-черепом would not"):
         assert expected in text, expected
     for _ in range(62):
         kiosk.step(1.0, events=[])
