@@ -10,8 +10,7 @@ from ..audio.settings import DspConfig, condition_value
 from .disc_art import DiscArt, build_disc_art, load_scan
 from .library import Disc
 
-ON_ONE_SCREEN = 8  # the carousel's seven and one more: never fewer kept, or a screen would redraw its own discs
-
+ON_ONE_SCREEN = 8  # the carousel's seven and one: never fewer kept, or a screen would redraw its own discs
 
 
 class PictureCache:
@@ -32,8 +31,9 @@ class PictureCache:
         seed = sum(disc.id.encode("utf-8"))
         ecc = condition_value(self.dsp, disc.info.condition, "eccentricity_mm")  # as the sound has the hole
         art = self._arts[key] = build_disc_art(scan, disc.info, key[1], seed, ecc)
+        # (the smaller copies a picture makes later are counted at the next new picture)
         while len(self._arts) > self.limit or (len(self._arts) > self.keep_at_least and self.megabytes > self.limit_mb):
-            self._arts.popitem(last=False)  # (the smaller copies a picture makes later are counted next time)
+            self._arts.popitem(last=False)
         return art
 
     def clear(self) -> None:
