@@ -13,7 +13,8 @@ hours open and close and demos count down and go live. Meanwhile, in this proces
 
     python bench/soak.py --hours 72          (make soak HOURS=72)
 
-Targets (issue 12): >= 20,000 plays in 72 simulated hours, RSS growth < 2 % after the warm-up,
+Targets (issue 12): >= 20,000 plays in 72 simulated hours, RSS growth < 2 % after the warm-up
+(beyond the most the bounded disc-picture cache has held, with the collection unchanged),
 no unhandled exception, presence still answered at the end. Exit status 1 when one is missed
 (`--plays` and `--growth` set what is required; the CI's two-minute run asks less).
 """
