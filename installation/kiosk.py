@@ -32,6 +32,7 @@ from .scene import BACKGROUND, DIM, INK, TRACK_ENDED, Scene
 from .schedule import DemoPhase, DemoSchedule, OpeningHours
 from .schedule import zone as time_zone
 from .screens import SCENES, scene_class
+from .overlay import draw_overlay
 from .sensors import Sensors
 from .service.health import FrameTimes, recent_problems, release_memory
 from .service.notify import Notifier
@@ -263,7 +264,7 @@ class Kiosk:
             self._guarded("draw", self.scene.draw, self.screen)
         self.frames.add(dt)
         if self.now < self.overlay_until:
-            self._draw_overlay(self.screen)
+            draw_overlay(self, self.screen)
         self._publish_status()
 
     def _self_test(self, c: RunSelfTest) -> None:
@@ -277,35 +278,6 @@ class Kiosk:
 
     def _toggle_overlay(self, c: ShowOverlay) -> None:
         self.overlay_until = -1.0 if self.now < self.overlay_until else self.now + OVERLAY_SECONDS
-
-    def _draw_overlay(self, surface: pygame.Surface) -> None:
-        """The technician's panel: what to check without opening a terminal."""
-        from . import __version__
-        from .service.health import ip_addresses, rss_mb
-
-        engine = self.engine
-        up = int(self.now)
-        osc = f"{', '.join(ip_addresses())} : {self.cfg.osc.port}" if self.cfg.osc.enabled else "off"
-        lines = [f"Bone Music {__version__} · {self.canvas.name} drawing · up {up // 86400}d {up // 3600 % 24}h"
-                 f"{up // 60 % 60:02d}m",
-                 f"OSC {osc}",
-                 f"{self.frames.fps:.0f} fps · frame p99 {self.frames.p99_ms:.1f} ms · RSS {rss_mb():.0f} MB "
-                 f"(disc pictures {self.pictures.megabytes:.0f} MB of {self.cfg.display.picture_cache_mb})",
-                 f"sound: {getattr(engine, 'device_name', 'none') if engine else 'none'} · "
-                 f"underruns {engine.underruns if engine else 0} · plays today {self.plays_today[1]}",
-                 f"scene {self.scene.name if self.scene else '-'} · {self.status_line()}",
-                 (f"self-test {self.self_test.when} ({self.self_test.reason}): {self.self_test.summary()}"
-                  if self.self_test else "self-test: not run yet"),
-                 "last problems:" if self.problems.lines else "no problems logged"]
-        lines += [f"  {line}" for line in list(self.problems.lines)[-10:]]
-        size = max(13, typography(self.screen_size, self.cfg.display.dpi).small - 2)
-        panel = pygame.Surface((int(self.screen_size[0] * 0.94), int(size * 1.3 * (len(lines) + 1))), pygame.SRCALPHA)
-        panel.fill((0, 0, 0, 215))
-        surface.blit(panel, (int(self.screen_size[0] * 0.03), int(self.screen_size[1] * 0.03)))
-        y = int(self.screen_size[1] * 0.03) + size // 2
-        for line in lines:
-            y = draw_text(surface, line, (int(self.screen_size[0] * 0.05), y), size, INK, line_gap=1.3,
-                          width=int(self.screen_size[0] * 0.9), max_lines=1)
 
     def _guarded(self, what: str, action: Callable, *args) -> bool:
         """Run a scene's or a handler's code; an exception is logged with its traceback and the
