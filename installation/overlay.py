@@ -3,7 +3,7 @@ without opening a terminal: version, drawing path, uptime, addresses and OSC por
 rate, memory, the sound device, plays today, the last self-test and the last problems."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pygame
 
@@ -13,11 +13,10 @@ from .display.layout import typography
 from .scene import INK
 from .service.health import ip_addresses, rss_mb
 
-if TYPE_CHECKING:
-    from .kiosk import Kiosk
+Kiosk = Any  # the kiosk, read for its figures (kiosk.py imports this module, not the other way)
 
 
-def overlay_lines(k: "Kiosk") -> list[str]:
+def overlay_lines(k: Kiosk) -> list[str]:
     engine = k.engine
     up = int(k.now)
     osc = f"{', '.join(ip_addresses())} : {k.cfg.osc.port}" if k.cfg.osc.enabled else "off"
@@ -35,7 +34,7 @@ def overlay_lines(k: "Kiosk") -> list[str]:
     return lines + [f"  {line}" for line in list(k.problems.lines)[-10:]]
 
 
-def draw_overlay(k: "Kiosk", surface: pygame.Surface) -> None:
+def draw_overlay(k: Kiosk, surface: pygame.Surface) -> None:
     """A dark panel at the top with one line each, cut to the screen's width."""
     lines = overlay_lines(k)
     w, h = surface.get_size()
