@@ -30,13 +30,6 @@ PATHS = {"renderer (OpenGL)": ("renderer", "opengl"), "renderer (software)": ("r
          "surface (baseline)": ("surface", "")}
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def child(args) -> None:
     """One drawing path, in its own process (SDL's video and renderer are chosen once)."""
     import dataclasses
@@ -47,6 +40,7 @@ def child(args) -> None:
     from installation.content.library import load_library
     from installation.display.screen import open_canvas
     from installation.kiosk import Kiosk
+    from installation.service.health import rss_mb
 
     t0 = time.perf_counter()
     cfg = load_config(Path(args.config))

@@ -174,12 +174,17 @@ needs_x = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool
                                 reason="needs xvfb, xdotool, imagemagick (scripts/system-deps.sh test installs them)")
 
 
+def free_display(numbers: range) -> str:
+    """An X display name no server holds (neither its lock file nor its socket is there)."""
+    number = next(n for n in numbers if not Path(f"/tmp/.X{n}-lock").exists()
+                  and not Path(f"/tmp/.X11-unix/X{n}").exists())
+    return f":{number}"
+
+
 @pytest.fixture
 def xvfb():
-    for number in range(91, 120):
-        if not Path(f"/tmp/.X{number}-lock").exists():
-            break
-    display = f":{number}"
+    display = free_display(range(91, 120))
+    number = display[1:]
     proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x640x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb")

@@ -11,7 +11,7 @@ import time
 import pytest
 
 
-from conftest import ROOT, free_udp_port, kiosk_status, needs_x, screenshot, start_kiosk, wait_for, write_config, xdotool
+from conftest import ROOT, free_display, free_udp_port, kiosk_status, needs_x, screenshot, start_kiosk, wait_for, write_config, xdotool
 from installation.display.layout import attract_layout, carousel_layout, player_layout
 
 @needs_x
@@ -111,10 +111,7 @@ def test_headless_without_display_keeps_running_and_stops_on_sigterm(tmp_path):
 def test_started_before_the_display_it_moves_onto_the_screen_when_one_appears(tmp_path):
     """The service started before the desktop: headless at first, then on the screen that
     appeared, drawing and answering touch, without a restart."""
-    for number in range(121, 160):
-        if not os.path.exists(f"/tmp/.X{number}-lock") and not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-            break
-    display = f":{number}"
+    display = free_display(range(121, 160))
     port = free_udp_port()
     cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data",
                        "display:\n  fullscreen: false\n  size: [800, 500]\n  renderer: surface\n  retry_seconds: 1\n"
@@ -152,10 +149,7 @@ def test_started_before_the_display_it_moves_onto_the_screen_when_one_appears(tm
 def test_when_the_x_server_goes_the_kiosk_says_why_and_the_next_start_waits_for_a_display(tmp_path):
     """Xlib ends a process whose X server died; the kiosk's last words go to its log and its run
     record, and the start the service makes next says how the last run ended and runs headless."""
-    for number in range(160, 200):
-        if not os.path.exists(f"/tmp/.X{number}-lock") and not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-            break
-    display = f":{number}"
+    display = free_display(range(160, 200))
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x500x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port = free_udp_port()
@@ -167,7 +161,7 @@ def test_when_the_x_server_goes_the_kiosk_says_why_and_the_next_start_waits_for_
     env.update(DISPLAY=display)
     procs = []
     try:
-        wait_for(lambda: os.path.exists(f"/tmp/.X11-unix/X{number}"), 10, "Xvfb")
+        wait_for(lambda: os.path.exists(f"/tmp/.X11-unix/X{display[1:]}"), 10, "Xvfb")
         procs.append(start_kiosk(cfg, env, tmp_path / "first.stderr"))
         wait_for(lambda: xdotool(display, "search", "--class", "bone-music").split(), 20, "the window")
         xvfb.kill()
