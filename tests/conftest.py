@@ -115,6 +115,8 @@ class PrivatePulse:
     start again as a TV switched off and on, without touching the machine's sound server.
     Processes reach it through PULSE_SERVER (ALSA's `pulse` device reads it when it opens)."""
 
+    SINK = ("sink_name=tv", "rate=48000", "format=float32le", "channels=2")  # the one sink, at start and loaded again
+
     def __init__(self):
         if not (shutil.which("pulseaudio") and shutil.which("parec")):
             pytest.skip("needs pulseaudio (scripts/system-deps.sh test installs it)")
@@ -128,7 +130,7 @@ class PrivatePulse:
         self.proc = subprocess.Popen(
             ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--disable-shm=yes",
              "-L", f"module-native-protocol-unix socket={self.dir}/native auth-anonymous=1",
-             "-L", "module-null-sink sink_name=tv rate=48000 format=float32le channels=2"],
+             "-L", " ".join(("module-null-sink",) + self.SINK)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: subprocess.run(["pactl", "-s", self.server, "info"], capture_output=True).returncode == 0,
                  20, "the private pulseaudio")
@@ -143,7 +145,7 @@ class PrivatePulse:
         self.pactl("unload-module", module)
 
     def load_sink(self) -> None:
-        self.pactl("load-module", "module-null-sink", "sink_name=tv", "rate=48000", "format=float32le", "channels=2")
+        self.pactl("load-module", "module-null-sink", *self.SINK)
 
     def kill(self) -> None:
         if self.proc is not None:
