@@ -176,6 +176,12 @@ needs_x = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool
                                 reason="needs xvfb, xdotool, imagemagick (scripts/system-deps.sh test installs them)")
 
 
+def on_display(display: str, **more: str) -> dict:
+    """The environment of a kiosk started on X `display`: SDL left to find it (no dummy drivers)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
+    return {**env, "DISPLAY": display, **more}
+
+
 def free_display(numbers: range) -> str:
     """An X display name no server holds (neither its lock file nor its socket is there)."""
     number = next(n for n in numbers if not Path(f"/tmp/.X{n}-lock").exists()

@@ -11,7 +11,8 @@ import time
 import pytest
 
 
-from conftest import ROOT, free_display, free_udp_port, kiosk_status, needs_x, screenshot, start_kiosk, wait_for, write_config, xdotool
+from conftest import (ROOT, free_display, free_udp_port, kiosk_status, needs_x, on_display, screenshot, start_kiosk,
+                      wait_for, write_config, xdotool)
 from installation.display.layout import attract_layout, carousel_layout, player_layout
 
 @needs_x
@@ -27,8 +28,7 @@ def test_kiosk_window_touch_and_quit(xvfb, tmp_path, touch):
                        "display:\n  fullscreen: false\n  size: [1024, 640]\n"
                        f"  renderer: {'renderer' if touch else 'surface'}\n"  # both drawing paths, for real
                        f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
-    env.update(DISPLAY=xvfb, SDL_MOUSE_TOUCH_EVENTS="1" if touch else "0")
+    env = on_display(xvfb, SDL_MOUSE_TOUCH_EVENTS="1" if touch else "0")
     log = tmp_path / "kiosk.stderr"
     proc = start_kiosk(cfg, env, log)
     dpi = 96.0
@@ -116,8 +116,7 @@ def test_started_before_the_display_it_moves_onto_the_screen_when_one_appears(tm
     cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data",
                        "display:\n  fullscreen: false\n  size: [800, 500]\n  renderer: surface\n  retry_seconds: 1\n"
                        f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
-    env.update(DISPLAY=display)  # exported by the session, the X server not up yet
+    env = on_display(display)  # exported by the session, the X server not up yet
     log = tmp_path / "kiosk.stderr"
     proc = start_kiosk(cfg, env, log)
     xvfb = None
@@ -157,8 +156,7 @@ def test_when_the_x_server_goes_the_kiosk_says_why_and_the_next_start_waits_for_
     cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data,
                        "display:\n  fullscreen: true\n  renderer: surface\n  retry_seconds: 1\n"
                        f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
-    env.update(DISPLAY=display)
+    env = on_display(display)
     procs = []
     try:
         wait_for(lambda: os.path.exists(f"/tmp/.X11-unix/X{display[1:]}"), 10, "Xvfb")
@@ -193,8 +191,7 @@ def test_the_show_follows_the_window_to_a_new_size(xvfb, tmp_path, renderer):
     cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data",
                        f"display:\n  fullscreen: true\n  renderer: {renderer}\n"
                        f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
-    env.update(DISPLAY=xvfb)
+    env = on_display(xvfb)
     log = tmp_path / "kiosk.stderr"
     proc = start_kiosk(cfg, env, log)
     dpi, size = 96.0, (400, 640)

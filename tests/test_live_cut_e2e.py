@@ -4,7 +4,6 @@ new disc that plays; the performer over real UDP, the confirmation by a real key
 from __future__ import annotations
 
 import datetime as dt
-import os
 import socket
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from conftest import (ROOT, free_udp_port, kiosk_status, needs_x, pulse_sink, run_cli, screenshot, wait_for,
+from conftest import (ROOT, free_udp_port, kiosk_status, needs_x, on_display, pulse_sink, run_cli, screenshot, wait_for,
                       write_config, xdotool)
 from installation.osc.messages import message
 
@@ -71,8 +70,7 @@ lathe:
   confirm_seconds: 600      # 60 s here: a loaded machine is slow to press the key, not wrong
   audio: {{input_device: pulse, output_device: pulse}}
 """)
-    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
-    env.update(DISPLAY=display)
+    env = on_display(display)
     log = tmp_path / "kiosk.stderr"
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "installation", "--config", str(cfg), "run", "--rehearse",
