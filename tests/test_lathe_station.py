@@ -82,6 +82,17 @@ def test_the_recording_survives_kill_9(tmp_path: Path):
     assert np.argmax(spectrum) == pytest.approx(440, abs=2)  # it is the audio, not noise
 
 
+def test_the_recording_is_valid_from_its_first_block(tmp_path: Path):
+    """Killed before its first second, a cut still leaves a WAV any reader opens (libsndfile's
+    first write leaves a header strict readers refuse; found by a loaded kill -9 end-to-end run)."""
+    from installation.lathe.recording import CrashSafeWav
+
+    wav = CrashSafeWav(tmp_path / "cut.wav", SR)
+    wav.write(np.full(SR // 10, 0.25, np.float32))  # a tenth of a second, then the power goes
+    with wave.open(str(tmp_path / "cut.wav")) as w:  # the file as it is on disk, the writer still open
+        assert w.getnframes() == SR // 10 and w.getframerate() == SR
+
+
 @pytest.fixture
 def station_sinks(monkeypatch):
     with pulse_sink(1) as mic, pulse_sink(1) as cutter:

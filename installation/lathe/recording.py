@@ -35,10 +35,13 @@ class CrashSafeWav:
         self.sync()  # a valid (empty) WAV from the first moment, for any reader
 
     def write(self, block: np.ndarray) -> None:
+        first = self.frames == 0
         self._file.write(block)
         self.frames += len(block)
         self._since_sync += len(block)
-        if self._since_sync >= SYNC_SECONDS * self.sample_rate:
+        # libsndfile rewrites the header on the first write (RIFF length 8, data length 0: a file
+        # strict readers refuse), so that one is made valid again at once, not a second later
+        if first or self._since_sync >= SYNC_SECONDS * self.sample_rate:
             self.sync()
 
     def sync(self) -> None:
