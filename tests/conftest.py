@@ -91,6 +91,21 @@ def kiosk_status(port: int) -> dict:
         return out
 
 
+class WedgedStream:
+    """A stream the driver still calls active while its callbacks have stopped (a wedged driver:
+    no way to make a real one do that on demand)."""
+    active = True
+    closed = False
+
+    def abort(self):
+        pass
+
+    stop = abort
+
+    def close(self):
+        self.closed = True
+
+
 @contextmanager
 def pulse_sink(channels: int = 2):
     """A PulseAudio null sink at 48 kHz float (started if need be): paced in real time; its

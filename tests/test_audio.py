@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from conftest import ROOT
+from conftest import ROOT, WedgedStream
 from installation.audio.engine import AudioEngine
 from installation.audio.readhead import Track
 from installation.audio.loader import decode
@@ -196,35 +196,23 @@ def test_real_portaudio_device_plays_resampled_faded_audio(tmp_path, alsa_file_d
     assert ramp[5] < ramp[25] < ramp[45] < 0.8 * 0.5 * 0.95, "fades in over 0.05 s"
 
 
-class _SilentStream:
-    """A stream the driver still calls active while its callbacks have stopped (a wedged driver)."""
-    active = True
-    closed = False
-
-    def abort(self):
-        pass
-
-    def close(self):
-        self.closed = True
-
-
 def test_a_device_whose_callbacks_stop_is_given_up_for_the_null_sink(caplog):
-    from installation.audio import engine as engine_module
+    from installation.audio import devices
 
     e = AudioEngine(AudioConfig(device="no-such-device"))
     e._running = True
-    stream = e._stream = _SilentStream()
+    stream = e._stream = WedgedStream()
     e._opened_at = e._seen_at = 100.0
     e.device_name = "wedged"
     try:
-        e.watch_device(now=100.0 + engine_module.STARTUP_SECONDS - 0.1)
+        e.watch_device(now=100.0 + devices.STARTUP_SECONDS - 0.1)
         assert e._stream is stream, "a device just opened gets time to start"
         e.blocks += 1
         e.watch_device(now=105.0)
-        e.watch_device(now=105.0 + engine_module.LOST_SECONDS - 0.1)
+        e.watch_device(now=105.0 + devices.LOST_SECONDS - 0.1)
         assert e._stream is stream, "running: a short gap is tolerated"
         with caplog.at_level(logging.ERROR):
-            e.watch_device(now=105.0 + engine_module.LOST_SECONDS + 0.1)
+            e.watch_device(now=105.0 + devices.LOST_SECONDS + 0.1)
         assert e.is_null and stream.closed
         assert "the device wedged silent for 1.1 s" in caplog.text
         before = e.blocks

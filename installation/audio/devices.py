@@ -13,6 +13,10 @@ from __future__ import annotations
 import threading
 import weakref
 
+LOST_SECONDS = 1.0  # a device whose callbacks stopped this long is taken for gone
+STARTUP_SECONDS = 4.0  # ...but a device just opened may take this long (PulseAudio's ALSA plugin: ~2 s,
+# more on a loaded machine; reopening it sooner would restart that wait for ever)
+
 _streams: "weakref.WeakSet" = weakref.WeakSet()
 _lock = threading.Lock()
 
@@ -50,3 +54,10 @@ def open_stream(make):
         stream = make()
     register(stream)
     return stream
+
+
+def gone_quiet(now: float, opened_at: float, last_callback: float) -> bool:
+    """Whether a stream opened at `opened_at`, whose callback last ran at `last_callback`, has
+    been silent too long: LOST_SECONDS once running, STARTUP_SECONDS while just opened."""
+    patience = LOST_SECONDS if now - opened_at > STARTUP_SECONDS else STARTUP_SECONDS
+    return now - last_callback >= patience

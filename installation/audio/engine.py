@@ -31,6 +31,7 @@ import numpy as np
 
 from .chain import Chain
 from .cut import cut
+from .devices import gone_quiet
 from .emulation import DiscEmulation
 from .loader import decode
 from .output import Fader, Gain, Limiter
@@ -41,8 +42,6 @@ from .transport import Transport
 CLEAN = DspConfig(enabled=False)  # read head only: the source as it is
 GLIDE_SECONDS = 0.08  # live parameter changes reach their value in a few of these
 GLIDE_GRID = 64  # frames: glides step on this absolute grid, whatever the block size
-LOST_SECONDS = 1.0  # a device whose callbacks stopped this long is taken for gone
-STARTUP_SECONDS = 4.0  # ...but a device just opened may take this long (PulseAudio's ALSA plugin: ~2 s)
 RETRY_SECONDS = 1.0  # a missing device is tried this often (a rescan costs ~30 ms here)
 
 log = logging.getLogger(__name__)
@@ -393,8 +392,7 @@ class AudioEngine:
         if stream is not None:
             if self.blocks != self._seen_blocks:
                 self._seen_blocks, self._seen_at = self.blocks, now
-            patience = LOST_SECONDS if now - self._opened_at > STARTUP_SECONDS else STARTUP_SECONDS
-            if stream.active and now - self._seen_at < patience:
+            if stream.active and not gone_quiet(now, self._opened_at, self._seen_at):
                 return
             why = "stopped" if not stream.active else f"silent for {now - self._seen_at:.1f} s"
             log.error("audio: the device %s %s (unplugged, switched off or its server gone); "

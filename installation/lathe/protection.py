@@ -14,6 +14,7 @@ from ..audio.output import Limiter
 from .config import CutterAudioConfig
 
 HF_RELEASE_SECONDS = 0.08
+INPUT_CEILING = 4.0  # no interface delivers more; garbage beyond it (a driver's bad block) is clipped
 
 
 class CutterProtection:
@@ -30,6 +31,9 @@ class CutterProtection:
 
     def process(self, block: np.ndarray) -> np.ndarray:
         n = len(block)
+        # a NaN from a broken driver would poison the filters' state and feed the head NaN for good
+        np.nan_to_num(block, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        np.clip(block, -INPUT_CEILING, INPUT_CEILING, out=block)
         treble = self._high.process(block)
         block[:] = self._low.process(block)
         peak = float(np.abs(treble).max(initial=0.0))

@@ -10,7 +10,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..audio.devices import open_stream
+from ..audio.devices import gone_quiet, open_stream
 from .config import CutterAudioConfig
 from .machine import LatheError
 from .protection import CutterProtection
@@ -19,7 +19,7 @@ from .recording import RecordingWriter
 log = logging.getLogger(__name__)
 
 MUTE_SECONDS = 0.01  # the feed fades in and out this fast: no click cut into the groove
-STALL_SECONDS = 1.0  # no block from the interface this long: the stream is reopened
+RETRY_SECONDS = 1.0  # an interface that went away is tried again this often
 
 
 class StationAudio:
@@ -27,20 +27,24 @@ class StationAudio:
         self.cfg = cfg
         self.level = 0.0  # peak of the last input block, 0..1 (the live view's meter)
         self.overflows = 0
+        self.blocks = 0  # the callback's heartbeat
         self._stream = None
         self._writer: Optional[RecordingWriter] = None
         self._protection = CutterProtection(cfg)
         self._gain = 0.0
         self._target = 0.0  # 0 muted, 1 feeding the cutter
         self._step = 1.0 / max(1.0, MUTE_SECONDS * cfg.sample_rate)
-        self._last_block = time.monotonic()
+        self._opened_at = self._seen_at = 0.0  # when the stream opened; when check() last saw it move
+        self._seen_blocks = 0
         self.reopened = 0
+        self._retry_at: Optional[float] = None  # the stream was lost: open it again from then on
+        self._failures = 0
 
     @property
     def is_open(self) -> bool:
         return self._stream is not None
 
-    def open(self) -> None:
+    def open(self, now: Optional[float] = None) -> None:
         """Open the station's devices; LatheError naming them when that fails."""
         if self._stream is not None:
             return
@@ -58,29 +62,41 @@ class StationAudio:
             raise LatheError(f"the lathe station's audio (lathe.audio: input {cfg.input_device or 'default'} "
                              f"channel {cfg.input_channel}, output {cfg.output_device or 'default'} channel "
                              f"{cfg.output_channel}) will not open: {exc}") from None
-        self._stream = stream
-        self._last_block = time.monotonic()
+        self._stream, self._retry_at = stream, None
+        self._opened_at = self._seen_at = time.monotonic() if now is None else now
+        self._seen_blocks = self.blocks
         log.info("lathe audio: %s", stream.device)
 
-    def check(self) -> None:
-        """A stream whose interface stopped delivering (a driver stall, a busy sound server, a
-        replugged USB interface) is closed and opened again; the recording goes on in the same file."""
-        if self._stream is None or time.monotonic() - self._last_block < STALL_SECONDS:
+    def check(self, now: Optional[float] = None) -> None:
+        """A stream whose interface stopped delivering (a driver stall, PortAudio's ALSA poll
+        failing under load, a busy sound server, a replugged USB interface) is closed and opened again, every RETRY_SECONDS until it opens;
+        the recording goes on in the same file. A stream just opened is given the time a sound
+        server takes to start one (reopening it sooner would only restart that wait)."""
+        now = time.monotonic() if now is None else now
+        if self._stream is not None:
+            if self.blocks != self._seen_blocks:
+                self._seen_blocks, self._seen_at = self.blocks, now
+            if self._stream.active and not gone_quiet(now, self._opened_at, self._seen_at):
+                return
+            why = "stopped" if not self._stream.active else f"gave no sound for {now - self._seen_at:.1f} s"
+            log.warning("lathe audio: the interface %s; reopening it", why)
+            stream, self._stream = self._stream, None
+            try:
+                stream.abort()
+                stream.close()
+            except Exception:
+                pass
+            self.reopened += 1
+            self._retry_at, self._failures = now, 0
+        if self._retry_at is None or now < self._retry_at:
             return
-        log.warning("lathe audio: no sound from the interface for %.1f s; reopening it",
-                    time.monotonic() - self._last_block)
-        stream, self._stream = self._stream, None
         try:
-            stream.abort()
-            stream.close()
-        except Exception:
-            pass
-        self.reopened += 1
-        try:
-            self.open()
+            self.open(now)
         except LatheError as exc:
-            log.error("%s", exc)
-            self._last_block = time.monotonic()  # try again in a second
+            if self._failures == 0:
+                log.error("%s; trying again every %g s", exc, RETRY_SECONDS)
+            self._failures += 1
+            self._retry_at = now + RETRY_SECONDS
 
     def mute(self, muted: bool) -> None:
         self._target = 0.0 if muted else 1.0
@@ -97,6 +113,7 @@ class StationAudio:
 
     def close(self) -> None:
         self.mute(True)
+        self._retry_at = None
         if self._stream is not None:
             try:
                 self._stream.stop()
@@ -107,7 +124,7 @@ class StationAudio:
         self.record_to(None)
 
     def _callback(self, indata, outdata, frames, time_info, status) -> None:
-        self._last_block = time.monotonic()
+        self.blocks += 1
         if status.input_overflow:
             self.overflows += 1
         x = indata[:, self.cfg.input_channel - 1].copy()
