@@ -355,6 +355,39 @@ def test_huge_audio_is_refused_by_name_before_decoding(content_copy, tmp_path):
     assert len(library.discs) == 4
 
 
+def test_a_float_file_with_nan_is_refused_by_name_and_never_silences_the_show(content_copy, caplog):
+    """A damaged float WAV (three samples NaN or infinite) silenced the sound for good: every
+    filter of the chain kept the NaN, and it went to the device. Now the check names the file,
+    the engine refuses it and plays the next disc, and a NaN from anywhere else costs one block."""
+    import soundfile
+    from installation.audio.offline import render
+
+    folder = content_copy / "discs" / "свинг-под-черепом"
+    for old in folder.glob("audio.*"):
+        old.unlink()
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(96000) / 48000)).astype(np.float32)
+    damaged = tone.copy()
+    damaged[5000:5003] = [np.nan, np.inf, -np.inf]
+    soundfile.write(str(folder / "audio.wav"), damaged, 48000, subtype="FLOAT")
+    library = load_library(content_copy, deep=True, check_scan=load_scan)
+    assert [f"{folder / 'audio.wav'}: cannot decode audio: 3 samples are not numbers (NaN or infinite): "
+            "a damaged float file"] == library.problems
+    assert len(library.discs) == 5
+
+    engine = AudioEngine(AudioConfig(device="no-such-device"), DspConfig())
+    with caplog.at_level(logging.ERROR):
+        engine.play_file("свинг", folder / "audio.wav")
+        engine.wait_idle()
+    assert f"{folder / 'audio.wav'}: cannot play audio: 3 samples are not numbers" in caplog.text
+    engine.play(Track.from_samples("nan", damaged))  # past the decoder: a bug's NaN
+    out = render(engine, 0.5)
+    assert np.isfinite(out).all() and engine.errors >= 1, "a block of silence, not NaN, to the device"
+    engine.play(Track.from_samples("тон", tone))
+    engine.maintain()  # the service thread rebuilds the chain
+    out = render(engine, 1.5)
+    assert np.isfinite(out).all() and np.abs(out[-24000:]).max() > 0.05, "the next disc is heard"
+
+
 def test_the_groove_cache_is_bounded_in_megabytes():
     engine = AudioEngine(AudioConfig(fade_seconds=0.0, cache_mb=12.0), DspConfig())
     for i in range(6):  # 30 s at 48 kHz, float32: 5.8 MB each

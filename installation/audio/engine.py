@@ -238,6 +238,8 @@ class AudioEngine:
         else:
             try:
                 self._render(out)
+                if not math.isfinite(float(out.sum())):  # a NaN would stay in every filter's state
+                    raise FloatingPointError("the chain produced NaN or infinite samples")
             except Exception as exc:  # a bug must cost one silent block, not the sound for good
                 out.fill(0.0)
                 self.errors += 1

@@ -26,7 +26,16 @@ def decode(path: Path, rate: int, track_id: str = "") -> Track:
             np.mean(block[:n], axis=1, out=mono[at:at + n])
             at += n
         mono = mono[:at]
+    check_numbers(mono)
     if file_rate != rate:
         g = gcd(int(rate), int(file_rate))
         mono = resample_poly(mono, rate // g, file_rate // g)
     return Track.from_samples(track_id or Path(path).stem, np.asarray(mono, dtype=np.float32))
+
+
+def check_numbers(samples: np.ndarray) -> None:
+    """ValueError if any sample is NaN or infinite (a damaged float file): one such sample would
+    poison every filter of the chain and silence the show until a restart."""
+    bad = int(np.count_nonzero(~np.isfinite(samples)))
+    if bad:
+        raise ValueError(f"{bad} samples are not numbers (NaN or infinite): a damaged float file")

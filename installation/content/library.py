@@ -12,6 +12,7 @@ from typing import Callable, Optional, Sequence
 
 import soundfile
 
+from ..audio.loader import check_numbers
 from ..audio.settings import SurfaceSettings, WowSettings, field_metadata
 from ..yamlconf import ConfigError, limits, load_dataclass
 
@@ -166,7 +167,7 @@ def load_disc(folder: Path, deep: bool = False, check_scan: Optional[Callable[[P
             raise ConfigError([f"{audio}: {minutes:.0f} minutes long, more than content.max_disc_minutes "
                                f"({limits.max_minutes:g})"])
         if deep:
-            soundfile.read(str(audio), dtype="float32")
+            check_numbers(soundfile.read(str(audio), dtype="float32")[0])
     except ConfigError:
         raise
     except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, ...
