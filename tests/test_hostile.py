@@ -356,9 +356,10 @@ def test_huge_audio_is_refused_by_name_before_decoding(content_copy, tmp_path):
 
 
 def test_a_float_file_with_nan_is_refused_by_name_and_never_silences_the_show(content_copy, caplog):
-    """A damaged float WAV (three samples NaN or infinite) silenced the sound for good: every
+    """A damaged float WAV (a sample NaN, infinite or 3e38) silenced the sound for good: every
     filter of the chain kept the NaN, and it went to the device. Now the check names the file,
-    the engine refuses it and plays the next disc, and a NaN from anywhere else costs one block."""
+    the engine refuses it, and a NaN from anywhere else costs a silent block; a disc that breaks
+    the chain twice is taken off the platter (one line each, not a traceback every 0.1 s)."""
     import soundfile
     from installation.audio.offline import render
 
@@ -367,23 +368,28 @@ def test_a_float_file_with_nan_is_refused_by_name_and_never_silences_the_show(co
         old.unlink()
     tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(96000) / 48000)).astype(np.float32)
     damaged = tone.copy()
-    damaged[5000:5003] = [np.nan, np.inf, -np.inf]
+    damaged[5000:5004] = [np.nan, np.inf, -np.inf, 3e38]
     soundfile.write(str(folder / "audio.wav"), damaged, 48000, subtype="FLOAT")
     library = load_library(content_copy, deep=True, check_scan=load_scan)
-    assert [f"{folder / 'audio.wav'}: cannot decode audio: 3 samples are not numbers (NaN or infinite): "
-            "a damaged float file"] == library.problems
+    assert [f"{folder / 'audio.wav'}: cannot decode audio: 4 samples are NaN, infinite or more than 24 dB "
+            "over full scale: a damaged float file"] == library.problems
     assert len(library.discs) == 5
 
     engine = AudioEngine(AudioConfig(device="no-such-device"), DspConfig())
     with caplog.at_level(logging.ERROR):
         engine.play_file("свинг", folder / "audio.wav")
         engine.wait_idle()
-    assert f"{folder / 'audio.wav'}: cannot play audio: 3 samples are not numbers" in caplog.text
+    assert f"{folder / 'audio.wav'}: cannot play audio: 4 samples are NaN" in caplog.text
     engine.play(Track.from_samples("nan", damaged))  # past the decoder: a bug's NaN
-    out = render(engine, 0.5)
-    assert np.isfinite(out).all() and engine.errors >= 1, "a block of silence, not NaN, to the device"
+    with caplog.at_level(logging.ERROR):
+        for _ in range(3):
+            out = render(engine, 0.5)
+            assert np.isfinite(out).all(), "silence, not NaN, to the device"
+            engine.maintain(now=100.0)  # the service thread rebuilds the chain (every 0.1 s)
+    assert caplog.text.count("the sound chain failed (FloatingPointError") == 1
+    assert caplog.text.count("the disc nan breaks the sound chain again") == 1, "then taken off the platter"
+    assert engine.events.get_nowait() == ("ended", "nan"), "the kiosk is told, and moves on"
     engine.play(Track.from_samples("тон", tone))
-    engine.maintain()  # the service thread rebuilds the chain
     out = render(engine, 1.5)
     assert np.isfinite(out).all() and np.abs(out[-24000:]).max() > 0.05, "the next disc is heard"
 

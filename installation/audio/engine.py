@@ -73,6 +73,8 @@ class AudioEngine:
         self.errors = 0  # blocks the chain could not render
         self._error: Optional[BaseException] = None  # the last one, for maintain() to log
         self._broken = False
+        self._failed_track: Optional[Track] = None  # the disc on the platter at the last failure
+        self._failed_at = 0.0
         self._logged_underruns = 0
         self._next_underrun_log = 0.0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio-loader")
@@ -348,9 +350,17 @@ class AudioEngine:
         if self._broken:
             error, head = self._error, self.dsp.read_head
             where = (head.track, head.pos, self.dsp.settings, self.volume.target)
-            log.error("audio: the sound chain failed (%s: %s); rebuilt, playing on from %.1f s",
-                      type(error).__name__, error, where[1] / self.sample_rate,
-                      exc_info=(type(error), error, error.__traceback__) if error else None)
+            again = head.track is not None and head.track is self._failed_track and now - self._failed_at < 10.0
+            if again:  # twice within seconds on the same disc: the disc itself breaks it
+                log.error("audio: the disc %s breaks the sound chain again (%s: %s); taken off the platter",
+                          head.track.id, type(error).__name__, error)
+                self.events.put(("ended", head.track.id))
+                where = (None, 0, *where[2:])
+            else:
+                log.error("audio: the sound chain failed (%s: %s); rebuilt, playing on from %.1f s",
+                          type(error).__name__, error, where[1] / self.sample_rate,
+                          exc_info=(type(error), error, error.__traceback__) if error else None)
+            self._failed_track, self._failed_at = where[0], now
             self._build()
             track, pos, settings, volume = where
             self.dsp.configure(settings)

@@ -12,6 +12,7 @@ from .readhead import Track
 
 
 BLOCK = 1 << 18  # frames read at a time: a stereo file never sits in memory whole
+LOUDEST = 16.0  # 24 dB over full scale: no float recording goes there; a damaged one does
 
 
 def decode(path: Path, rate: int, track_id: str = "") -> Track:
@@ -34,8 +35,9 @@ def decode(path: Path, rate: int, track_id: str = "") -> Track:
 
 
 def check_numbers(samples: np.ndarray) -> None:
-    """ValueError if any sample is NaN or infinite (a damaged float file): one such sample would
-    poison every filter of the chain and silence the show until a restart."""
-    bad = int(np.count_nonzero(~np.isfinite(samples)))
+    """ValueError if any sample is NaN, infinite or absurdly loud (a damaged float file): one
+    such sample would poison the chain's filters and silence the disc."""
+    bad = int(np.count_nonzero(~(np.abs(samples) <= LOUDEST)))  # NaN compares false: counted too
     if bad:
-        raise ValueError(f"{bad} samples are not numbers (NaN or infinite): a damaged float file")
+        raise ValueError(f"{bad} samples are NaN, infinite or more than 24 dB over full scale: "
+                         "a damaged float file")
