@@ -148,8 +148,6 @@ def test_a_cut_through_the_station_is_fed_recorded_and_archived(tmp_path: Path, 
     garbage = ~(np.abs(feed) <= 1.0)
     assert garbage.mean() < 0.01, f"{garbage.sum()} of {len(feed)} samples beyond full scale"
     feed = np.where(garbage, 0.0, feed)
-    bad = np.flatnonzero(~(np.abs(feed) < 2))
-    if len(bad): print("BAD", len(feed), fed.stat().st_size, len(bad), bad[:20], feed[bad[:5]]); import shutil; shutil.copy(fed, "/tmp/bad_feed.raw")
     rms = np.sqrt(np.mean(feed[: len(feed) // 2400 * 2400].reshape(-1, 2400) ** 2, axis=1))
     assert rms[:3].max() < 1e-3, "the cutter gets nothing before the cut starts"
     assert rms.max() > 0.2, "and the performer's tone while cutting"
@@ -211,10 +209,11 @@ def test_the_station_interface_is_opened_again_when_it_stalls_or_returns(private
         with caplog.at_level(logging.WARNING):
             private_pulse.kill()
             wait_for(lambda: audio.check() or audio.reopened == 4, 30, "the server's loss noticed")
-            time.sleep(2.5)
-            for _ in range(3):
+            deadline = time.monotonic() + 2.5
+            while time.monotonic() < deadline:  # the station's thread checks every tick
                 audio.check()
-            assert not audio.is_open, "no server, no stream"
+                time.sleep(0.05)
+            assert not audio.is_open and audio._failures >= 2, "no server, no stream: tried every second"
             private_pulse.start()
             wait_for(lambda: audio.check() or audio.is_open, 20, "the interface opened again")
             delivering("the interface delivering again")

@@ -69,9 +69,10 @@ class StationAudio:
 
     def check(self, now: Optional[float] = None) -> None:
         """A stream whose interface stopped delivering (a driver stall, PortAudio's ALSA poll
-        failing under load, a busy sound server, a replugged USB interface) is closed and opened again, every RETRY_SECONDS until it opens;
-        the recording goes on in the same file. A stream just opened is given the time a sound
-        server takes to start one (reopening it sooner would only restart that wait)."""
+        failing under load, a busy sound server, a replugged USB interface) is closed and opened
+        again, every RETRY_SECONDS until it opens; the recording goes on in the same file. A
+        stream just opened is given the time a sound server takes to start one (reopening it
+        sooner would only restart that wait)."""
         now = time.monotonic() if now is None else now
         if self._stream is not None:
             if self.blocks != self._seen_blocks:
