@@ -85,8 +85,9 @@ def check(cfg: Config, config_path: Path) -> int:
         print(problem)
     for warning in warnings:
         print(f"warning: {warning}")
-    print(f"{config_path} is valid; {len(library.discs)} discs ready, {len(library.problems)} problems, "
-          f"{len(warnings)} warnings", file=sys.stderr)
+    counted = ", ".join(f"{n} {word}{'' if n == 1 else 's'}{tail}" for n, word, tail in (
+        (len(library.discs), "disc", " ready"), (len(library.problems), "problem", ""), (len(warnings), "warning", "")))
+    print(f"{config_path} is valid; {counted}", file=sys.stderr)
     return 1 if library.problems else 0
 
 

@@ -39,5 +39,5 @@ def check_numbers(samples: np.ndarray) -> None:
     such sample would poison the chain's filters and silence the disc."""
     bad = int(np.count_nonzero(~(np.abs(samples) <= LOUDEST)))  # NaN compares false: counted too
     if bad:
-        raise ValueError(f"{bad} samples are NaN, infinite or more than 24 dB over full scale: "
-                         "a damaged float file")
+        which = "1 sample is" if bad == 1 else f"{bad} samples are"
+        raise ValueError(f"{which} NaN, infinite or more than 24 dB over full scale: a damaged float file")
