@@ -202,7 +202,7 @@ def test_a_device_whose_callbacks_stop_is_given_up_for_the_null_sink(caplog):
     e = AudioEngine(AudioConfig(device="no-such-device"))
     e._running = True
     stream = e._stream = WedgedStream()
-    e._opened_at = e._seen_at = 100.0
+    e._heartbeat.opened(100.0, e.blocks)
     e.device_name = "wedged"
     try:
         e.watch_device(now=100.0 + devices.STARTUP_SECONDS - 0.1)

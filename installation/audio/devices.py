@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from typing import Optional
 
 LOST_SECONDS = 1.0  # a device whose callbacks stopped this long is taken for gone
 STARTUP_SECONDS = 4.0  # ...but a device just opened may take this long (PulseAudio's ALSA plugin: ~2 s,
@@ -56,8 +57,24 @@ def open_stream(make):
     return stream
 
 
-def gone_quiet(now: float, opened_at: float, last_callback: float) -> bool:
-    """Whether a stream opened at `opened_at`, whose callback last ran at `last_callback`, has
-    been silent too long: LOST_SECONDS once running, STARTUP_SECONDS while just opened."""
-    patience = LOST_SECONDS if now - opened_at > STARTUP_SECONDS else STARTUP_SECONDS
-    return now - last_callback >= patience
+class Heartbeat:
+    """What a watcher (never the audio thread) knows of a stream's callback: when the stream
+    opened and when the callback's block count last moved. The stream counts as gone when it
+    stopped, or after LOST_SECONDS without a block once running (STARTUP_SECONDS just opened)."""
+
+    def __init__(self) -> None:
+        self.opened_at = self.seen_at = 0.0
+        self.seen_blocks = 0
+
+    def opened(self, now: float, blocks: int) -> None:
+        self.opened_at = self.seen_at = now
+        self.seen_blocks = blocks
+
+    def lost(self, now: float, blocks: int, active: bool) -> Optional[str]:
+        """Why the stream counts as gone ("stopped", "silent for 1.2 s"); None while it lives."""
+        if blocks != self.seen_blocks:
+            self.seen_blocks, self.seen_at = blocks, now
+        if not active:
+            return "stopped"
+        patience = LOST_SECONDS if now - self.opened_at > STARTUP_SECONDS else STARTUP_SECONDS
+        return f"silent for {now - self.seen_at:.1f} s" if now - self.seen_at >= patience else None

@@ -31,7 +31,7 @@ import numpy as np
 
 from .chain import Chain
 from .cut import cut
-from .devices import gone_quiet
+from .devices import Heartbeat
 from .emulation import DiscEmulation
 from .loader import decode
 from .output import Fader, Gain, Limiter
@@ -63,8 +63,7 @@ class AudioEngine:
         self._lost_at: Optional[float] = None  # when the device went (or the start found none)
         self._next_retry = 0.0
         self._retry_failures = 0
-        self._seen_blocks, self._seen_at = 0, 0.0  # the callback's heartbeat, as last seen
-        self._opened_at = 0.0
+        self._heartbeat = Heartbeat()  # the callback's, as the service thread last saw it
         self._running = False
         self._level = 0.0  # output peak, decaying: for the performer's meters
         self.blocks = 0  # callbacks so far: a heartbeat that stops when the stream does
@@ -402,11 +401,9 @@ class AudioEngine:
         now = time.monotonic() if now is None else now
         stream = self._stream
         if stream is not None:
-            if self.blocks != self._seen_blocks:
-                self._seen_blocks, self._seen_at = self.blocks, now
-            if stream.active and not gone_quiet(now, self._opened_at, self._seen_at):
+            why = self._heartbeat.lost(now, self.blocks, stream.active)
+            if why is None:
                 return
-            why = "stopped" if not stream.active else f"silent for {now - self._seen_at:.1f} s"
             log.error("audio: the device %s %s (unplugged, switched off or its server gone); "
                       "playing on silently, trying it again every %g s", self.device_name, why, RETRY_SECONDS)
             self._stream = None
@@ -474,8 +471,7 @@ class AudioEngine:
             playing = self._playing
             if playing is not None and playing.path is not None:  # cut again at the device's rate
                 self.play_file(playing.id, playing.path, playing.settings, spin_up=False)
-        self._seen_blocks, self._seen_at = self.blocks, time.monotonic()
-        self._opened_at = self._seen_at
+        self._heartbeat.opened(time.monotonic(), self.blocks)
         try:
             stream.start()
         except Exception:

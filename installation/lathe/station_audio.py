@@ -10,7 +10,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..audio.devices import gone_quiet, open_stream
+from ..audio.devices import Heartbeat, open_stream
 from .config import CutterAudioConfig
 from .machine import LatheError
 from .protection import CutterProtection
@@ -34,8 +34,7 @@ class StationAudio:
         self._gain = 0.0
         self._target = 0.0  # 0 muted, 1 feeding the cutter
         self._step = 1.0 / max(1.0, MUTE_SECONDS * cfg.sample_rate)
-        self._opened_at = self._seen_at = 0.0  # when the stream opened; when check() last saw it move
-        self._seen_blocks = 0
+        self._heartbeat = Heartbeat()  # the callback's, as check() last saw it
         self.reopened = 0
         self._retry_at: Optional[float] = None  # the stream was lost: open it again from then on
         self._failures = 0
@@ -63,8 +62,7 @@ class StationAudio:
                              f"channel {cfg.input_channel}, output {cfg.output_device or 'default'} channel "
                              f"{cfg.output_channel}) will not open: {exc}") from None
         self._stream, self._retry_at = stream, None
-        self._opened_at = self._seen_at = time.monotonic() if now is None else now
-        self._seen_blocks = self.blocks
+        self._heartbeat.opened(time.monotonic() if now is None else now, self.blocks)
         log.info("lathe audio: %s", stream.device)
 
     def check(self, now: Optional[float] = None) -> None:
@@ -75,11 +73,9 @@ class StationAudio:
         sooner would only restart that wait)."""
         now = time.monotonic() if now is None else now
         if self._stream is not None:
-            if self.blocks != self._seen_blocks:
-                self._seen_blocks, self._seen_at = self.blocks, now
-            if self._stream.active and not gone_quiet(now, self._opened_at, self._seen_at):
+            why = self._heartbeat.lost(now, self.blocks, self._stream.active)
+            if why is None:
                 return
-            why = "stopped" if not self._stream.active else f"gave no sound for {now - self._seen_at:.1f} s"
             log.warning("lathe audio: the interface %s; reopening it", why)
             stream, self._stream = self._stream, None
             try:
