@@ -28,11 +28,11 @@ from .display.pointer import Pointer, PointerTracker
 from .display.screen import vignette
 from .keys import parse_chord
 from .osc.encoder import PlatterReading
+from .overlay import draw_overlay
 from .scene import BACKGROUND, DIM, INK, TRACK_ENDED, Scene
 from .schedule import DemoPhase, DemoSchedule, OpeningHours
 from .schedule import zone as time_zone
 from .screens import SCENES, scene_class
-from .overlay import draw_overlay
 from .sensors import Sensors
 from .service.health import FrameTimes, recent_problems, release_memory
 from .service.notify import Notifier
