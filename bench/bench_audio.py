@@ -51,14 +51,14 @@ def null_sink() -> tuple:
 def run(kind: str, device: str, seconds: float) -> dict:
     import pygame
 
-    from installation.audio.engine import AudioEngine
-    from installation.audio.process import EngineProcess
-    from installation.audio.settings import AudioConfig
-    from installation.commands import CommandBus
-    from installation.config import load_config
+    from installation.sound.engine import AudioEngine
+    from installation.sound.process import EngineProcess
+    from installation.sound.settings import AudioConfig
+    from installation.core.commands import CommandBus
+    from installation.config.composed import load_config
     from installation.content.library import load_library
-    from installation.kiosk import Kiosk
-    from installation.osc.server import OscServer
+    from installation.app.kiosk import Kiosk
+    from installation.remote.osc.server import OscServer
     from installation.service.status import StatusBoard
 
     cfg = load_config(ROOT / "config.yaml")

@@ -18,10 +18,10 @@ from scipy.signal import resample_poly  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from installation.audio.engine import AudioEngine  # noqa: E402
-from installation.audio.readhead import Track  # noqa: E402
-from installation.audio.settings import DspConfig  # noqa: E402
-from installation.audio.settings import AudioConfig  # noqa: E402
+from installation.sound.engine import AudioEngine  # noqa: E402
+from installation.sound.readhead import Track  # noqa: E402
+from installation.sound.settings import DspConfig  # noqa: E402
+from installation.sound.settings import AudioConfig  # noqa: E402
 
 FS = 48000
 

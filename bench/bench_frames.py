@@ -36,11 +36,11 @@ def child(args) -> None:
 
     import numpy as np
 
-    from installation.config import load_config
+    from installation.config.composed import load_config
     from installation.content.library import load_library
-    from installation.display.screen import open_canvas
-    from installation.kiosk import Kiosk
-    from installation.service.health import rss_mb
+    from installation.screen.display import open_canvas
+    from installation.app.kiosk import Kiosk
+    from installation.service.vitals import rss_mb
 
     t0 = time.perf_counter()
     cfg = load_config(Path(args.config))

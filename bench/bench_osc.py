@@ -23,12 +23,12 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from installation import tune_threads  # noqa: E402
-from installation.audio.engine import AudioEngine  # noqa: E402
-from installation.audio.settings import DspConfig  # noqa: E402
-from installation.audio.settings import AudioConfig  # noqa: E402
-from installation.commands import CommandBus  # noqa: E402
-from installation.osc.config import OscConfig  # noqa: E402
-from installation.osc.server import OscServer, message  # noqa: E402
+from installation.sound.engine import AudioEngine  # noqa: E402
+from installation.sound.settings import DspConfig  # noqa: E402
+from installation.sound.settings import AudioConfig  # noqa: E402
+from installation.core.commands import CommandBus  # noqa: E402
+from installation.remote.osc.settings import OscConfig  # noqa: E402
+from installation.remote.osc.server import OscServer, message  # noqa: E402
 
 
 def stream(port: int, rate: float, seconds: float, conn) -> None:
@@ -65,8 +65,8 @@ class KioskLoad:
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
         import pygame
 
-        from installation.audio.loader import decode
-        from installation.content.disc_art import build_disc_art, load_scan
+        from installation.sound.loader import decode
+        from installation.screen.disc_art import build_disc_art, load_scan
         from installation.content.library import load_library
 
         self.engine = AudioEngine(AudioConfig(device="no-such-device"), DspConfig())

@@ -40,11 +40,11 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: the soak is about
 
 import pygame  # noqa: E402
 
-from installation.cli import run_kiosk  # noqa: E402
-from installation.config import load_config  # noqa: E402
-from installation.display.layout import carousel_layout, player_layout  # noqa: E402
-from installation.osc.messages import message  # noqa: E402
-from installation.service.health import rss_mb  # noqa: E402
+from installation.app.cli import run_kiosk  # noqa: E402
+from installation.config.composed import load_config  # noqa: E402
+from installation.screen.layout import carousel_layout, player_layout  # noqa: E402
+from installation.remote.osc.messages import message  # noqa: E402
+from installation.service.vitals import rss_mb  # noqa: E402
 
 START = "2026-12-07 06:00"  # a Monday morning, local time: the doors open at seven
 HOURS_CONFIG = """
@@ -348,7 +348,7 @@ def soak(hours: float, speed: float, size: str, device: str, seed: int, every: f
             result.update(rows=monitor.rows, answered=performer.answered(), gestures=visitors.gestures,
                           osc_sent=performer.sent, osc_replies=performer.replies, frames=monitor.frame_samples,
                           cuts=operator.cuts, discs=len(kiosk.library.discs))
-            from installation.commands import Quit
+            from installation.core.commands import Quit
 
             kiosk.bus.post(Quit("soak finished"))
 

@@ -7,11 +7,11 @@ import math
 
 import pygame
 
-from installation.content.text import draw_text, fit_text
-from installation.display.layout import attract_layout, typography
-from installation.display.platter import Platter
-from installation.display.pointer import Press
-from installation.scene import ACCENT, DIM, INK, Scene
+from installation.screen.text import draw_text, fit_text
+from installation.screen.layout import attract_layout, typography
+from installation.screen.platter import Platter
+from installation.screen.pointer import Press
+from installation.screen.scene_base import ACCENT, DIM, INK, Scene
 
 HINT = {"ru": "Коснитесь экрана, чтобы выбрать пластинку", "en": "Touch the screen to choose a disc"}
 EMPTY = {"ru": "Нет пластинок: добавьте папки в assets/discs", "en": "No discs: add folders to assets/discs"}

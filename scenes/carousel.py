@@ -7,10 +7,10 @@ from typing import Optional
 
 import pygame
 
-from installation.content.text import draw_text
-from installation.display.layout import carousel_layout, typography
-from installation.display.pointer import Press
-from installation.scene import ACCENT, DIM, INK, Scene
+from installation.screen.text import draw_text
+from installation.screen.layout import carousel_layout, typography
+from installation.screen.pointer import Press
+from installation.screen.scene_base import ACCENT, DIM, INK, Scene
 
 FRICTION_SECONDS = 0.35  # a flick's speed halves in about a quarter second
 SETTLE_SPEED = 1.2  # discs/s: slower than this, it settles on the nearest disc

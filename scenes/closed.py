@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pygame
 
-from installation.content.text import draw_text
-from installation.display.layout import typography
-from installation.scene import DIM, INK, Scene
+from installation.screen.text import draw_text
+from installation.screen.layout import typography
+from installation.screen.scene_base import DIM, INK, Scene
 
 CLOSED = {"ru": "Выставка закрыта", "en": "The exhibition is closed"}
 OPENS = {"ru": "Откроется", "en": "Opens"}

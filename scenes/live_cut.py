@@ -12,9 +12,9 @@ from typing import Optional
 
 import pygame
 
-from installation.content.text import draw_text
-from installation.lathe.groove import GrooveTrace
-from installation.scene import ACCENT, DIM, INK, Scene
+from installation.screen.text import draw_text
+from installation.lathe.trace import GrooveTrace
+from installation.screen.scene_base import ACCENT, DIM, INK, Scene
 
 FILM = (24, 33, 48)
 GROOVE = (120, 150, 190)

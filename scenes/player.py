@@ -15,12 +15,12 @@ from typing import Optional
 
 import pygame
 
-from installation.audio.settings import for_disc, groove_position, groove_radius_mm
-from installation.content.text import draw_text, fit_text, fitting_size, wrap, font
-from installation.display.layout import player_layout, typography
-from installation.display.platter import Platter
-from installation.display.pointer import Press
-from installation.scene import ACCENT, DIM, INK, TRACK_ENDED, Scene
+from installation.sound.settings import for_disc, groove_position, groove_radius_mm
+from installation.screen.text import draw_text, fit_text, fitting_size, wrap, font
+from installation.screen.layout import player_layout, typography
+from installation.screen.platter import Platter
+from installation.screen.pointer import Press
+from installation.screen.scene_base import ACCENT, DIM, INK, TRACK_ENDED, Scene
 
 LABELS = {"x-ray": {"ru": "Снимок", "en": "X-ray"}, "rpm": {"ru": "об/мин", "en": "rpm"}}
 HINT = {"ru": "Крутите пластинку пальцем · коснитесь дорожки, чтобы опустить иглу",

@@ -79,7 +79,7 @@ def kiosk_status(port: int) -> dict:
     """/kiosk/status asked of a running kiosk over real UDP: {"scene": ..., "position": ...}."""
     from pythonosc.osc_message import OscMessage
 
-    from installation.osc.messages import message
+    from installation.remote.osc.messages import message
 
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(5)

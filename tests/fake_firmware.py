@@ -9,7 +9,7 @@ import threading
 import time
 import tty
 
-from installation.lathe.config import LatheConfig
+from installation.lathe.settings import LatheConfig
 from installation.lathe.simulated import SimulatedLathe
 
 

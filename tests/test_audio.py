@@ -14,10 +14,10 @@ import pytest
 import soundfile
 
 from conftest import ROOT, WedgedStream
-from installation.audio.engine import AudioEngine
-from installation.audio.readhead import Track
-from installation.audio.loader import decode
-from installation.audio.settings import AudioConfig, DspConfig
+from installation.sound.engine import AudioEngine
+from installation.sound.readhead import Track
+from installation.sound.loader import decode
+from installation.sound.settings import AudioConfig, DspConfig
 
 RATE = 48000
 
@@ -136,9 +136,9 @@ def test_null_sink_when_the_device_does_not_exist():
 PROBE = textwrap.dedent("""
     import sys, time
     import numpy as np
-    from installation.audio.engine import AudioEngine
-    from installation.audio.loader import decode
-    from installation.audio.settings import AudioConfig
+    from installation.sound.engine import AudioEngine
+    from installation.sound.loader import decode
+    from installation.sound.settings import AudioConfig
     engine = AudioEngine(AudioConfig(sample_rate=48000, block_size=256, master_volume=0.5, fade_seconds=0.05))
     engine.start()
     assert not engine.is_null, "expected the ALSA file device"
@@ -197,7 +197,7 @@ def test_real_portaudio_device_plays_resampled_faded_audio(tmp_path, alsa_file_d
 
 
 def test_a_device_whose_callbacks_stop_is_given_up_for_the_null_sink(caplog):
-    from installation.audio import devices
+    from installation.sound import device as devices
 
     e = AudioEngine(AudioConfig(device="no-such-device"))
     e._running = True

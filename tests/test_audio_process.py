@@ -14,8 +14,8 @@ import pytest
 import soundfile
 
 from conftest import pulse_sink
-from installation.audio.process import EngineProcess
-from installation.audio.settings import AudioConfig, DspConfig
+from installation.sound.process import EngineProcess
+from installation.sound.settings import AudioConfig, DspConfig
 
 RATE = 48000
 
@@ -137,7 +137,7 @@ def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):
     import socket
 
     from conftest import ROOT, free_udp_port, kiosk_status, start_kiosk, wait_for, write_config
-    from installation.osc.messages import message
+    from installation.remote.osc.messages import message
 
     port, data = free_udp_port(), tmp_path / "data"
     cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data,
@@ -174,8 +174,8 @@ def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):
 def test_the_sound_process_ends_when_the_kiosk_is_killed(tmp_path):
     """kill -9 of the kiosk must not leave its sound process playing on, adopted by whoever."""
     code = ("import sys, time; sys.path.insert(0, %r)\n"
-            "from installation.audio.process import EngineProcess\n"
-            "from installation.audio.settings import AudioConfig, DspConfig\n"
+            "from installation.sound.process import EngineProcess\n"
+            "from installation.sound.settings import AudioConfig, DspConfig\n"
             "if __name__ == '__main__':\n"
             "    e = EngineProcess(AudioConfig(device='no-such-device'), DspConfig(enabled=False)); e.start()\n"
             "    while e.blocks == 0: time.sleep(0.05)\n"

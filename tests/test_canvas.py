@@ -8,10 +8,10 @@ import pygame
 import pytest
 
 from conftest import ROOT
-from installation.config import load_config
+from installation.config.composed import load_config
 from installation.content.library import load_library
-from installation.display.canvas import RendererCanvas, SurfaceCanvas
-from installation.kiosk import Kiosk
+from installation.screen.canvas import RendererCanvas, SurfaceCanvas
+from installation.app.kiosk import Kiosk
 
 SIZE = (960, 600)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from installation.config import ConfigError, load_config
+from installation.config.composed import ConfigError, load_config
 
 
 def problems_for(tmp_path: Path, text: str) -> list[str]:
@@ -109,7 +109,7 @@ def test_check_warns_about_keys_that_can_have_no_effect(tmp_path):
 
 
 def test_a_disc_without_its_own_hiss_takes_the_config_default(tmp_path):
-    from installation.audio.settings import for_disc
+    from installation.sound.settings import for_disc
     from installation.content.library import Condition
 
     cfg = tmp_path / "config.yaml"
@@ -164,7 +164,7 @@ def _set(tree: dict, path: tuple, value) -> None:
 def test_random_config_files_are_refused_by_line_never_with_a_traceback(tmp_path, changes, raw_line):
     import copy
 
-    from installation.schedule import DemoSchedule, OpeningHours, zone
+    from installation.show.calendar import DemoSchedule, OpeningHours, zone
 
     tree = copy.deepcopy(SHIPPED)
     tree["content"]["directory"] = str(ROOT / "assets")

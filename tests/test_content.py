@@ -9,7 +9,7 @@ import numpy as np
 import soundfile
 
 from conftest import ROOT, run_cli, write_config
-from installation.content.disc_art import load_scan
+from installation.screen.disc_art import load_scan
 from installation.content.library import load_library
 
 

@@ -9,9 +9,9 @@ import pytest
 from scipy.ndimage import label
 
 from conftest import ROOT, run_cli
-from installation.content.disc_art import load_scan
+from installation.screen.disc_art import load_scan
 from installation.content.library import load_library
-from installation.content.disc_art import GROOVE_PITCH_PX, build_disc_art
+from installation.screen.disc_art import GROOVE_PITCH_PX, build_disc_art
 
 
 @pytest.fixture(scope="module")
@@ -144,10 +144,10 @@ def test_unknown_disc_is_a_clear_error(tmp_path):
 def test_the_picture_cache_keeps_the_recently_drawn_and_counts_their_pixels(library, tmp_path):
     import shutil
 
-    from installation.audio.settings import DspConfig
+    from installation.sound.settings import DspConfig
     from installation.content.library import load_disc
-    from installation.content.pictures import PictureCache
-    from installation.yamlconf import ConfigError
+    from installation.screen.pictures import PictureCache
+    from installation.core.yamlconf import ConfigError
 
     cache = PictureCache(3, DspConfig())
     a, b, c, d = library.discs[:4]

@@ -9,12 +9,12 @@ import soundfile
 from scipy.signal import hilbert
 
 from conftest import ROOT, run_cli
-from installation.audio.engine import AudioEngine
-from installation.audio.cutter import Cutter
-from installation.audio.offline import render
-from installation.audio.readhead import Track
-from installation.audio.settings import DspConfig, MotionSettings, for_disc
-from installation.audio.settings import AudioConfig
+from installation.sound.engine import AudioEngine
+from installation.sound.cutter import Cutter
+from installation.sound.offline import render
+from installation.sound.readhead import Track
+from installation.sound.settings import DspConfig, MotionSettings, for_disc
+from installation.sound.settings import AudioConfig
 from installation.content.library import Condition
 
 FS = 48000
@@ -460,8 +460,8 @@ def test_an_exception_in_the_chain_costs_silence_not_the_sound(caplog):
 def test_rumble_read_just_behind_the_start_of_its_loop():
     """Found by the soak: a platter pulled back a hair behind turn 0 (x - floor(x) rounds to 1.0)
     read one frame past the rumble loop, and the chain fell silent for a block."""
-    from installation.audio.surface import Surface
-    from installation.audio.transport import Transport
+    from installation.sound.surface import Surface
+    from installation.sound.transport import Transport
 
     t = Transport(FS, 256)
     surface = Surface(t, settings(surface=dict(QUIET, rumble_db=-20.0, wobble=0.0)).surface)

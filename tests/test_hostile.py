@@ -23,18 +23,18 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pythonosc.osc_message import OscMessage
 
 from conftest import ROOT, free_udp_port, run_cli, start_kiosk, wait_for, write_config
-from installation.audio.engine import AudioEngine
-from installation.audio.readhead import Track
-from installation.audio.settings import AudioConfig, DspConfig
-from installation.commands import CommandBus
-from installation.config import load_config
-from installation.content.disc_art import load_scan
+from installation.sound.engine import AudioEngine
+from installation.sound.readhead import Track
+from installation.sound.settings import AudioConfig, DspConfig
+from installation.core.commands import CommandBus
+from installation.config.composed import load_config
+from installation.screen.disc_art import load_scan
 from installation.content.library import Limits, load_library
-from installation.kiosk import Kiosk
-from installation.osc.config import OscConfig, RoleConfig
-from installation.osc.messages import message
-from installation.osc.routes import ROUTES
-from installation.osc.server import OscServer
+from installation.app.kiosk import Kiosk
+from installation.remote.osc.settings import OscConfig, RoleConfig
+from installation.remote.osc.messages import message
+from installation.remote.osc.routes import ROUTES
+from installation.remote.osc.server import OscServer
 from installation.service.logs import setup_logging
 
 PERFORMER, SENSOR, ENCODER, STRANGER = "127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.9"
@@ -261,7 +261,7 @@ def test_one_stray_encoder_packet_does_not_silence_the_show(live, caplog):
 
 
 def test_presence_expires_and_zone_tables_stay_bounded(live):
-    from installation.commands import Presence, Proximity
+    from installation.core.commands import Presence, Proximity
 
     k, osc, clock = live
     k.bus.post(Presence("вход", True))
@@ -361,7 +361,7 @@ def test_a_float_file_with_nan_is_refused_by_name_and_never_silences_the_show(co
     the engine refuses it, and a NaN from anywhere else costs a silent block; a disc that breaks
     the chain twice is taken off the platter (one line each, not a traceback every 0.1 s)."""
     import soundfile
-    from installation.audio.offline import render
+    from installation.sound.offline import render
 
     folder = content_copy / "discs" / "свинг-под-черепом"
     for old in folder.glob("audio.*"):

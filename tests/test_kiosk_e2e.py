@@ -13,7 +13,7 @@ import pytest
 
 from conftest import (ROOT, free_display, free_udp_port, kiosk_status, needs_x, on_display, screenshot, start_kiosk,
                       wait_for, write_config, xdotool)
-from installation.display.layout import attract_layout, carousel_layout, player_layout
+from installation.screen.layout import attract_layout, carousel_layout, player_layout
 
 @needs_x
 @pytest.mark.parametrize("touch", [False, True], ids=["mouse", "touch"])

@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from installation.lathe.config import LatheConfig
+from installation.lathe.settings import LatheConfig
 from installation.lathe.controller import CutController, Refused
 from installation.lathe.simulated import SimulatedLathe
 

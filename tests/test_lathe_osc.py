@@ -9,15 +9,15 @@ import time
 import pytest
 
 from conftest import FastClock, pulse_sink, wait_for
-from installation.commands import CommandBus
+from installation.core.commands import CommandBus
 from installation.lathe.archive import Archive
-from installation.lathe.config import CutterAudioConfig, LatheConfig
+from installation.lathe.settings import CutterAudioConfig, LatheConfig
 from installation.lathe.simulated import SimulatedLathe
 from installation.lathe.station import LatheStation, Window
 from installation.lathe.station_audio import StationAudio
-from installation.osc.config import OscConfig, RoleConfig
-from installation.osc.messages import message
-from installation.osc.server import OscServer
+from installation.remote.osc.settings import OscConfig, RoleConfig
+from installation.remote.osc.messages import message
+from installation.remote.osc.server import OscServer
 
 PERFORMER, SENSOR = "127.0.0.1", "127.0.0.2"
 

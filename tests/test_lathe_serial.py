@@ -9,7 +9,7 @@ import time
 import pytest
 
 from fake_firmware import GuideFirmware, OurFirmware
-from installation.lathe.config import LatheConfig
+from installation.lathe.settings import LatheConfig
 from installation.lathe.controller import CutController
 from installation.lathe.lathe_guide import LatheGuideLathe
 from installation.lathe.serial_lathe import SerialLathe, parse_status

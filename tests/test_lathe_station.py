@@ -18,10 +18,10 @@ import soundfile
 import yaml
 
 from conftest import ROOT, FastClock, WedgedStream, pulse_sink, wait_for
-from installation.audio.devices import LOST_SECONDS, STARTUP_SECONDS
-from installation.commands import CommandBus, CutFinished, LatheChanged
+from installation.sound.device import LOST_SECONDS, STARTUP_SECONDS
+from installation.core.commands import CommandBus, CutFinished, LatheChanged
 from installation.lathe.archive import Archive
-from installation.lathe.config import CutterAudioConfig, LatheConfig
+from installation.lathe.settings import CutterAudioConfig, LatheConfig
 from installation.lathe.protection import CutterProtection
 from installation.lathe.simulated import SimulatedLathe
 from installation.lathe.station import LatheStation, Window

@@ -10,11 +10,11 @@ import pygame
 import pytest
 
 from conftest import ROOT
-from installation.config import load_config
+from installation.config.composed import load_config
 from installation.content.library import load_library
-from installation.content.text import record_text
-from installation.display.layout import MIN_TARGET_MM, SIZES, attract_layout, carousel_layout, player_layout
-from installation.kiosk import Kiosk
+from installation.screen.text import record_text
+from installation.screen.layout import MIN_TARGET_MM, SIZES, attract_layout, carousel_layout, player_layout
+from installation.app.kiosk import Kiosk
 
 SCENES = ("attract", "carousel", "player")
 

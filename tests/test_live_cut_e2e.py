@@ -17,7 +17,7 @@ import soundfile
 
 from conftest import (ROOT, free_udp_port, kiosk_status, needs_x, on_display, pulse_sink, run_cli, screenshot, wait_for,
                       write_config, xdotool)
-from installation.osc.messages import message
+from installation.remote.osc.messages import message
 
 
 def send(port: int, address: str, *args) -> None:

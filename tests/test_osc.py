@@ -18,19 +18,19 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
 from conftest import ROOT, run_cli
-from installation.audio.engine import AudioEngine
-from installation.audio.settings import DspConfig
-from installation.audio.settings import AudioConfig
-from installation.commands import CommandBus, Presence, ShowScene
-from installation.config import load_config
-from installation.osc.config import OscConfig, RoleConfig
+from installation.sound.engine import AudioEngine
+from installation.sound.settings import DspConfig
+from installation.sound.settings import AudioConfig
+from installation.core.commands import CommandBus, Presence, ShowScene
+from installation.config.composed import load_config
+from installation.remote.osc.settings import OscConfig, RoleConfig
 from installation.service.status import StatusBoard
 from installation.content.library import load_library
-from installation.kiosk import Kiosk
-from installation.osc.messages import message
-from installation.osc.routes import ROUTES
-from installation.osc.encoder import EncoderTracker
-from installation.osc.server import OscServer
+from installation.app.kiosk import Kiosk
+from installation.remote.osc.messages import message
+from installation.remote.osc.routes import ROUTES
+from installation.sound.encoder import EncoderTracker
+from installation.remote.osc.server import OscServer
 
 
 def make_server(**osc) -> OscServer:

@@ -11,14 +11,14 @@ import pygame
 import pytest
 
 from conftest import ROOT
-from installation.audio.engine import AudioEngine
-from installation.audio.settings import for_disc, groove_position
-from installation.config import load_config
+from installation.sound.engine import AudioEngine
+from installation.sound.settings import for_disc, groove_position
+from installation.config.composed import load_config
 from installation.content.library import load_library
-from installation.content.text import font, record_text
-from installation.display.layout import carousel_layout, player_layout, typography
-from installation.kiosk import Kiosk
-from installation.scene import TRACK_ENDED
+from installation.screen.text import font, record_text
+from installation.screen.layout import carousel_layout, player_layout, typography
+from installation.app.kiosk import Kiosk
+from installation.screen.scene_base import TRACK_ENDED
 from installation.service.play_counts import PlayCounts
 
 SIZE = (800, 500)  # small: the loop draws every step

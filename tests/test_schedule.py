@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from installation.schedule import DemoConfig, DemosConfig, DemoSchedule, occurrences, parse_when
-from installation.yamlconf import ConfigError, load_dataclass
+from installation.show.calendar import DemoConfig, DemosConfig, DemoSchedule, occurrences, parse_when
+from installation.core.yamlconf import ConfigError, load_dataclass
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.timezone.utc
@@ -152,7 +152,7 @@ def test_config_errors_name_file_and_line(tmp_path: Path):
 
 
 # -- opening hours ---------------------------------------------------------------------------
-from installation.schedule import OpeningHours, OpeningHoursConfig, parse_hours  # noqa: E402
+from installation.show.calendar import OpeningHours, OpeningHoursConfig, parse_hours  # noqa: E402
 
 
 def test_opening_hours_by_weekday_with_closures_and_dst():

@@ -11,14 +11,14 @@ import pygame
 import pytest
 
 from conftest import ROOT
-from installation.commands import CommandBus, Dispatcher, PlayDisc, Quit, SetVolume, ShowScene
-from installation.config import load_config
+from installation.core.commands import CommandBus, Dispatcher, PlayDisc, Quit, SetVolume, ShowScene
+from installation.config.composed import load_config
 from installation.content.library import load_library
-from installation.kiosk import Kiosk
+from installation.app.kiosk import Kiosk
 
 
 def test_sound_and_osc_import_without_pygame():
-    code = ("import sys; import installation.audio.engine, installation.osc.server, installation.config; "
+    code = ("import sys; import installation.sound.engine, installation.remote.osc.server, installation.config.composed; "
             "print('pygame' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -55,7 +55,7 @@ def test_no_import_cycles():
         modules[name] = (path, package)
     graph = {name: {m for m in _imports(path, pkg) if m in modules and m != name}
              for name, (path, pkg) in modules.items()}
-    assert graph["installation.kiosk"] >= {"installation.commands", "installation.screens"}, "graph is read"
+    assert graph["installation.app.kiosk"] >= {"installation.core.commands", "installation.core.registry"}, "graph is read"
 
     def cycle_from(start):
         stack, seen = [(start, [start])], set()
@@ -72,9 +72,9 @@ def test_no_import_cycles():
     assert [c for c in map(cycle_from, graph) if c] == []
 
 
-def test_nothing_outside_audio_reaches_into_the_chain():
+def test_nothing_outside_sound_reaches_into_the_chain():
     offenders = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py")
-                 if ".venv" not in p.parts and "audio" not in p.parts and p.parent.name != "tests"
+                 if ".venv" not in p.parts and "sound" not in p.parts and p.parent.name != "tests"
                  and ".dsp." in p.read_text(encoding="utf-8").replace("cfg.dsp.", "")]
     assert offenders == []
 

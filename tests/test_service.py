@@ -20,11 +20,11 @@ import pygame
 import pytest
 
 from conftest import ROOT, free_udp_port, kiosk_status, start_kiosk, wait_for, write_config
-from installation.config import load_config
+from installation.config.composed import load_config
 from installation.content.library import load_library
-from installation.display.platter import Platter
-from installation.kiosk import FAULT_LIMIT, Kiosk
-from installation.osc.messages import message
+from installation.screen.platter import Platter
+from installation.app.kiosk import FAULT_LIMIT, Kiosk
+from installation.remote.osc.messages import message
 from installation.service.notify import Notifier
 
 
@@ -173,7 +173,7 @@ def test_a_failing_scene_goes_back_to_attract_and_is_taken_out_after_repeats(kio
 
 
 def test_a_failing_command_handler_is_logged_not_fatal(kiosk, caplog):
-    from installation.commands import PlayDisc
+    from installation.core.commands import PlayDisc
 
     kiosk.switch("attract")
     kiosk.commands.table[PlayDisc] = lambda c: {}["missing"]
@@ -201,8 +201,8 @@ def test_thirty_days_of_turning_keeps_every_frame_step_the_same():
 def test_opening_hours_close_and_open_the_kiosk_by_the_clock_alone():
     import datetime as dt
 
-    from installation.content.text import record_text
-    from installation.schedule import OpeningHoursConfig
+    from installation.screen.text import record_text
+    from installation.show.calendar import OpeningHoursConfig
 
     pygame.display.init()
     pygame.font.init()
@@ -218,7 +218,7 @@ def test_opening_hours_close_and_open_the_kiosk_by_the_clock_alone():
     texts = [t for _, t in drawn]
     assert "Выставка закрыта" in texts and any("Откроется: ср 25.11 10:00" in t for t in texts), texts
     assert pygame.surfarray.array3d(kiosk.screen).mean() < 10, "dark but for the card"
-    from installation.commands import PlayDisc
+    from installation.core.commands import PlayDisc
 
     kiosk.bus.post(PlayDisc("bugi-na-rebrakh"))  # a performer's play waits for the opening
     kiosk.step(1 / 60, events=[])
@@ -236,8 +236,8 @@ def test_opening_hours_close_and_open_the_kiosk_by_the_clock_alone():
 def test_the_technician_overlay_on_its_chord_and_over_osc(kiosk):
     import logging
 
-    from installation.commands import ShowOverlay
-    from installation.content.text import record_text
+    from installation.core.commands import ShowOverlay
+    from installation.screen.text import record_text
 
     kiosk.switch("attract")
     logging.getLogger("installation.test").error("a scan in свинг-под-черепом would not decode")
@@ -262,7 +262,7 @@ def test_the_technician_overlay_on_its_chord_and_over_osc(kiosk):
 
 def test_a_display_is_looked_for_where_a_desktop_would_put_it(tmp_path, monkeypatch):
     """Started before the session exported its variables: the compositor's socket is found."""
-    from installation.display.recovery import display_candidate
+    from installation.screen.recovery import display_candidate
 
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
@@ -298,10 +298,10 @@ def test_every_start_says_how_the_last_run_ended_and_crashing_in_a_row_backs_off
 
 
 def test_the_self_test_names_each_problem_a_technician_can_act_on(tmp_path, monkeypatch):
-    from installation.audio.engine import AudioEngine
-    from installation.audio.settings import AudioConfig
+    from installation.sound.engine import AudioEngine
+    from installation.sound.settings import AudioConfig
     from installation.lathe.station import LatheView
-    from installation.service import selftest
+    from installation.show import selftest
 
     content = tmp_path / "экспозиция"
     shutil.copytree(ROOT / "assets" / "discs" / "bugi-na-rebrakh", content / "discs" / "bugi-na-rebrakh")
@@ -348,7 +348,7 @@ def test_the_real_kiosk_tests_itself_at_start_and_when_asked_over_osc(tmp_path):
 
 
 def test_the_disk_check_measures_a_data_folder_not_made_yet(tmp_path):
-    from installation.service.selftest import check_disk
+    from installation.show.selftest import check_disk
 
     check = check_disk(tmp_path / "данные" / "ещё нет")
     assert check.ok and "GB free" in check.detail
@@ -359,8 +359,8 @@ def test_memory_a_cut_left_behind_is_handed_back(tmp_path):
     back after the cut (and hourly). In a process of its own, so nothing else muddles RSS."""
     script = """
 import numpy as np, pygame
-from installation.content.cut_disc import render_blank
-from installation.service.health import release_memory, rss_mb
+from installation.screen.cut_disc import render_blank
+from installation.service.vitals import release_memory, rss_mb
 pygame.display.init()
 start = rss_mb()
 groove = np.stack([np.linspace(115, 60, 5000), np.linspace(0, 200, 5000), np.full(5000, 0.5)], axis=1)

@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-from installation.yamlconf import ConfigError, limits, load_dataclass
+from installation.core.yamlconf import ConfigError, limits, load_dataclass
 
 
 def _even(value: int) -> None:

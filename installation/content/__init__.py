@@ -1,1 +1,1 @@
-"""Disc content: the library of disc folders, the drawn disc pictures, fonts and wrapped text."""
+"""Disc content as data: the library of disc folders and their disc.yaml, the stories (no pygame)."""

@@ -12,9 +12,9 @@ from typing import Callable, Optional, Sequence
 
 import soundfile
 
-from ..audio.loader import check_numbers
-from ..audio.settings import SurfaceSettings, WowSettings, field_metadata
-from ..yamlconf import ConfigError, limits, load_dataclass
+from ..sound.loader import check_numbers
+from ..sound.settings import SurfaceSettings, WowSettings, field_metadata
+from ..core.yamlconf import ConfigError, limits, load_dataclass
 
 log = logging.getLogger(__name__)
 

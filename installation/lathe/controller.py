@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, List, Optional
 
-from .config import LatheConfig
+from .settings import LatheConfig
 from .machine import Lathe, LatheStatus
 
 log = logging.getLogger(__name__)

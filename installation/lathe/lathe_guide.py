@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 
-from .config import LatheConfig
+from .settings import LatheConfig
 from .machine import Capabilities, LatheStatus
 from .serial_link import SerialLink
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..audio.filters import BiquadCascade, highpass, lowpass
-from ..audio.output import Limiter
-from .config import CutterAudioConfig
+from ..sound.filters import BiquadCascade, highpass, lowpass
+from ..sound.output import Limiter
+from .settings import CutterAudioConfig
 
 HF_RELEASE_SECONDS = 0.08
 INPUT_CEILING = 4.0  # no interface delivers more; garbage beyond it (a driver's bad block) is clipped

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from typing import Dict, Optional
 
-from .config import LatheConfig
+from .settings import LatheConfig
 from .machine import Capabilities, LatheStatus
 from .serial_link import SerialLink
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Optional
 
-from .config import LatheConfig
+from .settings import LatheConfig
 from .machine import Capabilities, LatheStatus
 
 MOTOR_SECONDS = 1.2  # time constant of the platter reaching its speed (inertia against torque)

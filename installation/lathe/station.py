@@ -17,11 +17,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
-from ..commands import CommandBus, CutFinished, LatheChanged
+from ..core.commands import CommandBus, CutFinished, LatheChanged
 from .archive import Archive, Cut
-from .config import LatheConfig
+from .settings import LatheConfig
 from .controller import CutController, Refused, Transition
-from .groove import GrooveTrace
+from .trace import GrooveTrace
 from .machine import Lathe, LatheError
 from .station_audio import StationAudio
 

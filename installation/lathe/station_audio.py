@@ -10,8 +10,8 @@ from typing import Optional
 
 import numpy as np
 
-from ..audio.devices import Heartbeat, open_stream
-from .config import CutterAudioConfig
+from ..sound.device import Heartbeat, open_stream
+from .settings import CutterAudioConfig
 from .machine import LatheError
 from .protection import CutterProtection
 from .recording import RecordingWriter

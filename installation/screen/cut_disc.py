@@ -16,7 +16,7 @@ import numpy as np
 import pygame
 import yaml
 
-from ..lathe.groove import GrooveTrace
+from ..lathe.trace import GrooveTrace
 
 SCAN_PX = 1200
 FILM = (22, 30, 44)  # blue-black unexposed x-ray film

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Optional, Tuple
 import numpy as np
 import pygame
 
-from ..config import DisplayConfig
+from ..config.composed import DisplayConfig
 
 if TYPE_CHECKING:
     from .canvas import Canvas

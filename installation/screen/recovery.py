@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..config import DisplayConfig
-from . import screen
+from ..config.composed import DisplayConfig
+from . import display as screen
 
 log = logging.getLogger(__name__)
 

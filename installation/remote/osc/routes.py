@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Protocol, Tuple
 
 
-from ..commands import (Command, DemoRequest, PlayCurrent, PlayDisc, Presence, Proximity, RunSelfTest, SetVolume,
+from ...core.commands import (Command, DemoRequest, PlayCurrent, PlayDisc, Presence, Proximity, RunSelfTest, SetVolume,
                         ShowOverlay, ShowScene, Stop)
-from ..screens import SCENES
-from .config import OscConfig
-from .encoder import EncoderTracker
+from ...core.registry import SCENES
+from .settings import OscConfig
+from ...sound.encoder import EncoderTracker
 from .messages import message
 
 

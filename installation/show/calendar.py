@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from .service.atomic import write_atomic
-from .yamlconf import limits
+from ..service.atomic import write_atomic
+from ..core.yamlconf import limits
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ add their part (Surface), and the stylus loses the top where the groove runs slo
 from __future__ import annotations
 
 
-from .groove import GrooveLoss
+from .groove_loss import GrooveLoss
 from .readhead import ReadHead
 from .settings import DspConfig, ReadHeadSettings
 from .surface import Hum, Surface

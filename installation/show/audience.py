@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Dict, Tuple
 
-from .osc.config import ProximityVolumeConfig
+from ..remote.osc.settings import ProximityVolumeConfig
 
 log = logging.getLogger(__name__)
 

@@ -10,18 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from .audio.settings import AudioConfig, DspConfig
-from .content.library import Limits
-from .keys import parse_chord
-from .lathe.config import LatheConfig
-from .osc.config import OscConfig
-from .schedule import DemosConfig, OpeningHoursConfig
-from .screens import SCENES
-from .yamlconf import ConfigError, limits, load_dataclass
+from ..sound.settings import AudioConfig, DspConfig
+from ..content.library import Limits
+from ..core.keys import parse_chord
+from ..lathe.settings import LatheConfig
+from ..remote.osc.settings import OscConfig
+from ..show.calendar import DemosConfig, OpeningHoursConfig
+from ..core.registry import SCENES
+from ..core.yamlconf import ConfigError, limits, load_dataclass
 
 __all__ = ["Config", "ConfigError", "load_config", "DEFAULT_CONFIG", "no_effect_warnings", "exposure_warnings"]
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config.yaml"
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def no_effect_warnings(cfg: Config, conditions: List[object]) -> List[str]:
 
     `conditions` are the discs' condition blocks: a dsp: key that every disc sets for itself
     is only a default that no disc uses."""
-    from .audio.settings import SHARED_WITH_CONDITION
+    from ..sound.settings import SHARED_WITH_CONDITION
 
     out = []
     given = [key for key in cfg.lines if "." in key]

@@ -5,7 +5,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Dict, Tuple
 
-from ..yamlconf import limits
+from ...core.yamlconf import limits
 
 
 def _host_port(text: str) -> None:

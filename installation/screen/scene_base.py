@@ -6,11 +6,11 @@ from typing import Any, Optional, Protocol, Tuple
 
 import pygame
 
-from .config import Config
-from .content.disc_art import DiscArt
-from .content.library import Disc, Library
-from .display.pointer import Pointer
-from .osc.encoder import PlatterReading
+from ..config.composed import Config
+from .disc_art import DiscArt
+from ..content.library import Disc, Library
+from .pointer import Pointer
+from ..sound.encoder import PlatterReading
 
 TRACK_ENDED = pygame.event.custom_type()  # .disc_id: the side of that disc has played to its end
 

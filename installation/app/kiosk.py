@@ -14,39 +14,39 @@ from typing import TYPE_CHECKING, Callable, Dict, Optional, Tuple, Union
 
 import pygame
 
-from .audio.settings import for_disc
-from .commands import (CommandBus, CutFinished, DemoRequest, Dispatcher, LatheChanged, PlayCurrent, PlayDisc,
+from ..sound.settings import for_disc
+from ..core.commands import (CommandBus, CutFinished, DemoRequest, Dispatcher, LatheChanged, PlayCurrent, PlayDisc,
                        Presence, Proximity, Quit, RunSelfTest, SetVolume, ShowOverlay, ShowScene, Stop)
-from .config import Config
-from .content.disc_art import DiscArt
-from .content.library import Disc, Library, load_disc
-from .content.pictures import PictureCache
-from .content.text import draw_text
-from .display.layout import attract_layout, typography
-from .display.canvas import Canvas, SurfaceCanvas
-from .display.pointer import Pointer, PointerTracker
-from .display.screen import vignette
-from .keys import parse_chord
-from .osc.encoder import PlatterReading
-from .overlay import draw_overlay
-from .scene import BACKGROUND, DIM, INK, TRACK_ENDED, Scene
-from .schedule import DemoPhase, DemoSchedule, OpeningHours
-from .schedule import zone as time_zone
-from .screens import SCENES, scene_class
-from .sensors import Sensors
-from .service.health import FrameTimes, recent_problems, release_memory
-from .service.notify import Notifier
-from .service.selftest import SelfTestReport, run_self_test
-from .service.play_counts import PlayCounts
-from .service.status import StatusBoard
-from .yamlconf import ConfigError
+from ..config.composed import Config
+from ..screen.disc_art import DiscArt
+from ..content.library import Disc, Library, load_disc
+from ..screen.pictures import PictureCache
+from ..screen.text import draw_text
+from ..screen.layout import attract_layout, typography
+from ..screen.canvas import Canvas, SurfaceCanvas
+from ..screen.pointer import Pointer, PointerTracker
+from ..screen.display import vignette
+from ..core.keys import parse_chord
+from ..sound.encoder import PlatterReading
+from ..screen.overlay import draw_overlay
+from ..screen.scene_base import BACKGROUND, DIM, INK, TRACK_ENDED, Scene
+from ..show.calendar import DemoPhase, DemoSchedule, OpeningHours
+from ..show.calendar import zone as time_zone
+from ..core.registry import SCENES, scene_class
+from ..show.audience import Sensors
+from ..service.vitals import FrameTimes, recent_problems, release_memory
+from ..service.notify import Notifier
+from ..show.selftest import SelfTestReport, run_self_test
+from ..service.play_counts import PlayCounts
+from ..service.status import StatusBoard
+from ..core.yamlconf import ConfigError
 
 if TYPE_CHECKING:
-    from .display.recovery import DisplayWatch
-    from .audio.engine import AudioEngine
-    from .audio.process import EngineProcess
-    from .lathe.station import LatheStation
-    from .osc.server import OscServer
+    from ..screen.recovery import DisplayWatch
+    from ..sound.engine import AudioEngine
+    from ..sound.process import EngineProcess
+    from ..lathe.station import LatheStation
+    from ..remote.osc.server import OscServer
 
 log = logging.getLogger(__name__)
 FAULT_LIMIT = 5  # a scene failing this often is taken out of the show
@@ -367,7 +367,7 @@ class Kiosk:
                 log.info("demo %s %s: %s, %s", occ.key, kind, occ.demo.performer, occ.demo.title)
             self.demo = self.schedule.phase(now)
         if self.lathe is not None:
-            from .lathe.station import Window
+            from ..lathe.station import Window
 
             live = self.demo is not None and self.demo.kind == "live"
             demo = self.demo.occurrence.demo if live else None
@@ -394,13 +394,13 @@ class Kiosk:
 
     def demo_active(self) -> bool:
         """A demo counting down or on, or the lathe busy: the live view keeps the screen."""
-        from .lathe.controller import ACTIVE
+        from ..lathe.controller import ACTIVE
 
         busy = self.lathe is not None and (self.lathe_state in ACTIVE or self.lathe.view.armed)
         return busy or (self.demo is not None and self.demo.kind in ("countdown", "live"))
 
     def _lathe_changed(self, c: LatheChanged) -> None:
-        from .lathe.controller import ACTIVE
+        from ..lathe.controller import ACTIVE
 
         self.lathe_state = c.state
         if c.state in ACTIVE and self.scene is not self.scenes["live_cut"]:
@@ -413,8 +413,8 @@ class Kiosk:
         import numpy as np
         import yaml
 
-        from .content.cut_disc import make_disc
-        from .lathe.archive import AUDIO, GROOVE, META
+        from ..screen.cut_disc import make_disc
+        from ..lathe.archive import AUDIO, GROOVE, META
 
         folder = Path(c.folder)
         try:

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from ..yamlconf import ConfigError
-from .library import DiscInfo
+from ..core.yamlconf import ConfigError
+from ..content.library import DiscInfo
 
 HOLE_DIAMETER_MM = 7.0
 UNGROOVED_INNER_MM = 38.0  # radius where the run-out ends

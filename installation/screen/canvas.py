@@ -17,7 +17,7 @@ from typing import List, Optional, Protocol, Tuple
 
 import pygame
 
-from ..content.disc_art import SCALE_STEP, scale_step
+from .disc_art import SCALE_STEP, scale_step
 
 log = logging.getLogger(__name__)
 

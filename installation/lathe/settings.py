@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..keys import parse_chord
-from ..yamlconf import limits
+from ..core.keys import parse_chord
+from ..core.yamlconf import limits
 
 BACKENDS = ("simulated", "serial", "lathe_guide")
 

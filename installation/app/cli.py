@@ -13,8 +13,8 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from .config import DEFAULT_CONFIG, Config, ConfigError, load_config
-from .screens import SCENES
+from ..config.composed import DEFAULT_CONFIG, Config, ConfigError, load_config
+from ..core.registry import SCENES
 
 log = logging.getLogger("installation")
 
@@ -57,14 +57,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.command == "check":
         return check(cfg, args.config)
     if args.command == "osc-map":
-        from .osc.routes import osc_map
+        from ..remote.osc.routes import osc_map
 
         print(osc_map())
         return 0
     if args.command == "render":
         return render(cfg, args)
     if args.command == "screenshot":
-        from .service.logs import setup_logging
+        from ..service.logs import setup_logging
 
         setup_logging(None, args.verbose)
         return screenshot(cfg, args)
@@ -73,9 +73,9 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def check(cfg: Config, config_path: Path) -> int:
     """Problems make the exit status 1; warnings (keys that change nothing) are printed only."""
-    from .config import exposure_warnings, no_effect_warnings
-    from .content.disc_art import load_scan
-    from .content.library import load_library
+    from ..config.composed import exposure_warnings, no_effect_warnings
+    from ..screen.disc_art import load_scan
+    from ..content.library import load_library
 
     logging.disable(logging.WARNING)  # the lines below say it all, once
     library = load_library(cfg.content_dir, deep=True, check_scan=load_scan, limits=cfg.content.limits,
@@ -96,12 +96,12 @@ def render(cfg: Config, args: argparse.Namespace) -> int:
 
     import soundfile
 
-    from .audio.engine import AudioEngine
-    from .audio.loader import decode
-    from .audio.offline import progress_bar, render as render_offline
-    from .audio.settings import for_disc
-    from .content.library import Condition, load_library
-    from .yamlconf import load_dataclass
+    from ..sound.engine import AudioEngine
+    from ..sound.loader import decode
+    from ..sound.offline import progress_bar, render as render_offline
+    from ..sound.settings import for_disc
+    from ..content.library import Condition, load_library
+    from ..core.yamlconf import load_dataclass
 
     info = None
     if args.disc:
@@ -142,8 +142,8 @@ def screenshot(cfg: Config, args: argparse.Namespace) -> int:
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     import pygame
 
-    from .content.library import load_library
-    from .display.screen import open_screen
+    from ..content.library import load_library
+    from ..screen.display import open_screen
     from .kiosk import Kiosk
 
     size = _parse_size(args.size) if args.size else cfg.display.size
@@ -167,24 +167,24 @@ def screenshot(cfg: Config, args: argparse.Namespace) -> int:
 
 def run_kiosk(cfg: Config, args: argparse.Namespace, attach=None) -> int:
     """The kiosk until it quits; `attach(kiosk)` runs just before its loop (the soak's visitors)."""
-    from .service.logs import setup_logging
+    from ..service.logs import setup_logging
 
     setup_logging(cfg.data_path, args.verbose)
     import pygame
 
-    from . import tune_threads
-    from .audio.process import EngineProcess
-    from .commands import CommandBus, Quit
-    from .content.library import load_library
-    from .display.recovery import DisplayWatch
-    from .display.screen import open_canvas
-    from .display.xlib import before_x_ends_us
+    from .. import tune_threads
+    from ..sound.process import EngineProcess
+    from ..core.commands import CommandBus, Quit
+    from ..content.library import load_library
+    from ..screen.recovery import DisplayWatch
+    from ..screen.display import open_canvas
+    from ..screen.xlib import before_x_ends_us
     from .kiosk import Kiosk
-    from .schedule import DemoSchedule
-    from .service.lifecycle import Lifecycle
-    from .service.notify import Notifier
-    from .service.play_counts import PlayCounts
-    from .service.status import StatusBoard
+    from ..show.calendar import DemoSchedule
+    from ..service.lifecycle import Lifecycle
+    from ..service.notify import Notifier
+    from ..service.play_counts import PlayCounts
+    from ..service.status import StatusBoard
 
     tune_threads()
     notifier = Notifier()
@@ -259,9 +259,9 @@ def start_lathe(cfg: Config, bus, clock, wall):
     """The lathe station on its thread, or None when config.yaml has no lathe."""
     if not cfg.lathe.enabled:
         return None
-    from .lathe.archive import Archive
-    from .lathe.station import LatheStation, make_lathe
-    from .lathe.station_audio import StationAudio
+    from ..lathe.archive import Archive
+    from ..lathe.station import LatheStation, make_lathe
+    from ..lathe.station_audio import StationAudio
 
     station = LatheStation(cfg.lathe, make_lathe(cfg.lathe), StationAudio(cfg.lathe.audio), Archive(cfg.data_path),
                            bus, clock=clock, wall=lambda: wall().astimezone())
@@ -275,7 +275,7 @@ def start_osc(cfg: Config, bus, engine, status):
     if not cfg.osc.enabled:
         log.info("OSC: off (osc.enabled: false); touch and keys only")
         return None
-    from .osc.server import OscServer
+    from ..remote.osc.server import OscServer
 
     try:
         server = OscServer(cfg.osc, bus, engine, status.read)

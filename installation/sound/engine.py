@@ -31,7 +31,7 @@ import numpy as np
 
 from .chain import Chain
 from .cut import cut
-from .devices import Heartbeat
+from .device import Heartbeat
 from .emulation import DiscEmulation
 from .loader import decode
 from .output import Fader, Gain, Limiter
@@ -417,7 +417,7 @@ class AudioEngine:
         self._next_retry = now + RETRY_SECONDS
         self._stop_null()
         try:
-            from .devices import rescan
+            from .device import rescan
 
             rescan()
             self._start_stream()
@@ -442,7 +442,7 @@ class AudioEngine:
             import sounddevice as sd
         except OSError as exc:
             raise RuntimeError(f"{exc}; install it with: sudo apt-get install libportaudio2") from None
-        from .devices import register
+        from .device import register
 
         device = self.cfg.device
         if device is not None and device.isdigit():

@@ -7,11 +7,11 @@ from typing import Any
 
 import pygame
 
-from . import __version__
-from .content.text import draw_text
-from .display.layout import typography
-from .scene import INK
-from .service.health import ip_addresses, rss_mb
+from .. import __version__
+from .text import draw_text
+from .layout import typography
+from .scene_base import INK
+from ..service.vitals import ip_addresses, rss_mb
 
 Kiosk = Any  # the kiosk, read for its figures (kiosk.py imports this module, not the other way)
 

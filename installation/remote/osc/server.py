@@ -19,9 +19,9 @@ from pythonosc import osc_packet
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
 
-from ..commands import Command, CommandBus
-from .config import OscConfig
-from .encoder import EncoderTracker
+from ...core.commands import Command, CommandBus
+from .settings import OscConfig
+from ...sound.encoder import EncoderTracker
 from .messages import message
 from .routes import ROUTES, Incoming, Route, lathe_messages
 

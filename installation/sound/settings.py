@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
-from ..yamlconf import limits
+from ..core.yamlconf import limits
 
 
 @dataclass(frozen=True)

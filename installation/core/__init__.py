@@ -1,0 +1,1 @@
+"""What every room shares and nothing depends on: the command bus, typed YAML, key chords, the scene names."""

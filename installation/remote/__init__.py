@@ -1,0 +1,1 @@
+"""Everything that reaches the kiosk over the network: OSC today."""

@@ -1,0 +1,1 @@
+"""OSC: the address table (routes), the UDP server with roles and validation."""
