@@ -57,7 +57,7 @@ def run(kind: str, device: str, seconds: float) -> dict:
     from installation.core.commands import CommandBus
     from installation.config.composed import load_config
     from installation.content.library import load_library
-    from installation.app.kiosk import Kiosk
+    from installation.app.kiosk import Kiosk, Services
     from installation.remote.osc.server import OscServer
     from installation.service.status import StatusBoard
 
@@ -71,13 +71,14 @@ def run(kind: str, device: str, seconds: float) -> dict:
     bus, status = CommandBus(256), StatusBoard()
     osc = OscServer(cfg.osc.__class__(port=0), bus, engine, status.read)
     osc.start()
-    kiosk = Kiosk(cfg, load_library(ROOT / "assets"), screen, engine, bus=bus, status=status, osc=osc)
-    kiosk.switch("player", disc_id=kiosk.library.discs[0].id)
+    kiosk = Kiosk(cfg, load_library(ROOT / "assets"), screen,
+                  Services(sound=engine, bus=bus, status=status, osc=osc, turntable=osc.turntable))
+    kiosk.show.switch("player", disc_id=kiosk.collection.library.discs[0].id)
     deadline = time.monotonic() + 60
-    while engine.playing_id is None and time.monotonic() < deadline:  # the disc is decoded and cut
+    while engine.status().playing_id is None and time.monotonic() < deadline:  # the disc is decoded and cut
         kiosk.step(1 / 60, events=[])
         time.sleep(0.01)
-    underruns_before = engine.underruns
+    underruns_before = engine.status().underruns
     mine, theirs = multiprocessing.Pipe()
     sender = multiprocessing.Process(target=stream, args=(osc.address[1], 1000, seconds, theirs))
     sender.start()
@@ -94,16 +95,16 @@ def run(kind: str, device: str, seconds: float) -> dict:
         last = t0
         frames.append(time.perf_counter() - t0)
         if time.monotonic() >= next_sample:  # the callback's cost, sampled over the run
-            p50, p99 = engine.render_times()
-            p50s.append(p50)
-            p99s.append(p99)
+            s = engine.status()
+            p50s.append(s.render_p50)
+            p99s.append(s.render_p99)
             next_sample = time.monotonic() + 1.0
     mine.recv()
     sender.join()
-    result = dict(underruns=engine.underruns - underruns_before, frames=np.array(frames) * 1000,
+    result = dict(underruns=engine.status().underruns - underruns_before, frames=np.array(frames) * 1000,
                   p50=float(np.median(p50s)) if p50s else 0.0, p99=float(np.median(p99s)) if p99s else 0.0,
                   worst=float(np.max(p99s)) if p99s else 0.0,
-                  restarts=getattr(engine, "restarts", 0), blocks=engine.blocks)
+                  restarts=getattr(engine, "restarts", 0), blocks=engine.status().blocks)
     osc.close()
     engine.close()
     pygame.display.quit()

@@ -48,18 +48,18 @@ def child(args) -> None:
                                                                renderer=args.path))
     library = load_library(cfg.content_dir, more=cfg.disc_folders[1:])
     canvas = open_canvas(cfg.display, windowed=True)
-    kiosk = Kiosk(cfg, library, canvas.surface, canvas=canvas)
+    kiosk = Kiosk(cfg, library, canvas)
     out = {"path": canvas.name, "discs": len(library.discs)}
     scenes = args.scenes.split(",")
     for scene in scenes:
-        kiosk.switch(scene, disc_id=library.discs[0].id)
+        kiosk.show.switch(scene, disc_id=library.discs[0].id)
         if scene == "carousel" and args.scroll:
-            kiosk.scene.velocity = 0.0
+            kiosk.show.scene.velocity = 0.0
         times = []
         for i in range(args.frames + 30):
             start = time.perf_counter()
             if scene == "carousel" and args.scroll:
-                kiosk.scene.offset += args.scroll / 60.0  # browsing: discs keep coming into view
+                kiosk.show.scene.offset += args.scroll / 60.0  # browsing: discs keep coming into view
             kiosk.step(1 / 60, events=[])
             canvas.present()
             if i >= 30:  # the first frames build pictures and textures

@@ -99,18 +99,20 @@ class Ours:
         self.done: list[float] = []
         self.server = OscServer(OscConfig(port=0), CommandBus(256),
                                 AudioEngine(AudioConfig(), DspConfig()))
-        tracker_angle = self.server.tracker.angle
+        tracker = self.server.turntable.encoder
+        tracker_angle = tracker.angle
 
         def timed(degrees, now=None):
             tracker_angle(degrees, now)
-            self.done.append(time.perf_counter())  # speed applied (engine.set_speed called if changed)
-        self.server.tracker.angle = timed
+            self.done.append(time.perf_counter())  # speed applied (SetSpeed sent if it changed)
+        tracker.angle = timed
         self.server.start()
         self.port = self.server.address[1]
 
     def drain_engine(self):
-        while not self.server.engine.commands.empty():
-            self.server.engine.commands.get_nowait()
+        commands = self.server.sound.player.commands
+        while not commands.empty():
+            commands.get_nowait()
 
     def close(self):
         self.server.close()

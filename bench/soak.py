@@ -111,7 +111,7 @@ class Visitors(threading.Thread):
     def __init__(self, kiosk, seed: int, stop: threading.Event):
         super().__init__(name="soak-visitors", daemon=True)
         self.kiosk, self.rng, self.stop = kiosk, random.Random(seed), stop
-        self.size = kiosk.screen_size
+        self.size = kiosk.stage.size
         self.dpi = kiosk.cfg.display.dpi
         self.gestures = 0
 
@@ -138,7 +138,7 @@ class Visitors(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             try:
-                self.act(self.kiosk.scene.name if self.kiosk.scene else "")
+                self.act(self.kiosk.show.scene.name if self.kiosk.show.scene else "")
             except Exception as exc:  # the soak's own bug must not look like the kiosk's
                 logging.getLogger("soak").warning("visitor: %s", exc)
             time.sleep(self.rng.uniform(0.05, 0.25))
@@ -252,8 +252,8 @@ class LatheOperator(threading.Thread):
             k, lathe = self.kiosk, self.kiosk.lathe
             if lathe is None:
                 return
-            view = lathe.view
-            live = k.demo is not None and k.demo.kind == "live"
+            view, phase = lathe.view, k.programme.phase
+            live = phase is not None and phase.kind == "live"
             if view.state == "idle" and live and not view.armed and not self.cut_this_demo(k):
                 self.performer.send("/lathe/arm")
                 time.sleep(0.3)
@@ -266,14 +266,15 @@ class LatheOperator(threading.Thread):
                 time.sleep(0.3)
             elif view.state in ("done", "aborted", "fault"):
                 self.cuts += view.state == "done"
-                self._done = k.demo.occurrence.key if k.demo is not None else ""
+                self._done = phase.occurrence.key if phase is not None else ""
                 self.performer.send("/lathe/reset")
                 time.sleep(0.3)
 
     _done = ""
 
     def cut_this_demo(self, k) -> bool:
-        return k.demo is not None and self._done == k.demo.occurrence.key
+        phase = k.programme.phase
+        return phase is not None and self._done == phase.occurrence.key
 
 
 class Monitor:
@@ -290,15 +291,17 @@ class Monitor:
 
     def sample(self) -> dict:
         k = self.kiosk
-        frames = np.array(list(k.frames.times)) * 1000 if k.frames.times else np.zeros(1)
+        times = k.health.frames.times
+        frames = np.array(list(times)) * 1000 if times else np.zeros(1)
         self.frame_samples.append(frames)
-        child = getattr(k.engine, "pid", None)
-        row = dict(hour=self.sim_hours(), wall=k.wall().astimezone().strftime("%a %H:%M"), scene=k.scene.name,
-                   rss=rss_mb(os.getpid()), pictures=k.pictures.megabytes, rss_sound=rss_mb(child) if child else 0.0,
+        child = getattr(k.sound, "pid", None)
+        row = dict(hour=self.sim_hours(), wall=k.programme.wall().astimezone().strftime("%a %H:%M"),
+                   scene=k.show.scene.name, rss=rss_mb(os.getpid()), pictures=k.stage.pictures.megabytes,
+                   rss_sound=rss_mb(child) if child else 0.0,
                    p50=float(np.percentile(frames, 50)), p99=float(np.percentile(frames, 99)),
-                   underruns=k.engine.underruns if k.engine else 0, plays=sum(k.counts.counts.values()),
-                   tracebacks=self.tally.tracebacks, errors=self.tally.errors, restarts=getattr(k.engine, "restarts", 0),
-                   discs=len(k.library.discs))
+                   underruns=k.health.sound_status().underruns, plays=sum(k.collection.counts.counts.values()),
+                   tracebacks=self.tally.tracebacks, errors=self.tally.errors, restarts=getattr(k.sound, "restarts", 0),
+                   discs=len(k.collection.library.discs))
         self.rows.append(row)
         print(f"{row['hour']:6.1f} h  {row['wall']:>9}  {row['scene']:<9} RSS {row['rss']:6.1f} MB "
               f"(pictures {row['pictures']:5.1f}) "
@@ -324,7 +327,7 @@ def soak(hours: float, speed: float, size: str, device: str, seed: int, every: f
         logging.getLogger().addHandler(tally)  # after the kiosk set its logging up
         monitor = Monitor(kiosk, tally, hours, speed)
         visitors = Visitors(kiosk, seed, stop)
-        performer = Performer(port, [d.id for d in kiosk.library.discs], seed + 1, stop, osc_rate)
+        performer = Performer(port, [d.id for d in kiosk.collection.library.discs], seed + 1, stop, osc_rate)
         operator = LatheOperator(kiosk, performer, stop)
         for handler in list(logging.getLogger().handlers):  # the kiosk's log goes to its file only
             if isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) is sys.stderr:
@@ -347,7 +350,7 @@ def soak(hours: float, speed: float, size: str, device: str, seed: int, every: f
             monitor.sample()
             result.update(rows=monitor.rows, answered=performer.answered(), gestures=visitors.gestures,
                           osc_sent=performer.sent, osc_replies=performer.replies, frames=monitor.frame_samples,
-                          cuts=operator.cuts, discs=len(kiosk.library.discs))
+                          cuts=operator.cuts, discs=len(kiosk.collection.library.discs))
             from installation.core.commands import Quit
 
             kiosk.bus.post(Quit("soak finished"))

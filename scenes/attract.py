@@ -4,14 +4,18 @@ opens the carousel; the call to action never fades below readable."""
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import pygame
 
+from installation.content.library import Text
 from installation.screen.text import draw_text, fit_text
 from installation.screen.layout import attract_layout, typography
 from installation.screen.platter import Platter
 from installation.screen.pointer import Press
-from installation.screen.scene_base import ACCENT, DIM, INK, Scene
+from installation.screen.palette import ACCENT, DIM, INK
+from installation.screen.scene_base import Scene
+from installation.screen.widgets import language_button, on_language_button
 
 HINT = {"ru": "Коснитесь экрана, чтобы выбрать пластинку", "en": "Touch the screen to choose a disc"}
 EMPTY = {"ru": "Нет пластинок: добавьте папки в assets/discs", "en": "No discs: add folders to assets/discs"}
@@ -23,39 +27,40 @@ STORY_SECONDS = 14.0
 class AttractScene(Scene):
     def enter(self, disc_id: str = "", **_) -> None:
         k = self.kiosk
-        k.languages = k.cfg.content.languages  # the next visitor starts in the show's own order
-        self.index = max(0, k.library.index_of(disc_id)) if disc_id else 0
+        k.show.reset_languages()  # the next visitor starts in the show's own order
+        self.index = max(0, k.collection.library.index_of(disc_id)) if disc_id else 0
         self.shown = 0.0  # seconds the current disc (or story) has been on
         self.story_index = 0
-        self.story = None  # the story on screen instead of a disc, if any
+        self.story: Optional[Text] = None  # the story on screen instead of a disc, if any
         self.since_story = 0
         self.platter = Platter(rpm=k.cfg.kiosk.attract_rpm)
         self.platter.start(instant=True)
-        self.press = None
-        k.stop_audio()
+        self.press: Optional[Press] = None
+        k.show.stop_sound()
 
     @property
     def disc(self):
-        discs = self.kiosk.library.discs
+        discs = self.kiosk.collection.library.discs
         return discs[self.index % len(discs)] if discs else None
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        p = self.kiosk.pointer(event)
+        k = self.kiosk
+        p = k.stage.pointer(event, k.show.now)
         if p is None:
             return
         if p.kind == "down":
-            self.press = Press(p, self.kiosk.px_per_mm)
+            self.press = Press(p, k.stage.px_per_mm)
         elif p.kind == "up" and self.press is not None:
             self.press = None
-            if self.kiosk.on_language_button(p.pos):
-                self.kiosk.toggle_language()
+            if on_language_button(p.pos, k.stage.size, k.cfg.display.dpi, k.show.languages):
+                k.show.toggle_language()
             elif self.disc is not None:
-                self.kiosk.switch("carousel", disc_id=self.disc.id)
+                k.show.switch("carousel", disc_id=self.disc.id)
 
     def update(self, dt: float) -> None:
         self.platter.update(dt)
         self.shown += dt
-        stories = self.kiosk.library.stories
+        stories = self.kiosk.collection.library.stories
         if self.story is not None:
             if self.shown >= STORY_SECONDS:
                 self.story, self.shown = None, 0.0
@@ -70,11 +75,11 @@ class AttractScene(Scene):
 
     def draw(self, surface: pygame.Surface) -> None:
         k = self.kiosk
-        k.clear(surface)
+        k.stage.clear()
         w, h = surface.get_size()
         lay = attract_layout((w, h), k.cfg.display.dpi)
         t = typography((w, h), k.cfg.display.dpi)
-        langs = k.languages
+        langs = k.show.languages
         disc = self.disc
         if disc is None:
             for i, lang in enumerate(langs):
@@ -85,11 +90,11 @@ class AttractScene(Scene):
         fade = max(0.0, min(1.0, self.shown / 0.8, (period - self.shown) / 0.8))
         band = lay.band
         if self.story is not None:
-            self._draw_story(surface, lay, t, fade)
+            self._draw_story(surface, self.story, lay, t, fade)
         else:
-            art = k.disc_art(disc, lay.disc_diameter)
+            art = k.stage.disc_art(disc, lay.disc_diameter)
             if art is not None:
-                k.draw_disc(art, lay.disc_center, self.platter.turns)
+                k.stage.draw_disc(art, lay.disc_center, self.platter.turns)
             color = tuple(int(c * fade) for c in INK)
             y = draw_text(surface, disc.info.title.get(langs[0]), (w // 2, band.y), t.title, color, face="bold",
                           anchor="midtop", width=int(w * 0.94), max_lines=1)
@@ -98,22 +103,22 @@ class AttractScene(Scene):
                 info = f"{disc.info.title.get(langs[1])}  ·  " + info
             draw_text(surface, info, (w // 2, y), t.body, tuple(int(c * fade) for c in DIM), anchor="midtop",
                       width=int(w * 0.94), max_lines=1)
-        pulse = 0.82 + 0.18 * math.sin(k.now * 2.2)  # alive, never faint
+        pulse = 0.82 + 0.18 * math.sin(k.show.now * 2.2)  # alive, never faint
         hint = HINT[langs[0]]
         draw_text(surface, hint, (w // 2, band.bottom - int(t.heading * 1.35)), t.heading,
                   tuple(int(c * pulse) for c in ACCENT), anchor="midtop", width=int(w * 0.94), max_lines=1)
-        k.draw_language_button(surface)
+        language_button(surface, langs, k.cfg.display.dpi)
 
-    def _draw_story(self, surface: pygame.Surface, lay, t, fade: float) -> None:
+    def _draw_story(self, surface: pygame.Surface, story: Text, lay, t, fade: float) -> None:
         w, h = surface.get_size()
-        langs = self.kiosk.languages
+        langs = self.kiosk.show.languages
         width = int(min(w * 0.84, t.body * 34))
         box = pygame.Rect((w - width) // 2, int(h * 0.12), width, lay.band.bottom - int(t.heading * 1.6) - int(h * 0.12))
         y = draw_text(surface, STORY[langs[0]], (box.x, box.y), t.heading, tuple(int(c * fade) for c in ACCENT),
                       width=box.width, max_lines=1) + t.small
         main = pygame.Rect(box.x, y, box.width, int((box.bottom - y) * 0.62))
-        fit_text(surface, self.story.get(langs[0]), main, t.title, tuple(int(c * fade) for c in INK), min_size=t.body)
+        fit_text(surface, story.get(langs[0]), main, t.title, tuple(int(c * fade) for c in INK), min_size=t.body)
         if len(langs) > 1:
             second = pygame.Rect(box.x, main.bottom + t.small, box.width, box.bottom - main.bottom - t.small)
-            fit_text(surface, self.story.get(langs[1]), second, t.body, tuple(int(c * fade) for c in DIM),
+            fit_text(surface, story.get(langs[1]), second, t.body, tuple(int(c * fade) for c in DIM),
                      min_size=t.small)

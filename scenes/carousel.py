@@ -10,7 +10,9 @@ import pygame
 from installation.screen.text import draw_text
 from installation.screen.layout import carousel_layout, typography
 from installation.screen.pointer import Press
-from installation.screen.scene_base import ACCENT, DIM, INK, Scene
+from installation.screen.palette import ACCENT, DIM, INK
+from installation.screen.scene_base import Scene
+from installation.screen.widgets import language_button
 
 FRICTION_SECONDS = 0.35  # a flick's speed halves in about a quarter second
 SETTLE_SPEED = 1.2  # discs/s: slower than this, it settles on the nearest disc
@@ -21,8 +23,8 @@ HINT = {"ru": "Листайте · коснитесь пластинки", "en":
 
 class CarouselScene(Scene):
     def enter(self, disc_id: str = "", **_) -> None:
-        self.kiosk.stop_audio()
-        index = self.kiosk.library.index_of(disc_id) if disc_id else 0
+        self.kiosk.show.stop_sound()
+        index = self.kiosk.collection.library.index_of(disc_id) if disc_id else 0
         self.offset = float(max(0, index))  # the disc at the centre, fractional while moving
         self.velocity = 0.0  # discs per second
         self.press: Optional[Press] = None
@@ -32,7 +34,7 @@ class CarouselScene(Scene):
 
     @property
     def count(self) -> int:
-        return len(self.kiosk.library.discs)
+        return len(self.kiosk.collection.library.discs)
 
     @property
     def index(self) -> int:
@@ -40,22 +42,23 @@ class CarouselScene(Scene):
 
     @property
     def disc(self):
-        return self.kiosk.library.discs[self.index] if self.count else None
+        return self.kiosk.collection.library.discs[self.index] if self.count else None
 
     def _layout(self):
-        return carousel_layout(self.kiosk.screen_size, self.kiosk.cfg.display.dpi)
+        return carousel_layout(self.kiosk.stage.size, self.kiosk.cfg.display.dpi)
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        p = self.kiosk.pointer(event)
+        k = self.kiosk
+        p = k.stage.pointer(event, k.show.now)
         if p is None:
             if event.type == pygame.KEYDOWN and event.key in (pygame.K_RIGHT, pygame.K_LEFT):
                 self.offset = round(self.offset) + (1 if event.key == pygame.K_RIGHT else -1)
             elif event.type == pygame.KEYDOWN and event.key == pygame.K_RETURN and self.disc is not None:
-                self.kiosk.switch("player", disc_id=self.disc.id, came_from="carousel")
+                k.show.switch("player", disc_id=self.disc.id, came_from="carousel")
             return
         lay = self._layout()
         if p.kind == "down":
-            self.press = Press(p, self.kiosk.px_per_mm)
+            self.press = Press(p, k.stage.px_per_mm)
             self._grab_offset, self.velocity = self.offset, 0.0
             self._trail = [(p.at, p.pos[0])]
         elif self.press is None:
@@ -80,7 +83,7 @@ class CarouselScene(Scene):
             if math.dist(pos, (x, y)) <= d / 2:
                 target = round(self.offset) + slot
                 if slot == 0 and self.disc is not None:
-                    self.kiosk.switch("player", disc_id=self.disc.id, came_from="carousel")
+                    self.kiosk.show.switch("player", disc_id=self.disc.id, came_from="carousel")
                 else:
                     self.offset = float(target)
                 return
@@ -97,8 +100,8 @@ class CarouselScene(Scene):
                 self.offset = target + (self.offset - target) * math.exp(-SPRING * dt)
                 if abs(self.offset - target) < 1e-3:
                     self.offset = float(target)
-        if self.kiosk.idle_seconds >= self.kiosk.cfg.kiosk.idle_seconds:
-            self.kiosk.switch("attract", disc_id=self.disc.id if self.disc else "")
+        if self.kiosk.show.idle_seconds >= self.kiosk.cfg.kiosk.idle_seconds:
+            self.kiosk.show.switch("attract", disc_id=self.disc.id if self.disc else "")
 
     def _slot(self, slot: int, lay):
         """Centre and diameter of the disc `slot` places from the centre one."""
@@ -110,7 +113,7 @@ class CarouselScene(Scene):
 
     def draw(self, surface: pygame.Surface) -> None:
         k = self.kiosk
-        k.clear(surface)
+        k.stage.clear()
         lay = self._layout()
         t = typography(surface.get_size(), k.cfg.display.dpi)
         if not self.count:
@@ -120,12 +123,14 @@ class CarouselScene(Scene):
             x, y, d = self._slot(slot, lay)
             if x + d / 2 < 0 or x - d / 2 > surface.get_width():
                 continue
-            disc = k.library.discs[(round(self.offset) + slot) % self.count]
-            art = k.disc_art(disc, lay.diameter)
+            disc = k.collection.library.discs[(round(self.offset) + slot) % self.count]
+            art = k.stage.disc_art(disc, lay.diameter)
             if art is not None:
-                k.draw_disc(art, (x, y), self.turns + slot * 0.13, scale=d / lay.diameter)
+                k.stage.draw_disc(art, (x, y), self.turns + slot * 0.13, scale=d / lay.diameter)
         disc = self.disc
-        langs = k.languages
+        if disc is None:  # its scan would not decode: it has just left the show
+            return
+        langs = k.show.languages
         cap = lay.caption
         y = draw_text(surface, disc.info.title.get(langs[0]), (cap.centerx, cap.y), t.title, INK, face="bold",
                       anchor="midtop", width=cap.width, max_lines=1)
@@ -133,4 +138,4 @@ class CarouselScene(Scene):
         y = draw_text(surface, line, (cap.centerx, y), t.body, DIM, anchor="midtop", width=cap.width, max_lines=1)
         draw_text(surface, HINT[langs[0]], (cap.centerx, y + t.small // 2), t.body, ACCENT, anchor="midtop",
                   width=cap.width, max_lines=1)
-        k.draw_language_button(surface)
+        language_button(surface, langs, k.cfg.display.dpi)

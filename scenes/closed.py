@@ -6,7 +6,8 @@ import pygame
 
 from installation.screen.text import draw_text
 from installation.screen.layout import typography
-from installation.screen.scene_base import DIM, INK, Scene
+from installation.screen.palette import DIM, INK
+from installation.screen.scene_base import Scene
 
 CLOSED = {"ru": "Выставка закрыта", "en": "The exhibition is closed"}
 OPENS = {"ru": "Откроется", "en": "Opens"}
@@ -15,7 +16,7 @@ DAYS = {"ru": ("пн", "вт", "ср", "чт", "пт", "сб", "вс"), "en": ("
 
 class ClosedScene(Scene):
     def enter(self, **_) -> None:
-        self.kiosk.stop_audio()
+        self.kiosk.show.stop_sound()
 
     def draw(self, surface: pygame.Surface) -> None:
         k = self.kiosk
@@ -25,11 +26,12 @@ class ClosedScene(Scene):
         w, h = surface.get_size()
         t = typography((w, h), k.cfg.display.dpi)
         y = h // 2 - t.title
-        opening = k.hours.next_opening(k.wall())
-        for i, lang in enumerate(k.languages):
+        opening = k.programme.hours.next_opening(k.programme.wall())
+        langs = k.show.languages
+        for i, lang in enumerate(langs):
             y = draw_text(surface, CLOSED[lang], (w // 2, y), t.title if i == 0 else t.body, INK if i == 0 else DIM,
                           face="bold" if i == 0 else "regular", anchor="midtop")
         if opening is not None:
             when = " / ".join(f"{OPENS[lang]}: {DAYS[lang][opening.weekday()]} {opening:%d.%m %H:%M}"
-                              for lang in k.languages)
+                              for lang in langs)
             draw_text(surface, when, (w // 2, y + t.small), t.small, DIM, anchor="midtop", width=int(w * 0.9))

@@ -7,14 +7,17 @@ When the cut is done and made into a disc, the screen lingers on it, then plays 
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
-from typing import Optional
+from typing import Optional, Tuple
 
 import pygame
 
 from installation.screen.text import draw_text
+from installation.core.states import DemoKind, LatheState
 from installation.lathe.trace import GrooveTrace
-from installation.screen.scene_base import ACCENT, DIM, INK, Scene
+from installation.screen.palette import ACCENT, DIM, INK
+from installation.screen.scene_base import Scene
 
 FILM = (24, 33, 48)
 GROOVE = (120, 150, 190)
@@ -30,15 +33,16 @@ TEXT = {
     "new": {"ru": "Новая пластинка в коллекции — сейчас прозвучит", "en": "A new disc joins the collection: it plays next"},
 }
 STATES = {
-    "idle": {"ru": "Станок ждёт исполнителя", "en": "The lathe is waiting"},
-    "preparing": {"ru": "Подготовка: разгон и нагрев резца", "en": "Preparing: spinning up, warming the stylus"},
-    "ready": {"ru": "Готов к записи", "en": "Ready to cut"},
-    "cutting": {"ru": "Идёт запись", "en": "Cutting"},
-    "finishing": {"ru": "Завершение: резец поднят", "en": "Finishing: the cutter is lifted"},
-    "done": {"ru": "Готово", "en": "Done"},
-    "aborted": {"ru": "Запись отменена", "en": "The cut was called off"},
-    "fault": {"ru": "Станок остановлен", "en": "The lathe has stopped"},
+    LatheState.IDLE: {"ru": "Станок ждёт исполнителя", "en": "The lathe is waiting"},
+    LatheState.PREPARING: {"ru": "Подготовка: разгон и нагрев резца", "en": "Preparing: spinning up, warming the stylus"},
+    LatheState.READY: {"ru": "Готов к записи", "en": "Ready to cut"},
+    LatheState.CUTTING: {"ru": "Идёт запись", "en": "Cutting"},
+    LatheState.FINISHING: {"ru": "Завершение: резец поднят", "en": "Finishing: the cutter is lifted"},
+    LatheState.DONE: {"ru": "Готово", "en": "Done"},
+    LatheState.ABORTED: {"ru": "Запись отменена", "en": "The cut was called off"},
+    LatheState.FAULT: {"ru": "Станок остановлен", "en": "The lathe has stopped"},
 }
+ON_THE_SIDE = (LatheState.READY, LatheState.CUTTING, LatheState.FINISHING)  # a side is being cut: its end shows
 
 
 def clock(seconds: float) -> str:
@@ -48,25 +52,31 @@ def clock(seconds: float) -> str:
 
 class LiveCutScene(Scene):
     def enter(self, **_) -> None:
-        self.kiosk.stop_audio()
+        self.kiosk.show.stop_sound()
         self._blank: Optional[pygame.Surface] = None
         self._drawn = 0  # groove points already on the blank
-        self._seen_disc = self.kiosk.new_disc_id
-        self._new_since = None  # wall-clock times (a rehearsal runs them fast)
-        self._quiet_since = None
+        self._seen_disc = self.kiosk.collection.new_disc_id
+        self._new_since: Optional[dt.datetime] = None  # wall-clock times (a rehearsal runs them fast)
+        self._quiet_since: Optional[dt.datetime] = None
+
+    @property
+    def _new_disc(self) -> str:
+        """A live cut made into a disc since this screen came on ("" for none yet)."""
+        new = self.kiosk.collection.new_disc_id
+        return new if new and new != self._seen_disc else ""
 
     def update(self, dt: float) -> None:
         k = self.kiosk
-        now = k.wall()
-        if k.new_disc_id and k.new_disc_id != self._seen_disc:
+        now = k.programme.wall()
+        if self._new_disc:
             self._new_since = self._new_since or now
             if (now - self._new_since).total_seconds() >= LINGER_SECONDS:
-                self._seen_disc = k.new_disc_id
-                k.switch("player", disc_id=k.new_disc_id, hold=True)
+                self._seen_disc = self._new_disc
+                k.show.switch("player", disc_id=self._seen_disc, hold=True)
             return
-        self._quiet_since = None if k.demo_active() else (self._quiet_since or now)
+        self._quiet_since = None if k.programme.keeps_live_view() else (self._quiet_since or now)
         if self._quiet_since is not None and (now - self._quiet_since).total_seconds() >= IDLE_LEAVE_SECONDS:
-            k.switch("attract")
+            k.show.switch("attract")
 
     # -- drawing ---------------------------------------------------------------------------------
     def _blank_size(self, surface: pygame.Surface) -> int:
@@ -92,76 +102,92 @@ class LiveCutScene(Scene):
         points = trace.points(max(0, self._drawn - 1))
         if len(points) < 2:
             return
-        px_per_mm = size / 2 / (self.kiosk.cfg.lathe.outer_radius_mm + 5.0)
         points = GrooveTrace.dense(points)
-        xy = GrooveTrace.to_xy(points, (size / 2, size / 2), px_per_mm).tolist()
+        xy = GrooveTrace.to_xy(points, (size / 2, size / 2), self._px_per_mm(size)).tolist()
         for i in range(1, len(xy)):
             level = float(points[i, 2])
             color = tuple(min(255, int(c * (0.75 + 0.9 * level))) for c in GROOVE)
             pygame.draw.line(self._blank, color, xy[i - 1], xy[i], 1)
         self._drawn = len(trace)
 
+    def _px_per_mm(self, size: int) -> float:
+        """The blank, `size` px across, is the lathe's whole disc, rim included."""
+        return size / 2 / self.kiosk.cfg.lathe.geometry.radius_mm
+
     def draw(self, surface: pygame.Surface) -> None:
         k = self.kiosk
-        k.clear(surface)
+        k.stage.clear()
         w, h = surface.get_size()
-        langs = k.languages
-        view = k.lathe.view if k.lathe is not None else None
         size = self._blank_size(surface)
-        self._grow_groove(size)
-        cx, cy = int(min(w * 0.3, h * 0.5 + 20)), h // 2
-        turns = k.lathe.trace.turns if k.lathe is not None else 0.0
-        rotated = pygame.transform.rotate(self._blank, 360.0 * (turns % 1.0))  # the cut point stays under the head
-        surface.blit(rotated, rotated.get_rect(center=(cx, cy)))
-        if view is not None and view.state in ("ready", "cutting", "finishing"):  # where this side will end
-            scale = size / 2 / (k.cfg.lathe.outer_radius_mm + 5.0)
-            end = max(k.cfg.lathe.inner_radius_mm, k.cfg.lathe.outer_radius_mm
-                      - view.side_seconds * k.cfg.lathe.feed_mm_per_s)
-            pygame.draw.circle(surface, (70, 84, 104), (cx, cy), int(end * scale), 1)
-        if view is not None and view.radius_mm is not None:  # the cutter head, fixed above the turning blank
-            r = view.radius_mm * size / 2 / (k.cfg.lathe.outer_radius_mm + 5.0)
-            head = (cx, int(cy - r))
-            pygame.draw.line(surface, DIM, (cx + size // 2 + 20, head[1] - 40), head, 3)
-            pygame.draw.circle(surface, ACCENT if view.state == "cutting" else DIM, head, 6)
+        center = (int(min(w * 0.3, h * 0.5 + 20)), h // 2)
+        self._draw_blank(surface, center, size)
+        x = int(center[0] + size / 2 + w * 0.04)
+        self._draw_words(surface, x, w - x - int(w * 0.04))
 
-        x = int(cx + size / 2 + w * 0.04)
-        width = w - x - int(w * 0.04)
+    def _draw_blank(self, surface: pygame.Surface, center: Tuple[int, int], size: int) -> None:
+        """The blank turning, the circle where this side will end, the cutter head fixed above it."""
+        lathe = self.kiosk.lathe
+        view = lathe.view if lathe is not None else None
+        self._grow_groove(size)
+        assert self._blank is not None
+        turns = lathe.trace.turns if lathe is not None else 0.0
+        rotated = pygame.transform.rotate(self._blank, 360.0 * (turns % 1.0))  # the cut point stays under the head
+        surface.blit(rotated, rotated.get_rect(center=center))
+        if view is None:
+            return
+        scale = self._px_per_mm(size)
+        if view.state in ON_THE_SIDE:
+            end = self.kiosk.cfg.lathe.geometry.radius_at(view.side_seconds)
+            pygame.draw.circle(surface, (70, 84, 104), center, int(end * scale), 1)
+        if view.radius_mm is not None:
+            head = (center[0], int(center[1] - view.radius_mm * scale))
+            pygame.draw.line(surface, DIM, (center[0] + size // 2 + 20, head[1] - 40), head, 3)
+            pygame.draw.circle(surface, ACCENT if view.state == LatheState.CUTTING else DIM, head, 6)
+
+    def _draw_words(self, surface: pygame.Surface, x: int, width: int) -> None:
+        """Right of the blank: the demo, the countdown, the lathe's state, level and time left."""
+        k = self.kiosk
+        h = surface.get_height()
+        langs = k.show.languages
         big, mid, small = max(24, h // 18), max(16, h // 34), max(14, h // 46)
-        y = int(h * 0.08)
-        y = draw_text(surface, TEXT["live"][langs[0]], (x, y), mid, DIM, width=width)
-        demo = k.demo.occurrence.demo if k.demo is not None else None
-        if demo is not None:
+        y = draw_text(surface, TEXT["live"][langs[0]], (x, int(h * 0.08)), mid, DIM, width=width)
+        phase = k.programme.phase
+        if phase is not None:
+            demo = phase.occurrence.demo
             y = draw_text(surface, demo.title or "—", (x, y + small), big, INK, face="bold", width=width, max_lines=2)
             y = draw_text(surface, demo.performer, (x, y), mid, ACCENT, width=width, max_lines=1)
         y += mid
-        if k.demo is not None and k.demo.kind == "countdown":
-            label = " / ".join(TEXT["countdown"][lang] for lang in langs)
-            y = draw_text(surface, label, (x, y), mid, DIM, width=width)
-            y = draw_text(surface, clock(k.demo.seconds_to_start), (x, y), big * 2, INK, face="bold")
-        if view is None:
-            return
-        state = STATES.get(view.state, STATES["idle"])
-        y = draw_text(surface, state[langs[0]], (x, y), big, ACCENT if view.state == "cutting" else INK, face="bold",
-                      width=width)
+        if phase is not None and phase.kind == DemoKind.COUNTDOWN:
+            y = draw_text(surface, " / ".join(TEXT["countdown"][lang] for lang in langs), (x, y), mid, DIM, width=width)
+            y = draw_text(surface, clock(phase.seconds_to_start), (x, y), big * 2, INK, face="bold")
+        if k.lathe is not None:
+            self._draw_lathe(surface, k.lathe.view, x, y, width, (big, mid, small))
+
+    def _draw_lathe(self, surface: pygame.Surface, view, x: int, y: int, width: int, sizes) -> None:
+        big, mid, small = sizes
+        langs = self.kiosk.show.languages
+        state = STATES[view.state]
+        y = draw_text(surface, state[langs[0]], (x, y), big, ACCENT if view.state == LatheState.CUTTING else INK,
+                      face="bold", width=width)
         if len(langs) > 1:
             y = draw_text(surface, state[langs[1]], (x, y), small, DIM, width=width)
-        if view.state == "fault":
+        if view.state == LatheState.FAULT:
             y = draw_text(surface, view.reason, (x, y), small, DIM, width=width, max_lines=3)
         if view.armed:
             y = draw_text(surface, " / ".join(TEXT["armed"][lang] for lang in langs), (x, y + small), mid, ACCENT,
                           width=width)
         y += mid
         y = self._meter(surface, x, y, width, view.level, " / ".join(TEXT["level"][lang] for lang in langs), small)
-        if view.state in ("ready", "cutting", "finishing"):
+        if view.state in ON_THE_SIDE:
             y = draw_text(surface, " / ".join(TEXT["left"][lang] for lang in langs), (x, y + small), small, DIM)
             y = draw_text(surface, clock(view.seconds_left), (x, y), big, INK, face="bold")
-        if view.state in ("idle", "done", "aborted"):
+        if view.state in (LatheState.IDLE, LatheState.DONE, LatheState.ABORTED):
             return
         facts = [f"{view.rpm:.1f} rpm" if view.rpm is not None else "",
                  f"{view.stylus_c:.0f} °C" if view.stylus_c is not None else "",
                  f"r {view.radius_mm:.1f} mm" if view.radius_mm is not None else ""]
         y = draw_text(surface, "  ·  ".join(f for f in facts if f), (x, y + small), small, DIM)
-        if k.new_disc_id and k.new_disc_id != self._seen_disc:
+        if self._new_disc:
             draw_text(surface, TEXT["new"][langs[0]], (x, y + mid), mid, ACCENT, width=width)
 
     def _meter(self, surface: pygame.Surface, x: int, y: int, width: int, level: float, label: str, size: int) -> int:

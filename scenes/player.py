@@ -15,12 +15,15 @@ from typing import Optional
 
 import pygame
 
-from installation.sound.settings import for_disc, groove_position, groove_radius_mm
+from installation.sound.settings import for_disc, groove_radius_mm
 from installation.screen.text import draw_text, fit_text, fitting_size, wrap, font
 from installation.screen.layout import player_layout, typography
 from installation.screen.platter import Platter
 from installation.screen.pointer import Press
-from installation.screen.scene_base import ACCENT, DIM, INK, TRACK_ENDED, Scene
+from installation.screen.palette import ACCENT, DIM, INK
+from installation.screen.scene_base import TRACK_ENDED, Scene
+from installation.screen.widgets import language_button, round_button
+from installation.sound.port import Seek
 
 LABELS = {"x-ray": {"ru": "Снимок", "en": "X-ray"}, "rpm": {"ru": "об/мин", "en": "rpm"}}
 HINT = {"ru": "Крутите пластинку пальцем · коснитесь дорожки, чтобы опустить иглу",
@@ -37,19 +40,19 @@ def _unwrap(delta: float) -> float:
 
 class PlayerScene(Scene):
     def enter(self, disc_id: str = "", hold: bool = False, came_from: str = "attract", **_) -> None:
-        discs = self.kiosk.library.discs
-        if not discs:
-            self.kiosk.switch("attract")
+        library = self.kiosk.collection.library
+        if not library.discs:
+            self.kiosk.show.switch("attract")
             return
         self.hold = hold  # the performer's disc: the idle timer waits for the end of the side
         self.came_from = came_from
-        self.index = max(0, self.kiosk.library.index_of(disc_id))
+        self.index = max(0, library.index_of(disc_id))
         self.hint_left = HINT_SECONDS if came_from != "player" else 0.0
         self._load()
 
     @property
     def disc(self):
-        discs = self.kiosk.library.discs
+        discs = self.kiosk.collection.library.discs
         return discs[self.index % len(discs)]
 
     def _load(self) -> None:
@@ -65,24 +68,26 @@ class PlayerScene(Scene):
         self.dragging = False
         self._finger_angle = 0.0
         self._last_move = 0.0
-        k.play(self.disc)
+        k.show.play(self.disc)
 
     def change(self, step: int) -> None:
         self.hold = False
-        self.index = (self.index + step) % len(self.kiosk.library.discs)
+        self.index = (self.index + step) % len(self.kiosk.collection.library.discs)
         self._load()
 
     # -- geometry ------------------------------------------------------------------------------
     def _layout(self):
-        return player_layout(self.kiosk.screen_size, self.kiosk.cfg.display.dpi)
+        return player_layout(self.kiosk.stage.size, self.kiosk.cfg.display.dpi)
 
     def _px_per_mm(self, lay) -> float:
         return lay.disc_diameter / (self.disc.info.diameter_cm * 10.0)
 
     def position(self) -> float:
-        engine = self.kiosk.engine
-        if engine is not None and engine.playing_id == self.disc.id:
-            return engine.position_seconds
+        sound = self.kiosk.sound
+        if sound is not None:
+            status = sound.status()
+            if status.playing_id == self.disc.id:
+                return status.position
         return self.elapsed
 
     # -- input ---------------------------------------------------------------------------------
@@ -96,7 +101,7 @@ class PlayerScene(Scene):
             if event.key in keys:
                 keys[event.key]()
             return
-        p = self.kiosk.pointer(event)
+        p = self.kiosk.stage.pointer(event, self.kiosk.show.now)
         if p is None:
             return
         lay = self._layout()
@@ -104,7 +109,7 @@ class PlayerScene(Scene):
         angle = math.atan2(p.pos[1] - cy, p.pos[0] - cx)
         on_disc = math.dist(p.pos, (cx, cy)) <= lay.disc_diameter / 2
         if p.kind == "down":
-            self.press = Press(p, self.kiosk.px_per_mm)
+            self.press = Press(p, self.kiosk.stage.px_per_mm)
             self.press.on_disc = on_disc
             self._finger_angle, self._last_move = angle, p.at
             self._turned = 0.0
@@ -134,27 +139,26 @@ class PlayerScene(Scene):
             self._release()
         elif press.is_tap(p):
             self._tap(p.pos, lay, on_disc)
-        elif not press.on_disc and p.pos[0] - press.start[0] > SWIPE_BACK * self.kiosk.screen_size[0]:
+        elif not press.on_disc and p.pos[0] - press.start[0] > SWIPE_BACK * self.kiosk.stage.size[0]:
             self.back()
 
     def _tap(self, pos, lay, on_disc: bool) -> None:
         for name, rect in lay.controls.items():
             if rect.inflate(rect.width // 4, rect.height // 4).collidepoint(pos):
-                {"back": self.back, "play": self.toggle_pause, "language": self.kiosk.toggle_language}[name]()
+                {"back": self.back, "play": self.toggle_pause, "language": self.kiosk.show.toggle_language}[name]()
                 return
         if on_disc:
             self.drop_needle(math.dist(pos, lay.disc_center) / self._px_per_mm(lay))
 
     def drop_needle(self, radius_mm: float) -> None:
         """Seek to where the spiral passes `radius_mm`; taps off the grooves do nothing."""
-        g = self.settings.groove
-        end = groove_radius_mm(self.settings, self.disc.audio_seconds)
-        if not (end - 1.0 <= radius_mm <= (g.outer_radius_mm or 115.0) + 1.0):
+        spiral = self.settings.groove.geometry(self.settings.motion.rpm)
+        if not (spiral.radius_at(self.disc.audio_seconds) - 1.0 <= radius_mm <= spiral.start_mm + 1.0):
             return
-        seconds = min(max(0.0, groove_position(self.settings, radius_mm)), max(0.0, self.disc.audio_seconds - 0.5))
+        seconds = min(spiral.seconds_at(radius_mm), max(0.0, self.disc.audio_seconds - 0.5))
         self.elapsed = seconds
-        if self.kiosk.engine is not None:
-            self.kiosk.engine.seek(seconds)
+        if self.kiosk.sound is not None:
+            self.kiosk.sound.apply(Seek(seconds))
 
     def toggle_pause(self) -> None:
         self.paused = not self.paused
@@ -165,13 +169,12 @@ class PlayerScene(Scene):
         self._set_speed(0.0 if self.paused else self.platter.rpm / 60.0)
 
     def back(self) -> None:
-        self.kiosk.switch("carousel", disc_id=self.disc.id)
+        self.kiosk.show.switch("carousel", disc_id=self.disc.id)
 
     def _set_speed(self, rev_per_s: float, hand: bool = False) -> None:
         """The sound's platter speed as a ratio of the nominal: under a `hand` at once, else
         at the motor's slew, the same rate the picture's Platter uses."""
-        if self.kiosk.engine is not None:
-            self.kiosk.engine.set_speed(rev_per_s / (self.platter.rpm / 60.0), hand=hand)
+        self.kiosk.turntable.set_speed(rev_per_s / (self.platter.rpm / 60.0), hand=hand)
 
     def _release(self) -> None:
         """Let go: the motor takes the platter back to its speed (or lets it coast, paused)."""
@@ -186,31 +189,31 @@ class PlayerScene(Scene):
     def update(self, dt: float) -> None:
         k = self.kiosk
         self.hint_left = max(0.0, self.hint_left - dt)
-        real = k.platter
+        real = k.turntable.platter
         if real is not None:  # a real platter's encoder: the disc on screen turns with it
             self.platter.turns, self.platter.speed = real.turns, real.rev_per_s
         elif self.dragging:
-            if k.now - self._last_move > HOLD_SECONDS and self.platter.speed != 0.0:
+            if k.show.now - self._last_move > HOLD_SECONDS and self.platter.speed != 0.0:
                 self.platter.speed = 0.0  # a finger held still stops the platter
                 self._set_speed(0.0, hand=True)
         else:
             self.platter.update(dt)
         self.elapsed = min(self.disc.audio_seconds, self.elapsed + dt * self.platter.rate)
-        if not self.hold and k.idle_seconds >= k.cfg.kiosk.idle_seconds:
-            k.switch("attract", disc_id=self.disc.id)
+        if not self.hold and k.show.idle_seconds >= k.cfg.kiosk.idle_seconds:
+            k.show.switch("attract", disc_id=self.disc.id)
 
     def exit(self) -> None:
-        self.kiosk.stop_audio()
+        self.kiosk.show.stop_sound()
 
     # -- drawing ---------------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:
         k = self.kiosk
-        k.clear(surface)
+        k.stage.clear()
         lay = self._layout()
         t = typography(surface.get_size(), k.cfg.display.dpi)
-        art = k.disc_art(self.disc, lay.disc_diameter)
+        art = k.stage.disc_art(self.disc, lay.disc_diameter)
         if art is not None:
-            k.draw_disc(art, lay.disc_center, self.platter.turns)
+            k.stage.draw_disc(art, lay.disc_center, self.platter.turns)
         self._draw_tonearm(surface, lay)
         self._draw_words(surface, lay, t)
         self._draw_progress(surface, lay, t)
@@ -219,7 +222,7 @@ class PlayerScene(Scene):
             self._draw_hint(surface, lay, t)
 
     def _draw_words(self, surface: pygame.Surface, lay, t) -> None:
-        info, langs = self.disc.info, self.kiosk.languages
+        info, langs = self.disc.info, self.kiosk.show.languages
         box = lay.text
         x, y, width = box.x, box.y, box.width
         y = draw_text(surface, info.title.get(langs[0]), (x, y), t.title, INK, face="bold", width=width, max_lines=2)
@@ -257,9 +260,9 @@ class PlayerScene(Scene):
     def _draw_controls(self, surface: pygame.Surface, lay, t) -> None:
         for name, rect in lay.controls.items():
             if name == "language":
-                self.kiosk.draw_language_button(surface, rect)
+                language_button(surface, self.kiosk.show.languages, self.kiosk.cfg.display.dpi, rect)
                 continue
-            self.kiosk.draw_round_button(surface, rect)
+            round_button(surface, rect)
             cx, cy = rect.center
             r = rect.width * 0.22
             if name == "back":
@@ -285,15 +288,15 @@ class PlayerScene(Scene):
         ux, uy = (pivot[0] - cx) / d, (pivot[1] - cy) / d
         px, py = cx + a * ux, cy + a * uy
         stylus = (px + h * uy, py - h * ux) if (px + h * uy) < pivot[0] else (px - h * uy, py + h * ux)
-        shadow = [(x + 6, y + 8) for x, y in (pivot, stylus)]
-        pygame.draw.line(surface, (4, 5, 8), *shadow, max(4, lay.disc_diameter // 70))
+        pygame.draw.line(surface, (4, 5, 8), (pivot[0] + 6, pivot[1] + 8), (stylus[0] + 6, stylus[1] + 8),
+                         max(4, lay.disc_diameter // 70))
         pygame.draw.line(surface, (170, 176, 186), pivot, stylus, max(3, lay.disc_diameter // 90))
         pygame.draw.circle(surface, (120, 126, 136), (int(pivot[0]), int(pivot[1])), max(8, lay.disc_diameter // 28))
         pygame.draw.circle(surface, ACCENT, (int(stylus[0]), int(stylus[1])), max(4, lay.disc_diameter // 110))
 
     def _draw_hint(self, surface: pygame.Surface, lay, t) -> None:
         alpha = min(1.0, self.hint_left / 1.0)
-        text = HINT[self.kiosk.languages[0]]
+        text = HINT[self.kiosk.show.languages[0]]
         cx, cy = lay.disc_center
         width = int(lay.disc_diameter * 0.8)
         lines = len(wrap(text, font(t.body), width))

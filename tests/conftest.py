@@ -100,7 +100,7 @@ class WedgedStream:
     def abort(self):
         pass
 
-    stop = abort
+    start = stop = abort
 
     def close(self):
         self.closed = True
@@ -238,3 +238,16 @@ class FastClock:
 
     def __call__(self) -> float:
         return (time.monotonic() - self.t0) * self.rate
+
+
+def settled(sound, timeout: float = 30.0) -> None:
+    """Until the sound's loader has decoded and cut what it was asked (its status says so)."""
+    wait_for(lambda: not sound.status().loading, timeout, "the disc decoded and cut")
+
+
+def drained(engine) -> list:
+    """The commands waiting for the engine's player (what the next block will take), taken."""
+    out = []
+    while not engine.player.commands.empty():
+        out.append(engine.player.commands.get_nowait())
+    return out

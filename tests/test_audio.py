@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 import soundfile
 
-from conftest import ROOT, WedgedStream
+from conftest import ROOT, WedgedStream, settled
 from installation.sound.engine import AudioEngine
-from installation.sound.readhead import Track
 from installation.sound.loader import decode
+from installation.sound.port import DeviceChanged, Ended, PlayFile, SetVolume, Stop
+from installation.sound.readhead import Track
 from installation.sound.settings import AudioConfig, DspConfig
 
 RATE = 48000
@@ -51,18 +52,18 @@ def test_volume_fade_in_and_fade_out_on_stop():
     assert env[10] == pytest.approx(0.25 * 0.1, rel=0.15)
     assert env[50] == pytest.approx(0.25 * 0.5, rel=0.08)
     assert env[150] == pytest.approx(0.25, rel=0.02)
-    engine.stop()
+    engine.apply(Stop())
     tail = render(engine, 0.3)
     assert np.abs(tail[:480]).max() > 0.2  # still fading
     assert np.abs(tail[int(0.12 * RATE):]).max() == 0.0  # silent after the fade
-    assert engine.playing_id is None
+    assert engine.status().playing_id is None
 
 
 def test_volume_change_glides_without_steps():
     engine = AudioEngine(AudioConfig(master_volume=1.0, fade_seconds=0.0))
     engine.play(Track.from_samples("dc", np.full(RATE, 0.5, np.float32)))
     render(engine, 0.1)
-    engine.set_volume(0.2)
+    engine.apply(SetVolume(0.2))
     out = render(engine, 0.2)
     assert out[-1] == pytest.approx(0.1, rel=1e-3)
     # a ramp, not a jump: the gain moves at most 1.0 per 50 ms glide
@@ -78,14 +79,14 @@ def test_disc_change_fades_out_then_in():
     first_negative = np.argmax(out < 0)
     assert abs(out[first_negative - 1]) < 0.01, "the old disc had faded out before the new one starts"
     assert 0.04 * RATE < first_negative < 0.07 * RATE
-    assert engine.playing_id == "two"
+    assert engine.status().playing_id == "two"
 
 
 def test_track_end_is_reported_once():
     engine = AudioEngine(AudioConfig(fade_seconds=0.0))
     engine.play(Track.from_samples("short", tone(440, 0.05, RATE)))
     render(engine, 0.2)
-    assert engine.events.get_nowait() == ("ended", "short")
+    assert engine.events.get_nowait() == Ended("short")
     assert engine.events.empty()
 
 
@@ -103,20 +104,20 @@ def test_play_file_cuts_once_caches_and_reports_bad_files(tmp_path, caplog):
     bad = tmp_path / "b.ogg"
     bad.write_bytes(b"OggS" + bytes(100))
     engine = AudioEngine(AudioConfig(fade_seconds=0.0), DspConfig())
-    engine.play_file("a", good)
-    engine.wait_idle()
-    grooves = dict(engine._grooves)
+    engine.apply(PlayFile("a", good, engine.dsp_cfg))
+    settled(engine)
+    grooves = {key: engine.grooves.get(key[0], engine.dsp_cfg) for key in engine.grooves.keys()}
     assert len(grooves) == 1
-    engine.play_file("a", good)  # a second visit plays the same cut, not a new one
-    engine.wait_idle()
-    assert engine._grooves == grooves
+    engine.apply(PlayFile("a", good, engine.dsp_cfg))  # a second visit plays the same cut, not a new one
+    settled(engine)
+    assert {key: engine.grooves.get(key[0], engine.dsp_cfg) for key in engine.grooves.keys()} == grooves
     with caplog.at_level(logging.ERROR):
-        engine.play_file("b", bad)
-        engine.wait_idle()
+        engine.apply(PlayFile("b", bad, engine.dsp_cfg))
+        settled(engine)
     assert f"{bad}: cannot play audio" in caplog.text
     out = np.zeros((4800, 2), np.float32)
     engine.render(out)
-    assert engine.playing_id == "a", "the broken file did not take the platter"
+    assert engine.status().playing_id == "a", "the broken file did not take the platter"
     engine.close()
 
 
@@ -128,7 +129,7 @@ def test_null_sink_when_the_device_does_not_exist():
         engine.play(Track.from_samples("x", tone(440, 5.0, RATE)))
         time.sleep(0.5)
         # paced in real time: about 0.5 s played, not 5 s
-        assert 0.3 < engine.position_seconds < 0.7
+        assert 0.3 < engine.status().position < 0.7
     finally:
         engine.close()
 
@@ -147,10 +148,10 @@ PROBE = textwrap.dedent("""
     deadline = time.time() + 20
     # the tone (3 s) plays out, then silence follows it through ALSA's buffer before the
     # stream stops: what is still in the buffer at stop never reaches the file
-    while engine.playing_id is not None and time.time() < deadline:
+    while engine.status().playing_id is not None and time.time() < deadline:
         time.sleep(0.01)
     time.sleep(0.5)
-    print("played to", engine.position_seconds)
+    print("played to", engine.status().position)
     engine.close()
 """)
 
@@ -197,27 +198,25 @@ def test_real_portaudio_device_plays_resampled_faded_audio(tmp_path, alsa_file_d
 
 
 def test_a_device_whose_callbacks_stop_is_given_up_for_the_null_sink(caplog):
-    from installation.sound import device as devices
+    from installation.sound import device
 
-    e = AudioEngine(AudioConfig(device="no-such-device"))
-    e._running = True
-    stream = e._stream = WedgedStream()
-    e._heartbeat.opened(100.0, e.blocks)
-    e.device_name = "wedged"
+    stream = WedgedStream()
+    e = AudioEngine(AudioConfig(), open_output=lambda cfg, rate, callback: (stream, "wedged"))
+    e.open(now=100.0)  # the service thread's checks are made here by hand, on this clock
     try:
-        e.watch_device(now=100.0 + devices.STARTUP_SECONDS - 0.1)
-        assert e._stream is stream, "a device just opened gets time to start"
-        e.blocks += 1
+        e.watch_device(now=100.0 + device.STARTUP_SECONDS - 0.1)
+        assert e.device.stream is stream, "a device just opened gets time to start"
+        e.player.blocks += 1
         e.watch_device(now=105.0)
-        e.watch_device(now=105.0 + devices.LOST_SECONDS - 0.1)
-        assert e._stream is stream, "running: a short gap is tolerated"
+        e.watch_device(now=105.0 + device.LOST_SECONDS - 0.1)
+        assert e.device.stream is stream, "running: a short gap is tolerated"
         with caplog.at_level(logging.ERROR):
-            e.watch_device(now=105.0 + devices.LOST_SECONDS + 0.1)
+            e.watch_device(now=105.0 + device.LOST_SECONDS + 0.1)
         assert e.is_null and stream.closed
         assert "the device wedged silent for 1.1 s" in caplog.text
-        before = e.blocks
+        before = e.status().blocks
         time.sleep(0.3)
-        assert e.blocks > before, "the null sink renders on"
-        assert e.events.get_nowait() == ("device", "null sink")
+        assert e.status().blocks > before, "the null sink renders on"
+        assert e.events.get_nowait() == DeviceChanged("null sink")
     finally:
         e.close()

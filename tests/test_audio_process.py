@@ -14,6 +14,7 @@ import pytest
 import soundfile
 
 from conftest import pulse_sink
+from installation.sound.port import PlayFile
 from installation.sound.process import EngineProcess
 from installation.sound.settings import AudioConfig, DspConfig
 
@@ -44,7 +45,7 @@ def engine():
         e = EngineProcess(AudioConfig(**{"fade_seconds": 0.0, **audio}), DspConfig(enabled=False))
         e.start()
         made.append(e)
-        wait_until(lambda: e.blocks > 0, 60, "the sound process")
+        wait_until(lambda: e.status().blocks > 0, 60, "the sound process")
         return e
     yield make
     for e in made:
@@ -53,14 +54,14 @@ def engine():
 
 def test_kill_minus_nine_and_the_sound_comes_back_where_it_was(engine, tmp_path, caplog):
     e = engine(device="no-such-device")  # the child's paced null sink
-    e.play_file("тон", tone_file(tmp_path / "тон.wav", 30.0))
-    wait_until(lambda: e.playing_id == "тон" and e.position_seconds > 2.0, 30, "playing")
+    e.apply(PlayFile("тон", tone_file(tmp_path / "тон.wav", 30.0), e.dsp_cfg))
+    wait_until(lambda: e.status().playing_id == "тон" and e.status().position > 2.0, 30, "playing")
     first = e.pid
     with caplog.at_level(logging.INFO):
         os.kill(first, signal.SIGKILL)
         wait_until(lambda: e.restarts == 1 and e.pid != first, 30, "a new sound process")
-        wait_until(lambda: e.playing_id == "тон" and e.level > 0.1 and e.position_seconds > 2.0, 60, "sound again")
-    assert 2.0 < e.position_seconds < 15.0, "on from where the stylus was, not from the start"
+        wait_until(lambda: e.status().playing_id == "тон" and e.status().level > 0.1 and e.status().position > 2.0, 60, "sound again")
+    assert 2.0 < e.status().position < 15.0, "on from where the stylus was, not from the start"
     assert "the sound process exited (code -9); starting it again (restart 1)" in caplog.text
     assert "running on a null sink" in caplog.text, "the child's log lines reach this process's log"
 
@@ -74,7 +75,7 @@ def test_a_child_that_keeps_dying_is_restarted_with_a_back_off(engine, caplog):
             os.kill(pid, signal.SIGKILL)
             wait_until(lambda: e.pid not in (None, pid), 60, "a restart")
             waits.append(caplog.records[-1].getMessage())
-            wait_until(lambda: e.blocks > 0, 60, "it runs")
+            wait_until(lambda: e.status().blocks > 0, 60, "it runs")
     assert [w.split("; ")[1] for w in waits] == [
         "starting it again (restart 1)", "starting it again in 0.5 s (restart 2)",
         "starting it again in 1 s (restart 3)", "starting it again in 2 s (restart 4)"]
@@ -108,9 +109,9 @@ def null_sink():
 
 def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_path):
     e = engine(device="pulse", block_size=256)
-    assert not e.is_null, e.device_name
-    e.play_file("tone", tone_file(tmp_path / "tone.wav", 20.0, freq=375.0))  # a period of exactly 128 frames
-    wait_until(lambda: e.playing_id == "tone" and e.position_seconds > 0.5, 30, "playing")
+    assert not e.status().is_null, e.status().device
+    e.apply(PlayFile("tone", tone_file(tmp_path / "tone.wav", 20.0, freq=375.0), e.dsp_cfg))  # a period: 128 frames
+    wait_until(lambda: e.status().playing_id == "tone" and e.status().position > 0.5, 30, "playing")
     raw = tmp_path / "monitor.raw"
     with open(raw, "wb") as out:
         rec = subprocess.Popen(["parec", "-d", f"{null_sink}.monitor", "--format=float32le", "--rate=48000",
@@ -130,7 +131,7 @@ def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_p
     assert len(playing) > 400, "the tone reached the sink"
     middle = rms[playing[0] + 1: playing[-1]]  # whole windows only
     assert middle.min() > 0.9 * np.median(middle), "continuous: not one window of the tone went quiet"
-    assert e.underruns == 0
+    assert e.status().underruns == 0
 
 
 def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):
@@ -178,7 +179,7 @@ def test_the_sound_process_ends_when_the_kiosk_is_killed(tmp_path):
             "from installation.sound.settings import AudioConfig, DspConfig\n"
             "if __name__ == '__main__':\n"
             "    e = EngineProcess(AudioConfig(device='no-such-device'), DspConfig(enabled=False)); e.start()\n"
-            "    while e.blocks == 0: time.sleep(0.05)\n"
+            "    while e.status().blocks == 0: time.sleep(0.05)\n"
             "    print(e.pid, flush=True); time.sleep(600)\n") % str(Path(__file__).resolve().parent.parent)
     script = tmp_path / "kiosk_stand_in.py"
     script.write_text(code)
@@ -198,37 +199,37 @@ def test_the_sound_comes_back_when_its_device_returns(engine, private_pulse, tmp
     lose, restore = {"server": (private_pulse.kill, private_pulse.start),
                      "sink": (private_pulse.unload_sink, private_pulse.load_sink)}[what]
     e = engine(device="pulse", block_size=256)
-    wait_until(lambda: not e.is_null and e.device_name == "pulse", 30, "the device")
-    e.play_file("тон", tone_file(tmp_path / "тон.wav", 120.0))
-    wait_until(lambda: e.playing_id == "тон" and e.level > 0.1, 30, "playing")
+    wait_until(lambda: not e.status().is_null and e.status().device == "pulse", 30, "the device")
+    e.apply(PlayFile("тон", tone_file(tmp_path / "тон.wav", 120.0), e.dsp_cfg))
+    wait_until(lambda: e.status().playing_id == "тон" and e.status().level > 0.1, 30, "playing")
     assert np.abs(private_pulse.record(2.0)).max(initial=0) > 0.2, "the tone reaches the sink"
     restarts = e.restarts
     with caplog.at_level(logging.INFO):
         lose()
-        wait_until(lambda: e.is_null, 20, "the loss noticed")
-        moved_from = e.position_seconds
-        wait_until(lambda: e.position_seconds > moved_from + 1.0, 20, "the stylus moving on without a device")
+        wait_until(lambda: e.status().is_null, 20, "the loss noticed")
+        moved_from = e.status().position
+        wait_until(lambda: e.status().position > moved_from + 1.0, 20, "the stylus moving on without a device")
         time.sleep(2.0)  # a few failed retries
         returned = time.monotonic()
         restore()
         up = time.monotonic()
-        back = wait_until(lambda: not e.is_null, 30, "the device reopened") + up - returned
+        back = wait_until(lambda: not e.status().is_null, 30, "the device reopened") + up - returned
         heard = np.flatnonzero(np.abs(private_pulse.record(6.0)) > 0.2)
     assert len(heard) > RATE, "the tone in the sink again"
     audible = up - returned + heard[0] / RATE  # from its return (parec's own start-up counts against us)
     print(f"{what}: device reopened {back:.2f} s after it returned; the tone audible again within {audible:.2f} s")
     assert e.restarts == restarts, "healed inside the sound process: no restart"
     assert "the device pulse stopped" in caplog.text and "the device is back after" in caplog.text
-    assert e.device_name == "pulse"
+    assert e.status().device == "pulse"
 
 
 def test_a_device_that_appears_after_the_start_is_picked_up(engine, private_pulse, tmp_path):
     """Started before the sound server (or with the TV off): the null sink, then the device."""
     private_pulse.kill()
     e = engine(device="pulse", block_size=256)
-    assert e.is_null
-    e.play_file("тон", tone_file(tmp_path / "тон.wav", 120.0))
-    wait_until(lambda: e.playing_id == "тон" and e.position_seconds > 1.0, 30, "playing on the null sink")
+    assert e.status().is_null
+    e.apply(PlayFile("тон", tone_file(tmp_path / "тон.wav", 120.0), e.dsp_cfg))
+    wait_until(lambda: e.status().playing_id == "тон" and e.status().position > 1.0, 30, "playing on the null sink")
     private_pulse.start()
-    wait_until(lambda: not e.is_null and e.device_name == "pulse", 30, "the device picked up")
+    wait_until(lambda: not e.status().is_null and e.status().device == "pulse", 30, "the device picked up")
     assert np.abs(private_pulse.record(2.0)).max(initial=0) > 0.2, "the tone reaches it"

@@ -30,13 +30,13 @@ def canvases():
 
 def frame(canvas, scene: str, turns: float) -> np.ndarray:
     cfg = load_config(ROOT / "config.yaml")
-    kiosk = Kiosk(cfg, load_library(ROOT / "assets"), canvas.surface, canvas=canvas)
-    kiosk.switch(scene, disc_id="vals-kisti")
-    kiosk.scene.update(0.5)
-    if hasattr(kiosk.scene, "platter"):
-        kiosk.scene.platter.turns = turns
-    kiosk.scene.turns = turns  # the carousel's
-    kiosk.scene.draw(canvas.surface)
+    kiosk = Kiosk(cfg, load_library(ROOT / "assets"), canvas)
+    kiosk.show.switch(scene, disc_id="vals-kisti")
+    kiosk.show.scene.update(0.5)
+    if hasattr(kiosk.show.scene, "platter"):
+        kiosk.show.scene.platter.turns = turns
+    kiosk.show.scene.turns = turns  # the carousel's
+    kiosk.show.scene.draw(canvas.surface)
     return pygame.surfarray.array3d(canvas.snapshot()).astype(np.int16)
 
 

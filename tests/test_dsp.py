@@ -8,10 +8,11 @@ import pytest
 import soundfile
 from scipy.signal import hilbert
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, settled
 from installation.sound.engine import AudioEngine
 from installation.sound.cutter import Cutter
 from installation.sound.offline import render
+from installation.sound.port import Seek, SetParam, SetSpeed
 from installation.sound.readhead import Track
 from installation.sound.settings import DspConfig, MotionSettings, for_disc
 from installation.sound.settings import AudioConfig
@@ -90,7 +91,7 @@ def test_wow_grows_toward_the_centre():
     depths = []
     for start in (0.0, 150.0):  # the rim, and 150 s in (about 52 mm further in)
         engine = engine_for(dsp, tone(1000, 160))
-        engine.seek(start)
+        engine.apply(Seek(start))
         out = render(engine, 4.0).astype(np.float64)
         inst = np.diff(np.unwrap(np.angle(hilbert(out)))) * FS / (2 * np.pi)
         depths.append(amplitude_at(inst[2000:-2000] / 1000 - 1, 78 / 60, FS))
@@ -181,7 +182,7 @@ def test_inner_grooves_lose_more_high_frequencies():
     shares = []
     for start in (1.0, 190.0):  # rim vs near the inner radius
         engine = engine_for(dsp, noise)
-        engine.seek(start)
+        engine.apply(Seek(start))
         shares.append(hf_share(render(engine, 2.0)[4800:]))
     outer, inner = shares
     assert inner < 0.6 * outer, f"hf share outer {outer:.3f}, inner {inner:.3f}"
@@ -203,7 +204,7 @@ def test_speed_changes_glide_without_clicks():
     dsp = settings(surface=QUIET, read_head=dict(echo_db=-120.0))
     engine = engine_for(dsp, tone(440, 6))
     steady = render(engine, 1.0, block=256)
-    engine.set_speed(0.5)
+    engine.apply(SetSpeed(0.5))
     changed = render(engine, 1.0, block=256)
     curvature = lambda x: np.abs(np.diff(x, 2)).max()  # noqa: E731
     assert curvature(changed) < 1.1 * curvature(steady[FS // 2:])
@@ -214,10 +215,10 @@ def test_speed_changes_glide_without_clicks():
 def test_held_disc_is_silent_and_moving_disc_has_surface_noise():
     dsp = settings()  # all noise on
     engine = engine_for(dsp, tone(1000, 5))
-    engine.set_speed(0.0)
+    engine.apply(SetSpeed(0.0))
     held = render(engine, 1.0)
     assert np.abs(held).max() < 1e-6
-    engine.set_speed(1.0)
+    engine.apply(SetSpeed(1.0))
     render(engine, 1.0)
     moving = render(engine, 1.0)
     assert np.sqrt(np.mean(moving ** 2)) > 0.01
@@ -227,9 +228,9 @@ def test_speed_minus_one_plays_backwards():
     chirp = 0.3 * np.sin(2 * np.pi * np.cumsum(np.linspace(200, 2000, FS * 3)) / FS)
     engine = AudioEngine(AudioConfig(master_volume=1.0, fade_seconds=0.0))  # the plain read head
     engine.play(Track.from_samples("c", chirp.astype(np.float32)))
-    engine.set_speed(-1.0)
-    engine.seek(2.5)
-    out = render(engine, 1.0)[engine.latency_frames:]
+    engine.apply(SetSpeed(-1.0))
+    engine.apply(Seek(2.5))
+    out = render(engine, 1.0)[engine.player.limiter.latency:]
     start = int(2.5 * FS)
     expected = chirp[start - len(out) + 1: start + 1][::-1]
     assert np.abs(out[300:] - expected[300:]).max() < 1e-3
@@ -238,9 +239,9 @@ def test_speed_minus_one_plays_backwards():
 def test_full_chain_runs_backwards_too():
     chirp = 0.3 * np.sin(2 * np.pi * np.cumsum(np.linspace(200, 2000, FS * 3)) / FS)
     engine = engine_for(settings(surface=QUIET), chirp)
-    engine.seek(2.5)
-    engine.set_speed(-1.0)
-    engine.dsp.motion.speed = -1.0
+    engine.apply(Seek(2.5))
+    engine.apply(SetSpeed(-1.0))
+    engine.player.dsp.motion.speed = -1.0
     out = render(engine, 1.0).astype(np.float64)
     inst = np.diff(np.unwrap(np.angle(hilbert(out)))) * FS / (2 * np.pi)
     early, late = np.median(inst[2000:8000]), np.median(inst[-8000:-2000])
@@ -250,33 +251,33 @@ def test_full_chain_runs_backwards_too():
 def test_live_parameter_glides_and_bad_values_are_refused():
     engine = engine_for(settings(), tone(1000, 2))
     render(engine, 0.01)
-    engine.set_param("groove", "hf_cutoff_hz", 3000.0)
+    engine.apply(SetParam("groove", "hf_cutoff_hz", 3000.0))
     render(engine, 256 / FS, block=256)
-    midway = engine.live_value("groove", "hf_cutoff_hz")
+    midway = engine.player.dsp.settings.groove.hf_cutoff_hz
     assert 3000.0 < midway < 9000.0
     render(engine, 1.0)
-    assert engine.live_value("groove", "hf_cutoff_hz") == 3000.0
+    assert engine.player.dsp.settings.groove.hf_cutoff_hz == 3000.0
     with pytest.raises(ValueError, match=r"dsp.cutter.lowpass_hz: must be a number between 1000.0 and 20000.0"):
-        engine.set_param("cutter", "lowpass_hz", 50000)
+        engine.apply(SetParam("cutter", "lowpass_hz", 50000))
     with pytest.raises(ValueError, match=r"dsp.cutter: no parameter 'nope'"):
-        engine.set_param("cutter", "nope", 1)
+        engine.apply(SetParam("cutter", "nope", 1))
     with pytest.raises(ValueError, match=r"dsp: no stage 'mixer'"):
-        engine.set_param("mixer", "gain", 1)
+        engine.apply(SetParam("mixer", "gain", 1))
     with pytest.raises(ValueError, match=r"dsp.wow.warp_depth: must be a number"):
-        engine.set_param("wow", "warp_depth", float("nan"))
+        engine.apply(SetParam("wow", "warp_depth", float("nan")))
     with pytest.raises(ValueError, match="speed: expected a finite number"):
-        engine.set_speed(float("nan"))
+        engine.apply(SetSpeed(float("nan")))
 
 
 def test_a_live_cutter_change_recuts_the_groove_where_the_stylus_is():
     rng = np.random.default_rng(3)
     engine = engine_for(settings(surface=QUIET, read_head=dict(echo_db=-120.0)), rng.normal(0, 0.1, FS * 10))
     before = render(engine, 2.0)
-    engine.set_param("cutter", "lowpass_hz", 1500.0)
-    engine.wait_idle()
+    engine.apply(SetParam("cutter", "lowpass_hz", 1500.0))
+    settled(engine)
     after = render(engine, 2.0)
-    assert engine.live_value("cutter", "lowpass_hz") == 1500.0
-    assert 3.5 < engine.position_seconds < 4.5, "the new cut took over where the stylus was"
+    assert engine.dsp_cfg.cutter.lowpass_hz == 1500.0
+    assert 3.5 < engine.status().position < 4.5, "the new cut took over where the stylus was"
     assert hf_share(after[FS:]) < 0.2 * hf_share(before[FS:]), "the top is gone from the new cut"
 
 
@@ -345,7 +346,7 @@ def test_no_aliasing_when_the_platter_runs_fast():
     sweep = amp * np.sin(2 * np.pi * np.cumsum(f) / FS)
     plain = DspConfig(enabled=False, motion=MotionSettings(slew_per_second=1000.0))  # the read head alone
     engine = AudioEngine(AudioConfig(master_volume=1.0, fade_seconds=0.0), plain)
-    engine.set_speed(speed)
+    engine.apply(SetSpeed(speed))
     engine.play(Track.from_samples("s", sweep.astype(np.float32)), spin_up=False)
     out = render(engine, seconds / speed - 0.05).astype(np.float64)
     n, hop = 2048, 1024
@@ -375,7 +376,7 @@ def test_tracing_distortion_is_the_configured_value_at_the_inner_radius():
     ratios = []
     for start in (1.0, 262.0):  # the rim, and the inner radius (115 - 45 mm at 96 lpi: 263 s at 78 rpm)
         engine = engine_for(dsp, tone(1000, 265, amp=amp))
-        engine.seek(start)
+        engine.apply(Seek(start))
         ratios.append(harmonic_ratio(render(engine, 0.5)[4800:].astype(np.float64), 1000))
     rim, inner = ratios
     assert inner == pytest.approx(tracing * amp / 2, rel=0.15), "x + k x²: second harmonic k a / 2 at the inner radius"
@@ -387,8 +388,8 @@ def test_a_glide_sounds_the_same_whatever_the_block_size():
     for block in (64, 256, 1000):
         engine = engine_for(settings(surface=QUIET), tone(1000, 3))
         render(engine, 0.1, block=block)
-        engine.set_param("groove", "hf_cutoff_hz", 2000.0)
-        engine.set_param("wow", "flutter_depth", 0.005)
+        engine.apply(SetParam("groove", "hf_cutoff_hz", 2000.0))
+        engine.apply(SetParam("wow", "flutter_depth", 0.005))
         outs.append(render(engine, 0.5, block=block))
     assert np.abs(outs[0] - outs[1]).max() < 1e-6 and np.abs(outs[0] - outs[2]).max() < 1e-6
 
@@ -398,7 +399,7 @@ def test_half_speed_is_six_db_down_and_an_octave_lower():
                    wow=dict(eccentricity_mm=0.0, warp_depth=0.0, flutter_depth=0.0))
     engine = engine_for(dsp, tone(1000, 8))
     full = render(engine, 1.5)[FS // 2:]
-    engine.set_speed(0.5)
+    engine.apply(SetSpeed(0.5))
     render(engine, 1.0)
     half = render(engine, 1.5)[FS // 2:]
     level = 20 * np.log10(amplitude_at(half, 500, FS) / amplitude_at(full, 1000, FS))
@@ -410,7 +411,7 @@ def test_crackle_is_in_the_groove_and_comes_round_again():
                    wow=dict(eccentricity_mm=0.0, warp_depth=0.0, flutter_depth=0.0))
     engine = engine_for(dsp, np.zeros(FS * 10))
     first = render(engine, 2.0)
-    engine.seek(0.0)
+    engine.apply(Seek(0.0))
     again = render(engine, 2.0)
     assert np.abs(first).max() > 0.05
     assert np.corrcoef(first[FS // 2:], again[FS // 2:])[0, 1] > 0.99, "the same dust in the same place"
@@ -419,7 +420,7 @@ def test_crackle_is_in_the_groove_and_comes_round_again():
 def test_hum_sits_at_mains_frequency_and_rumble_follows_the_platter():
     dsp = settings(surface=dict(QUIET, hum_db=-30.0, hum_hz=50.0, wobble=0.0), read_head=dict(echo_db=-120.0))
     engine = engine_for(dsp, np.zeros(FS * 10))
-    engine.set_speed(0.0)
+    engine.apply(SetSpeed(0.0))
     held = render(engine, 2.0)[FS:]
     assert amplitude_at(held, 50, FS) > 5 * amplitude_at(held, 70, FS), "the amplifier hums with the disc held"
     assert amplitude_at(held, 100, FS) == pytest.approx(0.5 * amplitude_at(held, 50, FS), rel=0.1)
@@ -428,7 +429,7 @@ def test_hum_sits_at_mains_frequency_and_rumble_follows_the_platter():
     centroids = []
     for speed in (1.0, 0.5):
         engine = engine_for(rumbly, np.zeros(FS * 30))
-        engine.set_speed(speed)
+        engine.apply(SetSpeed(speed))
         out = render(engine, 20.0)[FS:].astype(np.float64)
         spec = np.abs(np.fft.rfft(out)) ** 2
         freqs = np.fft.rfftfreq(len(out), 1 / FS)
@@ -443,17 +444,17 @@ def test_an_exception_in_the_chain_costs_silence_not_the_sound(caplog):
 
     engine = engine_for(settings(surface=QUIET), tone(1000, 10))
     render(engine, 0.5)
-    original = engine.dsp.stages[2].process
-    engine.dsp.stages[2].process = lambda block: (_ for _ in ()).throw(IndexError("injected"))
+    original = engine.player.dsp.stages[2].process
+    engine.player.dsp.stages[2].process = lambda block: (_ for _ in ()).throw(IndexError("injected"))
     out = render(engine, 0.1)
-    assert np.abs(out).max() == 0.0 and engine.errors == 1, "one silent block, counted"
+    assert np.abs(out).max() == 0.0 and engine.status().errors == 1, "one silent block, counted"
     assert np.abs(render(engine, 0.1)).max() == 0.0, "silent until mended"
     with caplog.at_level(logging.ERROR):
         engine.maintain()
     assert "the sound chain failed (IndexError: injected)" in caplog.text
     back = render(engine, 0.5)
     assert np.abs(back[FS // 10:]).max() > 0.1, "playing again after maintain()"
-    assert 0.9 < engine.position_seconds < 1.3, "from where it was"
+    assert 0.9 < engine.status().position < 1.3, "from where it was"
     del original
 
 

@@ -22,15 +22,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pythonosc.osc_message import OscMessage
 
-from conftest import ROOT, free_udp_port, run_cli, start_kiosk, wait_for, write_config
+from conftest import ROOT, drained, free_udp_port, run_cli, settled, start_kiosk, wait_for, write_config
 from installation.sound.engine import AudioEngine
+from installation.sound.port import Ended, PlayFile, SetSpeed, SetVolume
 from installation.sound.readhead import Track
 from installation.sound.settings import AudioConfig, DspConfig
 from installation.core.commands import CommandBus
 from installation.config.composed import load_config
 from installation.screen.disc_art import load_scan
 from installation.content.library import Limits, load_library
-from installation.app.kiosk import Kiosk
+from installation.app.kiosk import Kiosk, Services
 from installation.remote.osc.settings import OscConfig, RoleConfig
 from installation.remote.osc.messages import message
 from installation.remote.osc.routes import ROUTES
@@ -218,14 +219,7 @@ def sent_and_refused(server, data: bytes, caplog) -> str:
 def test_loose_input_is_refused_and_named(server, caplog, data, why):
     text = sent_and_refused(server, data, caplog)
     assert why in text
-    assert len(server.bus) == 0 and not [c for c in list_commands(server.engine) if c[0] in ("volume", "speed")]
-
-
-def list_commands(engine) -> list:
-    out = []
-    while not engine.commands.empty():
-        out.append(engine.commands.get_nowait())
-    return out
+    assert len(server.bus) == 0 and not [c for c in drained(server.sound) if isinstance(c, (SetVolume, SetSpeed))]
 
 
 @pytest.fixture
@@ -238,26 +232,26 @@ def live(tmp_path):
     bus = CommandBus(4096)
     osc = OscServer(cfg.osc, bus, AudioEngine(AudioConfig(fade_seconds=0.0), cfg.dsp))
     clock = [1000.0]
-    k = Kiosk(cfg, load_library(ROOT / "assets"), pygame.display.set_mode((640, 400)), osc.engine, bus=bus,
-              osc=osc, clock=lambda: clock[0])
-    k.switch("attract")
+    k = Kiosk(cfg, load_library(ROOT / "assets"), pygame.display.set_mode((640, 400)),
+              Services(sound=osc.sound, bus=bus, osc=osc, turntable=osc.turntable, clock=lambda: clock[0]))
+    k.show.switch("attract")
     return k, osc, clock
 
 
 def test_one_stray_encoder_packet_does_not_silence_the_show(live, caplog):
     k, osc, clock = live
-    osc.tracker.angle(12.0, now=clock[0])  # one packet, then nothing
+    osc.turntable.encoder.angle(12.0, now=clock[0])  # one packet, then nothing
     for _ in range(10):  # held (0 speed) after encoder_timeout_seconds ...
         clock[0] += 0.1
         k.step(0.1, events=[])
-    assert [c for c in list_commands(osc.engine) if c[0] == "speed"][-1] == ("speed", (0.0, False))
+    assert [c for c in drained(osc.sound) if isinstance(c, SetSpeed)][-1] == SetSpeed(0.0, False)
     with caplog.at_level(logging.WARNING):
         for _ in range(50):  # ... and the motor again after encoder_release_seconds
             clock[0] += 0.1
             k.step(0.1, events=[])
-    assert ("speed", (1.0, False)) in list_commands(osc.engine)
+    assert SetSpeed(1.0, False) in drained(osc.sound)
     assert "encoder silent for 5 s: the motor drives the platter again" in caplog.text
-    assert k.platter is None, "the picture follows its own motor again too"
+    assert k.turntable.platter is None, "the picture follows its own motor again too"
 
 
 def test_presence_expires_and_zone_tables_stay_bounded(live):
@@ -266,15 +260,15 @@ def test_presence_expires_and_zone_tables_stay_bounded(live):
     k, osc, clock = live
     k.bus.post(Presence("вход", True))
     k.step(1 / 60, events=[])
-    assert k.scene.name == "player"
+    assert k.show.scene.name == "player"
     for _ in range(int(k.cfg.osc.presence_seconds + k.cfg.kiosk.idle_seconds) + 5):  # the sensor died
         k.step(1.0, events=[])
-    assert k.scene.name == "attract" and k.sensors.present == {}
+    assert k.show.scene.name == "attract" and k.audience.sensors.present == {}
     for i in range(1000):  # made-up zones
         k.bus.post(Presence(f"зона-{i}", True))
         k.bus.post(Proximity(f"зона-{i}", 2.0))
     k.step(1 / 60, events=[])
-    assert len(k.sensors.present) == len(k.sensors.nearest) == 16
+    assert len(k.audience.sensors.present) == len(k.audience.sensors.nearest) == 16
 
 
 def test_check_warns_when_roles_open_the_show_to_a_network(tmp_path):
@@ -377,8 +371,8 @@ def test_a_float_file_with_nan_is_refused_by_name_and_never_silences_the_show(co
 
     engine = AudioEngine(AudioConfig(device="no-such-device"), DspConfig())
     with caplog.at_level(logging.ERROR):
-        engine.play_file("свинг", folder / "audio.wav")
-        engine.wait_idle()
+        engine.apply(PlayFile("свинг", folder / "audio.wav", engine.dsp_cfg))
+        settled(engine)
     assert f"{folder / 'audio.wav'}: cannot play audio: 4 samples are NaN" in caplog.text
     engine.play(Track.from_samples("nan", damaged))  # past the decoder: a bug's NaN
     with caplog.at_level(logging.ERROR):
@@ -388,7 +382,7 @@ def test_a_float_file_with_nan_is_refused_by_name_and_never_silences_the_show(co
             engine.maintain(now=100.0)  # the service thread rebuilds the chain (every 0.1 s)
     assert caplog.text.count("the sound chain failed (FloatingPointError") == 1
     assert caplog.text.count("the disc nan breaks the sound chain again") == 1, "then taken off the platter"
-    assert engine.events.get_nowait() == ("ended", "nan"), "the kiosk is told, and moves on"
+    assert engine.events.get_nowait() == Ended("nan"), "the kiosk is told, and moves on"
     engine.play(Track.from_samples("тон", tone))
     out = render(engine, 1.5)
     assert np.isfinite(out).all() and np.abs(out[-24000:]).max() > 0.05, "the next disc is heard"
@@ -398,8 +392,8 @@ def test_the_groove_cache_is_bounded_in_megabytes():
     engine = AudioEngine(AudioConfig(fade_seconds=0.0, cache_mb=12.0), DspConfig())
     for i in range(6):  # 30 s at 48 kHz, float32: 5.8 MB each
         engine.play(Track.from_samples(f"диск-{i}", np.zeros(48000 * 30, np.float32)))
-    held = sum(g.nbytes for g in engine._grooves.values()) / 1e6
-    assert held <= 12.0 and len(engine._grooves) == 2
+    held = engine.grooves.nbytes / 1e6
+    assert held <= 12.0 and len(engine.grooves.keys()) == 2
 
 
 def test_a_full_disk_costs_one_line_not_a_traceback_per_record(tmp_path, capfd):

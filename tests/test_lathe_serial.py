@@ -9,6 +9,7 @@ import time
 import pytest
 
 from fake_firmware import GuideFirmware, OurFirmware
+from installation.core.states import LatheState
 from installation.lathe.settings import LatheConfig
 from installation.lathe.controller import CutController
 from installation.lathe.lathe_guide import LatheGuideLathe
@@ -165,7 +166,7 @@ def test_lathe_guide_estop_and_silence(guide):
     host.run(1, until=lambda: "E" in host.fw.received)
     assert "E" in host.fw.received and host.fw.motion == 0
     host.fw.received.clear()
-    host.ctl.state = "idle"
+    host.ctl.state = LatheState.IDLE
     host.to_cutting()
     host.fw.silent = True  # reports stop: the host stops the carriage
     host.run(5, until=lambda: host.ctl.state == "fault")

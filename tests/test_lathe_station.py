@@ -17,7 +17,7 @@ import pytest
 import soundfile
 import yaml
 
-from conftest import ROOT, FastClock, WedgedStream, pulse_sink, wait_for
+from conftest import ROOT, FastClock, pulse_sink, wait_for
 from installation.sound.device import LOST_SECONDS, STARTUP_SECONDS
 from installation.core.commands import CommandBus, CutFinished, LatheChanged
 from installation.lathe.archive import Archive
@@ -25,7 +25,7 @@ from installation.lathe.settings import CutterAudioConfig, LatheConfig
 from installation.lathe.protection import CutterProtection
 from installation.lathe.simulated import SimulatedLathe
 from installation.lathe.station import LatheStation, Window
-from installation.lathe.station_audio import StationAudio
+from installation.lathe.station_audio import StationAudio, sounddevice_duplex
 
 SR = 48000
 
@@ -167,6 +167,39 @@ def test_a_cut_through_the_station_is_fed_recorded_and_archived(tmp_path: Path, 
     assert [c.folder for c in commands if isinstance(c, CutFinished)] == [str(cuts[0])]
 
 
+class Wedgeable:
+    """A real stream that can be made to wedge as a driver does: its callbacks stop (the stream
+    underneath is closed) while it still says it is active."""
+
+    def __init__(self, stream):
+        self.inner, self.wedged = stream, False
+        self.device = stream.device
+
+    @property
+    def active(self) -> bool:
+        return self.wedged or self.inner.active
+
+    @property
+    def closed(self) -> bool:
+        return self.inner.closed
+
+    def wedge(self) -> None:
+        self.inner.close()
+        self.wedged = True
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def stop(self) -> None:
+        if not self.inner.closed:
+            self.inner.stop()
+
+    abort = stop
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def test_the_station_interface_is_opened_again_when_it_stalls_or_returns(private_pulse, monkeypatch, caplog):
     """The station's interface stops delivering (a wedged driver), or its sound server goes and
     comes back: the stream is opened again, each new one given the time a sound server takes to
@@ -174,7 +207,14 @@ def test_the_station_interface_is_opened_again_when_it_stalls_or_returns(private
     one retried until it is back."""
     monkeypatch.setenv("PULSE_SOURCE", "tv.monitor")
     monkeypatch.setenv("PULSE_SINK", "tv")
-    audio = StationAudio(CutterAudioConfig(input_device="pulse", output_device="pulse"))
+    opened = []
+
+    def open_duplex(cfg, callback):  # the station's own streams, each one able to wedge
+        stream, name = sounddevice_duplex(cfg, callback)
+        opened.append(Wedgeable(stream))
+        return opened[-1], name
+
+    audio = StationAudio(CutterAudioConfig(input_device="pulse", output_device="pulse"), open_duplex)
     t = 1000.0  # the checks' clock
 
     def delivering(what: str) -> None:
@@ -184,8 +224,7 @@ def test_the_station_interface_is_opened_again_when_it_stalls_or_returns(private
     audio.open(now=t)
     try:
         delivering("the interface delivering")
-        audio._stream.close()
-        audio._stream = WedgedStream()  # just opened and wedged: no callbacks, the stream still there
+        opened[-1].wedge()  # just opened and wedged: no callbacks, the stream still there
         audio.check(now=t)
         audio.check(now=t + STARTUP_SECONDS - 0.1)
         assert audio.reopened == 0, "a stream just opened is given time to start"
@@ -194,14 +233,14 @@ def test_the_station_interface_is_opened_again_when_it_stalls_or_returns(private
         delivering("the reopened stream delivering")
         t += STARTUP_SECONDS + 10.0
         audio.check(now=t)  # running for a while, delivering
-        audio._stream.close()
-        audio._stream = WedgedStream()  # and now it wedges
+        opened[-1].wedge()  # and now it wedges
+        audio.check(now=t)  # its last blocks, seen on the checks' clock (not while they still came)
         audio.check(now=t + LOST_SECONDS - 0.1)
         assert audio.reopened == 1, "a short gap is tolerated"
         audio.check(now=t + LOST_SECONDS + 0.1)
         assert audio.reopened == 2
         delivering("the stream delivering again")
-        audio._stream.stop()  # PortAudio's own thread ended (its ALSA poll failing under load)
+        opened[-1].stop()  # PortAudio's own thread ended (its ALSA poll failing under load)
         audio.check(now=t + 2 * LOST_SECONDS)
         assert audio.reopened == 3, "a stopped stream is opened again at once"
         delivering("and delivers")
@@ -213,7 +252,7 @@ def test_the_station_interface_is_opened_again_when_it_stalls_or_returns(private
             while time.monotonic() < deadline:  # the station's thread checks every tick
                 audio.check()
                 time.sleep(0.05)
-            assert not audio.is_open and audio._failures >= 2, "no server, no stream: tried every second"
+            assert not audio.is_open and audio.stream.failures >= 2, "no server, no stream: tried every second"
             private_pulse.start()
             wait_for(lambda: audio.check() or audio.is_open, 20, "the interface opened again")
             delivering("the interface delivering again")

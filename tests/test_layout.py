@@ -28,12 +28,12 @@ def setup():
 
 def frames(kiosk, scene: str, disc_id: str):
     """The frames a visitor sees in `scene` for this disc (attract: each story too)."""
-    kiosk.switch(scene, disc_id=disc_id)
+    kiosk.show.switch(scene, disc_id=disc_id)
     kiosk.step(1 / 60, events=[])
     yield
     if scene == "attract":
-        for story in kiosk.library.stories:
-            kiosk.scene.story, kiosk.scene.shown = story, 3.0
+        for story in kiosk.collection.library.stories:
+            kiosk.show.scene.story, kiosk.show.scene.shown = story, 3.0
             yield
 
 
@@ -49,13 +49,13 @@ def test_no_text_clipped_truncated_or_overlapping(setup, size):
     bounds = screen.get_rect()
     problems = []
     for scene, disc, flip in itertools.product(SCENES, library.discs, (False, True)):
-        kiosk.languages = tuple(reversed(cfg.content.languages)) if flip else cfg.content.languages
+        kiosk.show.languages = tuple(reversed(cfg.content.languages)) if flip else cfg.content.languages
         for _ in frames(kiosk, scene, disc.id):
             if flip:
-                kiosk.languages = tuple(reversed(cfg.content.languages))
+                kiosk.show.languages = tuple(reversed(cfg.content.languages))
             with record_text() as drawn:
-                kiosk.scene.draw(screen)
-            where = f"{size} {scene} {disc.id} {kiosk.languages[0]}"
+                kiosk.show.scene.draw(screen)
+            where = f"{size} {scene} {disc.id} {kiosk.show.languages[0]}"
             assert drawn, where
             for rect, text in drawn:
                 if not bounds.contains(rect):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import queue
 import shutil
 import socket
 import subprocess
@@ -17,7 +16,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, drained, run_cli
 from installation.sound.engine import AudioEngine
 from installation.sound.settings import DspConfig
 from installation.sound.settings import AudioConfig
@@ -26,10 +25,11 @@ from installation.config.composed import load_config
 from installation.remote.osc.settings import OscConfig, RoleConfig
 from installation.service.status import StatusBoard
 from installation.content.library import load_library
-from installation.app.kiosk import Kiosk
+from installation.app.kiosk import Kiosk, Services
 from installation.remote.osc.messages import message
 from installation.remote.osc.routes import ROUTES
-from installation.sound.encoder import EncoderTracker
+from installation.sound.port import SetParam, SetSpeed, SetVolume
+from installation.sound.turntable import EncoderTracker
 from installation.remote.osc.server import OscServer
 
 
@@ -94,17 +94,8 @@ def settled(server, quiet: float = 0.3, timeout: float = 30.0) -> None:
         time.sleep(0.02)
 
 
-def drain(q):
-    items = []
-    while True:
-        try:
-            items.append(q.get_nowait())
-        except queue.Empty:
-            return items
-
-
 def engine_commands(engine, kind):
-    return [arg for k, arg in drain(engine.commands) if k == kind]
+    return [c for c in drained(engine) if isinstance(c, kind)]
 
 
 @pytest.fixture
@@ -115,10 +106,10 @@ def kiosk_with_osc():
     bus, status = CommandBus(64), StatusBoard()
     server = OscServer(dataclasses.replace(cfg.osc, port=0), bus, AudioEngine(AudioConfig(fade_seconds=0.0), cfg.dsp),
                        status.read)
-    kiosk = Kiosk(cfg, load_library(ROOT / "assets"), pygame.display.set_mode((640, 400)), server.engine,
-                  bus=bus, status=status, osc=server)
+    kiosk = Kiosk(cfg, load_library(ROOT / "assets"), pygame.display.set_mode((640, 400)),
+                  Services(sound=server.sound, bus=bus, status=status, osc=server, turntable=server.turntable))
     server.start()
-    kiosk.switch("attract")
+    kiosk.show.switch("attract")
     yield kiosk, server
     server.close()
 
@@ -129,11 +120,11 @@ def test_python_osc_client_drives_the_kiosk(kiosk_with_osc):
     client.send_message("/kiosk/disc", "свинг-под-черепом")
     assert wait_until(lambda: len(server.bus))
     kiosk.step(1 / 60, events=[])
-    assert kiosk.scene.name == "player" and kiosk.scene.disc.id == "свинг-под-черепом"
+    assert kiosk.show.scene.name == "player" and kiosk.show.scene.disc.id == "свинг-под-черепом"
     client.send_message("/kiosk/stop", [])
     assert wait_until(lambda: len(server.bus))
     kiosk.step(1 / 60, events=[])
-    assert kiosk.scene.name == "attract"
+    assert kiosk.show.scene.name == "attract"
 
 
 def test_presence_wakes_and_keeps_the_kiosk_awake(kiosk_with_osc):
@@ -142,15 +133,15 @@ def test_presence_wakes_and_keeps_the_kiosk_awake(kiosk_with_osc):
     client.send_message("/sensor/presence", ["вход", 1])
     assert wait_until(lambda: len(server.bus))
     kiosk.step(1 / 60, events=[])
-    assert kiosk.scene.name == "player"
+    assert kiosk.show.scene.name == "player"
     for _ in range(int(kiosk.cfg.kiosk.idle_seconds) + 5):
         kiosk.step(1.0, events=[])
-    assert kiosk.scene.name == "player", "someone is still there"
+    assert kiosk.show.scene.name == "player", "someone is still there"
     client.send_message("/sensor/presence", ["вход", 0])
     assert wait_until(lambda: len(server.bus))
     for _ in range(int(kiosk.cfg.kiosk.idle_seconds) + 2):
         kiosk.step(1.0, events=[])
-    assert kiosk.scene.name == "attract"
+    assert kiosk.show.scene.name == "attract"
 
 
 @pytest.mark.skipif(not shutil.which("oscsend"), reason="liblo-tools not installable here")
@@ -162,15 +153,15 @@ def test_liblo_oscsend_reaches_the_handlers(kiosk_with_osc):
     subprocess.run(["oscsend", "localhost", port, "/dsp/cutter/lowpass_hz", "i", "3000"], check=True, timeout=10)
     assert wait_until(lambda: len(server.bus) >= 2)
     kiosk.step(1 / 60, events=[])
-    assert kiosk.scene.disc.id == "танго-позвонков"
-    commands = drain(kiosk.engine.commands)
-    assert ("volume", 0.25) in commands
-    assert kiosk.engine.live_value("cutter", "lowpass_hz") == 3000.0  # cut into the groove: a re-cut
+    assert kiosk.show.scene.disc.id == "танго-позвонков"
+    commands = drained(kiosk.sound)
+    assert SetVolume(0.25) in commands
+    assert kiosk.sound.dsp_cfg.cutter.lowpass_hz == 3000.0  # cut into the groove: a re-cut
 
 
 def test_ping_and_status_reply_to_the_sender(kiosk_with_osc):
     kiosk, server = kiosk_with_osc
-    kiosk.switch("player", disc_id="vals-kisti")
+    kiosk.show.switch("player", disc_id="vals-kisti")
     kiosk.step(1 / 60, events=[])
     client = Client(server.address)
     client.send("/kiosk/ping", 42, "привет")
@@ -193,8 +184,8 @@ def test_feedback_is_pushed_to_configured_hosts(kiosk_with_osc, tmp_path):
     try:
         time.sleep(0.5)
         feedback = dataclasses.replace(kiosk.cfg.osc.feedback, hosts=(f"127.0.0.1:{port}",), interval_seconds=0.1)
-        kiosk.cfg = dataclasses.replace(kiosk.cfg, osc=dataclasses.replace(kiosk.cfg.osc, feedback=feedback))
-        kiosk.switch("player", disc_id="bugi-na-rebrakh")
+        kiosk.health.feedback = feedback
+        kiosk.show.switch("player", disc_id="bugi-na-rebrakh")
         for _ in range(30):
             kiosk.step(1 / 60, events=[])
         assert wait_until(lambda: "bugi-na-rebrakh" in (tmp_path / "dump.txt").read_text(), 5)
@@ -245,7 +236,7 @@ def test_bad_messages_are_logged_with_address_and_sender_and_dropped(server, cap
         assert wait_until(lambda: server.rejected == 1)
     assert f"OSC {address} from 127.0.0.1:{client.sock.getsockname()[1]} dropped" in caplog.text
     assert why in caplog.text
-    assert len(server.bus) == 0 and not [c for c in drain(server.engine.commands) if c[0] == "param"]
+    assert len(server.bus) == 0 and not [c for c in drained(server.sound) if isinstance(c, SetParam)]
     client.close()
 
 
@@ -301,8 +292,9 @@ def test_angles_over_udp_reach_the_tracker_and_the_engine(server):
     for degrees in sent:
         client.send("/turntable/1/angle", degrees)
     assert wait_until(lambda: server.received >= len(sent), 20)
-    assert server.tracker.active and server.tracker._last_degrees == pytest.approx(sent[-1])
-    assert engine_commands(server.engine, "speed"), "the platter speed went to the engine"
+    tracker = server.turntable.encoder
+    assert tracker.active and tracker._last_degrees == pytest.approx(sent[-1])
+    assert engine_commands(server.sound, SetSpeed), "the platter speed went to the engine"
     client.close()
 
 
@@ -393,12 +385,12 @@ def test_open_stage_control_layout_uses_only_real_addresses():
 
 def test_the_disc_on_screen_turns_with_the_real_platter(kiosk_with_osc):
     kiosk, server = kiosk_with_osc
-    kiosk.switch("player", disc_id="vals-kisti")
+    kiosk.show.switch("player", disc_id="vals-kisti")
     samples, t, angle = encoder_angles(-39, 0.5, start_angle=90.0, start_time=100.0)  # pulled back, half speed
-    feed(server.tracker, samples)
+    feed(server.turntable.encoder, samples)
     kiosk.clock = lambda: t + 1 / 60  # the frame is drawn a moment after the last reading
     kiosk.step(1 / 60, events=[])
-    platter = kiosk.scene.platter
+    platter = kiosk.show.scene.platter
     assert platter.speed == pytest.approx(-39 / 60, abs=0.01)
     angle_on_screen = (platter.turns % 1.0) * 360
     expected = (90.0 - 39 / 60 * 360 * (0.5 + 1 / 60)) % 360
@@ -409,14 +401,14 @@ def test_proximity_ramps_the_volume_when_enabled(kiosk_with_osc):
     kiosk, server = kiosk_with_osc
     prox = dataclasses.replace(kiosk.cfg.osc.proximity_volume, enabled=True, near_metres=1.0, far_metres=3.0,
                                far_volume=0.25)
-    kiosk.cfg = dataclasses.replace(kiosk.cfg, osc=dataclasses.replace(kiosk.cfg.osc, proximity_volume=prox))
+    kiosk.audience.proximity = prox
     client = SimpleUDPClient("127.0.0.1", server.address[1])
     volumes = []
     for metres in (5.0, 2.0, 0.5):
         client.send_message("/sensor/proximity", ["зал", metres])
         assert wait_until(lambda: len(server.bus))
         kiosk.step(1 / 60, events=[])
-        volumes.append(engine_commands(kiosk.engine, "volume")[-1])
+        volumes.append(engine_commands(kiosk.sound, SetVolume)[-1].level)
     master = kiosk.cfg.audio.master_volume
     assert volumes == pytest.approx([master * 0.25, master * 0.625, master])
 

@@ -10,14 +10,14 @@ import numpy as np
 import pygame
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, settled
 from installation.sound.engine import AudioEngine
 from installation.sound.settings import for_disc, groove_position
 from installation.config.composed import load_config
 from installation.content.library import load_library
 from installation.screen.text import font, record_text
 from installation.screen.layout import carousel_layout, player_layout, typography
-from installation.app.kiosk import Kiosk
+from installation.app.kiosk import Kiosk, Services
 from installation.screen.scene_base import TRACK_ENDED
 from installation.service.play_counts import PlayCounts
 
@@ -33,8 +33,8 @@ def kiosk(tmp_path):
     cfg = dataclasses.replace(cfg, audio=dataclasses.replace(cfg.audio, fade_seconds=0.0))
     screen = pygame.display.set_mode(SIZE)
     engine = AudioEngine(cfg.audio, cfg.dsp)  # real, not started: render() is called by hand
-    k = Kiosk(cfg, load_library(ROOT / "assets"), screen, engine=engine, counts=PlayCounts(tmp_path))
-    k.switch("attract")
+    k = Kiosk(cfg, load_library(ROOT / "assets"), screen, Services(sound=engine, counts=PlayCounts(tmp_path)))
+    k.show.switch("attract")
     yield k
     engine.close()
 
@@ -65,29 +65,29 @@ def settle(kiosk, seconds=1.5):
 
 def engine_state(kiosk):
     """Let the engine take its commands (one rendered block), then (target, by_hand)."""
-    kiosk.engine.wait_idle()
-    kiosk.engine.render(np.zeros((256, 2), np.float32))
-    motion = kiosk.engine.dsp.motion
+    settled(kiosk.sound)
+    kiosk.sound.render(np.zeros((256, 2), np.float32))
+    motion = kiosk.sound.player.dsp.motion
     return motion.target, motion.by_hand
 
 
 def open_player(kiosk, index=0):
-    kiosk.switch("carousel", disc_id=kiosk.library.discs[index].id)
+    kiosk.show.switch("carousel", disc_id=kiosk.collection.library.discs[index].id)
     tap(kiosk, carousel_layout(SIZE, kiosk.cfg.display.dpi).center)
-    assert kiosk.scene.name == "player" and kiosk.scene.disc.id == kiosk.library.discs[index].id
+    assert kiosk.show.scene.name == "player" and kiosk.show.scene.disc.id == kiosk.collection.library.discs[index].id
     return player_layout(SIZE, kiosk.cfg.display.dpi)
 
 
 def test_a_touch_on_attract_opens_the_carousel_and_a_tap_there_plays(kiosk):
     tap(kiosk, (400, 200))
-    assert kiosk.scene.name == "carousel"
+    assert kiosk.show.scene.name == "carousel"
     lay = carousel_layout(SIZE, kiosk.cfg.display.dpi)
     tap(kiosk, (lay.center[0] + lay.spacing, lay.center[1]))  # a neighbour comes to the centre
     settle(kiosk, 1.0)
-    assert kiosk.scene.name == "carousel" and kiosk.scene.index == 1
+    assert kiosk.show.scene.name == "carousel" and kiosk.show.scene.index == 1
     tap(kiosk, lay.center)
-    assert kiosk.scene.name == "player" and kiosk.scene.disc.id == kiosk.library.discs[1].id
-    assert kiosk.counts.counts == {kiosk.library.discs[1].id: 1}, "one press, one play"
+    assert kiosk.show.scene.name == "player" and kiosk.show.scene.disc.id == kiosk.collection.library.discs[1].id
+    assert kiosk.collection.counts.counts == {kiosk.collection.library.discs[1].id: 1}, "one press, one play"
 
 
 def swipe(kiosk, dx, seconds, fid=0):
@@ -100,33 +100,33 @@ def swipe(kiosk, dx, seconds, fid=0):
 
 
 def test_swipes_move_by_whole_discs_and_a_flick_glides_further(kiosk):
-    kiosk.switch("carousel")
+    kiosk.show.switch("carousel")
     spacing = carousel_layout(SIZE, kiosk.cfg.display.dpi).spacing
     swipe(kiosk, -2.4 * spacing, seconds=2.0)  # slow: no glide, settles on the nearest disc
     settle(kiosk)
-    assert kiosk.scene.offset == 2.0
+    assert kiosk.show.scene.offset == 2.0
     swipe(kiosk, 1.0 * spacing, seconds=2.0)
     settle(kiosk)
-    assert kiosk.scene.offset == 1.0
+    assert kiosk.show.scene.offset == 1.0
     swipe(kiosk, -1.0 * spacing, seconds=0.1)  # a flick of one disc's width glides on
     settle(kiosk, 2.0)
-    travelled = kiosk.scene.offset - 1.0
+    travelled = kiosk.show.scene.offset - 1.0
     assert travelled >= 3 and travelled == int(travelled), travelled
 
 
 def test_a_second_finger_and_a_vanished_finger_do_not_confuse_it(kiosk):
-    kiosk.switch("carousel")
+    kiosk.show.switch("carousel")
     spacing = carousel_layout(SIZE, kiosk.cfg.display.dpi).spacing
     kiosk.step(DT, events=[finger("down", (400, 200), fid=0)])
     kiosk.step(DT, events=[finger("down", (100, 200), fid=1)])  # a palm, another hand
     for x in range(100, 800, 70):
         kiosk.step(DT, events=[finger("move", (x, 200), fid=1)])
-    assert kiosk.scene.offset == 0.0, "the second finger moves nothing"
+    assert kiosk.show.scene.offset == 0.0, "the second finger moves nothing"
     # the first finger never lifts (the screen was unplugged): a second later a new touch works
     settle(kiosk, 1.5)
     swipe(kiosk, -1.0 * spacing, seconds=1.0, fid=7)
     settle(kiosk)
-    assert kiosk.scene.offset == 1.0
+    assert kiosk.show.scene.offset == 1.0
 
 
 def drag_round(kiosk, lay, rev_per_s, seconds=0.5, release=True):
@@ -146,12 +146,12 @@ def drag_round(kiosk, lay, rev_per_s, seconds=0.5, release=True):
 
 def test_the_finger_on_the_record_drives_the_sound_and_the_picture(kiosk):
     lay = open_player(kiosk)
-    nominal = kiosk.scene.disc.info.rpm / 60.0
-    turns0 = kiosk.scene.platter.turns
+    nominal = kiosk.show.scene.disc.info.rpm / 60.0
+    turns0 = kiosk.show.scene.platter.turns
     pos = drag_round(kiosk, lay, 0.5, release=False)
     target, by_hand = engine_state(kiosk)
     assert target == pytest.approx(0.5 / nominal, rel=0.02) and by_hand
-    assert kiosk.scene.platter.turns - turns0 == pytest.approx(0.25, rel=0.05), "the picture follows the finger"
+    assert kiosk.show.scene.platter.turns - turns0 == pytest.approx(0.25, rel=0.05), "the picture follows the finger"
     for _ in range(6):  # held still: the platter stops under the finger
         kiosk.step(DT, events=[])
     assert engine_state(kiosk) == (0.0, True)
@@ -162,17 +162,17 @@ def test_the_finger_on_the_record_drives_the_sound_and_the_picture(kiosk):
     assert target == pytest.approx(-0.8 / nominal, rel=0.02), "backwards: a scratch"
     # after release the picture comes back to speed at the same rate as the sound's motor
     kiosk.step(DT, events=[finger("up", (0, 0))])
-    v0 = kiosk.scene.platter.speed
+    v0 = kiosk.show.scene.platter.speed
     settle(kiosk, 0.25)
-    slope = (kiosk.scene.platter.speed - v0) / (int(0.25 / DT) * DT)
+    slope = (kiosk.show.scene.platter.speed - v0) / (int(0.25 / DT) * DT)
     assert slope == pytest.approx(kiosk.cfg.dsp.motion.slew_per_second * nominal, rel=0.02)
     settle(kiosk, 1.0)
-    assert kiosk.scene.platter.speed == pytest.approx(nominal)
+    assert kiosk.show.scene.platter.speed == pytest.approx(nominal)
 
 
 def test_a_tap_on_the_grooves_drops_the_needle_there(kiosk):
     lay = open_player(kiosk)
-    disc = kiosk.scene.disc
+    disc = kiosk.show.scene.disc
     settings = for_disc(kiosk.cfg.dsp, disc.info.condition, disc.info.diameter_cm, disc.info.rpm)
     px_per_mm = lay.disc_diameter / (disc.info.diameter_cm * 10)
     radius_mm = settings.groove.outer_radius_mm - 4.0
@@ -180,26 +180,26 @@ def test_a_tap_on_the_grooves_drops_the_needle_there(kiosk):
     tap(kiosk, (cx - radius_mm * px_per_mm, cy))
     expected = groove_position(settings, radius_mm)
     assert 0 < expected < disc.audio_seconds
-    kiosk.engine.wait_idle()
-    kiosk.engine.render(np.zeros((256, 2), np.float32))
-    assert kiosk.engine.position_seconds == pytest.approx(expected, abs=0.05)
+    settled(kiosk.sound)
+    kiosk.sound.render(np.zeros((256, 2), np.float32))
+    assert kiosk.sound.status().position == pytest.approx(expected, abs=0.05)
     tap(kiosk, (cx + 5, cy))  # the label round the hole: not a groove, nothing happens
-    kiosk.engine.render(np.zeros((256, 2), np.float32))
-    assert kiosk.engine.position_seconds == pytest.approx(expected, abs=0.1)
+    kiosk.sound.render(np.zeros((256, 2), np.float32))
+    assert kiosk.sound.status().position == pytest.approx(expected, abs=0.1)
 
 
 def test_pause_back_and_language_controls(kiosk):
     lay = open_player(kiosk, 2)
     tap(kiosk, lay.controls["play"].center)
-    assert kiosk.scene.paused and engine_state(kiosk) == (0.0, False), "the motor coasts down"
+    assert kiosk.show.scene.paused and engine_state(kiosk) == (0.0, False), "the motor coasts down"
     tap(kiosk, lay.controls["play"].center, touch=False)  # a mouse works as well
-    assert not kiosk.scene.paused and engine_state(kiosk) == (1.0, False)
+    assert not kiosk.show.scene.paused and engine_state(kiosk) == (1.0, False)
     with record_text() as before:
-        kiosk.scene.draw(kiosk.screen)
+        kiosk.show.scene.draw(kiosk.stage.surface)
     tap(kiosk, lay.controls["language"].center)
     with record_text() as after:
-        kiosk.scene.draw(kiosk.screen)
-    info = kiosk.scene.disc.info
+        kiosk.show.scene.draw(kiosk.stage.surface)
+    info = kiosk.show.scene.disc.info
     assert before[0][1] == info.title.ru and after[0][1] == info.title.en
     body = font(typography(SIZE, kiosk.cfg.display.dpi).body).get_height()
     cyrillic = lambda text: any("а" <= c.lower() <= "я" for c in text)  # noqa: E731
@@ -209,11 +209,11 @@ def test_pause_back_and_language_controls(kiosk):
     assert large(after) and not any(cyrillic(t) for t in large(after)), "every main line is now in English"
     assert [t for _, t in before if t in ("EN", "RU")] == ["EN"] and [t for _, t in after if t in ("EN", "RU")] == ["RU"]
     tap(kiosk, lay.controls["back"].center)
-    assert kiosk.scene.name == "carousel" and kiosk.scene.disc.id == kiosk.library.discs[2].id
-    assert kiosk.languages[0] == "en", "the choice holds across screens"
+    assert kiosk.show.scene.name == "carousel" and kiosk.show.scene.disc.id == kiosk.collection.library.discs[2].id
+    assert kiosk.show.languages[0] == "en", "the choice holds across screens"
     for _ in range(int(kiosk.cfg.kiosk.idle_seconds * 10) + 2):
         kiosk.step(0.1, events=[])
-    assert kiosk.scene.name == "attract" and kiosk.languages[0] == "ru", "the next visitor starts afresh"
+    assert kiosk.show.scene.name == "attract" and kiosk.show.languages[0] == "ru", "the next visitor starts afresh"
 
 
 def test_a_swipe_right_off_the_disc_goes_back(kiosk):
@@ -223,37 +223,37 @@ def test_a_swipe_right_off_the_disc_goes_back(kiosk):
     for i in range(1, 10):
         kiosk.step(DT, events=[finger("move", (x0 + 30 * i, y))])
     kiosk.step(DT, events=[finger("up", (x0 + 270, y))])
-    assert kiosk.scene.name == "carousel"
+    assert kiosk.show.scene.name == "carousel"
 
 
 def test_track_end_moves_to_the_next_disc_and_wraps(kiosk):
     open_player(kiosk)
-    discs = kiosk.library.discs
+    discs = kiosk.collection.library.discs
     for _ in range(len(discs)):
-        kiosk.step(DT, events=[pygame.event.Event(TRACK_ENDED, disc_id=kiosk.scene.disc.id)])
-    assert kiosk.scene.disc.id == discs[0].id
+        kiosk.step(DT, events=[pygame.event.Event(TRACK_ENDED, disc_id=kiosk.show.scene.disc.id)])
+    assert kiosk.show.scene.disc.id == discs[0].id
     kiosk.step(DT, events=[pygame.event.Event(TRACK_ENDED, disc_id=discs[3].id)])  # not this disc: nothing
-    assert kiosk.scene.disc.id == discs[0].id
+    assert kiosk.show.scene.disc.id == discs[0].id
 
 
 def test_idle_returns_to_attract_from_every_scene(kiosk):
     for scene in ("carousel", "player"):
-        kiosk.switch(scene, disc_id=kiosk.library.discs[1].id)
-        kiosk.idle_seconds = 0.0
+        kiosk.show.switch(scene, disc_id=kiosk.collection.library.discs[1].id)
+        kiosk.show.idle_seconds = 0.0
         for _ in range(int(kiosk.cfg.kiosk.idle_seconds * 10) + 2):
             kiosk.step(0.1, events=[])
-        assert kiosk.scene.name == "attract" and kiosk.scene.disc.id == kiosk.library.discs[1].id, scene
+        assert kiosk.show.scene.name == "attract" and kiosk.show.scene.disc.id == kiosk.collection.library.discs[1].id, scene
 
 
 def test_attract_shows_stories_between_discs(kiosk):
     seen = set()
     for _ in range(int((kiosk.cfg.kiosk.attract_disc_seconds * 2 + 1) * 10)):
         kiosk.step(0.1, events=[])
-        seen.add(kiosk.scene.story is not None)
-    assert kiosk.scene.story == kiosk.library.stories[0] and seen == {True, False}
+        seen.add(kiosk.show.scene.story is not None)
+    assert kiosk.show.scene.story == kiosk.collection.library.stories[0] and seen == {True, False}
     with record_text() as drawn:
-        kiosk.scene.draw(kiosk.screen)
-    assert any(kiosk.library.stories[0].ru.startswith(text) for _, text in drawn)
+        kiosk.show.scene.draw(kiosk.stage.surface)
+    assert any(kiosk.collection.library.stories[0].ru.startswith(text) for _, text in drawn)
 
 
 def test_quit_chord(kiosk):
@@ -265,11 +265,11 @@ def test_quit_chord(kiosk):
 
 
 def test_empty_library_shows_a_message_not_a_crash(kiosk):
-    kiosk.library = dataclasses.replace(kiosk.library, discs=[])
-    kiosk.switch("attract")
+    kiosk.collection.library = dataclasses.replace(kiosk.collection.library, discs=[])
+    kiosk.show.switch("attract")
     tap(kiosk, (400, 250))
-    assert kiosk.scene.name == "attract"
-    w, h = kiosk.screen.get_size()
-    middle = pygame.surfarray.array3d(kiosk.screen)[:, h // 2 - 10: h // 2 + 80].max(axis=2)
+    assert kiosk.show.scene.name == "attract"
+    w, h = kiosk.stage.surface.get_size()
+    middle = pygame.surfarray.array3d(kiosk.stage.surface)[:, h // 2 - 10: h // 2 + 80].max(axis=2)
     assert (middle > 150).sum() > 400
-    assert pygame.surfarray.array3d(kiosk.screen)[:, : h // 4].max() < 60, "and nothing else above it"
+    assert pygame.surfarray.array3d(kiosk.stage.surface)[:, : h // 4].max() < 60, "and nothing else above it"

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from installation.show.programme import cutting_window
 from installation.show.calendar import DemoConfig, DemosConfig, DemoSchedule, occurrences, parse_when
 from installation.core.yamlconf import ConfigError, load_dataclass
 
@@ -86,11 +87,11 @@ def test_missed_demo_is_not_cut_late_unless_the_performer_starts_it(tmp_path: Pa
     boot = start + dt.timedelta(minutes=10)  # the kiosk was off at 15:00
     assert [k for k, _ in sched.tick(boot)] == ["missed"]
     assert sched.phase(boot).kind == "missed"
-    assert sched.in_window(boot) is None
+    assert cutting_window(sched.phase(boot)) is None
     assert sched.tick(boot + dt.timedelta(minutes=1)) == []  # said once
     started = sched.start_now(boot + dt.timedelta(minutes=2))
     assert started.start == boot + dt.timedelta(minutes=2)
-    assert sched.in_window(boot + dt.timedelta(minutes=3)) is not None
+    assert cutting_window(sched.phase(boot + dt.timedelta(minutes=3))) is not None
     assert sched.tick(boot + dt.timedelta(minutes=3)) == []  # started by hand: no second fire
 
 

@@ -23,7 +23,8 @@ from conftest import ROOT, free_udp_port, kiosk_status, start_kiosk, wait_for, w
 from installation.config.composed import load_config
 from installation.content.library import load_library
 from installation.screen.platter import Platter
-from installation.app.kiosk import FAULT_LIMIT, Kiosk
+from installation.app.kiosk import Kiosk, Services
+from installation.show.show import FAULT_LIMIT
 from installation.remote.osc.messages import message
 from installation.service.notify import Notifier
 
@@ -145,29 +146,35 @@ def kiosk():
 
 
 def test_a_sound_that_stays_stalled_stops_the_pings(kiosk):
-    class Engine:  # what the kiosk reads of the sound process: its block counter
+    from installation.sound.port import SoundStatus
+
+    class Sound:  # what the kiosk reads of the sound process: its block counter
         blocks = 0
-    kiosk.engine = Engine()
-    assert kiosk.sound_alive(100.0)
-    Engine.blocks = 512
-    assert kiosk.sound_alive(101.0)
-    assert kiosk.sound_alive(105.9), "under 5 s without a block: still alive"
-    assert not kiosk.sound_alive(106.1), "5 s without a block: stalled, no more pings"
-    Engine.blocks = 513
-    assert kiosk.sound_alive(106.2)
+
+        def status(self):
+            return SoundStatus(blocks=self.blocks)
+    health = kiosk.health
+    health.sound = sound = Sound()
+    assert health.sound_alive(100.0)
+    sound.blocks = 512
+    assert health.sound_alive(101.0)
+    assert health.sound_alive(105.9), "under 5 s without a block: still alive"
+    assert not health.sound_alive(106.1), "5 s without a block: stalled, no more pings"
+    sound.blocks = 513
+    assert health.sound_alive(106.2)
 
 
 def test_a_failing_scene_goes_back_to_attract_and_is_taken_out_after_repeats(kiosk, monkeypatch, caplog):
-    kiosk.switch("carousel")
-    monkeypatch.setattr(type(kiosk.scenes["carousel"]), "draw", lambda self, surface: 1 / 0)
+    kiosk.show.switch("carousel")
+    monkeypatch.setattr(type(kiosk.show.scenes["carousel"]), "draw", lambda self, surface: 1 / 0)
     for attempt in range(FAULT_LIMIT):
-        kiosk.switch("carousel")
+        kiosk.show.switch("carousel")
         kiosk.step(1 / 60, events=[])
-        assert kiosk.scene.name == "attract", attempt
+        assert kiosk.show.scene.name == "attract", attempt
     assert "ZeroDivisionError" in caplog.text and "Traceback" in caplog.text
-    assert "carousel" in kiosk.disabled and "taken out of the show" in caplog.text
-    kiosk.switch("carousel")
-    assert kiosk.scene.name == "attract", "a disabled scene is not shown again"
+    assert "carousel" in kiosk.show.disabled and "taken out of the show" in caplog.text
+    kiosk.show.switch("carousel")
+    assert kiosk.show.scene.name == "attract", "a disabled scene is not shown again"
     kiosk.step(1 / 60, events=[])  # and the show goes on
     assert kiosk.running
 
@@ -175,7 +182,7 @@ def test_a_failing_scene_goes_back_to_attract_and_is_taken_out_after_repeats(kio
 def test_a_failing_command_handler_is_logged_not_fatal(kiosk, caplog):
     from installation.core.commands import PlayDisc
 
-    kiosk.switch("attract")
+    kiosk.show.switch("attract")
     kiosk.commands.table[PlayDisc] = lambda c: {}["missing"]
     kiosk.bus.post(PlayDisc("x"))
     kiosk.step(1 / 60, events=[])
@@ -210,27 +217,27 @@ def test_opening_hours_close_and_open_the_kiosk_by_the_clock_alone():
     cfg = dataclasses.replace(cfg, opening_hours=OpeningHoursConfig(enabled=True, tue="10:00-18:00"),
                               demos=dataclasses.replace(cfg.demos, timezone="Europe/Berlin"))
     clock = {"now": dt.datetime(2026, 11, 24, 20, 0, tzinfo=dt.timezone.utc)}  # Tuesday 21:00 in Berlin
-    kiosk = Kiosk(cfg, load_library(ROOT / "assets"), pygame.Surface((800, 500)), wall=lambda: clock["now"])
-    kiosk.switch("attract")  # a late start or after a power cut: the first frame already knows
+    kiosk = Kiosk(cfg, load_library(ROOT / "assets"), pygame.Surface((800, 500)), Services(wall=lambda: clock["now"]))
+    kiosk.show.switch("attract")  # a late start or after a power cut: the first frame already knows
     with record_text() as drawn:
         kiosk.step(1 / 60, events=[])
-    assert kiosk.scene.name == "closed"
+    assert kiosk.show.scene.name == "closed"
     texts = [t for _, t in drawn]
     assert "Выставка закрыта" in texts and any("Откроется: ср 25.11 10:00" in t for t in texts), texts
-    assert pygame.surfarray.array3d(kiosk.screen).mean() < 10, "dark but for the card"
+    assert pygame.surfarray.array3d(kiosk.stage.surface).mean() < 10, "dark but for the card"
     from installation.core.commands import PlayDisc
 
     kiosk.bus.post(PlayDisc("bugi-na-rebrakh"))  # a performer's play waits for the opening
     kiosk.step(1 / 60, events=[])
-    assert kiosk.scene.name == "closed"
+    assert kiosk.show.scene.name == "closed"
     clock["now"] = dt.datetime(2026, 11, 25, 8, 52, tzinfo=dt.timezone.utc)  # Wednesday 09:52: ten minutes before
     kiosk.step(1 / 60, events=[])
     kiosk.step(1 / 60, events=[])
-    assert kiosk.self_test is not None and kiosk.self_test.reason == "before opening"
-    assert kiosk.scene.name == "closed"
+    assert kiosk.health.self_test is not None and kiosk.health.self_test.reason == "before opening"
+    assert kiosk.show.scene.name == "closed"
     clock["now"] = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc)  # Wednesday 10:00
     kiosk.step(1 / 60, events=[])
-    assert kiosk.scene.name == "attract"
+    assert kiosk.show.scene.name == "attract"
 
 
 def test_the_technician_overlay_on_its_chord_and_over_osc(kiosk):
@@ -239,7 +246,7 @@ def test_the_technician_overlay_on_its_chord_and_over_osc(kiosk):
     from installation.core.commands import ShowOverlay
     from installation.screen.text import record_text
 
-    kiosk.switch("attract")
+    kiosk.show.switch("attract")
     logging.getLogger("installation.test").error("a scan in свинг-под-черепом would not decode")
     chord = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_o, mod=pygame.KMOD_LCTRL | pygame.KMOD_LSHIFT)
     kiosk.step(1 / 60, events=[chord])
@@ -311,7 +318,7 @@ def test_the_self_test_names_each_problem_a_technician_can_act_on(tmp_path, monk
     engine = AudioEngine(AudioConfig(device="no-such-device"))
     engine.start()
     try:
-        report = selftest.run_self_test("10:00", "test", engine, True, library, tmp_path,
+        report = selftest.run_self_test("10:00", "test", engine.status(), True, library, tmp_path,
                                         LatheView(state="fault", reason="the guard is open"))
         monkeypatch.setattr(selftest, "MIN_FREE_MB", 1e12)
         full = selftest.check_disk(tmp_path)

@@ -14,6 +14,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from ..config.composed import DEFAULT_CONFIG, Config, ConfigError, load_config
+from ..core.commands import Quit
 from ..core.registry import SCENES
 
 log = logging.getLogger("installation")
@@ -153,12 +154,13 @@ def screenshot(cfg: Config, args: argparse.Namespace) -> int:
         print(f"no disc {args.disc!r}; discs: {', '.join(d.id for d in library.discs)}", file=sys.stderr)
         return 1
     kiosk = Kiosk(cfg, library, screen)
-    kiosk.switch(args.scene, disc_id=args.disc)
+    kiosk.show.switch(args.scene, disc_id=args.disc)
     frame = 1.0 / cfg.display.fps
     steps = int(args.at / frame)
     for _ in range(steps):  # the same fixed steps the live loop would take
-        kiosk.scene.update(frame)
-        kiosk.now += frame
+        if kiosk.show.scene is not None:
+            kiosk.show.scene.update(frame)
+        kiosk.show.now += frame
     kiosk.step(args.at - steps * frame, events=[])
     pygame.image.save(screen, str(args.out))
     print(args.out)
@@ -170,21 +172,10 @@ def run_kiosk(cfg: Config, args: argparse.Namespace, attach=None) -> int:
     from ..service.logs import setup_logging
 
     setup_logging(cfg.data_path, args.verbose)
-    import pygame
-
     from .. import tune_threads
-    from ..sound.process import EngineProcess
-    from ..core.commands import CommandBus, Quit
-    from ..content.library import load_library
-    from ..screen.recovery import DisplayWatch
-    from ..screen.display import open_canvas
-    from ..screen.xlib import before_x_ends_us
-    from .kiosk import Kiosk
-    from ..show.calendar import DemoSchedule
     from ..service.lifecycle import Lifecycle
     from ..service.notify import Notifier
-    from ..service.play_counts import PlayCounts
-    from ..service.status import StatusBoard
+    from ..screen.xlib import before_x_ends_us
 
     tune_threads()
     notifier = Notifier()
@@ -193,23 +184,8 @@ def run_kiosk(cfg: Config, args: argparse.Namespace, attach=None) -> int:
     if wait:
         notifier.status(f"waiting {wait:g} s after repeated restarts")
         time.sleep(wait)
-    library = load_library(cfg.content_dir, limits=cfg.content.limits, more=cfg.disc_folders[1:])
-    log.info("%d discs from %s%s", len(library.discs), cfg.content_dir,
-             f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")
-    pygame.font.init()  # not pygame.init(): SDL audio must not grab the card sounddevice uses
-    canvas = open_canvas(cfg.display, windowed=args.windowed)
-    engine = EngineProcess(cfg.audio, cfg.dsp)  # the sound in a process of its own
-    engine.start()
-    bus, status = CommandBus(cfg.osc.queue_size), StatusBoard()
-    osc = start_osc(cfg, bus, engine, status)
-    counts = PlayCounts(cfg.data_path)
-    wall, clock = rehearsal_clocks(args.rehearse, args.speed)
-    schedule = DemoSchedule(cfg.demos, cfg.data_path / "demos.json") if cfg.demos.events else None
-    lathe = start_lathe(cfg, bus, clock, wall)
-    if osc is not None:
-        osc.lathe = lathe
-    kiosk = Kiosk(cfg, library, canvas.surface, engine, counts, bus, status, osc, schedule=schedule, lathe=lathe,
-                  wall=wall, canvas=canvas, notifier=notifier, display_watch=DisplayWatch(cfg.display, args.windowed))
+    kiosk, services = build_kiosk(cfg, args, notifier)
+    bus, lathe = kiosk.bus, services.lathe
     # systemd stops with SIGTERM: finish the frame, fade nothing, close the device cleanly.
     signal.signal(signal.SIGTERM, lambda *_: bus.post(Quit("SIGTERM")))
 
@@ -225,17 +201,55 @@ def run_kiosk(cfg: Config, args: argparse.Namespace, attach=None) -> int:
         if attach is not None:
             attach(kiosk)
         kiosk.run()
-        ended = kiosk.quit_reason or "the main loop ended"
+        ended = kiosk.health.quit_reason or "the main loop ended"
     finally:
         lifecycle.end(ended)
-        if osc is not None:
-            osc.close()
-        if lathe is not None:
-            lathe.close()
-        counts.close()
-        engine.close()
-        pygame.quit()
+        close_services(services)
     return 0
+
+
+def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
+    """The kiosk and what it is attached to: the discs, the screen, the sound in a process of its
+    own, OSC, play counts, the demo calendar and the lathe."""
+    import pygame
+
+    from ..content.library import load_library
+    from ..core.commands import CommandBus
+    from ..screen.display import open_canvas
+    from ..screen.recovery import DisplayWatch
+    from ..service.play_counts import PlayCounts
+    from ..service.status import StatusBoard
+    from ..show.calendar import DemoSchedule
+    from ..sound.process import EngineProcess
+    from ..sound.turntable import Turntable
+    from .kiosk import Kiosk, Services
+
+    library = load_library(cfg.content_dir, limits=cfg.content.limits, more=cfg.disc_folders[1:])
+    log.info("%d discs from %s%s", len(library.discs), cfg.content_dir,
+             f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")
+    pygame.font.init()  # not pygame.init(): SDL audio must not grab the card sounddevice uses
+    canvas = open_canvas(cfg.display, windowed=args.windowed)
+    sound = EngineProcess(cfg.audio, cfg.dsp)  # the sound in a process of its own
+    sound.start()
+    bus, status = CommandBus(cfg.osc.queue_size), StatusBoard()
+    turntable = Turntable(sound, cfg.osc.encoder_timeout_seconds, cfg.osc.encoder_release_seconds)
+    wall, clock = rehearsal_clocks(args.rehearse, args.speed)
+    lathe = start_lathe(cfg, bus, clock, wall)
+    services = Services(sound=sound, counts=PlayCounts(cfg.data_path), bus=bus, status=status,
+                        osc=start_osc(cfg, bus, sound, status, lathe, turntable), turntable=turntable,
+                        schedule=DemoSchedule(cfg.demos, cfg.data_path / "demos.json") if cfg.demos.events else None,
+                        lathe=lathe, notifier=notifier, display_watch=DisplayWatch(cfg.display, args.windowed),
+                        wall=wall)
+    return Kiosk(cfg, library, canvas, services), services
+
+
+def close_services(services) -> None:
+    import pygame
+
+    for part in (services.osc, services.lathe, services.counts, services.sound):
+        if part is not None:
+            part.close()
+    pygame.quit()
 
 
 def rehearsal_clocks(start: str, speed: float):
@@ -270,7 +284,7 @@ def start_lathe(cfg: Config, bus, clock, wall):
     return station
 
 
-def start_osc(cfg: Config, bus, engine, status):
+def start_osc(cfg: Config, bus, sound, status, lathe, turntable):
     """The OSC server, or None (with one clear line) when it is off or its port is taken."""
     if not cfg.osc.enabled:
         log.info("OSC: off (osc.enabled: false); touch and keys only")
@@ -278,7 +292,7 @@ def start_osc(cfg: Config, bus, engine, status):
     from ..remote.osc.server import OscServer
 
     try:
-        server = OscServer(cfg.osc, bus, engine, status.read)
+        server = OscServer(cfg.osc, bus, sound, status.read, lathe, turntable)
     except OSError as exc:
         log.error("OSC: cannot listen on %s:%d (%s); running without remote control", cfg.osc.host,
                   cfg.osc.port, exc)

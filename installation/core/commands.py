@@ -13,6 +13,7 @@ import queue
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Type
 
+from .states import LatheState
 log = logging.getLogger(__name__)
 
 
@@ -62,7 +63,7 @@ class Proximity(Command):
 @dataclass(frozen=True)
 class LatheChanged(Command):
     """The lathe's state machine moved (lathe/station.py)."""
-    state: str
+    state: LatheState
     reason: str
 
 

@@ -48,7 +48,7 @@ class _Loader:
             if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
                 return None
             return self.convert(node, args[0], key, meta)
-        if is_dataclass(tp):
+        if isinstance(tp, type) and is_dataclass(tp):
             return self.dataclass(node, tp, key)
         if origin in (list, tuple):
             if not isinstance(node, yaml.SequenceNode):

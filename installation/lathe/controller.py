@@ -15,13 +15,13 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, List, Optional
 
-from .settings import LatheConfig
+from ..core.states import LatheState
 from .machine import Lathe, LatheStatus
+from .settings import LatheConfig
 
 log = logging.getLogger(__name__)
 
-STATES = ("idle", "preparing", "ready", "cutting", "finishing", "done", "aborted", "fault")
-ACTIVE = ("preparing", "ready", "cutting", "finishing")
+IDLE, PREPARING, READY, CUTTING, FINISHING, DONE, ABORTED, FAULT = LatheState  # its members, in order
 AT_TEMPERATURE_C = 5.0  # the stylus is ready within this of its target
 HOMED_MM = 0.5
 
@@ -33,8 +33,8 @@ class Refused(Exception):
 @dataclass(frozen=True)
 class Transition:
     at: float
-    old: str
-    new: str
+    old: LatheState
+    new: LatheState
     reason: str
 
 
@@ -43,7 +43,7 @@ class CutController:
         self.cfg = cfg
         self.lathe = lathe
         self.mute = mute  # the cutter feed: muted except while cutting
-        self.state = "idle"
+        self.state: LatheState = IDLE
         self.reason = "waiting for a demo"
         self.history: List[Transition] = []
         self.listeners: List[Callable[[Transition], None]] = []
@@ -56,7 +56,7 @@ class CutController:
 
     # -- requests (the station calls these on its thread) -------------------------------------
     def arm(self, now: float, in_window: bool, force: bool, side_seconds: Optional[float] = None) -> str:
-        if self.state != "idle":
+        if self.state != IDLE:
             raise Refused(f"the lathe is {self.state}; arm from idle (/lathe/reset first)")
         if not (in_window or force):
             raise Refused("no demo is on now; /lathe/arm 1 forces a cut outside the schedule "
@@ -68,7 +68,7 @@ class CutController:
         self.confirm_until = now + self.cfg.confirm_seconds
         self.reason = f"armed: confirm at the lathe ({self.cfg.confirm_key}) within {self.cfg.confirm_seconds:g} s"
         log.info("lathe: %s%s", self.reason, " (forced outside the schedule)" if force and not in_window else "")
-        self._notify(now, "idle", "idle", self.reason)
+        self._notify(now, IDLE, IDLE, self.reason)
         return self.reason
 
     def confirm(self, now: float, source: str) -> None:
@@ -83,43 +83,43 @@ class CutController:
             lathe.heat(self.cfg.stylus_temperature_c)
         lathe.spin_up(self.cfg.rpm)
         self._deadline = now + self.cfg.spin_up_seconds
-        self._go(now, "preparing", f"confirmed at the lathe ({source}): homing, heating, spinning up")
+        self._go(now, PREPARING, f"confirmed at the lathe ({source}): homing, heating, spinning up")
 
     def start(self, now: float) -> None:
-        if self.state != "ready":
+        if self.state != READY:
             raise Refused(f"the lathe is {self.state}; it starts from ready")
         self.lathe.lower()
         self.lathe.feed(True)
         self.mute(False)
         self.cut_started = now
-        self._go(now, "cutting", f"cutting a side of {self.side_seconds:.0f} s")
+        self._go(now, CUTTING, f"cutting a side of {self.side_seconds:.0f} s")
 
     def stop(self, now: float, source: str) -> None:
         """Always allowed: a cut finishes cleanly, anything before it is aborted."""
         self.confirm_until = None
-        if self.state == "cutting":
+        if self.state == CUTTING:
             self._finish(now, f"stopped by {source}")
-        elif self.state in ("preparing", "ready"):
+        elif self.state in (PREPARING, READY):
             self.make_safe()
-            self._go(now, "aborted", f"stopped by {source} before cutting")
+            self._go(now, ABORTED, f"stopped by {source} before cutting")
 
     def estop(self, now: float, source: str) -> None:
         """Always allowed, from any state: the lathe stops at once, then it is a fault."""
         self.confirm_until = None
         self.lathe.estop()
         self.make_safe()
-        if self.state != "fault" or not self.reason.startswith("e-stop"):
-            self._go(now, "fault", f"e-stop: {source}")
+        if self.state != FAULT or not self.reason.startswith("e-stop"):
+            self._go(now, FAULT, f"e-stop: {source}")
 
     def reset(self, now: float) -> None:
-        if self.state in ACTIVE:
+        if self.state.active:
             raise Refused(f"the lathe is {self.state}; stop it first")
         problem = self.interlock(self.lathe.status(), now, starting=True)
         if problem:
             raise Refused(f"cannot reset: {problem}")
         if hasattr(self.lathe, "release_estop"):
             self.lathe.release_estop()
-        self._go(now, "idle", "reset")
+        self._go(now, IDLE, "reset")
 
     # -- the clock ------------------------------------------------------------------------------
     def tick(self, now: float) -> None:
@@ -132,31 +132,31 @@ class CutController:
             self.confirm_until = None
             self.reason = "not confirmed at the lathe in time; arm again"
             log.warning("lathe: %s", self.reason)
-            self._notify(now, "idle", "idle", self.reason)
-        if status.estop and self.state != "fault":
+            self._notify(now, IDLE, IDLE, self.reason)
+        if status.estop and self.state != FAULT:
             self.estop(now, "the lathe's e-stop input")
             return
-        if self.state not in ACTIVE:
+        if not self.state.active:
             return
         problem = self.interlock(status, now)
         if problem:
             self.make_safe()
-            self._go(now, "fault", problem)
+            self._go(now, FAULT, problem)
             return
-        if self.state == "preparing":
+        if self.state == PREPARING:
             if self._prepared(status):
-                self._go(now, "ready", "at speed: the performer starts the cut (/lathe/start)")
+                self._go(now, READY, "at speed: the performer starts the cut (/lathe/start)")
             elif now > self._deadline:
                 self.make_safe()
-                self._go(now, "fault", f"not ready after {self.cfg.spin_up_seconds:g} s: {self._unready(status)}")
-        elif self.state == "cutting":
+                self._go(now, FAULT, f"not ready after {self.cfg.spin_up_seconds:g} s: {self._unready(status)}")
+        elif self.state == CUTTING:
             left = self.seconds_left(now, status)
             if left <= 0:
                 self._finish(now, "the side is full")
-        elif self.state == "finishing":
+        elif self.state == FINISHING:
             stopped = not status.cutter_down and (status.rpm is None or status.rpm < 1.0)
             if stopped or now > self._deadline:
-                self._go(now, "done", "the cut is finished")
+                self._go(now, DONE, "the cut is finished")
 
     def interlock(self, s: LatheStatus, now: float, starting: bool = False) -> Optional[str]:
         """The first tripped interlock, in words; None when all is clear."""
@@ -171,9 +171,9 @@ class CutController:
             return "the guard is open"
         if s.stylus_c is not None and s.stylus_c > cfg.max_stylus_temperature_c:
             return f"stylus over temperature ({s.stylus_c:.0f} °C > {cfg.max_stylus_temperature_c:g} °C)"
-        if s.inner_limit and (starting or self.state in ("cutting", "ready")):
+        if s.inner_limit and (starting or self.state in (CUTTING, READY)):
             return "the carriage is at the inner limit"
-        if self.state in ("ready", "cutting") and s.rpm is not None and not self._at_speed(s.rpm):
+        if self.state in (READY, CUTTING) and s.rpm is not None and not self._at_speed(s.rpm):
             return f"platter speed out of tolerance: {s.rpm:.2f} rpm, wanted {cfg.rpm:g} ± {cfg.rpm_tolerance_percent:g} %"
         return None
 
@@ -181,14 +181,14 @@ class CutController:
         """Time left on the side: the requested length, and the groove room from the carriage radius."""
         status = status or self.lathe.status()
         room = self.cfg.side_seconds(status.radius_mm) if status.radius_mm is not None else self.side_seconds
-        if self.state != "cutting" or self.cut_started is None:
+        if self.state != CUTTING or self.cut_started is None:
             return min(self.side_seconds, room)
         return min(self.side_seconds - (now - self.cut_started), room)
 
     def fail(self, now: float, reason: str) -> None:
         """A fault found outside the lathe (the station's audio, the data disk): safe, then fault."""
         self.make_safe()
-        self._go(now, "fault", reason)
+        self._go(now, FAULT, reason)
 
     def make_safe(self) -> None:
         """Lift, mute, stop the carriage, spin down: always in this order."""
@@ -201,7 +201,7 @@ class CutController:
     def _finish(self, now: float, why: str) -> None:
         self.make_safe()
         self._deadline = now + self.cfg.spin_up_seconds
-        self._go(now, "finishing", why)
+        self._go(now, FINISHING, why)
 
     def _at_speed(self, rpm: float) -> bool:
         return abs(rpm - self.cfg.rpm) <= self.cfg.rpm * self.cfg.rpm_tolerance_percent / 100.0
@@ -220,12 +220,12 @@ class CutController:
             return f"stylus at {s.stylus_c:.0f} °C, wanted {cfg.stylus_temperature_c:g}"
         return ""
 
-    def _go(self, now: float, new: str, reason: str) -> None:
+    def _go(self, now: float, new: LatheState, reason: str) -> None:
         old, self.state, self.reason = self.state, new, reason
-        (log.error if new == "fault" else log.info)("lathe: %s -> %s: %s", old, new, reason)
+        (log.error if new == FAULT else log.info)("lathe: %s -> %s: %s", old, new, reason)
         self._notify(now, old, new, reason)
 
-    def _notify(self, now: float, old: str, new: str, reason: str) -> None:
+    def _notify(self, now: float, old: LatheState, new: LatheState, reason: str) -> None:
         t = Transition(now, old, new, reason)
         self.history.append(t)
         del self.history[:-100]

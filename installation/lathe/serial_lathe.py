@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 from .settings import LatheConfig
 from .machine import Capabilities, LatheStatus
@@ -40,7 +40,7 @@ def parse_status(line: str, at: float) -> Optional[LatheStatus]:
     parts = line.split()
     if not parts or parts[0] != "S":
         return None
-    values: Dict[str, object] = {"at": at}
+    values: Dict[str, Any] = {"at": at}
     try:
         for part in parts[1:]:
             key, _, value = part.partition("=")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Optional
+from typing import Any, Optional
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ MAX_BUFFER = 4096  # bytes of unterminated garbage kept at most
 class SerialLink:
     def __init__(self, port: str, baud: int):
         self.port, self.baud = port, baud
-        self._serial = None
+        self._serial: Optional[Any] = None  # a serial.Serial while the port is open
         self._next_open = 0.0
         self._said_down = False
         self.buffer = b""
@@ -82,4 +82,4 @@ class SerialLink:
                 self._serial.close()
             except Exception:
                 pass
-        self._serial: Optional[object] = None
+        self._serial = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..core.geometry import DiscGeometry
 from ..core.keys import parse_chord
 from ..core.yamlconf import limits
 
@@ -55,15 +56,16 @@ class LatheConfig:
                              f"lathe.outer_radius_mm ({self.outer_radius_mm:g})")
 
     @property
-    def pitch_mm(self) -> float:
-        return 25.4 / self.lines_per_inch
+    def geometry(self) -> DiscGeometry:
+        """The disc this lathe cuts: its groove from outer_radius_mm in to inner_radius_mm."""
+        return DiscGeometry.for_radius(self.outer_radius_mm, rpm=self.rpm, lines_per_inch=self.lines_per_inch,
+                                       inner_radius_mm=self.inner_radius_mm)
 
     @property
     def feed_mm_per_s(self) -> float:
         """How fast the carriage moves in: rpm/60 x 25.4/LPI (0.33 mm/s at 78 rpm and 100 LPI)."""
-        return self.rpm / 60.0 * self.pitch_mm
+        return self.geometry.feed_mm_per_s
 
     def side_seconds(self, radius_mm: Optional[float] = None) -> float:
         """Time left on the side from `radius_mm` (default: the outer edge) to the inner limit."""
-        start = self.outer_radius_mm if radius_mm is None else radius_mm
-        return max(0.0, start - self.inner_radius_mm) / self.feed_mm_per_s
+        return self.geometry.side_seconds(radius_mm)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
 from ..core.commands import CommandBus, CutFinished, LatheChanged
+from ..core.states import LatheState
 from .archive import Archive, Cut
 from .settings import LatheConfig
 from .controller import CutController, Refused, Transition
@@ -44,7 +45,7 @@ class Window:
 class LatheView:
     """What the live view and the OSC status show; replaced whole, never changed in place."""
 
-    state: str = "idle"
+    state: LatheState = LatheState.IDLE
     reason: str = ""
     armed: bool = False  # waiting for the confirmation at the station
     rpm: Optional[float] = None
@@ -118,7 +119,7 @@ class LatheStation:
             self._thread.join(5)
         self.controller.make_safe()
         if self._cut is not None:
-            self._end_recording("aborted", "the kiosk stopped")
+            self._end_recording(LatheState.ABORTED, "the kiosk stopped")
         self.audio.close()
         self.lathe.close()
 
@@ -149,7 +150,7 @@ class LatheStation:
         dt_ = 0.0 if self._last is None else max(0.0, now - self._last)
         self._last = now
         ctl = self.controller
-        if ctl.state == "cutting":
+        if ctl.state == LatheState.CUTTING:
             self.trace.advance(status.rpm if status.rpm is not None else self.cfg.rpm, dt_)
             if status.radius_mm is not None:
                 self.trace.add(status.radius_mm, self.audio.level)
@@ -192,11 +193,11 @@ class LatheStation:
 
     def _on_transition(self, t: Transition) -> None:
         self.bus.post(LatheChanged(t.new, t.reason))
-        if t.new == "cutting":
+        if t.new == LatheState.CUTTING:
             self._begin_recording(t.at)
-        elif t.old == "cutting":
+        elif t.old == LatheState.CUTTING:
             self._seconds = self.audio.record_to(None)  # what was cut; the lift and spin-down are not
-        if t.new in ("done", "aborted", "fault") and t.old != t.new:
+        if t.new.ended and t.old != t.new:
             self._end_recording(t.new, t.reason)
             self.audio.close()
 
@@ -215,12 +216,12 @@ class LatheStation:
             self._cut = None
             self.controller.fail(now, f"cannot record the cut: {exc}")
 
-    def _end_recording(self, outcome: str, reason: str) -> None:
+    def _end_recording(self, outcome: LatheState, reason: str) -> None:
         cut, self._cut = self._cut, None
         if cut is None:
             return
         seconds = self.audio.record_to(None) or self._seconds
-        Archive.end(cut, outcome, reason, seconds, self.trace.points(), self.wall())
+        Archive.end(cut, outcome.value, reason, seconds, self.trace.points(), self.wall())
         log.info("lathe: cut archived in %s (%s, %.1f s)", cut.folder, outcome, seconds)
-        if outcome == "done":
+        if outcome == LatheState.DONE:
             self.bus.post(CutFinished(str(cut.folder)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import List, Optional, Protocol, Tuple
+from typing import Any, List, Optional, Protocol, Tuple
 
 import pygame
 
@@ -33,6 +33,7 @@ class Canvas(Protocol):
     def present(self) -> None: ...
     def resize(self, size: Tuple[int, int]) -> None: ...
     def snapshot(self) -> pygame.Surface: ...
+    def close(self) -> None: ...
 
 
 class SurfaceCanvas:
@@ -70,7 +71,8 @@ class RendererCanvas:
 
     def __init__(self, window, renderer):
         self.window, self.renderer = window, renderer
-        self._background: Optional[Tuple[pygame.Surface, object]] = None
+        self._background: Optional[Tuple[pygame.Surface, Any]] = None  # (the surface, its texture)
+        self._overlay: Any = None  # the words' streamed texture
         self._discs: List[tuple] = []
         self.resize(window.size)
 

@@ -102,26 +102,12 @@ def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed:
     rho = np.hypot(dx, dy)
     phi = np.arctan2(dy, dx)
 
-    # Grooves: fine rings with a louder/quieter banding, from the rim to the run-out.
-    inner = UNGROOVED_INNER_MM * px_per_mm
-    outer = radius * 0.96
-    pitch = GROOVE_PITCH_PX
-    band = 0.5 + 0.5 * np.sin(rho / (radius * 0.037) + rng.uniform(0, 6.28)) * np.sin(rho / (radius * 0.011))
-    grooves = 0.5 + 0.5 * np.sin(2 * np.pi * rho / pitch)
-    depth = np.where((rho > inner) & (rho < outer), 0.13 + 0.10 * band, 0.0)
-    shade = 1.0 - depth * grooves
-    runout = np.exp(-((rho - inner) / 1.5) ** 2) * 0.35 + np.exp(-((rho - outer) / 1.2) ** 2) * 0.25
-    rgb *= (shade - runout)[..., None]
-
-    # Burnt hole about the surface centre: ragged, with a charred, brown, rough rim.
+    rgb *= _grooved(rho, radius, px_per_mm, rng)[..., None]
     hx, hy = xs - c, ys - c
     hrho, hphi = np.hypot(hx, hy), np.arctan2(hy, hx)
     hole_r = HOLE_DIAMETER_MM / 2 * px_per_mm
     ragged = hole_r * (1 + 0.18 * _angular_noise(hphi, rng, 9))
-    scorch = np.clip(1.0 - (hrho - ragged) / (hole_r * 1.6), 0.0, 1.0) ** 1.5
-    scorch *= 0.75 + 0.25 * _angular_noise(hphi, rng, 23)
-    char = np.array([34, 20, 9], dtype=np.float32)
-    rgb = rgb * (1 - scorch[..., None]) + char * scorch[..., None]
+    rgb = _scorched(rgb, hrho, hphi, ragged, hole_r, rng)
 
     # Scissor-cut edge: straight-ish cuts between jittered vertices.
     edge = _scissor_edge(phi, radius, rng)
@@ -136,6 +122,26 @@ def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed:
     pygame.surfarray.blit_array(surface, np.clip(rgb, 0, 255).astype(np.uint8))
     pygame.surfarray.pixels_alpha(surface)[:] = (alpha * 255).astype(np.uint8)
     return DiscArt(surface, _sheen(size, radius - ecc, hole_r), _shadow(alpha))
+
+
+def _grooved(rho: np.ndarray, radius: float, px_per_mm: float, rng) -> np.ndarray:
+    """The grooves' shading: fine rings with a louder/quieter banding, from the rim to the run-out."""
+    inner = UNGROOVED_INNER_MM * px_per_mm
+    outer = radius * 0.96
+    band = 0.5 + 0.5 * np.sin(rho / (radius * 0.037) + rng.uniform(0, 6.28)) * np.sin(rho / (radius * 0.011))
+    grooves = 0.5 + 0.5 * np.sin(2 * np.pi * rho / GROOVE_PITCH_PX)
+    depth = np.where((rho > inner) & (rho < outer), 0.13 + 0.10 * band, 0.0)
+    runout = np.exp(-((rho - inner) / 1.5) ** 2) * 0.35 + np.exp(-((rho - outer) / 1.2) ** 2) * 0.25
+    return 1.0 - depth * grooves - runout
+
+
+def _scorched(rgb: np.ndarray, hrho: np.ndarray, hphi: np.ndarray, ragged: np.ndarray, hole_r: float,
+              rng) -> np.ndarray:
+    """The burnt hole about the surface centre: ragged, with a charred, brown, rough rim."""
+    scorch = np.clip(1.0 - (hrho - ragged) / (hole_r * 1.6), 0.0, 1.0) ** 1.5
+    scorch *= 0.75 + 0.25 * _angular_noise(hphi, rng, 23)
+    char = np.array([34, 20, 9], dtype=np.float32)
+    return rgb * (1 - scorch[..., None]) + char * scorch[..., None]
 
 
 def _shadow(alpha: np.ndarray) -> pygame.Surface:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Tuple
 
 import numpy as np
@@ -19,18 +20,24 @@ log = logging.getLogger(__name__)
 TITLE = "Музыка на костях · Bone Music"
 
 
-_fallback = {"on": False, "requested": None}  # headless because no display answered; what was asked for
+@dataclass
+class _Fallback:
+    on: bool = False  # headless because no display answered
+    requested: Optional[str] = None  # the driver asked for at first
+
+
+_fallback = _Fallback()
 
 
 def init_video() -> bool:
     """Initialise SDL video; fall back to the dummy driver. Returns True when headless."""
     if pygame.display.get_init():  # already up (open_canvas, then open_screen): as it is
         return pygame.display.get_driver() in ("dummy", "offscreen")
-    retrying = _fallback["on"]
+    retrying = _fallback.on
     if retrying:  # another look for the display: ask for what was asked for at first
-        _restore_driver(_fallback["requested"])
+        _restore_driver(_fallback.requested)
     requested = os.environ.get("SDL_VIDEODRIVER")
-    _fallback["on"] = False
+    _fallback.on = False
     if requested in ("dummy", "offscreen"):
         pygame.display.init()
         return True
@@ -44,7 +51,7 @@ def init_video() -> bool:
     log.log(logging.DEBUG if retrying else logging.WARNING,  # display/recovery.py says the rest
             "no display (%s): running headless with SDL's dummy video driver", reason)
     pygame.display.quit()
-    _fallback.update(on=True, requested=requested)
+    _fallback.on, _fallback.requested = True, requested
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     pygame.display.init()
     return True
@@ -52,7 +59,7 @@ def init_video() -> bool:
 
 def fell_back() -> bool:
     """Headless because no display answered (not because dummy was asked for)."""
-    return _fallback["on"]
+    return _fallback.on
 
 
 def _restore_driver(requested: Optional[str]) -> None:
@@ -95,7 +102,7 @@ def open_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
     choice = cfg.renderer
     if choice == "auto" and headless:
         choice = "surface"  # nothing to accelerate
-    size = tuple(pygame.display.get_desktop_sizes()[0] if fullscreen else cfg.size)
+    size: Tuple[int, int] = pygame.display.get_desktop_sizes()[0] if fullscreen else cfg.size
     if choice != "surface":
         try:
             canvas = open_renderer(size, fullscreen, TITLE)

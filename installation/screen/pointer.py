@@ -83,6 +83,7 @@ class Press:
         self.began = self.at = down.at
         self.px_per_mm = px_per_mm
         self.travel = 0.0  # the furthest it went from the start, px
+        self.on_disc = False  # it began on the disc (the player's turntable)
 
     def move(self, p: Pointer) -> None:
         self.pos, self.at = p.pos, p.at

@@ -1,14 +1,18 @@
-"""The gallery's sensors as the kiosk keeps them: who is present in which zone and how near the
-nearest visitor stands. Each reading holds for `hold_seconds`, so a sensor that died or was
-unplugged stops counting; both tables are bounded by `max_zones`, so a flood of made-up zone
-names cannot grow them."""
+"""The audience: the gallery's sensors as the kiosk keeps them (who is present in which zone, how
+near the nearest visitor stands), and the volume they shape. Each reading holds for
+`hold_seconds`, so a sensor that died or was unplugged stops counting; both tables are bounded
+by `max_zones`, so a flood of made-up zone names cannot grow them."""
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Dict, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
+from ..core.commands import Presence, Proximity, SetVolume
 from ..remote.osc.settings import ProximityVolumeConfig
+from ..sound.port import SetVolume as SoundVolume
+from ..sound.port import Sound
+from .show import Show
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +62,41 @@ def _bounded_put(table: dict, key: str, value, limit: int) -> None:
         del table[next(iter(table))]
     table.pop(key, None)
     table[key] = value
+
+
+class Audience:
+    """Who is there, and the volume: the performer's, scaled by how near the nearest visitor stands.
+    Presence wakes the show from attract; while anyone is present it does not go idle."""
+
+    def __init__(self, sensors: Sensors, show: Show, sound: Optional[Sound], volume: float,
+                 proximity: ProximityVolumeConfig):
+        self.sensors, self.show, self.sound = sensors, show, sound
+        self.volume = volume  # the performer's
+        self.proximity = proximity
+
+    def handlers(self) -> Dict[type, Callable[[Any], None]]:
+        return {SetVolume: self._set_volume, Presence: self._presence, Proximity: self._proximity}
+
+    def tick(self) -> None:
+        """Once a frame: readings no sensor renewed expire; somebody there counts as activity."""
+        if self.sensors.expire(self.show.now):
+            self._apply()
+        if self.sensors.anyone:
+            self.show.touched()
+
+    def _set_volume(self, c: SetVolume) -> None:
+        self.volume = c.level
+        self._apply()
+
+    def _presence(self, c: Presence) -> None:
+        self.sensors.presence(c.zone, c.present, self.show.now)
+        if c.present and self.show.showing("attract") and self.show.collection.library.discs:
+            self.show.switch("player", disc_id=self.show.disc_id)
+
+    def _proximity(self, c: Proximity) -> None:
+        self.sensors.proximity(c.zone, c.metres, self.show.now)
+        self._apply()
+
+    def _apply(self) -> None:
+        if self.sound is not None:
+            self.sound.apply(SoundVolume(self.volume * self.sensors.volume_factor(self.proximity)))

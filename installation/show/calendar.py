@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from ..core.states import DemoKind
 from ..service.atomic import write_atomic
 from ..core.yamlconf import limits
 
@@ -149,7 +150,7 @@ class DemoPhase:
     """What the calendar says now: `countdown` before a demo, `live` in its window (fired or
     started by the performer), `missed` in the window of one the kiosk did not see start."""
 
-    kind: str  # "countdown", "live", "missed"
+    kind: DemoKind
     occurrence: Occurrence
     seconds_to_start: float  # negative once started
 
@@ -212,9 +213,9 @@ class DemoSchedule:
             to_start = (occ.start - now).total_seconds()
             entry = self.ledger.get(occ.key)
             if occ.start <= now:
-                return DemoPhase("live" if entry.get("fired") else "missed", occ, to_start)
+                return DemoPhase(DemoKind.LIVE if entry.get("fired") else DemoKind.MISSED, occ, to_start)
             if now >= occ.start - countdown:
-                return DemoPhase("countdown", occ, to_start)
+                return DemoPhase(DemoKind.COUNTDOWN, occ, to_start)
         return None
 
     def next_demo(self, now: dt.datetime) -> Optional[Occurrence]:
@@ -275,11 +276,6 @@ class DemoSchedule:
             self.ledger.mark(occ.key, now, cancelled="1")
             log.info("demo %s cancelled by the performer", occ.key)
         return occ
-
-    def in_window(self, now: dt.datetime) -> Optional[Occurrence]:
-        """The demo whose cutting window is open now (fired, or started by the performer)."""
-        p = self.phase(now)
-        return p.occurrence if p is not None and p.kind == "live" else None
 
 
 # -- opening hours -----------------------------------------------------------------------------

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Tuple
 
+from ..core.states import LatheState
+from ..sound.port import SoundStatus
+
 MIN_FREE_MB = 500.0  # a 10-minute live cut is about 115 MB (mono float WAV at 48 kHz)
 
 
@@ -40,19 +43,16 @@ class SelfTestReport:
         return "ok" if not bad else "; ".join(f"{c.name}: {c.detail}" for c in bad)
 
 
-def check_audio(engine, rendering: bool) -> Check:
-    if engine is None:
+def check_audio(sound: Optional[SoundStatus], rendering: bool) -> Check:
+    if sound is None:
         return Check("sound", False, "no sound engine")
-    device = str(getattr(engine, "device_name", "?"))
-    if engine.is_null:
+    if sound.is_null:
         return Check("sound", False, "no audio device (audio.device in config.yaml; trying it again every second)")
     if not rendering:
-        return Check("sound", False, f"{device} is not taking sound (the sound process restarts it)")
-    level = float(engine.level)
-    db = 20 * math.log10(level) if level > 1e-6 else -120.0
-    playing = getattr(engine, "playing_id", None)
-    heard = f"output peak {db:.0f} dBFS" if playing else "nothing playing"
-    return Check("sound", True, f"{device}, rendering, {heard}, underruns {engine.underruns}")
+        return Check("sound", False, f"{sound.device} is not taking sound (the sound process restarts it)")
+    db = 20 * math.log10(sound.level) if sound.level > 1e-6 else -120.0
+    heard = f"output peak {db:.0f} dBFS" if sound.playing_id else "nothing playing"
+    return Check("sound", True, f"{sound.device}, rendering, {heard}, underruns {sound.underruns}")
 
 
 def check_content(library) -> Check:
@@ -80,12 +80,12 @@ def check_disk(data_dir: Path) -> Check:
 def check_lathe(view) -> Optional[Check]:
     if view is None:
         return None
-    if view.state in ("fault", "aborted"):
+    if view.state in (LatheState.FAULT, LatheState.ABORTED):
         return Check("lathe", False, f"{view.state}: {view.reason} (/lathe/reset once it is clear)")
     return Check("lathe", True, f"{view.state}, {view.rpm or 0:.0f} rpm")
 
 
-def run_self_test(when: str, reason: str, engine, rendering: bool, library, data_dir: Path,
+def run_self_test(when: str, reason: str, sound: Optional[SoundStatus], rendering: bool, library, data_dir: Path,
                   lathe_view=None) -> SelfTestReport:
-    checks = [check_audio(engine, rendering), check_content(library), check_disk(data_dir), check_lathe(lathe_view)]
+    checks = [check_audio(sound, rendering), check_content(library), check_disk(data_dir), check_lathe(lathe_view)]
     return SelfTestReport(when, reason, tuple(c for c in checks if c is not None))

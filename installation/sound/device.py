@@ -1,4 +1,6 @@
-"""PortAudio's list of devices, kept fresh.
+"""Sound devices: a PortAudio stream kept open, the null sink that stands in for a missing
+device, and PortAudio's list of devices kept fresh. The show's output and the lathe station's
+interface both use `KeptStream`; only sound/ and lathe/ open streams.
 
 PortAudio reads the list of devices once, when it is initialised (at `import sounddevice`),
 and never again: a USB interface plugged in later, HDMI audio that appears when the TV is
@@ -10,19 +12,29 @@ process has open, so it refuses while one of the streams registered here is stil
 """
 from __future__ import annotations
 
+import logging
 import threading
+import time
 import weakref
-from typing import Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Tuple
+
+import numpy as np
 
 LOST_SECONDS = 1.0  # a device whose callbacks stopped this long is taken for gone
 STARTUP_SECONDS = 4.0  # ...but a device just opened may take this long (PulseAudio's ALSA plugin: ~2 s,
 # more on a loaded machine; reopening it sooner would restart that wait for ever)
+RETRY_SECONDS = 1.0  # a missing device is tried this often (a rescan costs ~30 ms here)
 
+Stream = Any  # a sounddevice stream, or a stand-in with active, start, stop, abort, close
+OpenStream = Callable[[], Tuple[Stream, str]]  # a new, unstarted stream and the device's name
+
+log = logging.getLogger(__name__)
 _streams: "weakref.WeakSet" = weakref.WeakSet()
 _lock = threading.Lock()
 
 
-def register(stream) -> None:
+def register(stream: Stream) -> None:
     """Count `stream` as open in this process until it is closed (or collected)."""
     with _lock:
         _streams.add(stream)
@@ -44,17 +56,14 @@ def rescan() -> bool:
     sd._initialize()
     return True
 
-def open_stream(make):
-    """`make()` a stream; if that fails, re-read the devices once and try again (the device
-    may have appeared since PortAudio started). The stream is registered; errors propagate."""
+
+def sounddevice():
+    """The sounddevice module, or RuntimeError saying how to get PortAudio."""
     try:
-        stream = make()
-    except Exception:
-        if not rescan():
-            raise
-        stream = make()
-    register(stream)
-    return stream
+        import sounddevice as sd
+    except OSError as exc:
+        raise RuntimeError(f"{exc}; install it with: sudo apt-get install libportaudio2") from None
+    return sd
 
 
 class Heartbeat:
@@ -78,3 +87,150 @@ class Heartbeat:
             return "stopped"
         patience = LOST_SECONDS if now - self.opened_at > STARTUP_SECONDS else STARTUP_SECONDS
         return f"silent for {now - self.seen_at:.1f} s" if now - self.seen_at >= patience else None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What `KeptStream.watch` saw: the stream `lost` (why), `back` (after how long), or a retry
+    that `failed` (why, and how many in a row)."""
+    kind: str
+    detail: str
+    failures: int = 0
+
+
+class KeptStream:
+    """One stream kept open: made by `make` (a factory, so tests hand in their own streams),
+    watched through the owner's callback count, closed when it stops or goes silent, and made
+    again every `retry_seconds` until it opens. The owner decides what to log and what to do
+    meanwhile (the show plays on a null sink; the lathe station mutes the cutter)."""
+
+    def __init__(self, make: OpenStream, retry_seconds: float = RETRY_SECONDS, first_retry: float = RETRY_SECONDS,
+                 rescan_before_retry: bool = False):
+        self.make, self.retry_seconds, self.first_retry = make, retry_seconds, first_retry
+        self.rescan_before_retry = rescan_before_retry
+        self.stream: Optional[Stream] = None
+        self.name = ""
+        self.heartbeat = Heartbeat()
+        self.lost_at: Optional[float] = None  # when the stream went (or the first open failed)
+        self.retry_at: Optional[float] = None
+        self.failures = 0  # retries in a row that failed
+        self.losses = 0  # streams that went (stopped or silent) since the start
+
+    @property
+    def is_open(self) -> bool:
+        return self.stream is not None
+
+    def open(self, now: float, blocks: int) -> None:
+        """Make and start the stream; the factory's exception when it will not."""
+        stream, name = self.make()
+        register(stream)
+        self.heartbeat.opened(now, blocks)
+        try:
+            stream.start()
+        except Exception:
+            stream.close()
+            raise
+        self.stream, self.name, self.retry_at = stream, name, None
+
+    def failed_to_open(self, now: float) -> None:
+        """The first open failed: keep trying."""
+        self.lost_at, self.retry_at = now, now + self.retry_seconds
+
+    def watch(self, now: float, blocks: int) -> Optional[Change]:
+        """Called by a watcher thread (never the audio thread): notice a stream that went; retry."""
+        stream = self.stream
+        if stream is not None:
+            why = self.heartbeat.lost(now, blocks, stream.active)
+            if why is None:
+                return None
+            self.stream = None
+            close_quietly(stream)
+            self.lost_at, self.retry_at, self.failures = now, now + self.first_retry, 0
+            self.losses += 1
+            return Change("lost", why)
+        if self.retry_at is None or now < self.retry_at:
+            return None
+        self.retry_at = now + self.retry_seconds
+        try:
+            if self.rescan_before_retry:
+                rescan()
+            self.open(now, blocks)
+        except Exception as exc:
+            self.failures += 1
+            return Change("failed", str(exc), self.failures)
+        since, self.lost_at, self.failures = now - (self.lost_at or now), None, 0
+        return Change("back", f"{since:.1f}")
+
+    def close(self) -> None:
+        stream, self.stream, self.retry_at = self.stream, None, None
+        if stream is None:
+            return
+        try:
+            stream.stop()
+            stream.close()
+        except Exception as exc:
+            log.warning("sound: closing the stream of %s: %s", self.name, exc)
+
+
+def close_quietly(stream: Stream) -> None:
+    """Close a stream that is gone; whatever the driver says about it does not matter now."""
+    try:
+        stream.abort()
+        stream.close()
+    except Exception:
+        pass
+
+
+class NullSink:
+    """Stands in for a missing device: calls `render` on a thread of its own at the device's
+    pace, so the show goes on (the stylus moves, sides end) in silence. Falling behind by a
+    block counts as an underrun, as a real device would have run dry."""
+
+    def __init__(self, render: Callable[[np.ndarray], None], frames: int, channels: int, rate: Callable[[], int],
+                 underrun: Callable[[], None]):
+        self.render, self.frames, self.channels, self.rate, self.underrun = render, frames, channels, rate, underrun
+        self._running = False
+        self._thread: Optional[threading.Thread] = None
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def start(self) -> None:
+        if self._running:
+            return
+        self._running = True
+        self._thread = threading.Thread(target=self._loop, name="null-sink", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._running = False
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=2)
+
+    def _loop(self) -> None:
+        out = np.zeros((self.frames, self.channels), dtype=np.float32)
+        period = self.frames / self.rate()
+        deadline = time.perf_counter()
+        while self._running:
+            self.render(out)
+            deadline += period
+            delay = deadline - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            elif delay < -1.0:  # fell far behind (suspended machine): do not race to catch up
+                deadline = time.perf_counter()
+            elif delay < -period:  # a real device would have run dry here
+                self.underrun()
+
+
+def open_with_rescan(make: Callable[[], Stream]) -> Stream:
+    """`make()` a stream; if that fails, re-read the devices once and try again (the device
+    may have appeared since PortAudio started)."""
+    try:
+        return make()
+    except Exception:
+        if not rescan():
+            raise
+        return make()

@@ -9,6 +9,7 @@ add their part (Surface), and the stylus loses the top where the groove runs slo
 """
 from __future__ import annotations
 
+from typing import Any, Dict, List, Tuple
 
 from .groove_loss import GrooveLoss
 from .readhead import ReadHead
@@ -25,14 +26,14 @@ class DiscEmulation:
     def __init__(self, cfg: DspConfig, transport: Transport, max_frames: int):
         self.motion = Motion(transport, cfg.motion, cfg.groove)
         self.read_head = ReadHead(transport, _head(cfg), max_frames)
-        self.by_name: dict[str, object] = {"motion": self.motion, "read_head": self.read_head}
+        self.by_name: Dict[str, Any] = {"motion": self.motion, "read_head": self.read_head}
         if cfg.enabled:
             self.by_name.update(wow=Wow(transport, cfg.wow), surface=Surface(transport, cfg.surface),
                                 groove=GrooveLoss(transport, cfg.groove), hum=Hum(transport, cfg.surface))
-            order = ("motion", "wow", "read_head", "surface", "groove", "hum")
+            order: Tuple[str, ...] = ("motion", "wow", "read_head", "surface", "groove", "hum")
         else:
             order = ("motion", "read_head")
-        self.stages = [self.by_name[name] for name in order]
+        self.stages: List[Any] = [self.by_name[name] for name in order]  # each with process(block)
         self.settings = cfg
 
     def configure(self, settings: DspConfig) -> None:

@@ -37,8 +37,8 @@ class GrooveLoss:
 
     def configure(self, settings: GrooveSettings) -> None:
         self.s = settings
-        self.outer = settings.outer_radius_mm or 115.0
-        self.inner = min(settings.inner_radius_mm, self.outer)
+        spiral = settings.geometry()
+        self.outer, self.inner = spiral.start_mm, spiral.end_mm
 
     def cutoff_at(self, radius_mm: float, speed: float = 1.0) -> float:
         return max(20.0, self.s.hf_cutoff_hz * radius_mm / self.outer * speed)

@@ -26,12 +26,15 @@ def render(engine: AudioEngine, seconds: float, block: int = 1024,
     return out
 
 
+_drawn = {"percent": -1}  # the bar as it stands on the terminal
+
+
 def progress_bar(fraction: float, width: int = 40) -> None:
     """A one-line bar on a terminal, redrawn at each whole percent; silent in logs and pipes."""
     percent = int(fraction * 100)
-    if not sys.stderr.isatty() or percent == getattr(progress_bar, "last", -1):
+    if not sys.stderr.isatty() or percent == _drawn["percent"]:
         return
-    progress_bar.last = percent
+    _drawn["percent"] = percent
     filled = int(fraction * width)
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction * 100:5.1f}%")
     if fraction >= 1.0:

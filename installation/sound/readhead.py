@@ -14,7 +14,7 @@ as loud as the music. Adjacent grooves print through faintly, one revolution ahe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -113,7 +113,8 @@ class ReadHead:
         self._row = np.zeros(n, dtype=np.int64)
         self._w = np.zeros(n * TAPS, dtype=np.float32)  # kernels of one stretch; longer ones use fewer rows
         self._echo = np.zeros(n, dtype=np.float32)
-        self._pairs = None  # ((track buffer, turn), strided view of frame pairs a turn apart)
+        # ((track buffer, turn), strided view of frame pairs a turn apart)
+        self._pairs: Optional[Tuple[Tuple[int, int], np.ndarray]] = None
         self.configure(settings)
 
     def configure(self, settings: ReadHeadSettings) -> None:
@@ -143,6 +144,12 @@ class ReadHead:
             self.ended = True  # the engine reports it once and unloads the track
         return block
 
+    @property
+    def _on(self) -> Track:
+        """The track under the stylus (process() reads only while there is one)."""
+        assert self.track is not None
+        return self.track
+
     def _read(self, pos: np.ndarray, abs_inc: np.ndarray, out: np.ndarray, start: int) -> None:
         n = len(pos)
         floor, frac = self._floor[:n], self._frac[:n]
@@ -153,7 +160,7 @@ class ReadHead:
         np.subtract(pos, frac, out=frac)  # fractional part
         frac *= PHASES
         floor += PAD
-        np.clip(floor, 0, len(self.track.padded) - 1, out=floor)
+        np.clip(floor, 0, len(self._on.padded) - 1, out=floor)
         if not fast:
             self._apply(0, 0, n, out)
             return
@@ -169,9 +176,10 @@ class ReadHead:
         taps, m = FAMILIES[family].taps, hi - lo
         base, row = self._base[lo:hi], self._row[lo:hi]
         np.subtract(self._floor[lo:hi], taps // 2 - 1, out=base)
-        np.clip(base, 0, len(self.track.padded) - taps, out=base)
+        track = self._on
+        np.clip(base, 0, len(track.padded) - taps, out=base)
         row[:] = self._frac[lo:hi]
-        frames = self.track.windows(taps)[base]  # (m, taps): one gather of rows
+        frames = track.windows(taps)[base]  # (m, taps): one gather of rows
         w = self._w[: m * taps].reshape(m, taps)
         np.take(TABLES[family], row, axis=0, out=w)
         np.einsum("ij,ij->i", w, frames, out=out[lo:hi])
@@ -182,7 +190,7 @@ class ReadHead:
         n = len(block)
         echo = self._echo[:n]
         turn = int(round(self.t.fs * 60.0 / self.t.rpm))
-        padded = self.track.padded
+        padded = self._on.padded
         at_floor = self._floor[:n]  # _read left the padded index of floor(pos) here
         if int(at_floor.min()) - turn < 0 or int(at_floor.max()) + turn >= len(padded):
             # the first and last turn of a side: one read at a time, the zero padding beyond

@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
+from ..core.geometry import DiscGeometry
 from ..core.yamlconf import limits
 
 
@@ -56,6 +57,11 @@ class GrooveSettings:
     lines_per_inch: float = field(default=96.0, metadata=limits(20.0, 400.0))
     hf_cutoff_hz: float = field(default=9000.0, metadata=limits(1000.0, 20000.0))  # at the outer radius, nominal speed
     tracing: float = field(default=0.12, metadata=limits(0.0, 0.5))  # 2nd-harmonic coefficient at the inner radius
+
+    def geometry(self, rpm: float = 78.0) -> DiscGeometry:
+        """The spiral these settings cut (a 24 cm disc where the outer radius is not given)."""
+        return DiscGeometry(rpm=rpm, lines_per_inch=self.lines_per_inch, inner_radius_mm=self.inner_radius_mm,
+                            outer_radius_mm=self.outer_radius_mm)
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,7 @@ def for_disc(dsp: DspConfig, condition, diameter_cm: float = 24.0, rpm: float = 
                               warp_depth=dsp.wow.warp_depth * (0.3 + 2.0 * condition.warp))
     surface = dataclasses.replace(dsp.surface, hiss_db=value("hiss_db"), scratches=value("scratches"),
                                   crackle_per_second=value("crackle_per_second"))
-    outer = dsp.groove.outer_radius_mm or diameter_cm * 5.0 - 5.0
+    outer = dsp.groove.outer_radius_mm or DiscGeometry(diameter_cm).start_mm
     groove = dataclasses.replace(dsp.groove, outer_radius_mm=outer,
                                  hf_cutoff_hz=dsp.groove.hf_cutoff_hz * (1.0 - 0.5 * condition.wear),
                                  tracing=min(0.5, dsp.groove.tracing * (0.5 + 2.0 * condition.wear)))
@@ -137,16 +143,12 @@ def for_disc(dsp: DspConfig, condition, diameter_cm: float = 24.0, rpm: float = 
 def groove_radius_mm(settings: DspConfig, position_seconds: float) -> float:
     """Where the stylus is after `position_seconds`: one groove pitch inward per revolution,
     as the read head follows the spiral (transport.py), so the tonearm drawn agrees with the sound."""
-    g = settings.groove
-    turns = position_seconds * settings.motion.rpm / 60.0
-    return max(g.inner_radius_mm, (g.outer_radius_mm or 115.0) - turns * 25.4 / g.lines_per_inch)
+    return settings.groove.geometry(settings.motion.rpm).radius_at(position_seconds)
 
 
 def groove_position(settings: DspConfig, radius_mm: float) -> float:
     """The time at which the stylus reaches `radius_mm` (the inverse: a needle dropped there)."""
-    g = settings.groove
-    turns = max(0.0, (g.outer_radius_mm or 115.0) - radius_mm) * g.lines_per_inch / 25.4
-    return turns * 60.0 / settings.motion.rpm
+    return settings.groove.geometry(settings.motion.rpm).seconds_at(radius_mm)
 
 
 # what is cut into the groove once: a live change of these re-cuts the disc in the background
@@ -179,15 +181,15 @@ def check_live_param(dsp: DspConfig, stage: str, name: str, value) -> float:
         lo, hi = param_limits(type(part), name)
     except KeyError:
         raise ValueError(f"dsp.{stage}: no parameter {name!r}") from None
-    if lo is None:  # seeds and switches are set in config.yaml, not live
+    if lo is None or hi is None:  # seeds and switches are set in config.yaml, not live
         raise ValueError(f"dsp.{stage}.{name}: not a live parameter")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
         raise ValueError(f"dsp.{stage}.{name}: must be a number between {lo} and {hi}, got {value!r}")
     return float(value)
 
 
-def param_limits(settings_cls: type, name: str) -> Tuple[float, float]:
-    """(lo, hi) of a live-settable parameter; KeyError if there is no such parameter."""
+def param_limits(settings_cls: type, name: str) -> Tuple[Optional[float], Optional[float]]:
+    """(lo, hi) of a live-settable parameter (None: not live); KeyError if there is no such parameter."""
     meta = field_metadata(settings_cls, name)
     return meta.get("lo"), meta.get("hi")
 

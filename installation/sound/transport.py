@@ -11,8 +11,6 @@ import numpy as np
 
 from .settings import GrooveSettings, MotionSettings
 
-MM_PER_INCH = 25.4
-
 
 class Transport:
     def __init__(self, sample_rate: int, max_frames: int):
@@ -46,9 +44,8 @@ class Motion:
         self.t.rpm = settings.rpm
         self.motor_slew = settings.slew_per_second / self.t.fs  # per frame
         self.hand_slew = HAND_SLEW_PER_SECOND / self.t.fs
-        self.outer = groove.outer_radius_mm or 115.0
-        self.inner = min(groove.inner_radius_mm, self.outer)
-        self.pitch_mm = MM_PER_INCH / groove.lines_per_inch
+        spiral = groove.geometry(settings.rpm)
+        self.outer, self.inner, self.pitch_mm = spiral.start_mm, spiral.end_mm, spiral.pitch_mm
 
     def reset(self, spin_up: bool = False) -> None:
         """A new disc on the platter: back to the rim; from rest if `spin_up`."""

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
 
 from ...core.commands import (Command, DemoRequest, PlayCurrent, PlayDisc, Presence, Proximity, RunSelfTest, SetVolume,
                         ShowOverlay, ShowScene, Stop)
 from ...core.registry import SCENES
-from .settings import OscConfig
-from ...sound.encoder import EncoderTracker
+from ...sound.port import SetParam, Sound
+from ...sound.turntable import Turntable
 from .messages import message
+from .settings import OscConfig
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,8 @@ class OscContext(Protocol):
     """What a handler may use of the server (osc/server.py provides it)."""
 
     cfg: OscConfig
-    tracker: EncoderTracker
-    engine: Any  # the audio engine, or None
+    turntable: Turntable  # the encoder's readings go to its tracker
+    sound: Optional[Sound]
     lathe: Any  # the lathe station (lathe/station.py), or None when lathe.enabled is false
 
     def post(self, command: Command, address: str) -> None: ...
@@ -125,10 +126,10 @@ def _turntable(act: Callable[[OscContext, float], None]) -> Handler:
 
 
 def _dsp(osc: OscContext, m: Incoming) -> None:
-    if osc.engine is None:
+    if osc.sound is None:
         raise ValueError("no audio engine")
     _, _, stage, param = m.address.split("/", 3)
-    osc.engine.set_param(stage, param, m.values[0])
+    osc.sound.apply(SetParam(stage, param, m.values[0]))
 
 
 def _ping(osc: OscContext, m: Incoming) -> None:
@@ -155,14 +156,14 @@ def _lathe_status(osc: OscContext, m: Incoming) -> None:
 
 
 def lathe_messages(view: Any) -> List[bytes]:
-    return [message("/lathe/state", view.state), message("/lathe/reason", view.reason),
+    return [message("/lathe/state", str(view.state)), message("/lathe/reason", view.reason),
             message("/lathe/armed", int(view.armed)), message("/lathe/rpm", float(view.rpm or 0.0)),
             message("/lathe/radius", float(view.radius_mm or 0.0)),
             message("/lathe/temperature", float(view.stylus_c or 0.0)), message("/lathe/level", float(view.level)),
             message("/lathe/left", float(view.seconds_left)), message("/lathe/refusal", view.refusal)]
 
 
-FLAG = dict(lo=0, hi=1)
+FLAG: Dict[str, Any] = dict(lo=0, hi=1)
 ROUTES: Tuple[Route, ...] = (
     Route("/sensor/presence", (Arg("zone", str), Arg("present", int, **FLAG)),
           "someone in a zone (1) or gone (0); presence wakes the kiosk from attract, and while anyone is "
@@ -173,12 +174,12 @@ ROUTES: Tuple[Route, ...] = (
     Route("/turntable/*/angle", (Arg("degrees", float, -1e6, 1e6),),
           "absolute platter angle, wraps at 360; streamed up to 1 kHz it becomes the platter speed: "
           "pitch follows, a hold stops the sound, backwards scratches; the disc on screen turns with it",
-          _turntable(lambda osc, degrees: osc.tracker.angle(degrees))),
+          _turntable(lambda osc, degrees: osc.turntable.encoder.angle(degrees))),
     Route("/turntable/*/rpm", (Arg("rpm", float, -300.0, 300.0),),
           "platter speed from encoders that report rpm instead of angles",
-          _turntable(lambda osc, rpm: osc.tracker.set_rpm(rpm))),
+          _turntable(lambda osc, rpm: osc.turntable.encoder.set_rpm(rpm))),
     Route("/turntable/*/touch", (Arg("touch", int, **FLAG),), "a hand is on the platter (1) or not (0)",
-          _turntable(lambda osc, on: osc.tracker.touch(bool(on)))),
+          _turntable(lambda osc, on: osc.turntable.encoder.touch(bool(on)))),
     Route("/kiosk/scene", (Arg("name", str, choices=tuple(SCENES)),), "show that screen",
           posts(ShowScene)),
     Route("/kiosk/disc", (Arg("id", str),),

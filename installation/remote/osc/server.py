@@ -2,8 +2,8 @@
 
 Handlers (one per row of routes.ROUTES) never touch pygame. Commands for the screen go on
 the main loop's bounded command bus (a full bus drops and counts); encoder streams go to
-the EncoderTracker, where only the latest value counts; sound parameters go straight to the
-audio engine, which is thread-safe. Anything malformed, unknown, out of role or out of range
+the turntable's tracker, where only the latest value counts; sound parameters go straight to
+the sound port, which is thread-safe. Anything malformed, unknown, out of role or out of range
 is logged (at most once per 10 s per kind) and dropped, never acted on.
 """
 from __future__ import annotations
@@ -20,10 +20,11 @@ from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
 
 from ...core.commands import Command, CommandBus
-from .settings import OscConfig
-from ...sound.encoder import EncoderTracker
+from ...sound.port import Sound
+from ...sound.turntable import Turntable
 from .messages import message
 from .routes import ROUTES, Incoming, Route, lathe_messages
+from .settings import OscConfig
 
 log = logging.getLogger(__name__)
 
@@ -128,18 +129,17 @@ class _SafeDispatcher(Dispatcher):
 class OscServer:
     """`status` is read for /kiosk/status and feedback: the main loop's latest published status."""
 
-    def __init__(self, cfg: OscConfig, bus: CommandBus, engine=None,
-                 status: Callable[[], Dict] = dict, lathe=None):
+    def __init__(self, cfg: OscConfig, bus: CommandBus, sound: Optional[Sound] = None,
+                 status: Callable[[], Dict] = dict, lathe=None, turntable: Optional[Turntable] = None):
         self.cfg = cfg
         self.bus = bus
-        self.engine = engine
+        self.sound = sound
         self.lathe = lathe
+        self.turntable = turntable or Turntable(sound, cfg.encoder_timeout_seconds, cfg.encoder_release_seconds)
         self.status = status
         self.started = time.monotonic()
         self.received = self.dropped = self.rejected = 0
         self.logs = RateLimitedLog()
-        rpm = (lambda: engine.rpm) if engine is not None else (lambda: 78.0)
-        self.tracker = EncoderTracker(self._apply_speed, rpm)
         self.roles = [([ipaddress.ip_network(n, strict=False) for n in role.networks], role.prefixes,
                        role.patterns) for role in cfg.roles.values()]
         self.any_role = frozenset(r.pattern for r in ROUTES if r.any_role)
@@ -148,7 +148,7 @@ class OscServer:
             dispatcher.map(route.pattern, self._handle, route, needs_reply_address=True)
         dispatcher.set_default_handler(self._unknown, needs_reply_address=True)
         self.server = BlockingOSCUDPServer((cfg.host, cfg.port), dispatcher)
-        self.server.service_actions = self.logs.summary  # socketserver calls it every poll
+        self.server.service_actions = self.logs.summary  # type: ignore[method-assign]  # called every poll
         self.server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)  # absorb bursts
         self.address = self.server.server_address
         self._thread: Optional[threading.Thread] = None
@@ -250,7 +250,3 @@ class OscServer:
         except ValueError as exc:
             self.reject("value", f"{where} dropped: {exc}")
         return None  # python-osc would send a returned value back as a reply
-
-    def _apply_speed(self, ratio: float) -> None:
-        if self.engine is not None:
-            self.engine.set_speed(ratio)

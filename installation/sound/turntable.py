@@ -1,4 +1,5 @@
-"""A real platter's encoder -> platter angle and speed.
+"""The turntable: the one writer of the platter's speed, whoever turns it: the motor (play,
+pause), a visitor's finger on the disc on screen, or a real platter's encoder over OSC.
 
 Encoders send an absolute angle (wrapping at 360) up to 1,000 times a second, with network
 jitter. Each reading is unwrapped (the shorter way round) and fed to an alpha-beta tracker,
@@ -14,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from .port import SetSpeed, Sound
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ class EncoderTracker:
         self.last_time: Optional[float] = None
         self._last_degrees = 0.0
         self._unwrapped = 0.0  # degrees
-        self._sent = None  # last ratio handed to on_speed
+        self._sent: Optional[float] = None  # last ratio handed to on_speed
 
     def angle(self, degrees: float, now: Optional[float] = None) -> None:
         now = time.perf_counter() if now is None else now
@@ -116,3 +118,33 @@ class EncoderTracker:
         if self._sent is None or abs(ratio - self._sent) >= self.min_change or (ratio == 0.0 != self._sent):
             self._sent = ratio
             self.on_speed(ratio)
+
+
+class Turntable:
+    """Finger, motor and encoder in one place, so two writers never fight over the speed: every
+    change goes to the sound as one `SetSpeed`."""
+
+    def __init__(self, sound: Optional[Sound], timeout: float, release: float):
+        self.sound = sound
+        self.timeout, self.release = timeout, release  # osc.encoder_timeout_seconds, _release_seconds
+        self.encoder = EncoderTracker(self.set_speed, self._rpm)
+        self.platter: Optional[PlatterReading] = None  # a real platter, as the last frame read it
+
+    def set_speed(self, ratio: float, hand: bool = False) -> None:
+        """Platter speed as a ratio of nominal (SetSpeed); `hand`: a finger on it, followed at once."""
+        if self.sound is not None:
+            self.sound.apply(SetSpeed(ratio, hand))
+
+    def frame(self, now: float) -> None:
+        """Once a frame: a silent encoder held or let go, and the real platter's reading for the
+        picture (`platter`: None while no encoder drives it)."""
+        self.encoder.check_timeout(self.timeout, now, self.release)
+        self.platter = self.encoder.reading(now)
+
+    @property
+    def touched(self) -> bool:
+        """A hand on the real platter (its touch sensor)."""
+        return self.encoder.touched
+
+    def _rpm(self) -> float:
+        return self.sound.status().rpm if self.sound is not None else 78.0

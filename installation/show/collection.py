@@ -1,0 +1,68 @@
+"""The collection: the discs in the show, their play counts, and the intake of new ones (today
+live cuts, show/intake.py), each joining without a restart. A disc whose scan turns out not to
+decode leaves the show with one line in the log."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional, Tuple
+
+import yaml
+
+from ..content.library import Disc, Library, Limits, load_disc
+from ..core.commands import CutFinished
+from ..core.geometry import DiscGeometry
+from ..core.yamlconf import ConfigError
+from ..service.play_counts import PlayCounts
+from ..service.vitals import release_memory
+from .intake import DrawScan, disc_from_cut
+
+log = logging.getLogger(__name__)
+
+
+class Collection:
+    def __init__(self, library: Library, counts: Optional[PlayCounts] = None, limits: Limits = Limits(),
+                 discs_dir: Optional[Path] = None, cut_disc: DiscGeometry = DiscGeometry(),
+                 draw_scan: Optional[DrawScan] = None, check_scan: Callable[[Path], object] = lambda path: None):
+        self.library = library
+        self.counts = counts
+        self.limits, self.discs_dir, self.cut_disc = limits, discs_dir, cut_disc
+        self.draw_scan, self.check_scan = draw_scan, check_scan
+        self.plays_today: Tuple[str, int] = ("", 0)  # (date, plays)
+        self.new_disc_id = ""  # the last live cut made into a disc
+
+    def handlers(self) -> Dict[type, Callable[[Any], None]]:
+        return {CutFinished: self._cut_finished}
+
+    def count_play(self, disc: Disc) -> None:
+        today = dt.date.today().isoformat()
+        self.plays_today = (today, (self.plays_today[1] if self.plays_today[0] == today else 0) + 1)
+        if self.counts is not None:
+            self.counts.add(disc.id)
+
+    def remove(self, disc_id: str, why: str) -> None:
+        """Take a disc out of the show (its scan would not decode): one line says why."""
+        log.error("skipping disc: %s", why)
+        self.library.discs = [d for d in self.library.discs if d.id != disc_id]
+
+    def _cut_finished(self, c: CutFinished) -> None:
+        """A finished cut joins the collection now, without a restart."""
+        if self.discs_dir is None or self.draw_scan is None:
+            log.error("the cut in %s is archived; this kiosk makes no discs of cuts", c.folder)
+            return
+        try:
+            folder = disc_from_cut(Path(c.folder), self.discs_dir, self.cut_disc, self.draw_scan)
+            disc = load_disc(folder, limits=self.limits)
+        except (OSError, ValueError, ConfigError, yaml.YAMLError) as exc:
+            log.error("the cut in %s could not be made into a disc: %s", c.folder, exc)
+            return
+        try:
+            self.check_scan(disc.scan_path)
+        except ConfigError as exc:
+            log.error("skipping disc: %s", exc)
+            return
+        self.library.add(disc)
+        self.new_disc_id = disc.id
+        log.info("new disc from the live cut: %s", disc.id)
+        release_memory()  # the blank's rendering arrays
