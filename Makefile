@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 CONFIG ?= config.yaml
 ARGS   ?=
 
-.PHONY: run windowed test check screenshot content bench soak install-service clean
+.PHONY: run windowed test test-fast lint check screenshot content bench soak install-service clean
 
 $(PY):
 	scripts/system-deps.sh run
@@ -29,9 +29,21 @@ run: $(VENV)/.ready
 windowed: $(VENV)/.ready
 	$(PY) -m installation --config $(CONFIG) run --windowed $(ARGS)
 
-test: $(VENV)/.ready
+# The suite runs in parallel (pytest-xdist): each worker has its own PulseAudio, X displays,
+# ports and data folders. WORKERS=1 runs it in one process.
+WORKERS ?= 4
+test: $(VENV)/.ready lint
 	scripts/system-deps.sh test
-	$(PY) -m pytest -q $(ARGS)
+	$(PY) -m pytest -q -n $(WORKERS) $(ARGS)
+
+# The inner loop: everything but the end-to-end runs, the soak and the benches (under a minute).
+test-fast: $(VENV)/.ready lint
+	scripts/system-deps.sh test
+	$(PY) -m pytest -q -n $(WORKERS) -m "not slow" $(ARGS)
+
+lint: $(VENV)/.ready
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 check: $(VENV)/.ready
 	$(PY) -m installation --config $(CONFIG) check

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
-
 from bench_osc import stream  # noqa: E402
+
 from installation import tune_threads  # noqa: E402
 
 PERIOD = 256 / 48000
@@ -51,15 +51,15 @@ def null_sink() -> tuple:
 def run(kind: str, device: str, seconds: float) -> dict:
     import pygame
 
+    from installation.app.kiosk import Kiosk, Services
+    from installation.config.composed import load_config
+    from installation.content.library import load_library
+    from installation.core.commands import CommandBus
+    from installation.remote.osc.server import OscServer
+    from installation.service.status import StatusBoard
     from installation.sound.engine import AudioEngine
     from installation.sound.process import EngineProcess
     from installation.sound.settings import AudioConfig
-    from installation.core.commands import CommandBus
-    from installation.config.composed import load_config
-    from installation.content.library import load_library
-    from installation.app.kiosk import Kiosk, Services
-    from installation.remote.osc.server import OscServer
-    from installation.service.status import StatusBoard
 
     cfg = load_config(ROOT / "config.yaml")
     audio = AudioConfig(device=device, block_size=256)
@@ -129,7 +129,8 @@ def main() -> None:
         for kind, seconds in (("own process", ours_s), ("in-process", base_s)):
             r = run(kind, device, seconds)
             print(f"{kind:>12} {seconds:>8.0f} {r['underruns']:>10d} {r['p50'] / PERIOD * 100:>12.1f}% "
-                  f"{r['p99'] / PERIOD * 100:>6.1f}% {r['worst'] / PERIOD * 100:>9.1f}% {np.median(r['frames']):>13.2f} "
+                  f"{r['p99'] / PERIOD * 100:>6.1f}% {r['worst'] / PERIOD * 100:>9.1f}% "
+                  f"{np.median(r['frames']):>13.2f} "
                   f"{np.percentile(r['frames'], 99):>13.2f} {r['restarts']:>9d}")
     finally:
         cleanup()

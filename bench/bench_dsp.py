@@ -1,5 +1,6 @@
-"""Benchmark of the disc emulation chain (playback; the groove is cut once beforehand): real-time factor and per-block cost, against a
-pedalboard chain of comparable stages measured in the same run on the same audio.
+"""Benchmark of the disc emulation chain (playback; the groove is cut once beforehand): real-time
+factor and per-block cost, against a pedalboard chain of comparable stages measured in the same run
+on the same audio.
 
     python bench/bench_dsp.py [--seconds 30] [--quick]
 """
@@ -12,16 +13,15 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-import numpy as np  # noqa: E402
-import soundfile  # noqa: E402
-from scipy.signal import resample_poly  # noqa: E402
+import numpy as np
+import soundfile
+from scipy.signal import resample_poly
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from installation.sound.engine import AudioEngine  # noqa: E402
-from installation.sound.readhead import Track  # noqa: E402
-from installation.sound.settings import DspConfig  # noqa: E402
-from installation.sound.settings import AudioConfig  # noqa: E402
+from installation.sound.engine import AudioEngine
+from installation.sound.readhead import Track
+from installation.sound.settings import AudioConfig, DspConfig
 
 FS = 48000
 

@@ -36,10 +36,10 @@ def child(args) -> None:
 
     import numpy as np
 
+    from installation.app.kiosk import Kiosk
     from installation.config.composed import load_config
     from installation.content.library import load_library
     from installation.screen.display import open_canvas
-    from installation.app.kiosk import Kiosk
     from installation.service.vitals import rss_mb
 
     t0 = time.perf_counter()
@@ -56,13 +56,13 @@ def child(args) -> None:
         if scene == "carousel" and args.scroll:
             kiosk.show.scene.velocity = 0.0
         times = []
-        for i in range(args.frames + 30):
+        for i in range(args.frames + args.warmup):
             start = time.perf_counter()
             if scene == "carousel" and args.scroll:
                 kiosk.show.scene.offset += args.scroll / 60.0  # browsing: discs keep coming into view
             kiosk.step(1 / 60, events=[])
             canvas.present()
-            if i >= 30:  # the first frames build pictures and textures
+            if i >= args.warmup:  # the first frames build pictures and textures
                 times.append(time.perf_counter() - start)
             if scene == scenes[0] and i == 0:
                 out["first_frame_s"] = time.perf_counter() - t0
@@ -72,13 +72,15 @@ def child(args) -> None:
     print("RESULT " + json.dumps(out))
 
 
-def run_child(path: str, driver: str, config: Path, display: str, frames: int, scenes: str, scroll: float = 0.0):
+def run_child(path: str, driver: str, config: Path, display: str, frames: int, warmup: int, scenes: str,
+              scroll: float = 0.0):
     env = {**os.environ, "DISPLAY": display}
     env.pop("SDL_VIDEODRIVER", None)
     if driver:
         env["SDL_RENDER_DRIVER"] = driver
     result = subprocess.run([sys.executable, __file__, "--child", "--path", path, "--config", str(config),
-                             "--frames", str(frames), "--scenes", scenes, "--scroll", str(scroll)],
+                             "--frames", str(frames), "--warmup", str(warmup), "--scenes", scenes,
+                             "--scroll", str(scroll)],
                             env=env, capture_output=True, text=True, timeout=1800)
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if line is None:
@@ -111,7 +113,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--frames", type=int, default=600)
     parser.add_argument("--discs", type=int, default=500)
-    parser.add_argument("--quick", action="store_true", help="60 frames, 60 discs: a smoke run")
+    parser.add_argument("--warmup", type=int, default=30, help="frames drawn before the timing (pictures are built)")
+    parser.add_argument("--quick", action="store_true", help="20 frames after 10, 24 discs: a smoke run")
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--path", default="surface")
     parser.add_argument("--config", default=str(ROOT / "config.yaml"))
@@ -122,20 +125,19 @@ def main() -> None:
         child(args)
         return
     if args.quick:
-        args.frames, args.discs = 60, 60
+        args.frames, args.warmup, args.discs = 20, 10, 24
     if not shutil.which("Xvfb"):
         raise SystemExit("needs Xvfb (scripts/system-deps.sh test installs it)")
-    number = next(n for n in range(131, 200) if not Path(f"/tmp/.X{n}-lock").exists())
-    display = f":{number}"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    display = f":{xvfb.stdout.readline().strip()}"  # the X server picks a free display and says which, once up
     try:
-        time.sleep(1.0)
         print(f"Frame CPU time at {SIZE[0]}x{SIZE[1]} under Xvfb, median / p99 over {args.frames} frames (ms)")
         print(f"  {'path':<22}" + "".join(f"{s:>20}" for s in SCENES))
         results = {}
         for name, (path, driver) in PATHS.items():
-            r = results[name] = run_child(path, driver, ROOT / "config.yaml", display, args.frames, ",".join(SCENES))
+            r = results[name] = run_child(path, driver, ROOT / "config.yaml", display, args.frames, args.warmup,
+                                          ",".join(SCENES))
             print(f"  {name:<22}" + "".join(f"{r[s][0]:>11.1f} / {r[s][1]:<6.1f}" for s in SCENES)
                   + ("" if r["path"] == path else f"  (fell back to {r['path']})"))
         base = results["surface (baseline)"]
@@ -147,7 +149,7 @@ def main() -> None:
             print(f"\nA collection of {args.discs} discs, carousel scrolled 3 discs a second for {args.frames} frames")
             for name in ("renderer (OpenGL)", "surface (baseline)"):
                 path, driver = PATHS[name]
-                r = run_child(path, driver, cfg, display, args.frames, "carousel", scroll=3.0)
+                r = run_child(path, driver, cfg, display, args.frames, args.warmup, "carousel", scroll=3.0)
                 print(f"  {name:<22} first frame {r['first_frame_s']:.2f} s after start, RSS {r['rss_mb']:.0f} MB, "
                       f"scrolling {r['carousel'][0]:.1f} / {r['carousel'][1]:.1f} ms (median / p99), "
                       f"{r['discs']} discs")

@@ -22,13 +22,12 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from installation import tune_threads  # noqa: E402
-from installation.sound.engine import AudioEngine  # noqa: E402
-from installation.sound.settings import DspConfig  # noqa: E402
-from installation.sound.settings import AudioConfig  # noqa: E402
-from installation.core.commands import CommandBus  # noqa: E402
-from installation.remote.osc.settings import OscConfig  # noqa: E402
-from installation.remote.osc.server import OscServer, message  # noqa: E402
+from installation import tune_threads
+from installation.core.commands import CommandBus
+from installation.remote.osc.server import OscServer, message
+from installation.remote.osc.settings import OscConfig
+from installation.sound.engine import AudioEngine
+from installation.sound.settings import AudioConfig, DspConfig
 
 
 def stream(port: int, rate: float, seconds: float, conn) -> None:
@@ -65,9 +64,9 @@ class KioskLoad:
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
         import pygame
 
-        from installation.sound.loader import decode
-        from installation.screen.disc_art import build_disc_art, load_scan
         from installation.content.library import load_library
+        from installation.screen.disc_art import build_disc_art, load_scan
+        from installation.sound.loader import decode
 
         self.engine = AudioEngine(AudioConfig(device="no-such-device"), DspConfig())
         self.engine.start()

@@ -42,8 +42,8 @@ import pygame  # noqa: E402
 
 from installation.app.cli import run_kiosk  # noqa: E402
 from installation.config.composed import load_config  # noqa: E402
-from installation.screen.layout import carousel_layout, player_layout  # noqa: E402
 from installation.remote.osc.messages import message  # noqa: E402
+from installation.screen.layout import carousel_layout, player_layout  # noqa: E402
 from installation.service.vitals import rss_mb  # noqa: E402
 
 START = "2026-12-07 06:00"  # a Monday morning, local time: the doors open at seven
@@ -96,7 +96,8 @@ class Tally(logging.Handler):
         self.last: List[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.exc_info or "Traceback (most recent call last)" in record.getMessage():  # the sound process's come as text
+        # the sound process's tracebacks come as text
+        if record.exc_info or "Traceback (most recent call last)" in record.getMessage():
             self.tracebacks += 1
         if record.levelno >= logging.ERROR:
             self.errors += 1
@@ -398,7 +399,8 @@ def report(result: dict, hours: float, plays_needed: int, growth_allowed: float)
     tally = result["tally"]
     checks = [
         (f"plays {last['plays']} (>= {plays_needed})", last["plays"] >= plays_needed),
-        (f"RSS growth after the warm-up ({warm['hour']:.1f} h) beyond the picture cache's most, with the collection unchanged "
+        (f"RSS growth after the warm-up ({warm['hour']:.1f} h) beyond the picture cache's most, "
+         f"with the collection unchanged "
          f"(a sample after each new disc to settle): at most {steady:+.2f} % "
          f"(< {growth_allowed:g} %); sound process {warm['rss_sound']:.1f} -> {last['rss_sound']:.1f} MB "
          f"{growth_sound:+.2f} %", steady < growth_allowed and growth_sound < growth_allowed),
@@ -414,7 +416,8 @@ def report(result: dict, hours: float, plays_needed: int, growth_allowed: float)
     print(f"frame intervals: median {np.percentile(frames, 50):.1f} ms, p99 {np.percentile(frames, 99):.1f} ms, "
           f"max {frames.max():.1f} ms; audio underruns {last['underruns']}; sound process restarts {last['restarts']}; "
           f"errors logged {tally.errors}, warnings {tally.warnings}")
-    print(f"RSS of the kiosk {warm['rss']:.1f} MB after the warm-up, {last['rss']:.1f} MB at the end ({growth:+.2f} %), "
+    print(f"RSS of the kiosk {warm['rss']:.1f} MB after the warm-up, {last['rss']:.1f} MB at the end "
+          f"({growth:+.2f} %), "
           f"of which disc pictures {warm['pictures']:.1f} and {last['pictures']:.1f} MB; "
           f"new discs from live cuts: {'; '.join(steps) or 'none'}")
     for line in tally.last:
@@ -436,7 +439,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--device", default="", help="audio device (default: the system's)")
     parser.add_argument("--seed", type=int, default=1956)
     parser.add_argument("--start", default=START, help="simulated local time at the start")
-    parser.add_argument("--osc-rate", type=float, default=20.0, help="OSC messages a second (half of them disc changes)")
+    parser.add_argument("--osc-rate", type=float, default=20.0,
+                        help="OSC messages a second (half of them disc changes)")
     parser.add_argument("--every", type=float, default=0.0, help="simulated hours between samples (default: hours/24)")
     parser.add_argument("--plays", type=int, default=0, help="plays required (default: 20,000 per 72 h)")
     parser.add_argument("--growth", type=float, default=2.0, help="RSS growth allowed after the warm-up, %%")

@@ -1,6 +1,6 @@
-"""Bone Music kiosk engine. Rooms: audio/ (sound), osc/ (remote input), content/ (discs, pictures,
-text), display/ (the screen), service/ (logs, state files), lathe/ (the real cutting machine);
-kiosk.py routes commands and events to the screens in scenes/."""
+"""Bone Music kiosk. Its folders are its layers, top to bottom (docs/architecture.md): app/ (the
+commands and the kiosk shell), screen/ (pygame), config/, show/ (the parts the loop hosts),
+remote/ (OSC), lathe/, content/, sound/, core/, service/; the screens are in scenes/."""
 import os
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")

@@ -1,2 +1,2 @@
-"""The screens of the kiosk, one module each (attract, player), each a Scene with enter,
-handle_event, update, draw and exit. installation/screens.py registers them by name."""
+"""The screens of the kiosk, one module each (attract, carousel, player, live_cut, closed), each a Scene with enter,
+handle_event, update, draw and exit. installation/core/registry.py names them."""

@@ -1,5 +1,5 @@
 """Attract: while nobody is there, discs turn slowly one after another with their titles, and
-between them a short story about roentgenizdat (content/stories.yaml). A touch anywhere
+between them a short story about roentgenizdat (assets/stories.yaml). A touch anywhere
 opens the carousel; the call to action never fades below readable."""
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from typing import Optional
 
 import pygame
 
-from installation.content.library import Text
-from installation.screen.text import draw_text, fit_text
+from installation.content.library import Disc, Text
 from installation.screen.layout import attract_layout, typography
+from installation.screen.palette import ACCENT, DIM, INK
 from installation.screen.platter import Platter
 from installation.screen.pointer import Press
-from installation.screen.palette import ACCENT, DIM, INK
 from installation.screen.scene_base import Scene
+from installation.screen.text import draw_text, fit_text
 from installation.screen.widgets import language_button, on_language_button
 
 HINT = {"ru": "Коснитесь экрана, чтобы выбрать пластинку", "en": "Touch the screen to choose a disc"}
@@ -39,7 +39,7 @@ class AttractScene(Scene):
         k.show.stop_sound()
 
     @property
-    def disc(self):
+    def disc(self) -> Optional[Disc]:
         discs = self.kiosk.collection.library.discs
         return discs[self.index % len(discs)] if discs else None
 
@@ -113,7 +113,8 @@ class AttractScene(Scene):
         w, h = surface.get_size()
         langs = self.kiosk.show.languages
         width = int(min(w * 0.84, t.body * 34))
-        box = pygame.Rect((w - width) // 2, int(h * 0.12), width, lay.band.bottom - int(t.heading * 1.6) - int(h * 0.12))
+        top = int(h * 0.12)
+        box = pygame.Rect((w - width) // 2, top, width, lay.band.bottom - int(t.heading * 1.6) - top)
         y = draw_text(surface, STORY[langs[0]], (box.x, box.y), t.heading, tuple(int(c * fade) for c in ACCENT),
                       width=box.width, max_lines=1) + t.small
         main = pygame.Rect(box.x, y, box.width, int((box.bottom - y) * 0.62))

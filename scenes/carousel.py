@@ -7,11 +7,12 @@ from typing import Optional
 
 import pygame
 
-from installation.screen.text import draw_text
+from installation.content.library import Disc
 from installation.screen.layout import carousel_layout, typography
-from installation.screen.pointer import Press
 from installation.screen.palette import ACCENT, DIM, INK
+from installation.screen.pointer import Press
 from installation.screen.scene_base import Scene
+from installation.screen.text import draw_text
 from installation.screen.widgets import language_button
 
 FRICTION_SECONDS = 0.35  # a flick's speed halves in about a quarter second
@@ -41,7 +42,7 @@ class CarouselScene(Scene):
         return int(round(self.offset)) % max(1, self.count)
 
     @property
-    def disc(self):
+    def disc(self) -> Optional[Disc]:
         return self.kiosk.collection.library.discs[self.index] if self.count else None
 
     def _layout(self):
@@ -123,12 +124,11 @@ class CarouselScene(Scene):
             x, y, d = self._slot(slot, lay)
             if x + d / 2 < 0 or x - d / 2 > surface.get_width():
                 continue
-            disc = k.collection.library.discs[(round(self.offset) + slot) % self.count]
-            art = k.stage.disc_art(disc, lay.diameter)
+            art = k.stage.disc_art(k.collection.library.discs[(round(self.offset) + slot) % self.count], lay.diameter)
             if art is not None:
                 k.stage.draw_disc(art, (x, y), self.turns + slot * 0.13, scale=d / lay.diameter)
         disc = self.disc
-        if disc is None:  # its scan would not decode: it has just left the show
+        if disc is None:  # the last disc's scan would not decode: it has just left the show
             return
         langs = k.show.languages
         cap = lay.caption

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pygame
 
-from installation.screen.text import draw_text
 from installation.screen.layout import typography
 from installation.screen.palette import DIM, INK
 from installation.screen.scene_base import Scene
+from installation.screen.text import draw_text
 
 CLOSED = {"ru": "Выставка закрыта", "en": "The exhibition is closed"}
 OPENS = {"ru": "Откроется", "en": "Opens"}

@@ -13,11 +13,11 @@ from typing import Optional, Tuple
 
 import pygame
 
-from installation.screen.text import draw_text
 from installation.core.states import DemoKind, LatheState
 from installation.lathe.trace import GrooveTrace
 from installation.screen.palette import ACCENT, DIM, INK
 from installation.screen.scene_base import Scene
+from installation.screen.text import draw_text
 
 FILM = (24, 33, 48)
 GROOVE = (120, 150, 190)
@@ -30,11 +30,13 @@ TEXT = {
     "left": {"ru": "Осталось на стороне", "en": "Left on the side"},
     "level": {"ru": "Уровень", "en": "Level"},
     "armed": {"ru": "Подтвердите у станка", "en": "Confirm at the lathe"},
-    "new": {"ru": "Новая пластинка в коллекции — сейчас прозвучит", "en": "A new disc joins the collection: it plays next"},
+    "new": {"ru": "Новая пластинка в коллекции — сейчас прозвучит",
+            "en": "A new disc joins the collection: it plays next"},
 }
 STATES = {
     LatheState.IDLE: {"ru": "Станок ждёт исполнителя", "en": "The lathe is waiting"},
-    LatheState.PREPARING: {"ru": "Подготовка: разгон и нагрев резца", "en": "Preparing: spinning up, warming the stylus"},
+    LatheState.PREPARING: {"ru": "Подготовка: разгон и нагрев резца",
+                           "en": "Preparing: spinning up, warming the stylus"},
     LatheState.READY: {"ru": "Готов к записи", "en": "Ready to cut"},
     LatheState.CUTTING: {"ru": "Идёт запись", "en": "Cutting"},
     LatheState.FINISHING: {"ru": "Завершение: резец поднят", "en": "Finishing: the cutter is lifted"},

@@ -15,15 +15,16 @@ from typing import Optional
 
 import pygame
 
-from installation.sound.settings import for_disc, groove_radius_mm
-from installation.screen.text import draw_text, fit_text, fitting_size, wrap, font
+from installation.content.library import Disc
 from installation.screen.layout import player_layout, typography
+from installation.screen.palette import ACCENT, DIM, INK
 from installation.screen.platter import Platter
 from installation.screen.pointer import Press
-from installation.screen.palette import ACCENT, DIM, INK
 from installation.screen.scene_base import TRACK_ENDED, Scene
+from installation.screen.text import draw_text, fit_text, fitting_size, font, wrap
 from installation.screen.widgets import language_button, round_button
 from installation.sound.port import Seek
+from installation.sound.settings import for_disc, groove_radius_mm
 
 LABELS = {"x-ray": {"ru": "Снимок", "en": "X-ray"}, "rpm": {"ru": "об/мин", "en": "rpm"}}
 HINT = {"ru": "Крутите пластинку пальцем · коснитесь дорожки, чтобы опустить иглу",
@@ -51,7 +52,7 @@ class PlayerScene(Scene):
         self._load()
 
     @property
-    def disc(self):
+    def disc(self) -> Disc:
         discs = self.kiosk.collection.library.discs
         return discs[self.index % len(discs)]
 

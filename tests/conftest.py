@@ -96,6 +96,7 @@ class WedgedStream:
     no way to make a real one do that on demand)."""
     active = True
     closed = False
+    samplerate = 48000.0
 
     def abort(self):
         pass
@@ -106,15 +107,17 @@ class WedgedStream:
         self.closed = True
 
 
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)  # pytest-xdist's worker, 0 without it
+
+
 @contextmanager
 def pulse_sink(channels: int = 2):
-    """A PulseAudio null sink at 48 kHz float (started if need be): paced in real time; its
-    `<name>.monitor` is a capture source. Yields the sink's name."""
+    """A PulseAudio null sink at 48 kHz float on this test process's own server (started once,
+    so parallel workers never share one): paced in real time; its `<name>.monitor` is a capture
+    source. Yields the sink's name."""
     if not (shutil.which("pulseaudio") and shutil.which("pactl") and shutil.which("parec")):
         pytest.skip("needs pulseaudio (scripts/system-deps.sh test installs it)")
-    if subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
-        subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True, timeout=30)
-        wait_for(lambda: subprocess.run(["pactl", "info"], capture_output=True).returncode == 0, 20, "pulseaudio")
+    _workers_pulse()
     name = f"kiosk_test_{uuid.uuid4().hex[:8]}"
     module = subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={name}", "rate=48000",
                              "format=float32le", f"channels={channels}"],
@@ -125,6 +128,23 @@ def pulse_sink(channels: int = 2):
         subprocess.run(["pactl", "unload-module", module], capture_output=True)
 
 
+_PULSE: dict = {}  # this process's own PulseAudio server, once started
+
+
+def _workers_pulse() -> None:
+    """Start this test process's PulseAudio (no sinks of its own) and point PULSE_SERVER at it:
+    pactl, parec, paplay and every process the tests start find it there."""
+    if "server" not in _PULSE:
+        pulse = PrivatePulse(sinks=False)
+        pulse.start()
+        _PULSE["server"] = pulse
+        os.environ["PULSE_SERVER"] = pulse.server
+        import atexit
+
+        atexit.register(lambda: (pulse.kill(), shutil.rmtree(pulse.dir, ignore_errors=True)))
+    os.environ["PULSE_SERVER"] = _PULSE["server"].server
+
+
 class PrivatePulse:
     """A PulseAudio server of a test's own (one null sink, `tv`), which the test can kill and
     start again as a TV switched off and on, without touching the machine's sound server.
@@ -132,11 +152,12 @@ class PrivatePulse:
 
     SINK = ("sink_name=tv", "rate=48000", "format=float32le", "channels=2")  # the one sink, at start and loaded again
 
-    def __init__(self):
+    def __init__(self, sinks: bool = True):
         if not (shutil.which("pulseaudio") and shutil.which("parec")):
             pytest.skip("needs pulseaudio (scripts/system-deps.sh test installs it)")
         self.dir = Path(tempfile.mkdtemp(prefix="pa-"))  # short: a unix socket path has 108 bytes
         self.server = f"unix:{self.dir}/native"
+        self.sinks = sinks
         self.proc: Optional[subprocess.Popen] = None
 
     def start(self) -> None:
@@ -145,7 +166,7 @@ class PrivatePulse:
         self.proc = subprocess.Popen(
             ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--disable-shm=yes",
              "-L", f"module-native-protocol-unix socket={self.dir}/native auth-anonymous=1",
-             "-L", " ".join(("module-null-sink",) + self.SINK)],
+             *(["-L", " ".join(("module-null-sink",) + self.SINK)] if self.sinks else [])],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: subprocess.run(["pactl", "-s", self.server, "info"], capture_output=True).returncode == 0,
                  20, "the private pulseaudio")
@@ -198,8 +219,10 @@ def on_display(display: str, **more: str) -> dict:
 
 
 def free_display(numbers: range) -> str:
-    """An X display name no server holds (neither its lock file nor its socket is there)."""
-    number = next(n for n in numbers if not Path(f"/tmp/.X{n}-lock").exists()
+    """An X display name no server holds (neither its lock file nor its socket is there), from
+    `numbers` moved up by 200 for each parallel worker, so two workers never pick the same."""
+    shifted = range(numbers.start + 200 * WORKER, numbers.stop + 200 * WORKER)
+    number = next(n for n in shifted if not Path(f"/tmp/.X{n}-lock").exists()
                   and not Path(f"/tmp/.X11-unix/X{n}").exists())
     return f":{number}"
 

@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 import soundfile
 
-from conftest import ROOT, WedgedStream, settled
 from installation.sound.engine import AudioEngine
 from installation.sound.loader import decode
 from installation.sound.port import DeviceChanged, Ended, PlayFile, SetVolume, Stop
 from installation.sound.readhead import Track
 from installation.sound.settings import AudioConfig, DspConfig
+
+from conftest import ROOT, WedgedStream, settled
 
 RATE = 48000
 

@@ -13,10 +13,13 @@ import numpy as np
 import pytest
 import soundfile
 
-from conftest import pulse_sink
 from installation.sound.port import PlayFile
 from installation.sound.process import EngineProcess
 from installation.sound.settings import AudioConfig, DspConfig
+
+from conftest import pulse_sink
+
+pytestmark = pytest.mark.slow  # end to end, in real time: `make test-fast` leaves it out
 
 RATE = 48000
 
@@ -60,7 +63,8 @@ def test_kill_minus_nine_and_the_sound_comes_back_where_it_was(engine, tmp_path,
     with caplog.at_level(logging.INFO):
         os.kill(first, signal.SIGKILL)
         wait_until(lambda: e.restarts == 1 and e.pid != first, 30, "a new sound process")
-        wait_until(lambda: e.status().playing_id == "тон" and e.status().level > 0.1 and e.status().position > 2.0, 60, "sound again")
+        wait_until(lambda: (s := e.status()).playing_id == "тон" and s.level > 0.1 and s.position > 2.0, 60,
+                   "sound again")
     assert 2.0 < e.status().position < 15.0, "on from where the stylus was, not from the start"
     assert "the sound process exited (code -9); starting it again (restart 1)" in caplog.text
     assert "running on a null sink" in caplog.text, "the child's log lines reach this process's log"
@@ -137,8 +141,9 @@ def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_p
 def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):
     import socket
 
-    from conftest import ROOT, free_udp_port, kiosk_status, start_kiosk, wait_for, write_config
     from installation.remote.osc.messages import message
+
+    from conftest import ROOT, free_udp_port, kiosk_status, start_kiosk, wait_for, write_config
 
     port, data = free_udp_port(), tmp_path / "data"
     cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data,

@@ -5,7 +5,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow  # end to end, in real time: `make test-fast` leaves it out
 
 
 def test_dsp_bench_quick_runs_and_prints_its_figures():
@@ -36,15 +40,14 @@ def test_audio_bench_quick_runs_and_prints_its_figures():
 def test_frames_bench_quick_runs_and_prints_its_figures():
     import shutil
 
-    import pytest
-
     if not shutil.which("Xvfb"):
         pytest.skip("needs Xvfb")
     env = {k: v for k, v in __import__("os").environ.items() if k != "SDL_VIDEODRIVER"}
     result = subprocess.run([sys.executable, str(ROOT / "bench/bench_frames.py"), "--quick"], capture_output=True,
                             text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr
-    rows = re.findall(r"^\s+(renderer \(OpenGL\)|renderer \(software\)|surface \(baseline\))((?:\s+[\d.]+ / [\d.]+){3})",
+    rows = re.findall(r"^\s+(renderer \(OpenGL\)|renderer \(software\)|surface \(baseline\))"
+                      r"((?:\s+[\d.]+ / [\d.]+){3})",
                       result.stdout, re.M)
     assert [r[0] for r in rows] == ["renderer (OpenGL)", "renderer (software)", "surface (baseline)"]
     assert re.search(r"first frame [\d.]+ s after start, RSS \d+ MB", result.stdout)

@@ -7,11 +7,12 @@ import numpy as np
 import pygame
 import pytest
 
-from conftest import ROOT
+from installation.app.kiosk import Kiosk
 from installation.config.composed import load_config
 from installation.content.library import load_library
 from installation.screen.canvas import RendererCanvas, SurfaceCanvas
-from installation.app.kiosk import Kiosk
+
+from conftest import ROOT
 
 SIZE = (960, 600)
 

@@ -1,12 +1,17 @@
 """config.yaml: the shipped file loads; every kind of mistake names file, line and key."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from installation.config.composed import ConfigError, load_config
 
 from conftest import ROOT, run_cli
-from installation.config.composed import ConfigError, load_config
 
 
 def problems_for(tmp_path: Path, text: str) -> list[str]:
@@ -59,7 +64,8 @@ def test_list_items_and_choices_are_checked(tmp_path):
 
 def test_bad_key_chord(tmp_path):
     problems = problems_for(tmp_path, "kiosk:\n  quit_keys: ctrl+hyper+q\n")
-    assert problems == [f"{tmp_path / 'config.yaml'}:2: kiosk.quit_keys: unknown modifier 'hyper' (use ctrl, shift, alt, meta)"]
+    assert problems == [f"{tmp_path / 'config.yaml'}:2: kiosk.quit_keys: unknown modifier 'hyper' "
+                        "(use ctrl, shift, alt, meta)"]
 
 
 def test_yaml_syntax_error_has_a_line(tmp_path):
@@ -109,8 +115,8 @@ def test_check_warns_about_keys_that_can_have_no_effect(tmp_path):
 
 
 def test_a_disc_without_its_own_hiss_takes_the_config_default(tmp_path):
-    from installation.sound.settings import for_disc
     from installation.content.library import Condition
+    from installation.sound.settings import for_disc
 
     cfg = tmp_path / "config.yaml"
     cfg.write_text(f"content:\n  directory: {ROOT / 'assets'}\ndsp:\n  surface:\n    hiss_db: -30\n", encoding="utf-8")
@@ -120,11 +126,6 @@ def test_a_disc_without_its_own_hiss_takes_the_config_default(tmp_path):
 
 
 # -- random config files: every one is either accepted or refused line by line, never a traceback --
-import re  # noqa: E402
-
-import yaml  # noqa: E402
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
-
 SHIPPED = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
 
 
@@ -140,8 +141,8 @@ PATHS = sorted(set(_leaves(SHIPPED)) | {(section,) for section in SHIPPED})
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
                     st.text(alphabet=st.sampled_from("az09:-_ .,/#[]{}'\"\\пёЯ\t"), max_size=12),
                     st.sampled_from(["10:00-18:00", "sat 15:00", "closed", "25:61", "mon,tue 9:00", "2026-13-40 10:00",
-                                     "Europe/Moscow", "Марс/Олимп", "ctrl+shift+q", "ctrl+", "surface", "~", "/nonexistent",
-                                     "127.0.0.1/33", "0.0.0.0/0", "-1e309", "1e400", "nan", ".inf"]))
+                                     "Europe/Moscow", "Марс/Олимп", "ctrl+shift+q", "ctrl+", "surface", "~",
+                                     "/nonexistent", "127.0.0.1/33", "0.0.0.0/0", "-1e309", "1e400", "nan", ".inf"]))
 values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
                                                        st.dictionaries(st.text(max_size=6), inner, max_size=3)),
                       max_leaves=6)

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from conftest import ROOT, run_cli, write_config
-from installation.screen.disc_art import load_scan
 from installation.content.library import load_library
+from installation.screen.disc_art import load_scan
+
+from conftest import ROOT, run_cli, write_config
 
 
 def test_shipped_discs_load_with_bilingual_text():

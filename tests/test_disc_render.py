@@ -8,10 +8,10 @@ import pygame
 import pytest
 from scipy.ndimage import label
 
-from conftest import ROOT, run_cli
-from installation.screen.disc_art import load_scan
 from installation.content.library import load_library
-from installation.screen.disc_art import GROOVE_PITCH_PX, build_disc_art
+from installation.screen.disc_art import GROOVE_PITCH_PX, build_disc_art, load_scan
+
+from conftest import ROOT, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +135,20 @@ def test_attract_screenshot_shows_title_and_cyrillic_disc(tmp_path, library):
     assert lum[540:740, 200:500].mean() > 30, "a disc in the middle"
 
 
+def test_the_screenshot_says_what_is_written_where(tmp_path, library):
+    """`screenshot --words`: the screen's text, line by line with its place, for a check over SSH."""
+    cyr = next(d for d in library.discs if not d.id.isascii())
+    result = run_cli("screenshot", "--out", str(tmp_path / "p.png"), "--scene", "player", "--disc", cyr.id,
+                     "--size", "1280x800", "--words")
+    assert result.returncode == 0, result.stderr
+    lines = [line.split(None, 4) for line in result.stdout.splitlines()[1:]]
+    assert lines and all(len(parts) == 5 and all(p.lstrip("-").isdigit() for p in parts[:4]) for parts in lines)
+    title = next(parts for parts in lines if parts[4] == cyr.info.title.ru)
+    x, y, w, h = (int(v) for v in title[:4])
+    assert 0 <= x and x + w <= 1280 and 0 <= y and y + h <= 800, "on the screen"
+    assert any(parts[4] == "EN" for parts in lines), "the language button names the other language"
+
+
 def test_unknown_disc_is_a_clear_error(tmp_path):
     result = run_cli("screenshot", "--out", str(tmp_path / "x.png"), "--disc", "нет-такой")
     assert result.returncode == 1
@@ -144,10 +158,10 @@ def test_unknown_disc_is_a_clear_error(tmp_path):
 def test_the_picture_cache_keeps_the_recently_drawn_and_counts_their_pixels(library, tmp_path):
     import shutil
 
-    from installation.sound.settings import DspConfig
     from installation.content.library import load_disc
-    from installation.screen.pictures import PictureCache
     from installation.core.yamlconf import ConfigError
+    from installation.screen.pictures import PictureCache
+    from installation.sound.settings import DspConfig
 
     cache = PictureCache(3, DspConfig())
     a, b, c, d = library.discs[:4]

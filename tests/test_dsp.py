@@ -8,15 +8,15 @@ import pytest
 import soundfile
 from scipy.signal import hilbert
 
-from conftest import ROOT, run_cli, settled
-from installation.sound.engine import AudioEngine
+from installation.content.library import Condition
 from installation.sound.cutter import Cutter
+from installation.sound.engine import AudioEngine
 from installation.sound.offline import render
 from installation.sound.port import Seek, SetParam, SetSpeed
 from installation.sound.readhead import Track
-from installation.sound.settings import DspConfig, MotionSettings, for_disc
-from installation.sound.settings import AudioConfig
-from installation.content.library import Condition
+from installation.sound.settings import AudioConfig, DspConfig, MotionSettings, for_disc
+
+from conftest import ROOT, run_cli, settled
 
 FS = 48000
 QUIET = dict(hiss_db=-120.0, rumble_db=-120.0, crackle_per_second=0.0, scratches=0)

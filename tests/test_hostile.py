@@ -19,24 +19,26 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pythonosc.osc_message import OscMessage
 
-from conftest import ROOT, drained, free_udp_port, run_cli, settled, start_kiosk, wait_for, write_config
+from installation.app.kiosk import Kiosk, Services
+from installation.config.composed import load_config
+from installation.content.library import Limits, load_library
+from installation.core.commands import CommandBus
+from installation.remote.osc.messages import message
+from installation.remote.osc.routes import ROUTES
+from installation.remote.osc.server import OscServer
+from installation.remote.osc.settings import OscConfig, RoleConfig
+from installation.screen.disc_art import load_scan
+from installation.service.logs import setup_logging
 from installation.sound.engine import AudioEngine
 from installation.sound.port import Ended, PlayFile, SetSpeed, SetVolume
 from installation.sound.readhead import Track
 from installation.sound.settings import AudioConfig, DspConfig
-from installation.core.commands import CommandBus
-from installation.config.composed import load_config
-from installation.screen.disc_art import load_scan
-from installation.content.library import Limits, load_library
-from installation.app.kiosk import Kiosk, Services
-from installation.remote.osc.settings import OscConfig, RoleConfig
-from installation.remote.osc.messages import message
-from installation.remote.osc.routes import ROUTES
-from installation.remote.osc.server import OscServer
-from installation.service.logs import setup_logging
+
+from conftest import ROOT, drained, free_udp_port, run_cli, settled, start_kiosk, wait_for, write_config
 
 PERFORMER, SENSOR, ENCODER, STRANGER = "127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.9"
 
@@ -102,6 +104,7 @@ def kiosk(tmp_path):
             proc.kill()
 
 
+@pytest.mark.slow
 def test_wildcard_bombs_from_every_role_cost_nothing(kiosk):
     proc, port, data = kiosk
     bombs = [f"/{root}/" + "*" * BOMB + "Z" for root in ("sensor", "kiosk", "turntable", "dsp")]
@@ -161,6 +164,7 @@ def settled_rss(pid: int, timeout: float = 20.0) -> float:
     return last
 
 
+@pytest.mark.slow
 def test_floods_leave_the_log_short_and_the_start_up_lines_in_place(kiosk):
     proc, port, data = kiosk
     log = data / "kiosk.log"
@@ -285,6 +289,7 @@ def test_check_warns_when_roles_open_the_show_to_a_network(tmp_path):
 
 # -- content and state -----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_nul_byte_and_a_broken_counts_file_do_not_stop_the_show(tmp_path, content_copy):
     bad = sorted((content_copy / "discs").iterdir())[0]
     (bad / "disc.yaml").write_bytes(b"title:\n  ru: \x00\n")
@@ -294,7 +299,8 @@ def test_a_nul_byte_and_a_broken_counts_file_do_not_stop_the_show(tmp_path, cont
     for i in range(8):  # left by earlier kill -9s
         (data / f".play_counts.json.x{i}.tmp").write_text("{")
     port = free_udp_port()
-    cfg = write_config(tmp_path / "config.yaml", content_copy, data, f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
+    cfg = write_config(tmp_path / "config.yaml", content_copy, data,
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
     proc = start_kiosk(cfg, {**os.environ, "SDL_VIDEODRIVER": "dummy"}, tmp_path / "stderr.txt")
     try:
         assert ping(port, 1) < 5.0
@@ -309,6 +315,7 @@ def test_a_nul_byte_and_a_broken_counts_file_do_not_stop_the_show(tmp_path, cont
         proc.wait(20)
 
 
+@pytest.mark.slow
 def test_counts_survive_kill_minus_nine_up_to_the_last_save(kiosk):
     proc, port, data = kiosk
     with sender(PERFORMER) as sock:
@@ -326,7 +333,8 @@ def test_counts_survive_kill_minus_nine_up_to_the_last_save(kiosk):
 def sparse_wav(path: Path, seconds: float, rate: int = 48000) -> Path:
     """A valid 16-bit mono WAV header claiming `seconds` of audio, the data a hole on disk."""
     size = int(seconds * rate) * 2
-    header = (b"RIFF" + struct.pack("<I", 36 + size) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+    header = (b"RIFF" + struct.pack("<I", 36 + size) + b"WAVEfmt "
+              + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
               + b"data" + struct.pack("<I", size))
     with open(path, "wb") as fh:
         fh.write(header)
@@ -355,6 +363,7 @@ def test_a_float_file_with_nan_is_refused_by_name_and_never_silences_the_show(co
     the engine refuses it, and a NaN from anywhere else costs a silent block; a disc that breaks
     the chain twice is taken off the platter (one line each, not a traceback every 0.1 s)."""
     import soundfile
+
     from installation.sound.offline import render
 
     folder = content_copy / "discs" / "свинг-под-черепом"
@@ -422,6 +431,7 @@ contents = st.one_of(st.binary(max_size=400), st.text(max_size=200).map(lambda t
                                       b"title: [", b"year: 1e400", b"OggS" + bytes(60)]))
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(["disc.yaml", "scan", "audio"]), contents), min_size=1, max_size=3))
 def test_any_bytes_in_a_disc_folder_are_one_named_problem(content_copy, damage):

@@ -10,10 +10,24 @@ import time
 
 import pytest
 
-
-from conftest import (ROOT, free_display, free_udp_port, kiosk_status, needs_x, on_display, screenshot, start_kiosk,
-                      wait_for, write_config, xdotool)
 from installation.screen.layout import attract_layout, carousel_layout, player_layout
+
+from conftest import (
+    ROOT,
+    free_display,
+    free_udp_port,
+    kiosk_status,
+    needs_x,
+    on_display,
+    screenshot,
+    start_kiosk,
+    wait_for,
+    write_config,
+    xdotool,
+)
+
+pytestmark = pytest.mark.slow  # end to end, in real time: `make test-fast` leaves it out
+
 
 @needs_x
 @pytest.mark.parametrize("touch", [False, True], ids=["mouse", "touch"])
@@ -37,7 +51,8 @@ def test_kiosk_window_touch_and_quit(xvfb, tmp_path, touch):
         time.sleep(1.0)
         attract = screenshot(xvfb, tmp_path / "attract.png")
         a = attract_layout(size, dpi)
-        assert attract[a.disc_center[0] - 100:a.disc_center[0] + 100, a.disc_center[1] - 100:a.disc_center[1] + 100].mean() > 30
+        (x, y) = a.disc_center
+        assert attract[x - 100:x + 100, y - 100:y + 100].mean() > 30
         assert (attract[:, a.band.y:a.band.bottom] > 150).sum() > 500, "titles and the call to action below it"
 
         xdotool(xvfb, "mousemove", "--window", window, "512", "300", "click", "1")
@@ -60,7 +75,8 @@ def test_kiosk_window_touch_and_quit(xvfb, tmp_path, touch):
         xdotool(xvfb, "mousemove", "--window", window, str(int(cx + r)), str(cy), "mousedown", "1")
         for k in range(1, 13):
             a_ = k * math.pi / 24
-            xdotool(xvfb, "mousemove", "--window", window, str(int(cx + r * math.cos(a_))), str(int(cy + r * math.sin(a_))))
+            xdotool(xvfb, "mousemove", "--window", window, str(int(cx + r * math.cos(a_))),
+                    str(int(cy + r * math.sin(a_))))
         time.sleep(0.6)
         held = kiosk_status(port)["speed"]
         xdotool(xvfb, "mouseup", "1")
@@ -210,7 +226,8 @@ def test_the_show_follows_the_window_to_a_new_size(xvfb, tmp_path, renderer):
         wait_for(lambda: "scene: carousel" in log.read_text(), 20, "a tap on the portrait screen")
         c = carousel_layout(size, dpi)
         xdotool(xvfb, "mousemove", "--window", window, str(c.center[0]), str(c.center[1]), "click", "1")
-        wait_for(lambda: "scene: player" in log.read_text(), 20, "a tap on the centre disc, where the new layout has it")
+        wait_for(lambda: "scene: player" in log.read_text(), 20,
+                 "a tap on the centre disc, where the new layout has it")
         time.sleep(1.0)
         p = player_layout(size, dpi)
         player = screenshot(xvfb, tmp_path / f"portrait-player-{renderer}.png")

@@ -5,8 +5,8 @@ import dataclasses
 
 import pytest
 
-from installation.lathe.settings import LatheConfig
 from installation.lathe.controller import CutController, Refused
+from installation.lathe.settings import LatheConfig
 from installation.lathe.simulated import SimulatedLathe
 
 STEP = 0.02

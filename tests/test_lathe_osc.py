@@ -8,16 +8,17 @@ import time
 
 import pytest
 
-from conftest import FastClock, pulse_sink, wait_for
 from installation.core.commands import CommandBus
 from installation.lathe.archive import Archive
 from installation.lathe.settings import CutterAudioConfig, LatheConfig
 from installation.lathe.simulated import SimulatedLathe
 from installation.lathe.station import LatheStation, Window
 from installation.lathe.station_audio import StationAudio
-from installation.remote.osc.settings import OscConfig, RoleConfig
 from installation.remote.osc.messages import message
 from installation.remote.osc.server import OscServer
+from installation.remote.osc.settings import OscConfig, RoleConfig
+
+from conftest import FastClock, pulse_sink, wait_for
 
 PERFORMER, SENSOR = "127.0.0.1", "127.0.0.2"
 

@@ -8,12 +8,13 @@ import time
 
 import pytest
 
-from fake_firmware import GuideFirmware, OurFirmware
 from installation.core.states import LatheState
-from installation.lathe.settings import LatheConfig
 from installation.lathe.controller import CutController
 from installation.lathe.lathe_guide import LatheGuideLathe
 from installation.lathe.serial_lathe import SerialLathe, parse_status
+from installation.lathe.settings import LatheConfig
+
+from fake_firmware import GuideFirmware, OurFirmware
 
 pytest.importorskip("serial")
 

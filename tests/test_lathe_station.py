@@ -17,15 +17,16 @@ import pytest
 import soundfile
 import yaml
 
-from conftest import ROOT, FastClock, pulse_sink, wait_for
-from installation.sound.device import LOST_SECONDS, STARTUP_SECONDS
 from installation.core.commands import CommandBus, CutFinished, LatheChanged
 from installation.lathe.archive import Archive
-from installation.lathe.settings import CutterAudioConfig, LatheConfig
 from installation.lathe.protection import CutterProtection
+from installation.lathe.settings import CutterAudioConfig, LatheConfig
 from installation.lathe.simulated import SimulatedLathe
 from installation.lathe.station import LatheStation, Window
 from installation.lathe.station_audio import StationAudio, sounddevice_duplex
+from installation.sound.device import LOST_SECONDS, STARTUP_SECONDS
+
+from conftest import ROOT, FastClock, pulse_sink, wait_for
 
 SR = 48000
 
@@ -58,6 +59,7 @@ def test_protection_passes_quiet_audio_and_holds_loud_treble_and_peaks():
     assert np.isfinite(out).all() and np.abs(out[SR // 4:]).max() < 0.305, "garbage passes, the protection goes on"
 
 
+@pytest.mark.slow
 def test_the_recording_survives_kill_9(tmp_path: Path):
     """A process writing a cut is killed mid-way: the WAV on disk is valid for any reader and
     holds the audio up to the last second."""
@@ -108,6 +110,7 @@ def station_sinks(monkeypatch):
         yield mic, cutter
 
 
+@pytest.mark.slow
 def test_a_cut_through_the_station_is_fed_recorded_and_archived(tmp_path: Path, station_sinks):
     mic, cutter = station_sinks
     src = tmp_path / "performer.wav"
@@ -129,7 +132,8 @@ def test_a_cut_through_the_station_is_fed_recorded_and_archived(tmp_path: Path, 
         with open(fed, "wb") as out:
             rec = subprocess.Popen(["parec", "-d", f"{cutter}.monitor", "--format=float32le", "--rate=48000",
                                     "--channels=1", "--raw"], stdout=out)
-            time.sleep(0.5)  # muted before the cut
+            # muted before the cut: half a second of it on disk first (a loaded machine starts parec late)
+            wait_for(lambda: fed.stat().st_size >= 0.5 * SR * 4, 20, "the cutter's feed being recorded")
             station.request("start", "test")
             wait_for(lambda: station.view.state in ("done", "fault"), 30, "the end of the side")
             rec.terminate()
@@ -200,6 +204,7 @@ class Wedgeable:
         self.inner.close()
 
 
+@pytest.mark.slow
 def test_the_station_interface_is_opened_again_when_it_stalls_or_returns(private_pulse, monkeypatch, caplog):
     """The station's interface stops delivering (a wedged driver), or its sound server goes and
     comes back: the stream is opened again, each new one given the time a sound server takes to

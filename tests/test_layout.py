@@ -9,12 +9,13 @@ import itertools
 import pygame
 import pytest
 
-from conftest import ROOT
+from installation.app.kiosk import Kiosk
 from installation.config.composed import load_config
 from installation.content.library import load_library
-from installation.screen.text import record_text
 from installation.screen.layout import MIN_TARGET_MM, SIZES, attract_layout, carousel_layout, player_layout
-from installation.app.kiosk import Kiosk
+from installation.screen.text import record_text
+
+from conftest import ROOT
 
 SCENES = ("attract", "carousel", "player")
 
@@ -41,7 +42,8 @@ def overlaps(a: pygame.Rect, b: pygame.Rect) -> bool:
     return a.inflate(-2, -2).colliderect(b.inflate(-2, -2))
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", [pytest.param(s, marks=pytest.mark.slow) if s[0] * s[1] > 2e6 else s for s in SIZES],
+                         ids=lambda s: f"{s[0]}x{s[1]}")  # the 1080p sizes draw longest: `make test` has them
 def test_no_text_clipped_truncated_or_overlapping(setup, size):
     cfg, library = setup
     screen = pygame.Surface(size)

@@ -15,9 +15,23 @@ import numpy as np
 import pytest
 import soundfile
 
-from conftest import (ROOT, free_udp_port, kiosk_status, needs_x, on_display, pulse_sink, run_cli, screenshot, wait_for,
-                      write_config, xdotool)
 from installation.remote.osc.messages import message
+
+from conftest import (
+    ROOT,
+    free_udp_port,
+    kiosk_status,
+    needs_x,
+    on_display,
+    pulse_sink,
+    run_cli,
+    screenshot,
+    wait_for,
+    write_config,
+    xdotool,
+)
+
+pytestmark = pytest.mark.slow  # end to end, in real time: `make test-fast` leaves it out
 
 
 def send(port: int, address: str, *args) -> None:

@@ -12,25 +12,26 @@ import time
 import numpy as np
 import pygame
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
-from conftest import ROOT, drained, run_cli
-from installation.sound.engine import AudioEngine
-from installation.sound.settings import DspConfig
-from installation.sound.settings import AudioConfig
-from installation.core.commands import CommandBus, Presence, ShowScene
-from installation.config.composed import load_config
-from installation.remote.osc.settings import OscConfig, RoleConfig
-from installation.service.status import StatusBoard
-from installation.content.library import load_library
 from installation.app.kiosk import Kiosk, Services
+from installation.config.composed import load_config
+from installation.content.library import load_library
+from installation.core.commands import CommandBus, Presence, ShowScene
 from installation.remote.osc.messages import message
 from installation.remote.osc.routes import ROUTES
-from installation.sound.port import SetParam, SetSpeed, SetVolume
-from installation.sound.turntable import EncoderTracker
 from installation.remote.osc.server import OscServer
+from installation.remote.osc.settings import OscConfig, RoleConfig
+from installation.service.status import StatusBoard
+from installation.sound.engine import AudioEngine
+from installation.sound.port import SetParam, SetSpeed, SetVolume
+from installation.sound.settings import AudioConfig, DspConfig
+from installation.sound.turntable import EncoderTracker
+
+from conftest import ROOT, drained, run_cli
 
 
 def make_server(**osc) -> OscServer:

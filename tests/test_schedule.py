@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from installation.show.programme import cutting_window
-from installation.show.calendar import DemoConfig, DemosConfig, DemoSchedule, occurrences, parse_when
 from installation.core.yamlconf import ConfigError, load_dataclass
+from installation.show.calendar import DemoConfig, DemoSchedule, DemosConfig, occurrences, parse_when
+from installation.show.programme import cutting_window
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.timezone.utc

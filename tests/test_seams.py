@@ -10,11 +10,12 @@ from pathlib import Path
 import pygame
 import pytest
 
-from conftest import ROOT
-from installation.core.commands import CommandBus, Dispatcher, PlayDisc, Quit, SetVolume, ShowScene
+from installation.app.kiosk import Kiosk
 from installation.config.composed import load_config
 from installation.content.library import load_library
-from installation.app.kiosk import Kiosk
+from installation.core.commands import CommandBus, Dispatcher, PlayDisc, Quit, SetVolume, ShowScene
+
+from conftest import ROOT
 
 
 def test_sound_osc_and_the_parts_import_without_pygame():
@@ -62,7 +63,8 @@ def import_graph() -> dict:
 
 def test_no_import_cycles():
     graph = import_graph()
-    assert graph["installation.app.kiosk"] >= {"installation.core.commands", "installation.core.registry"}, "graph is read"
+    assert graph["installation.app.kiosk"] >= {"installation.core.commands", "installation.core.registry"}, \
+        "graph is read"
 
     def cycle_from(start):
         stack, seen = [(start, [start])], set()

@@ -19,14 +19,15 @@ from pathlib import Path
 import pygame
 import pytest
 
-from conftest import ROOT, free_udp_port, kiosk_status, start_kiosk, wait_for, write_config
+from installation.app.kiosk import Kiosk, Services
 from installation.config.composed import load_config
 from installation.content.library import load_library
-from installation.screen.platter import Platter
-from installation.app.kiosk import Kiosk, Services
-from installation.show.show import FAULT_LIMIT
 from installation.remote.osc.messages import message
+from installation.screen.platter import Platter
 from installation.service.notify import Notifier
+from installation.show.show import FAULT_LIMIT
+
+from conftest import ROOT, free_udp_port, kiosk_status, start_kiosk, wait_for, write_config
 
 
 class Listener:
@@ -97,6 +98,7 @@ def test_the_unit_file_verifies_clean(tmp_path):
         assert hardening in body.splitlines(), hardening
 
 
+@pytest.mark.slow
 def test_the_real_kiosk_pings_only_while_frames_and_sound_are_alive(tmp_path):
     socket_path = tmp_path / "notify"
     listener = Listener(socket_path)
@@ -110,6 +112,7 @@ def test_the_real_kiosk_pings_only_while_frames_and_sound_are_alive(tmp_path):
         listener.wait_for("READY=1", 60)
         assert "STATUS=attract" in listener.messages[-1][1] and "no display" in listener.messages[-1][1]
         assert pings(listener.collect(3.0)) >= 4, "pinging twice a second for a 1 s watchdog"
+        listener.wait_for("no sound device", 30)  # once the sound process has found none (slower when loaded)
         assert "no sound device" in listener.messages[-1][1], "the status says the sound has no device"
         child = int(subprocess.run(["pgrep", "-P", str(proc.pid), "bonemusic-audio"], capture_output=True,
                                    text=True).stdout.split()[0])
@@ -305,10 +308,10 @@ def test_every_start_says_how_the_last_run_ended_and_crashing_in_a_row_backs_off
 
 
 def test_the_self_test_names_each_problem_a_technician_can_act_on(tmp_path, monkeypatch):
-    from installation.sound.engine import AudioEngine
-    from installation.sound.settings import AudioConfig
     from installation.lathe.station import LatheView
     from installation.show import selftest
+    from installation.sound.engine import AudioEngine
+    from installation.sound.settings import AudioConfig
 
     content = tmp_path / "экспозиция"
     shutil.copytree(ROOT / "assets" / "discs" / "bugi-na-rebrakh", content / "discs" / "bugi-na-rebrakh")
@@ -334,6 +337,7 @@ def test_the_self_test_names_each_problem_a_technician_can_act_on(tmp_path, monk
     assert report.summary().startswith("sound: no audio device") and "lathe: fault" in report.summary()
 
 
+@pytest.mark.slow
 def test_the_real_kiosk_tests_itself_at_start_and_when_asked_over_osc(tmp_path):
     port = free_udp_port()
     cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data",
@@ -341,7 +345,8 @@ def test_the_real_kiosk_tests_itself_at_start_and_when_asked_over_osc(tmp_path):
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
     proc = start_kiosk(cfg, env, tmp_path / "kiosk.stderr")
     try:
-        result = wait_for(lambda: (s := kiosk_status(port)["selftest"]) != "not run yet" and s, 60, "the start's self-test")
+        result = wait_for(lambda: (s := kiosk_status(port)["selftest"]) != "not run yet" and s, 60,
+                          "the start's self-test")
         assert result.startswith("sound: no audio device"), result
         log = tmp_path / "data" / "kiosk.log"
         assert "self-test (at start): PROBLEMS" in log.read_text(encoding="utf-8")

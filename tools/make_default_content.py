@@ -20,8 +20,8 @@ import pygame  # noqa: E402
 import soundfile  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scores import RATE, render  # noqa: E402
 from radiographs import BODY_PARTS  # noqa: E402
+from scores import RATE, render  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_NOTE_RU = "Демонстрационная пьеса, написана и сыграна для выставки."

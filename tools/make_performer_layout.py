@@ -11,8 +11,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from installation.sound.settings import DspConfig, param_limits  # noqa: E402
 from installation.content.library import load_library  # noqa: E402
+from installation.sound.settings import DspConfig, param_limits  # noqa: E402
 
 SOUND = [("cutter", "lowpass_hz"), ("cutter", "highpass_hz"), ("cutter", "drive_db"), ("wow", "eccentricity_mm"),
          ("surface", "hiss_db"), ("surface", "crackle_per_second"), ("read_head", "echo_db")]

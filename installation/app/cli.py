@@ -21,35 +21,7 @@ log = logging.getLogger("installation")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m installation", description="Bone Music kiosk")
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config.yaml (default: the shipped one)")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the kiosk")
-    run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
-    run.add_argument("--rehearse", default="", metavar="'YYYY-MM-DD HH:MM'",
-                     help="rehearsal: start the clock at this local time (demos, the lathe's time)")
-    run.add_argument("--speed", type=float, default=1.0,
-                     help="rehearsal: the clock runs this many times faster (the audio does not)")
-    sub.add_parser("check", help="validate config.yaml and every disc; one line per problem")
-    sub.add_parser("osc-map", help="print the OSC addresses, their arguments and what they do")
-    shot = sub.add_parser("screenshot", help="render one frame to PNG without a display")
-    shot.add_argument("--out", type=Path, required=True)
-    shot.add_argument("--scene", default="player", choices=tuple(SCENES))
-    shot.add_argument("--disc", default="", help="disc id (its folder name); default: the first")
-    shot.add_argument("--at", type=float, default=2.0, help="seconds after the scene starts")
-    shot.add_argument("--size", default="", help="WxH, default: display.size from the config")
-    rend = sub.add_parser("render", help="run an audio file through the lathe-and-film chain offline")
-    rend.add_argument("input", type=Path)
-    rend.add_argument("output", type=Path)
-    rend.add_argument("--disc", default="", help="use this disc's condition, rpm and size")
-    rend.add_argument("--condition", nargs="*", default=[], metavar="KEY=VALUE",
-                      help="override a condition key, e.g. hiss_db=-30 eccentricity_mm=3")
-    rend.add_argument("--seconds", type=float, default=0.0, help="length; default: the whole input")
-    for p in (run, shot, rend):  # also accepted after the subcommand
-        p.add_argument("--config", type=Path, default=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-
+    args = parser().parse_args(argv)
     try:
         cfg = load_config(args.config)
     except ConfigError as exc:
@@ -72,11 +44,44 @@ def main(argv: Optional[List[str]] = None) -> int:
     return run_kiosk(cfg, args)
 
 
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m installation", description="Bone Music kiosk")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config.yaml (default: the shipped one)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the kiosk")
+    run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    run.add_argument("--rehearse", default="", metavar="'YYYY-MM-DD HH:MM'",
+                     help="rehearsal: start the clock at this local time (demos, the lathe's time)")
+    run.add_argument("--speed", type=float, default=1.0,
+                     help="rehearsal: the clock runs this many times faster (the audio does not)")
+    sub.add_parser("check", help="validate config.yaml and every disc; one line per problem")
+    sub.add_parser("osc-map", help="print the OSC addresses, their arguments and what they do")
+    shot = sub.add_parser("screenshot", help="render one frame to PNG without a display")
+    shot.add_argument("--out", type=Path, required=True)
+    shot.add_argument("--scene", default="player", choices=tuple(SCENES))
+    shot.add_argument("--disc", default="", help="disc id (its folder name); default: the first")
+    shot.add_argument("--at", type=float, default=2.0, help="seconds after the scene starts")
+    shot.add_argument("--size", default="", help="WxH, default: display.size from the config")
+    shot.add_argument("--words", action="store_true",
+                      help="also print every line of text on the screen, with where it is (x y width height)")
+    rend = sub.add_parser("render", help="run an audio file through the lathe-and-film chain offline")
+    rend.add_argument("input", type=Path)
+    rend.add_argument("output", type=Path)
+    rend.add_argument("--disc", default="", help="use this disc's condition, rpm and size")
+    rend.add_argument("--condition", nargs="*", default=[], metavar="KEY=VALUE",
+                      help="override a condition key, e.g. hiss_db=-30 eccentricity_mm=3")
+    rend.add_argument("--seconds", type=float, default=0.0, help="length; default: the whole input")
+    for p in (run, shot, rend):  # also accepted after the subcommand
+        p.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    return parser
+
+
 def check(cfg: Config, config_path: Path) -> int:
     """Problems make the exit status 1; warnings (keys that change nothing) are printed only."""
     from ..config.composed import exposure_warnings, no_effect_warnings
-    from ..screen.disc_art import load_scan
     from ..content.library import load_library
+    from ..screen.disc_art import load_scan
 
     logging.disable(logging.WARNING)  # the lines below say it all, once
     library = load_library(cfg.content_dir, deep=True, check_scan=load_scan, limits=cfg.content.limits,
@@ -97,12 +102,13 @@ def render(cfg: Config, args: argparse.Namespace) -> int:
 
     import soundfile
 
-    from ..sound.engine import AudioEngine
-    from ..sound.loader import decode
-    from ..sound.offline import progress_bar, render as render_offline
-    from ..sound.settings import for_disc
     from ..content.library import Condition, load_library
     from ..core.yamlconf import load_dataclass
+    from ..sound.engine import AudioEngine
+    from ..sound.loader import decode
+    from ..sound.offline import progress_bar
+    from ..sound.offline import render as render_offline
+    from ..sound.settings import for_disc
 
     info = None
     if args.disc:
@@ -145,6 +151,7 @@ def screenshot(cfg: Config, args: argparse.Namespace) -> int:
 
     from ..content.library import load_library
     from ..screen.display import open_screen
+    from ..screen.text import record_text
     from .kiosk import Kiosk
 
     size = _parse_size(args.size) if args.size else cfg.display.size
@@ -161,9 +168,12 @@ def screenshot(cfg: Config, args: argparse.Namespace) -> int:
         if kiosk.show.scene is not None:
             kiosk.show.scene.update(frame)
         kiosk.show.now += frame
-    kiosk.step(args.at - steps * frame, events=[])
+    with record_text() as drawn:
+        kiosk.step(args.at - steps * frame, events=[])
     pygame.image.save(screen, str(args.out))
     print(args.out)
+    for rect, line in drawn if args.words else []:  # what is written where, readable over SSH
+        print(f"{rect.x:5d} {rect.y:5d} {rect.width:5d} {rect.height:4d}  {line}")
     return 0
 
 
@@ -173,9 +183,9 @@ def run_kiosk(cfg: Config, args: argparse.Namespace, attach=None) -> int:
 
     setup_logging(cfg.data_path, args.verbose)
     from .. import tune_threads
+    from ..screen.xlib import before_x_ends_us
     from ..service.lifecycle import Lifecycle
     from ..service.notify import Notifier
-    from ..screen.xlib import before_x_ends_us
 
     tune_threads()
     notifier = Notifier()
@@ -260,7 +270,8 @@ def rehearsal_clocks(start: str, speed: float):
     if not start and speed == 1.0:
         return (lambda: dt.datetime.now(dt.timezone.utc)), time.monotonic
     try:
-        begin = dt.datetime.fromisoformat(start).astimezone(dt.timezone.utc) if start else dt.datetime.now(dt.timezone.utc)
+        begin = (dt.datetime.fromisoformat(start).astimezone(dt.timezone.utc) if start
+                 else dt.datetime.now(dt.timezone.utc))
     except ValueError:
         raise SystemExit(f"--rehearse: expected a local time such as '2026-11-28 14:58', got {start!r}") from None
     t0 = time.monotonic()
@@ -280,7 +291,8 @@ def start_lathe(cfg: Config, bus, clock, wall):
     station = LatheStation(cfg.lathe, make_lathe(cfg.lathe), StationAudio(cfg.lathe.audio), Archive(cfg.data_path),
                            bus, clock=clock, wall=lambda: wall().astimezone())
     station.start()
-    log.info("lathe: %s backend%s", cfg.lathe.backend, f" on {cfg.lathe.port}" if cfg.lathe.backend != "simulated" else "")
+    log.info("lathe: %s backend%s", cfg.lathe.backend,
+             f" on {cfg.lathe.port}" if cfg.lathe.backend != "simulated" else "")
     return station
 
 

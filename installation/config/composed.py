@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from ..sound.settings import AudioConfig, DspConfig
 from ..content.library import Limits
 from ..core.keys import parse_chord
+from ..core.registry import SCENES
+from ..core.yamlconf import ConfigError, limits, load_dataclass
 from ..lathe.settings import LatheConfig
 from ..remote.osc.settings import OscConfig
 from ..show.calendar import DemosConfig, OpeningHoursConfig
-from ..core.registry import SCENES
-from ..core.yamlconf import ConfigError, limits, load_dataclass
+from ..sound.settings import AudioConfig, DspConfig
 
 __all__ = ["Config", "ConfigError", "load_config", "DEFAULT_CONFIG", "no_effect_warnings", "exposure_warnings"]
 

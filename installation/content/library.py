@@ -12,9 +12,9 @@ from typing import Callable, Optional, Sequence
 
 import soundfile
 
+from ..core.yamlconf import ConfigError, limits, load_dataclass
 from ..sound.loader import check_numbers
 from ..sound.settings import SurfaceSettings, WowSettings, field_metadata
-from ..core.yamlconf import ConfigError, limits, load_dataclass
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Text:
 @dataclass(frozen=True)
 class Condition:
     """The physical state of the disc; the sound and the drawing read it. The four keys left
-    None take config.yaml's dsp: value (see audio/settings.py); their ranges are the same."""
+    None take config.yaml's dsp: value (see sound/settings.py); their ranges are the same."""
 
     eccentricity_mm: Optional[float] = field(default=None, metadata=field_metadata(WowSettings, "eccentricity_mm"))
     warp: float = field(default=0.3, metadata=limits(0.0, 1.0))  # 0 flat .. 1 badly warped

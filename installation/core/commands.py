@@ -1,7 +1,7 @@
 """The command bus: the one way into the main loop for every producer.
 
-The OSC server, the keyboard, a signal handler, and later the scheduler and the lathe driver
-post small typed commands; the main loop drains them once a frame and dispatches each
+The OSC server, the keyboard, a signal handler, the lathe station and the parts' own clocks
+(a self-test due) post small typed commands; the main loop drains them once a frame and dispatches each
 through a table (command type -> handler). The queue is bounded: a flood drops and counts
 instead of growing. It is a SimpleQueue, whose `put` is safe even from a signal handler
 that interrupts the main thread while it drains.
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Type
 
 from .states import LatheState
+
 log = logging.getLogger(__name__)
 
 
@@ -87,7 +88,7 @@ class ShowOverlay(Command):
 
 @dataclass(frozen=True)
 class RunSelfTest(Command):
-    """Check sound, content, disk and lathe now (service/selftest.py)."""
+    """Check sound, content, disk and lathe now (show/selftest.py)."""
     reason: str = "asked for"
 
 
@@ -103,7 +104,6 @@ class CommandBus:
     def __init__(self, capacity: int = 256):
         self.capacity = capacity
         self._queue: "queue.SimpleQueue[Command]" = queue.SimpleQueue()
-        self.posted = 0
         self.dropped = 0  # refused because the main loop had `capacity` commands waiting
 
     def post(self, command: Command) -> bool:
@@ -112,7 +112,6 @@ class CommandBus:
             self.dropped += 1
             return False
         self._queue.put(command)
-        self.posted += 1
         return True
 
     def drain(self) -> List[Command]:

@@ -59,7 +59,8 @@ class _Loader:
                 if len(node.value) != len(item_types):
                     self.problem(node, key, f"expected {len(item_types)} items, got {len(node.value)}")
                     return _BAD
-                items = [self.convert(n, t, f"{key}[{i}]", meta) for i, (n, t) in enumerate(zip(node.value, item_types))]
+                items = [self.convert(n, t, f"{key}[{i}]", meta)
+                         for i, (n, t) in enumerate(zip(node.value, item_types))]
                 return _BAD if _BAD in items else tuple(items)
             item_t = item_types[0] if item_types else Any
             items = [self.convert(n, item_t, f"{key}[{i}]", meta) for i, n in enumerate(node.value)]
@@ -161,7 +162,8 @@ _BAD = _Bad()
 
 
 def _typename(tp: Any) -> str:
-    return {int: "a whole number", float: "a number", bool: "true or false", str: "text"}.get(tp, getattr(tp, "__name__", str(tp)))
+    names = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+    return names.get(tp, getattr(tp, "__name__", str(tp)))
 
 
 def _describe(node: yaml.Node) -> str:

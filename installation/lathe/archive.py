@@ -1,7 +1,7 @@
 """Every cut in `<data_dir>/cuts/<date_time>-<title>/`: the recording (cut.wav, written as it
 arrives), the groove as traced (groove.npy) and cut.yaml (performer, date, settings, outcome),
 rewritten atomically at each step so a crash leaves the last true word. A finished cut is
-then made into a disc (content/cut_disc.py)."""
+then made into a disc (show/intake.py)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -174,7 +174,8 @@ class CutController:
         if s.inner_limit and (starting or self.state in (CUTTING, READY)):
             return "the carriage is at the inner limit"
         if self.state in (READY, CUTTING) and s.rpm is not None and not self._at_speed(s.rpm):
-            return f"platter speed out of tolerance: {s.rpm:.2f} rpm, wanted {cfg.rpm:g} ± {cfg.rpm_tolerance_percent:g} %"
+            return (f"platter speed out of tolerance: {s.rpm:.2f} rpm, "
+                    f"wanted {cfg.rpm:g} ± {cfg.rpm_tolerance_percent:g} %")
         return None
 
     def seconds_left(self, now: float, status: Optional[LatheStatus] = None) -> float:

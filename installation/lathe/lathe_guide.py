@@ -22,9 +22,9 @@ from __future__ import annotations
 import logging
 import re
 
-from .settings import LatheConfig
 from .machine import Capabilities, LatheStatus
 from .serial_link import SerialLink
+from .settings import LatheConfig
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ REPORT = re.compile(rb"<(-?\d{1,9})L([01])H([01])>")
 
 class LatheGuideLathe:
     name = "lathe_guide"
-    capabilities = Capabilities(spindle=False, tacho=False, lift=False, heater=False, notes=(
+    capabilities = Capabilities(heater=False, notes=(
         "start the platter at speed with its own controller",
         "lower the cutter by hand when the cut starts; lift it when it ends",
         "power the controller on with the cutter at the start of the side: that is step 0"))
@@ -100,7 +100,8 @@ class LatheGuideLathe:
         last_end = 0
         for m in REPORT.finditer(buffer):
             steps, lo, hi = int(m.group(1)), m.group(2) == b"1", m.group(3) == b"1"
-            self._status = LatheStatus(at=now, rpm=None, radius_mm=self.cfg.outer_radius_mm - steps / self.cfg.steps_per_mm,
+            radius = self.cfg.outer_radius_mm - steps / self.cfg.steps_per_mm
+            self._status = LatheStatus(at=now, rpm=None, radius_mm=radius,
                                        feeding=self._status.feeding, outer_limit=lo, inner_limit=hi)
             last_end = m.end()
         if last_end:

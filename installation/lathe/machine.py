@@ -29,12 +29,10 @@ class LatheStatus:
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a backend can do itself; what it cannot, a person at the station does by hand."""
+    """What a backend can do itself; what it cannot, a person at the station does by hand (the
+    notes say what, on the live view). A lathe without a tachometer reports rpm None."""
 
-    spindle: bool = True  # starts and stops the platter motor
-    tacho: bool = True  # reports platter rpm
-    lift: bool = True  # lowers and lifts the cutter
-    heater: bool = True
+    heater: bool = True  # heats the stylus (lathe.stylus_temperature_c)
     notes: Tuple[str, ...] = field(default=())
 
 

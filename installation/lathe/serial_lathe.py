@@ -14,9 +14,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
-from .settings import LatheConfig
 from .machine import Capabilities, LatheStatus
 from .serial_link import SerialLink
+from .settings import LatheConfig
 
 log = logging.getLogger(__name__)
 

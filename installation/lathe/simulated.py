@@ -4,15 +4,15 @@ A small physical model, stepped by the clock it is polled with (so an accelerate
 it faster): a heavy platter that reaches its speed through a motor with limited torque, a
 carriage that moves in one groove pitch per revolution while feeding, a stylus heater that
 warms toward its target, and the switches and buttons around it (guard, e-stop, confirm)
-that a test or a rehearsal can press. The groove itself is traced by the station (groove.py).
+that a test or a rehearsal can press. The groove itself is traced by the station (trace.py).
 """
 from __future__ import annotations
 
 import math
 from typing import Optional
 
-from .settings import LatheConfig
 from .machine import Capabilities, LatheStatus
+from .settings import LatheConfig
 
 MOTOR_SECONDS = 1.2  # time constant of the platter reaching its speed (inertia against torque)
 HEATER_SECONDS = 8.0  # of the stylus warming

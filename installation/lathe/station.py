@@ -15,16 +15,18 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Optional, Tuple
 
 from ..core.commands import CommandBus, CutFinished, LatheChanged
 from ..core.states import LatheState
 from .archive import Archive, Cut
-from .settings import LatheConfig
 from .controller import CutController, Refused, Transition
-from .trace import GrooveTrace
 from .machine import Lathe, LatheError
-from .station_audio import StationAudio
+from .settings import LatheConfig
+from .trace import GrooveTrace
+
+if TYPE_CHECKING:  # handed in (app/cli.py): its filters' scipy costs a second to import, lathe or not
+    from .station_audio import StationAudio
 
 log = logging.getLogger(__name__)
 

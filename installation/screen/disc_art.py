@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-
 from pathlib import Path
 
 import numpy as np
 import pygame
 
-from ..core.yamlconf import ConfigError
 from ..content.library import DiscInfo
+from ..core.yamlconf import ConfigError
 
 HOLE_DIAMETER_MM = 7.0
 UNGROOVED_INNER_MM = 38.0  # radius where the run-out ends
@@ -38,7 +37,8 @@ class DiscArt:
     shadow: pygame.Surface  # black with a soft alpha: drawn under the disc, offset, never rotated
     _scaled: dict = field(default_factory=dict, repr=False)  # step -> (surface, sheen, shadow)
 
-    def draw(self, target: pygame.Surface, center: tuple[float, float], turns: float, scale: float = 1.0) -> pygame.Rect:
+    def draw(self, target: pygame.Surface, center: tuple[float, float], turns: float,
+             scale: float = 1.0) -> pygame.Rect:
         """Blit at `center` (the spindle) after `turns` clockwise revolutions, `scale`d (in
         5 % steps: a carousel's discs reuse a few scaled copies instead of zooming every frame)."""
         surface, sheen, shadow = self._at(scale)

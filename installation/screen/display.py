@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Tuple
 
@@ -48,7 +47,7 @@ def init_video() -> bool:
         reason = "SDL found no screen and chose its offscreen driver"
     except pygame.error as exc:
         reason = str(exc)
-    log.log(logging.DEBUG if retrying else logging.WARNING,  # display/recovery.py says the rest
+    log.log(logging.DEBUG if retrying else logging.WARNING,  # screen/recovery.py says the rest
             "no display (%s): running headless with SDL's dummy video driver", reason)
     pygame.display.quit()
     _fallback.on, _fallback.requested = True, requested
@@ -70,7 +69,7 @@ def _restore_driver(requested: Optional[str]) -> None:
 
 
 def reopen_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
-    """SDL's video off and on again, looking for a display afresh (display/recovery.py)."""
+    """SDL's video off and on again, looking for a display afresh (screen/recovery.py)."""
     pygame.display.quit()
     return open_canvas(cfg, windowed)
 

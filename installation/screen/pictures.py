@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Tuple
 
+from ..content.library import Disc
 from ..sound.settings import DspConfig, condition_value
 from .disc_art import DiscArt, build_disc_art, load_scan
-from ..content.library import Disc
 
 ON_ONE_SCREEN = 8  # the carousel's seven and one: never fewer kept, or a screen would redraw its own discs
 

@@ -1,6 +1,6 @@
 """The platter as the picture sees it: how far the disc on screen has turned, and how fast.
 
-Scenes draw the disc at `turns`. The sound has its own motor model (audio/transport.py); when
+Scenes draw the disc at `turns`. The sound has its own motor model (sound/transport.py); when
 a real platter's encoder drives both, scenes take its reading instead of this model.
 A real motor does not jump to speed, so changes of target ramp at `accel` rev/s².
 """

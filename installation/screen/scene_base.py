@@ -7,6 +7,7 @@ from typing import Any, Optional, Protocol
 import pygame
 
 from ..config.composed import Config
+from ..content.library import Disc
 from ..lathe.station import LatheStation
 from ..show.collection import Collection
 from ..show.programme import Programme
@@ -36,6 +37,11 @@ class Scene:
     def __init__(self, kiosk: SceneHost, name: str):
         self.kiosk = kiosk
         self.name = name  # its key in core/registry.py
+
+    @property
+    def disc(self) -> Optional[Disc]:
+        """The disc this screen shows (the one a performer's /kiosk/play means), if any."""
+        return None
 
     def enter(self, **params: Any) -> None:
         """Become the visible screen; `params` come from whoever switched here."""

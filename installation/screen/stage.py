@@ -16,10 +16,10 @@ from .canvas import Canvas
 from .disc_art import DiscArt
 from .display import vignette
 from .layout import attract_layout
+from .palette import BACKGROUND
 from .pictures import PictureCache
 from .pointer import Pointer, PointerTracker
 from .recovery import DisplayWatch
-from .palette import BACKGROUND
 
 log = logging.getLogger(__name__)
 

@@ -42,12 +42,13 @@ def wrap(text: str, fnt: pygame.font.Font, width: int) -> list[str]:
     return lines
 
 
-_drawn: Optional[list] = None  # (rect, text) of every line drawn, while a test records them
+_drawn: Optional[list] = None  # (rect, text) of every line drawn, while someone records them
 
 
 @contextmanager
 def record_text() -> Iterator[list]:
-    """Collect the rectangle and text of every line drawn inside the block (layout tests)."""
+    """Collect the rectangle and text of every line drawn inside the block (`screenshot --words`,
+    the layout tests)."""
     global _drawn
     _drawn, old = [], _drawn
     try:

@@ -2,7 +2,7 @@
 from inside SDL (its default IO error handler calls exit(1)), which no Python code can catch
 or survive. Just before, this lets the kiosk say why, make the lathe safe and record the end
 of the run, so the service's next start reads "the X server :0 went away", not "a crash"; that
-start then waits for a display (display/recovery.py)."""
+start then waits for a display (screen/recovery.py)."""
 from __future__ import annotations
 
 import ctypes

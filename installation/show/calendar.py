@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from ..core.states import DemoKind
-from ..service.atomic import write_atomic
 from ..core.yamlconf import limits
+from ..service.atomic import write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 from ..core.commands import CommandBus, DemoRequest, LatheChanged, RunSelfTest
 from ..core.states import DemoKind, Doing, LatheState
 from ..lathe.station import LatheStation, Window
-from .calendar import DemoPhase, DemoSchedule, OpeningHours, Occurrence
+from .calendar import DemoPhase, DemoSchedule, Occurrence, OpeningHours
 from .show import Show
 
 log = logging.getLogger(__name__)

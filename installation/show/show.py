@@ -27,6 +27,9 @@ class Screen(Protocol):
 
     name: str
 
+    @property
+    def disc(self) -> Optional[Disc]: ...  # the disc it shows, if any
+
     def enter(self, **params: Any) -> None: ...
 
     def handle_event(self, event: Any) -> None: ...
@@ -145,7 +148,7 @@ class Show:
     @property
     def disc_id(self) -> str:
         """The disc on screen now ("" for none)."""
-        disc = getattr(self.scene, "disc", None)
+        disc = self.scene.disc if self.scene is not None else None
         return disc.id if disc is not None else ""
 
     # -- commands --------------------------------------------------------------------------

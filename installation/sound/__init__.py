@@ -1,1 +1,3 @@
-"""The sound: the engine that owns the output device, and the disc emulation (platter, wow, read head, cutter, film, groove) as a list of stages."""
+"""The sound, behind one port (port.py): the player and its chain of stages (platter, wow, read
+head, film, groove; the cutter and the film cut into the groove once), the grooves and their
+loader, the output device, the sound process, and the turntable."""

@@ -4,7 +4,7 @@ A narrow band, a resonant head, a squeezed dynamic range (the operator rode the 
 cutter could not swing wide), and overload as the head's two physical limits: its velocity
 (a soft ceiling on the level, tanh) and its acceleration (a soft ceiling on how fast the
 level may change, which dulls loud treble first). It runs once per disc, when the groove is
-cut (audio/cut.py), not in the playback callback: what it did is then in the groove, and
+cut (sound/cut.py), not in the playback callback: what it did is then in the groove, and
 the read head plays it back at whatever speed the platter turns.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The disc emulation at playback: the stages that play a cut groove (audio/cut.py) as a
+"""The disc emulation at playback: the stages that play a cut groove (sound/cut.py) as a
 bone-music disc on a turntable, re-targetable per disc. The engine puts them at the head of
 its Chain.
 
@@ -17,7 +17,6 @@ from .settings import DspConfig, ReadHeadSettings
 from .surface import Hum, Surface
 from .transport import Motion, Transport
 from .wow import Wow
-
 
 SECTIONS = {"hum": "surface"}  # a stage whose settings live under another name in config.yaml
 

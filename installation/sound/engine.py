@@ -137,7 +137,7 @@ class AudioEngine:
             self.render(outdata)
 
         stream, name = self._open_output(self.cfg, self.sample_rate, callback)
-        rate = int(getattr(stream, "samplerate", self.sample_rate))
+        rate = int(stream.samplerate)
         if rate != self.sample_rate:
             self.sample_rate = rate
             self.grooves.clear()

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
-from scipy.signal import resample_poly
 
 from .readhead import Track
-
 
 BLOCK = 1 << 18  # frames read at a time: a stereo file never sits in memory whole
 LOUDEST = 16.0  # 24 dB over full scale: no float recording goes there; a damaged one does
@@ -29,6 +27,9 @@ def decode(path: Path, rate: int, track_id: str = "") -> Track:
         mono = mono[:at]
     check_numbers(mono)
     if file_rate != rate:
+        from scipy.signal import resample_poly  # here: scipy.signal costs a second to import, and
+        # `check`, the config and the kiosk's own process read disc folders without resampling
+
         g = gcd(int(rate), int(file_rate))
         mono = resample_poly(mono, rate // g, file_rate // g)
     return Track.from_samples(track_id or Path(path).stem, np.asarray(mono, dtype=np.float32))

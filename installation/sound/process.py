@@ -32,8 +32,18 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 from .grooves import with_param
-from .port import (DeviceChanged, PlayFile, SetParam, SetSpeed, SetVolume, SoundCommand, SoundEvent, SoundStatus, Stop,
-                   checked)
+from .port import (
+    DeviceChanged,
+    PlayFile,
+    SetParam,
+    SetSpeed,
+    SetVolume,
+    SoundCommand,
+    SoundEvent,
+    SoundStatus,
+    Stop,
+    checked,
+)
 from .settings import CUT_PARAMS, AudioConfig, DspConfig, replace_param
 
 log = logging.getLogger(__name__)

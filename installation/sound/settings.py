@@ -81,14 +81,14 @@ class CutterSettings:
 
 @dataclass(frozen=True)
 class SurfaceSettings:
-    # in the film, cut into the groove once (audio/cut.py): they move with the platter
+    # in the film, cut into the groove once (sound/cut.py): they move with the platter
     hiss_db: float = field(default=-45.0, metadata=limits(-120.0, -10.0))  # RMS at nominal speed, dBFS
     crackle_per_second: float = field(default=6.0, metadata=limits(0.0, 500.0))  # at nominal speed
     crackle_db: float = field(default=-16.0, metadata=limits(-80.0, 0.0))  # peak of a loud crackle
     scratches: int = field(default=2, metadata=limits(0, 12))  # each clicks at its angle, every turn
     scratch_db: float = field(default=-10.0, metadata=limits(-80.0, 0.0))
     seed: int = 1957
-    # at playback (audio/surface.py)
+    # at playback (sound/surface.py)
     rumble_db: float = field(default=-50.0, metadata=limits(-120.0, -10.0))  # motor and bearing, RMS
     hum_db: float = field(default=-120.0, metadata=limits(-120.0, -10.0))  # mains hum of the amplifier; -120 off
     hum_hz: float = field(default=50.0, metadata=limits(50.0, 60.0))  # 50 in Europe, 60 in the Americas

@@ -1,5 +1,5 @@
 """What happens at playback on top of the groove (the film's own noise is cut into the groove,
-audio/cut.py): the uneven film's level swing once a turn and the motor and bearing's rumble
+sound/cut.py): the uneven film's level swing once a turn and the motor and bearing's rumble
 (Surface), and, as an option, the amplifier's mains hum (Hum, after the stylus's losses).
 
 Rumble is a seeded low noise read at the platter's position, so its spectrum slides down

@@ -13,9 +13,19 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
-
-from ...core.commands import (Command, DemoRequest, PlayCurrent, PlayDisc, Presence, Proximity, RunSelfTest, SetVolume,
-                        ShowOverlay, ShowScene, Stop)
+from ...core.commands import (
+    Command,
+    DemoRequest,
+    PlayCurrent,
+    PlayDisc,
+    Presence,
+    Proximity,
+    RunSelfTest,
+    SetVolume,
+    ShowOverlay,
+    ShowScene,
+    Stop,
+)
 from ...core.registry import SCENES
 from ...sound.port import SetParam, Sound
 from ...sound.turntable import Turntable
@@ -74,7 +84,7 @@ class Incoming:
 
 
 class OscContext(Protocol):
-    """What a handler may use of the server (osc/server.py provides it)."""
+    """What a handler may use of the server (remote/osc/server.py provides it)."""
 
     cfg: OscConfig
     turntable: Turntable  # the encoder's readings go to its tracker
@@ -190,7 +200,8 @@ ROUTES: Tuple[Route, ...] = (
     Route("/kiosk/volume", (Arg("level", float, 0.0, 1.0),), "master volume", posts(SetVolume)),
     Route("/kiosk/status", (),
           "reply to the sender: /status/scene s, /status/disc s, /status/position f, /status/level f, "
-          "/status/speed f, /status/underruns i, /status/dropped i, /status/rejected i, /status/uptime i (whole seconds: a 32-bit float would lose seconds after months), /status/selftest s (ok, or the problems)",
+          "/status/speed f, /status/underruns i, /status/dropped i, /status/rejected i, /status/uptime i "
+          "(whole seconds: a 32-bit float would lose seconds after months), /status/selftest s (ok, or the problems)",
           _status, button=True),
     Route("/kiosk/ping", (), "reply /pong to the sender, with the same arguments", _ping, variadic=True),
     Route("/kiosk/selftest", (), "check sound, content, free disk and the lathe now; the result in /status/selftest, "
