@@ -107,7 +107,10 @@ class Health:
         self.notifier.ready(self.status_line())
 
     def ping(self, now: float) -> None:
-        self.notifier.watchdog(now, self.sound_alive(now), self.status_line())
+        """systemd's watchdog, fed only while every part that matters lives: frames (this is
+        called from the loop), the sound, and OSC's loop coming back to its socket."""
+        osc_alive = self.osc is None or self.osc.responsive(time.monotonic())
+        self.notifier.watchdog(now, self.sound_alive(now) and osc_alive, self.status_line())
 
     # -- commands ----------------------------------------------------------------------------
     def _self_test(self, c: RunSelfTest) -> None:

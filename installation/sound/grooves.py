@@ -8,6 +8,7 @@ wins: a decode that finishes after another disc was asked for is not played.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -75,7 +76,7 @@ class Loader:
         self.cache, self.deliver, self.sample_rate = cache, deliver, sample_rate
         self.on_platter: Optional[OnPlatter] = None
         self._serial = 0  # of the latest request: a late decode never overrides a newer one
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio-loader")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio-loader", initializer=_ordinary)
         self._pending = 0  # decodes and cuts asked for and not done yet
         self._lock = threading.Lock()
 
@@ -153,6 +154,20 @@ class Loader:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+LOADER_NICE = 5  # below the picture: a disc's cut waits for the frame, never the other way round
+
+
+def _ordinary() -> None:
+    """The loader's thread leaves the sound process's real-time priority: a cut is seconds of
+    arithmetic, and at SCHED_FIFO it would hold a core from everything, the callback's own
+    status loop and the kiosk's frames included. (Linux: both calls act on this thread.)"""
+    try:
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        os.setpriority(os.PRIO_PROCESS, 0, LOADER_NICE)
+    except (OSError, AttributeError):
+        pass
 
 
 def with_param(c: PlayFile, stage: str, name: str, value: float) -> PlayFile:

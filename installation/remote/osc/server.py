@@ -22,6 +22,7 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 from ...core.commands import Command, CommandBus
 from ...sound.port import Sound
 from ...sound.turntable import Turntable
+from . import packets
 from .messages import message
 from .routes import ROUTES, Incoming, Route, lathe_messages
 from .settings import OscConfig
@@ -33,6 +34,7 @@ MAX_ADDRESS = 128  # characters: ours are under 30
 MAX_WILDCARDS = 4  # pattern characters in one address, for a role that may use patterns at all
 PATTERN_CHARS = frozenset("*?[]{}!,")
 FUTURE_SECONDS = 10.0  # a bundle for later than this is refused (not slept on, not acted on now)
+STUCK_SECONDS = 5.0  # the server's loop away from its socket this long counts as stuck
 
 
 def shown(address: str) -> str:
@@ -89,6 +91,10 @@ class _SafeDispatcher(Dispatcher):
 
     def call_handlers_for_packet(self, data: bytes, client_address) -> list:
         owner, sender = self._owner, f"{client_address[0]}:{client_address[1]}"
+        why = packets.problem(data)  # before python-osc: a bad bundle size would send it round for ever
+        if why is not None:
+            owner.reject("malformed", f"OSC packet from {sender} dropped: {why}")
+            return []
         try:
             messages = osc_packet.OscPacket(data).messages
         except Exception as exc:  # ParseError, struct.error, UnicodeDecodeError, IndexError from odd packets
@@ -148,10 +154,11 @@ class OscServer:
             dispatcher.map(route.pattern, self._handle, route, needs_reply_address=True)
         dispatcher.set_default_handler(self._unknown, needs_reply_address=True)
         self.server = BlockingOSCUDPServer((cfg.host, cfg.port), dispatcher)
-        self.server.service_actions = self.logs.summary  # type: ignore[method-assign]  # called every poll
+        self.server.service_actions = self._looped  # type: ignore[method-assign]  # called every poll
         self.server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)  # absorb bursts
         self.address = self.server.server_address
         self._thread: Optional[threading.Thread] = None
+        self._loop_at = time.monotonic()  # when the server's loop last came back to its socket
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -161,14 +168,26 @@ class OscServer:
         log.info("OSC: listening on %s:%d", *self.address[:2])
 
     def close(self) -> None:
+        """Stop serving; a thread stuck in a handler is left behind after a few seconds (it is a
+        daemon: it ends with the process), so a quit never hangs on it."""
         if self._thread is not None:
-            self.server.shutdown()
-            self._thread.join(timeout=2)
+            threading.Thread(target=self.server.shutdown, name="osc-shutdown", daemon=True).start()
+            self._thread.join(timeout=STUCK_SECONDS / 2)
+            if self._thread.is_alive():
+                log.error("OSC: the server's thread is stuck; the kiosk goes on without waiting for it")
         self.server.server_close()
 
     @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def responsive(self, now: float, patience: float = STUCK_SECONDS) -> bool:
+        """The server's loop is alive and comes back to its socket: what the watchdog needs of it."""
+        return self.alive and now - self._loop_at < patience
+
+    def _looped(self) -> None:
+        self._loop_at = time.monotonic()
+        self.logs.summary(self._loop_at)
 
     # -- what handlers use -------------------------------------------------------------------
     def reply(self, target: Tuple[str, int], messages: List[bytes]) -> None:

@@ -1,0 +1,53 @@
+"""Every datagram's structure checked with bounded work before python-osc parses it.
+
+python-osc trusts a bundle's element sizes: a negative one (a 20-byte datagram) sends its
+parser round the same bytes for ever, and an element of no known kind costs a warning in the
+log per element. Here a bundle is walked once, each step forward by at least one element's
+header, with its depth, its element count and every size checked against what is there; what
+passes cannot make python-osc loop.
+"""
+from __future__ import annotations
+
+import struct
+from typing import List, Optional
+
+BUNDLE = b"#bundle\x00"
+HEADER = len(BUNDLE) + 8  # the time tag
+MAX_DEPTH = 4  # bundles within bundles
+MAX_ELEMENTS = 256  # messages and bundles in one datagram, at every depth
+
+
+def problem(data: bytes) -> Optional[str]:
+    """Why `data` is no OSC packet python-osc may be handed; None when it is one."""
+    if data.startswith(BUNDLE):
+        return _bundle(data, 1, [0])
+    if data[:1] == b"/":
+        return None  # a message: python-osc parses one with work bounded by its length
+    return "neither an OSC message nor a bundle"
+
+
+def _bundle(data: bytes, depth: int, count: List[int]) -> Optional[str]:
+    if depth > MAX_DEPTH:
+        return f"bundles nested deeper than {MAX_DEPTH}"
+    if len(data) < HEADER or len(data) % 4:
+        return "a bundle cut short"
+    at = HEADER
+    while at < len(data):
+        if at + 4 > len(data):
+            return "a bundle element cut short"
+        (size,) = struct.unpack_from(">i", data, at)
+        at += 4
+        if size <= 0 or size % 4 or at + size > len(data):
+            return f"a bundle element of {size} bytes where {len(data) - at} remain"
+        count[0] += 1
+        if count[0] > MAX_ELEMENTS:
+            return f"more than {MAX_ELEMENTS} elements"
+        element = data[at:at + size]
+        if element.startswith(BUNDLE):
+            why = _bundle(element, depth + 1, count)
+            if why is not None:
+                return why
+        elif element[:1] != b"/":
+            return "a bundle element that is neither a message nor a bundle"
+        at += size
+    return None
