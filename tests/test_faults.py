@@ -154,3 +154,129 @@ def test_the_groove_cutter_gives_way_to_the_callback_and_the_picture(tmp_path):
     wait_for(lambda: seen, 30, "the cut delivered")
     loader.close()
     assert seen == [(os.SCHED_OTHER, LOADER_NICE)]
+
+
+def test_a_fader_sweep_cuts_the_groove_once_for_its_last_value_not_once_per_step():
+    """200 /dsp/cutter/lowpass_hz in a sweep queued 200 full re-cuts in the sound process (41
+    CPU-s, +260 MB, underruns, a minute to clear). Only the latest settings are cut."""
+    import numpy as np
+
+    from installation.sound.engine import AudioEngine
+    from installation.sound.port import SetParam
+    from installation.sound.readhead import Track
+    from installation.sound.settings import AudioConfig, DspConfig
+
+    from conftest import settled
+
+    engine = AudioEngine(AudioConfig(fade_seconds=0.0), DspConfig())
+    rng = np.random.default_rng(5)
+    engine.play(Track.from_samples("шум", rng.normal(0, 0.1, 48000 * 60).astype(np.float32)), spin_up=False)
+    out = np.zeros((256, 2), np.float32)
+    engine.render(out)
+    cuts_before = len(engine.grooves.keys())
+    started = time.perf_counter()
+    sweep = np.linspace(2000.0, 8000.0, 200)
+    for hz in sweep:  # all of them while the first cut of a minute's groove is still going
+        engine.apply(SetParam("cutter", "lowpass_hz", float(hz)))
+    settled(engine)
+    took = time.perf_counter() - started
+    for _ in range(4):
+        engine.render(out)  # the new groove takes over
+    cuts = len(engine.grooves.keys()) - cuts_before
+    print(f"200-step sweep: {cuts} re-cuts, settled in {took:.1f} s")
+    assert cuts <= 3, f"{cuts} re-cuts for one sweep"  # the one in flight, and one with the last value
+    assert engine.player.dsp.settings.cutter.lowpass_hz == sweep[-1], "the sweep's last value is the one heard"
+    engine.close()
+
+
+def _png_header_only(path, width: int, height: int) -> None:
+    """A PNG that declares `width` x `height` grey pixels and holds a few compressed rows: what a
+    decompression bomb looks like before it is decoded."""
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
+def test_a_named_pipe_for_audio_or_text_is_one_named_problem_and_blocks_nothing(content_copy):
+    """`mkfifo audio.wav` hung `check` and every start of the kiosk (the open waits for a writer)."""
+    import os
+
+    from installation.content.library import load_library
+    from installation.screen.disc_art import load_scan
+
+    discs = sorted((content_copy / "discs").iterdir())
+    audio = next(p for p in discs[0].iterdir() if p.name.startswith("audio"))
+    audio.unlink()
+    os.mkfifo(audio)
+    yaml_pipe = discs[1] / "disc.yaml"
+    yaml_pipe.unlink()
+    os.mkfifo(yaml_pipe)
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(lib=load_library(content_copy, deep=True,
+                                                                            check_scan=load_scan)), daemon=True)
+    thread.start()
+    thread.join(20)
+    assert not thread.is_alive(), "reading the collection blocked on a pipe"
+    problems = result["lib"].problems
+    assert any(str(audio) in p and "named pipe" in p for p in problems), problems
+    assert any(str(yaml_pipe) in p and "named pipe" in p for p in problems), problems
+    assert len(result["lib"].discs) == 4
+
+
+def test_a_scan_declaring_too_many_pixels_is_refused_by_its_header(content_copy):
+    """30000x30000 grey is 875 KB as a PNG and 3.6 GB decoded: it passed check (1 GB) and the
+    kiosk was killed for memory before its first frame. The header is read, not the pixels."""
+    from installation.content.library import load_library
+
+    folder = sorted((content_copy / "discs").iterdir())[0]
+    scan = next(p for p in folder.iterdir() if p.suffix == ".png")
+    _png_header_only(scan, 30000, 30000)
+    library = load_library(content_copy)
+    assert [p for p in library.problems if str(scan) in p] == [
+        f"{scan}: 30000x30000 pixels (900 megapixels), more than content.max_scan_megapixels (40): scale it down"]
+    assert len(library.discs) == 5
+
+
+def test_the_scan_size_is_read_from_png_and_jpeg_headers(tmp_path):
+    import pygame
+
+    from installation.content.images import image_size
+
+    pygame.display.init()
+    surface = pygame.Surface((321, 123))
+    for name in ("s.png", "s.jpg"):
+        pygame.image.save(surface, str(tmp_path / name))
+        assert image_size(tmp_path / name) == (321, 123), name
+    (tmp_path / "x.png").write_bytes(b"GIF89a" + bytes(40))
+    try:
+        image_size(tmp_path / "x.png")
+        raise AssertionError("a GIF passed for a PNG")
+    except ValueError as exc:
+        assert "neither a PNG nor a JPEG" in str(exc)
+
+
+def test_an_audio_header_with_a_rate_no_recording_has_is_refused(content_copy):
+    """A 1.7 KB WAV declaring 1 Hz passed as a 28-minute disc; the sound process then held 837 MB."""
+    from installation.content.library import load_library
+    from installation.sound.loader import decode
+
+    folder = sorted((content_copy / "discs").iterdir())[0]
+    for old in folder.glob("audio.*"):
+        old.unlink()
+    for rate in (1, 655357):
+        data = bytes(1700)
+        (folder / "audio.wav").write_bytes(b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt "
+                                           + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+                                           + b"data" + struct.pack("<I", len(data)) + data)
+        library = load_library(content_copy)
+        assert [p for p in library.problems if "audio.wav" in p] == [
+            f"{folder / 'audio.wav'}: cannot decode audio: sample rate {rate:g} Hz: not one a recording has "
+            "(8 to 192 kHz); a damaged file?"], rate
+        try:
+            decode(folder / "audio.wav", 48000)
+            raise AssertionError("decoded")
+        except ValueError as exc:
+            assert "not one a recording has" in str(exc)

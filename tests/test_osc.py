@@ -414,16 +414,19 @@ def test_proximity_ramps_the_volume_when_enabled(kiosk_with_osc):
     assert volumes == pytest.approx([master * 0.25, master * 0.625, master])
 
 
-def test_a_bundle_from_the_far_future_is_refused_and_does_not_stall_the_server(server, caplog):
+def test_a_bundle_timed_far_ahead_is_carried_out_now_and_noted_once(server, caplog):
+    """A time tag is a hint: a Pi without a clock (before NTP answers) may be hours behind the
+    performer's laptop. Never slept on, never dropped: carried out at once, noted once a minute."""
     import struct
 
-    inner = message("/kiosk/ping", 0)
     timetag = struct.pack(">II", 0xFFFFFF00, 0)  # NTP seconds since 1900: February 2036
     client = Client(server.address)
     with caplog.at_level(logging.WARNING):
-        client.raw(b"#bundle\x00" + timetag + struct.pack(">i", len(inner)) + inner)
-        client.send("/kiosk/ping", 1)
-        assert client.replies(1) == [("/pong", [1])], "the next message is answered at once"
-    assert "OSC /kiosk/ping from" in caplog.text and "its bundle is timed" in caplog.text
-    assert server.rejected == 1
+        for token in (0, 1):
+            inner = message("/kiosk/ping", token)
+            client.raw(b"#bundle\x00" + timetag + struct.pack(">i", len(inner)) + inner)
+        client.send("/kiosk/ping", 2)
+        assert client.replies(3) == [("/pong", [0]), ("/pong", [1]), ("/pong", [2])], "each answered at once"
+    assert caplog.text.count("its bundle is timed") == 1 and "carried out now" in caplog.text
+    assert server.rejected == 0
     client.close()

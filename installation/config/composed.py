@@ -49,10 +49,12 @@ class ContentConfig:
     languages: Tuple[str, ...] = field(default=("ru", "en"), metadata=limits(choices=("ru", "en")))
     max_disc_minutes: float = field(default=30.0, metadata=limits(0.5, 240.0))  # longer audio is refused
     max_audio_mb: float = field(default=300.0, metadata=limits(1.0, 10000.0))  # so is a larger file
+    # a scan declaring more pixels is refused before it is decoded (each megapixel is 4 MB decoded)
+    max_scan_megapixels: float = field(default=40.0, metadata=limits(1.0, 400.0))
 
     @property
     def limits(self) -> Limits:
-        return Limits(self.max_disc_minutes, self.max_audio_mb)
+        return Limits(self.max_disc_minutes, self.max_audio_mb, self.max_scan_megapixels)
 
 
 @dataclass(frozen=True)

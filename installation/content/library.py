@@ -12,9 +12,11 @@ from typing import Callable, Optional, Sequence
 
 import soundfile
 
+from ..core.files import open_regular
 from ..core.yamlconf import ConfigError, limits, load_dataclass
-from ..sound.loader import check_numbers
+from ..sound.loader import check_numbers, check_rate
 from ..sound.settings import SurfaceSettings, WowSettings, field_metadata
+from .images import image_size
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ class Limits:
 
     max_minutes: float = 30.0  # a 78 side is about 3; a live cut perhaps 10
     max_audio_mb: float = 300.0
+    max_scan_megapixels: float = 40.0  # a 6000x6000 scan is 36; decoded, each megapixel is 4 MB
 
 
 @dataclass
@@ -153,21 +156,25 @@ def load_disc(folder: Path, deep: bool = False, check_scan: Optional[Callable[[P
     info: DiscInfo = load_dataclass(folder / "disc.yaml", DiscInfo)
     scan = _pick(folder, info.scan, IMAGE_SUFFIXES, "scan image (PNG or JPEG)")
     audio = _pick(folder, info.audio, AUDIO_SUFFIXES, "audio file (WAV, FLAC or OGG)")
+    _check_pixels(scan, limits)
     if deep and check_scan is not None:
         check_scan(scan)
     megabytes = audio.stat().st_size / 1e6
     if megabytes > limits.max_audio_mb:
         raise ConfigError([f"{audio}: {megabytes:.0f} MB, more than content.max_audio_mb ({limits.max_audio_mb:g})"])
     try:
-        meta = soundfile.info(str(audio))
+        with open_regular(audio) as fh:
+            meta = soundfile.info(fh)
         if meta.frames <= 0:
             raise RuntimeError("no audio frames")
+        check_rate(meta.samplerate)
         minutes = meta.frames / meta.samplerate / 60
         if minutes > limits.max_minutes:
             raise ConfigError([f"{audio}: {minutes:.0f} minutes long, more than content.max_disc_minutes "
                                f"({limits.max_minutes:g})"])
         if deep:
-            check_numbers(soundfile.read(str(audio), dtype="float32")[0])
+            with open_regular(audio) as fh:
+                check_numbers(soundfile.read(fh, dtype="float32")[0])
     except ConfigError:
         raise
     except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, ...
@@ -175,16 +182,36 @@ def load_disc(folder: Path, deep: bool = False, check_scan: Optional[Callable[[P
     return Disc(folder.name, folder, info, scan, audio, meta.frames / meta.samplerate)
 
 
+def _check_pixels(scan: Path, limits: Limits) -> None:
+    """Refuse a scan whose header declares more pixels than content.max_scan_megapixels."""
+    try:
+        width, height = image_size(scan)
+    except (OSError, ValueError) as exc:
+        raise ConfigError([f"{scan}: cannot decode image: {exc}"]) from None
+    if width * height > limits.max_scan_megapixels * 1e6:
+        raise ConfigError([f"{scan}: {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), more than "
+                           f"content.max_scan_megapixels ({limits.max_scan_megapixels:g}): scale it down"])
+
+
 def _pick(folder: Path, name: Optional[str], suffixes: tuple[str, ...], what: str) -> Path:
     if name:
         path = folder / name
-        if not path.is_file():
+        if not path.exists():
             raise ConfigError([f"{folder / 'disc.yaml'}:1: {what} {name!r} not found in {folder}"])
-        return path
+        return _regular(path)
     found = sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes)
     if not found:
         raise ConfigError([f"{folder}: no {what} in the folder"])
     if len(found) > 1:
         raise ConfigError([f"{folder}: several files could be the {what} ({', '.join(p.name for p in found)}); "
                            f"name one in disc.yaml"])
-    return found[0]
+    return _regular(found[0])
+
+
+def _regular(path: Path) -> Path:
+    """`path`, if it is a regular file (a named pipe would block the reader for ever)."""
+    try:
+        open_regular(path).close()
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    return path

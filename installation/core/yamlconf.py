@@ -13,6 +13,10 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
+from .files import read_regular
+
+MAX_TEXT_BYTES = 1_000_000  # a config.yaml or a disc.yaml is a page or two of text
+
 
 class ConfigError(Exception):
     """One or more problems, each formatted `file:line: key.path: message`."""
@@ -180,11 +184,13 @@ def load_dataclass(path: Path, cls: type, text: str | None = None, lines: dict |
     path = Path(path)
     if text is None:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_regular(path, MAX_TEXT_BYTES).decode("utf-8")
         except FileNotFoundError:
             raise ConfigError([f"{path}:1: file not found"]) from None
-        except (OSError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
             raise ConfigError([f"{path}:1: cannot read: {exc}"]) from None
+        except OSError as exc:  # a pipe, a device, a folder, a file far larger than any settings
+            raise ConfigError([f"{path}:1: cannot read: {exc.strerror or exc}"]) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

@@ -15,6 +15,7 @@ import numpy as np
 import pygame
 
 from ..content.library import DiscInfo
+from ..core.files import open_regular
 from ..core.yamlconf import ConfigError
 
 HOLE_DIAMETER_MM = 7.0
@@ -70,8 +71,10 @@ class DiscArt:
 
 
 def load_scan(path: Path) -> pygame.Surface:
+    """The scan decoded; ConfigError naming it when it is no image, or not a regular file."""
     try:
-        return pygame.image.load(str(path))
+        with open_regular(path) as fh:
+            return pygame.image.load(fh, Path(path).name)
     except (pygame.error, OSError) as exc:
         raise ConfigError([f"{path}: cannot decode image: {exc}"]) from None
 

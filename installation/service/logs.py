@@ -2,9 +2,10 @@
 
 Two things must not happen to a kiosk that runs for months: a full or read-only disk turning
 every record into a 40-line traceback on stderr (the file handler says so in one line, stays
-quiet, and tries again a minute later), and a library flooding the log on someone else's
-behalf (python-osc logs a line per odd packet through the root logger: those are let through
-once a minute, with a count of the rest).
+quiet, and tries again a minute later), and a flood of one kind of line (a performer's
+script repeating a command the kiosk refuses; python-osc's line per odd packet) rotating the
+start-up lines away and filling the disk: every place that logs is held to 20 lines a minute,
+with a count of the rest (`PerMinute`).
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import logging
 import logging.handlers
 import sys
 import time
+from collections import OrderedDict
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional, Tuple
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 RETRY_SECONDS = 60.0
@@ -50,27 +52,50 @@ class SturdyFileHandler(logging.handlers.RotatingFileHandler):
         self.stream = None
 
 
-class ThrottleLibraryLines(logging.Filter):
-    """python-osc logs through the root logger, one line per odd packet: let one through per
-    `period` seconds and say how many were held back."""
+class PerMinute(logging.Handler):
+    """Every line the log can be made to repeat is bounded: at most `limit` a minute from each
+    place in the code that logs (its file and line: a kind of line, whatever its words), the
+    rest counted and said in one line when the minute is up. Outside input (OSC floods, a
+    performer's script gone wrong, python-osc's line per odd packet) cannot push the start-up
+    lines out of the rotated file or fill the disk; what happens rarely is never held back."""
 
-    def __init__(self, period: float = 60.0):
-        super().__init__()
-        self.period = period
-        self._next = 0.0
-        self._held = 0
+    def __init__(self, inner: logging.Handler, limit: int = 20, period: float = 60.0, clock=time.monotonic):
+        super().__init__(inner.level)
+        self.inner, self.limit, self.period, self.clock = inner, limit, period, clock
+        self._sites: "OrderedDict[Tuple[str, int], List]" = OrderedDict()  # site -> [window end, passed, held]
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if "pythonosc" not in record.pathname:
-            return True
-        now = time.monotonic()
-        if now < self._next:
-            self._held += 1
-            return False
-        if self._held:
-            record.msg = f"{record.msg} (python-osc: {self._held} more lines like these held back)"
-        self._held, self._next = 0, now + self.period
-        return True
+    def emit(self, record: logging.LogRecord) -> None:
+        now = self.clock()
+        site = getattr(record, "site", None) or (record.pathname, record.lineno)
+        entry = self._sites.get(site)
+        if entry is None or now >= entry[0]:
+            if entry is not None and entry[2]:
+                self.inner.handle(self._held_back(record, entry[2]))
+            entry = self._sites[site] = [now + self.period, 0, 0]
+            self._sites.move_to_end(site)
+            while len(self._sites) > MAX_SITES:
+                self._sites.popitem(last=False)
+        if entry[1] < self.limit:
+            entry[1] += 1
+            self.inner.handle(record)
+        else:
+            entry[2] += 1
+
+    def _held_back(self, like: logging.LogRecord, count: int) -> logging.LogRecord:
+        text = like.msg if isinstance(like.msg, str) else repr(like.msg)
+        return logging.makeLogRecord({"name": like.name, "levelno": like.levelno, "levelname": like.levelname,
+                                      "msg": "%d more lines like %r in the last minute were held back",
+                                      "args": (count, text[:80])})
+
+    def setFormatter(self, fmt) -> None:
+        self.inner.setFormatter(fmt)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+MAX_SITES = 1024  # places in the code that log: far more than the project has
 
 
 def setup_logging(data_dir: Optional[Path] = None, verbose: bool = False) -> None:
@@ -80,15 +105,14 @@ def setup_logging(data_dir: Optional[Path] = None, verbose: bool = False) -> Non
         root.removeHandler(h)
     for f in list(root.filters):
         root.removeFilter(f)
-    root.addFilter(ThrottleLibraryLines())  # on the root logger itself: python-osc logs through it
     stderr = logging.StreamHandler()
     stderr.setFormatter(logging.Formatter(FORMAT))
-    root.addHandler(stderr)
+    root.addHandler(PerMinute(stderr))
     if data_dir is not None:
         try:
             Path(data_dir).mkdir(parents=True, exist_ok=True)
             fh = SturdyFileHandler(Path(data_dir) / "kiosk.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8")
             fh.setFormatter(logging.Formatter(FORMAT))
-            root.addHandler(fh)
+            root.addHandler(PerMinute(fh))
         except OSError as exc:
             root.warning("%s: cannot write the log file there (%s); logging to stderr only", data_dir, exc)

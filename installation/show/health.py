@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 OVERLAY_SECONDS = 60.0  # the technician's overlay hides itself after this
 SELF_TEST_AFTER_START = 10.0  # seconds: the sound has found its device by then
+SELF_TEST_EVERY = 10.0  # seconds: asked again sooner (a flood over OSC), it runs once, that much later
 SOUND_STALL_SECONDS = 5.0  # no audio block rendered for this long: the sound counts as stalled
 TRIM_EVERY = 3600.0  # seconds between handing freed memory back to the system
 
@@ -45,6 +46,8 @@ class Health:
         self.running = True
         self.quit_reason = ""
         self._self_test_at: Optional[float] = SELF_TEST_AFTER_START  # show.now of the next one, if any
+        self._self_test_reason = "at start"
+        self._tested_at = -SELF_TEST_EVERY  # show.now of the last one run
         self._next_trim = TRIM_EVERY
         self._next_feedback = 0.0
         self._blocks = (-1, time.perf_counter())  # the sound's block count, and when it last moved
@@ -60,7 +63,7 @@ class Health:
             release_memory()
         if self._self_test_at is not None and now >= self._self_test_at:
             self._self_test_at = None
-            bus.post(RunSelfTest("at start"))
+            bus.post(RunSelfTest(self._self_test_reason))
 
     def overlay_showing(self) -> bool:
         return self.show.now < self.overlay_until
@@ -114,7 +117,12 @@ class Health:
 
     # -- commands ----------------------------------------------------------------------------
     def _self_test(self, c: RunSelfTest) -> None:
-        sound = self.sound_status() if self.sound is not None else None
+        if self.show.now - self._tested_at < SELF_TEST_EVERY:  # once in SELF_TEST_EVERY, however many ask
+            if self._self_test_at is None:
+                self._self_test_at, self._self_test_reason = self._tested_at + SELF_TEST_EVERY, c.reason
+            return
+        self._tested_at = self.show.now
+        sound = self.sound.status() if self.sound is not None else None
         report = run_self_test(self.wall().astimezone().strftime("%Y-%m-%d %H:%M"), c.reason, sound,
                                self.sound_alive(time.perf_counter()), self.collection.library, self.data_path,
                                self.lathe.view if self.lathe is not None else None)

@@ -90,7 +90,7 @@ class AudioEngine:
         return SoundStatus(device=self.device_name, is_null=self.is_null, playing_id=p.playing_id,
                            position=p.position_seconds, level=p.level, speed=p.speed, rpm=p.rpm,
                            underruns=self.underruns, errors=p.errors, blocks=p.blocks, loading=self.loader.loading,
-                           render_p50=p50, render_p99=p99)
+                           grooves_mb=self.grooves.nbytes / 1e6, render_p50=p50, render_p99=p99)
 
     def play(self, track: Track, settings: Optional[DspConfig] = None, spin_up: bool = True) -> None:
         """A decoded track, cut in this thread (offline renders and tests): the port plays files."""

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 from .cut import cut
 from .loader import decode
@@ -79,6 +79,8 @@ class Loader:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio-loader", initializer=_ordinary)
         self._pending = 0  # decodes and cuts asked for and not done yet
         self._lock = threading.Lock()
+        self._changes: Dict[Tuple[str, str], float] = {}  # live changes of cut parameters, not cut yet
+        self._recuts = 0  # re-cuts asked for: only the latest one cuts
 
     @property
     def loading(self) -> bool:
@@ -92,11 +94,16 @@ class Loader:
         self.deliver(Load(self.cache.cut(track, settings, self.sample_rate()), settings, spin_up))
 
     def play_file(self, c: PlayFile) -> None:
-        """Decode and cut on the worker; a decode error is logged, naming the file."""
+        """Decode and cut on the worker; a decode error is logged, naming the file. Asked for
+        again before it started (a flood of discs), only the latest is decoded."""
         self._serial += 1
         serial = self._serial
+        with self._lock:
+            self._changes.clear()
 
         def load() -> None:
+            if serial != self._serial:
+                return  # another disc was asked for since: that one is next
             groove, source = self.cache.get(c.track_id, c.settings), None
             if groove is None:
                 source = decode(c.path, self.sample_rate(), c.track_id)
@@ -109,19 +116,28 @@ class Loader:
 
     def recut(self, stage: str, name: str, value: float) -> None:
         """A live change of a parameter cut into the groove: the disc on the platter is cut again
-        in the background and the new groove takes over where the stylus is."""
+        in the background and the new groove takes over where the stylus is. A performer's fader
+        sweep asks two hundred times: only the latest settings are cut, and a cut that a newer
+        change has made stale is not played (the newer cut has every change in it)."""
         serial = self._serial
+        with self._lock:
+            self._changes[(stage, name)] = value
+            self._recuts += 1
+            wanted = self._recuts
 
         def again() -> None:
             playing = self.on_platter
-            if playing is None or serial != self._serial:
-                return
+            if playing is None or serial != self._serial or wanted != self._recuts:
+                return  # another disc, or a newer change whose cut is queued behind this one
+            with self._lock:
+                changes, self._changes = self._changes, {}
+            for (stage_, name_), value_ in changes.items():
+                playing.settings = replace_param(playing.settings, stage_, name_, value_)
             if playing.source is None:  # it came from the cache: decode again
                 assert playing.path is not None
                 playing.source = decode(playing.path, self.sample_rate(), playing.id)
-            playing.settings = replace_param(playing.settings, stage, name, value)
             groove = self.cache.cut(playing.source, playing.settings, self.sample_rate())
-            if serial == self._serial:
+            if serial == self._serial and wanted == self._recuts:
                 self.deliver(Swap(groove, playing.settings))
 
         self._submit(again, f"dsp.{stage}.{name}: cannot re-cut the disc")
@@ -130,6 +146,8 @@ class Loader:
         """Nothing on the platter any more: decodes still running are not played."""
         self._serial += 1
         self.on_platter = None
+        with self._lock:
+            self._changes.clear()
 
     def request_again(self) -> Optional[PlayFile]:
         """The disc on the platter as a new request (the device runs at another rate: cut it again)."""

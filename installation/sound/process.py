@@ -49,7 +49,8 @@ from .settings import CUT_PARAMS, AudioConfig, DspConfig, replace_param
 log = logging.getLogger(__name__)
 
 # shared memory slots (float64)
-BLOCKS, POSITION, LEVEL, SPEED, RPM, UNDERRUNS, ERRORS, READY, RATE, NULL, RENDER_P50, RENDER_P99, LOADING = range(13)
+(BLOCKS, POSITION, LEVEL, SPEED, RPM, UNDERRUNS, ERRORS, READY, RATE, NULL, RENDER_P50, RENDER_P99, LOADING,
+ GROOVES_MB) = range(14)
 SLOTS = 16
 TICK = 0.01  # the child's loop: commands in, status out
 PROCESS_NAME = "bonemusic-audio"
@@ -182,8 +183,8 @@ class EngineProcess:
             except (queue.Empty, EOFError, OSError, ValueError):
                 continue
             if kind == "log":
-                level, text = args
-                log.log(level, "%s", text)
+                level, text, site = args
+                log.log(level, "%s", text, extra={"site": tuple(site)})  # the child's own line, for PerMinute
             elif kind == "playing":
                 self._playing = args[0]
             elif kind == "event":
@@ -222,6 +223,7 @@ class EngineProcess:
                            position=float(s[POSITION]), level=float(s[LEVEL]), speed=float(s[SPEED]),
                            rpm=float(s[RPM]) or 78.0, underruns=int(self._before[0] + s[UNDERRUNS]),
                            errors=int(self._before[1] + s[ERRORS]), blocks=int(s[BLOCKS]), loading=bool(s[LOADING]),
+                           grooves_mb=float(s[GROOVES_MB]),
                            render_p50=float(s[RENDER_P50]), render_p99=float(s[RENDER_P99]))
 
 
@@ -235,7 +237,7 @@ class _ToParent(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             text = self.format(record)
-            self.replies.put(("log", record.levelno, text))
+            self.replies.put(("log", record.levelno, text, (record.pathname, record.lineno)))
         except Exception:  # logging must never take the sound down
             pass
 
@@ -292,7 +294,7 @@ def _serve(engine, commands, replies, status: np.ndarray, parent: int) -> None:
             s.blocks, s.position, s.level, s.speed, s.rpm
         status[UNDERRUNS], status[ERRORS], status[NULL], status[RATE] = s.underruns, s.errors, float(s.is_null), \
             engine.sample_rate
-        status[LOADING] = float(s.loading)
+        status[LOADING], status[GROOVES_MB] = float(s.loading), s.grooves_mb
         while not engine.events.empty():
             replies.put(("event", engine.events.get_nowait()))
         if time.monotonic() >= next_times:  # percentiles of the callback's cost, twice a second

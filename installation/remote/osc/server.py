@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_ADDRESS = 128  # characters: ours are under 30
 MAX_WILDCARDS = 4  # pattern characters in one address, for a role that may use patterns at all
 PATTERN_CHARS = frozenset("*?[]{}!,")
-FUTURE_SECONDS = 10.0  # a bundle for later than this is refused (not slept on, not acted on now)
+FUTURE_SECONDS = 10.0  # a bundle timed later than this is noted (once a minute), and carried out now
 STUCK_SECONDS = 5.0  # the server's loop away from its socket this long counts as stuck
 
 
@@ -55,10 +55,12 @@ class RateLimitedLog:
         self._dropped: Dict[str, int] = {}
         self._next_summary = time.monotonic() + summary_every
 
-    def warning(self, kind: str, message: str, now: Optional[float] = None) -> None:
+    def warning(self, kind: str, message: str, now: Optional[float] = None, period: Optional[float] = None,
+                count: bool = True) -> None:
         now = time.monotonic() if now is None else now
-        self._dropped[kind] = self._dropped.get(kind, 0) + 1
-        if now - self._last.get(kind, -1e9) >= self.period:
+        if count:
+            self._dropped[kind] = self._dropped.get(kind, 0) + 1
+        if now - self._last.get(kind, -1e9) >= (self.period if period is None else period):
             held = self._held.pop(kind, 0)
             log.warning("%s%s", message, f" (and {held} more like it)" if held else "")
             self._last[kind] = now
@@ -81,9 +83,10 @@ class _SafeDispatcher(Dispatcher):
     """python-osc's Dispatcher, with packet handling of our own. Before python-osc turns an
     incoming address into a regular expression, the sender's role and the address's shape are
     checked (a 53-byte address of stars would otherwise cost seconds of backtracking); every
-    message is acted on at once (python-osc before 1.9, the one Python 3.9 gets, sleeps until
-    a bundle's timetag) or refused if meant for the far future; a message whose length is not
-    a multiple of 4 is a truncated one; whatever breaks the parser is counted, never raised."""
+    message is acted on at once, whatever its bundle's time tag says (python-osc before 1.9,
+    the one Python 3.9 gets, sleeps until it; a box without a clock may be hours off the
+    sender's); a message whose length is not a multiple of 4 is a truncated one; whatever
+    breaks the parser is counted, never raised (packets.py has checked its structure first)."""
 
     def __init__(self, server: "OscServer"):
         super().__init__()
@@ -109,9 +112,11 @@ class _SafeDispatcher(Dispatcher):
                 owner.reject(problem[0], f"{where} dropped: {problem[1]}")
             elif len(msg.dgram) % 4:
                 owner.reject("malformed", f"{where} dropped: truncated (OSC messages are whole 4-byte words)")
-            elif timed.time > now + FUTURE_SECONDS:
-                owner.reject("future", f"{where} dropped: its bundle is timed {timed.time - now:.0f} s ahead")
             else:
+                if timed.time > now + FUTURE_SECONDS:  # the sender's clock, or ours (a Pi without NTP yet)
+                    owner.logs.warning("timetag", f"{where}: its bundle is timed {timed.time - now:.0f} s ahead; "
+                                       f"carried out now (a time tag is a hint: the clocks may disagree)",
+                                       period=60.0, count=False)
                 self._dispatch(msg, client_address, where)
         return []  # never reply through python-osc: replies are explicit
 
