@@ -75,12 +75,18 @@ lathe:
 """
 
 
+ROLES = """  roles:  # the soak's performer and sensors play from this machine
+    sensor: {networks: [127.0.0.1/32], prefixes: [/sensor/presence, /sensor/proximity]}
+    performer: {networks: [127.0.0.1/32], prefixes: [/kiosk/, /dsp/, /lathe/, /demo/], patterns: true, replies: true}
+"""
+
+
 def write_config(folder: Path, port: int, size: str, device: str) -> Path:
     w, h = (int(v) for v in size.split("x"))
     text = (f"content:\n  directory: {ROOT / 'assets'}\ndata_dir: {folder / 'data'}\n"
             f"display:\n  fullscreen: false\n  size: [{w}, {h}]\n  renderer: surface\n"
             f"audio:\n  device: {device or 'null'}\n"
-            f"osc:\n  port: {port}\n  host: 127.0.0.1\n" + HOURS_CONFIG)
+            f"osc:\n  port: {port}\n  host: 127.0.0.1\n" + ROLES + HOURS_CONFIG)
     path = folder / "soak.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -300,7 +306,7 @@ class Monitor:
                    scene=k.show.scene.name, rss=rss_mb(os.getpid()), pictures=k.stage.pictures.megabytes,
                    rss_sound=rss_mb(child) if child else 0.0, grooves=k.health.sound_status().grooves_mb,
                    p50=float(np.percentile(frames, 50)), p99=float(np.percentile(frames, 99)),
-                   underruns=k.health.sound_status().underruns, plays=sum(k.collection.counts.counts.values()),
+                   underruns=k.health.sound_status().underruns, plays=k.show.plays,
                    tracebacks=self.tally.tracebacks, errors=self.tally.errors, restarts=getattr(k.sound, "restarts", 0),
                    discs=len(k.collection.library.discs))
         self.rows.append(row)

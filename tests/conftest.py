@@ -38,9 +38,34 @@ def content_copy(tmp_path: Path) -> Path:
     return dst
 
 
+# The tests play the performer from this machine, as a technician would allow in config.yaml (as
+# shipped, nobody steers the show: the performer's role has no addresses).
+LOCAL_ROLES = """  roles:
+    sensor: {networks: [127.0.0.1/32], prefixes: [/sensor/presence, /sensor/proximity]}
+    encoder: {networks: [127.0.0.1/32], prefixes: [/turntable/]}
+    performer: {networks: [127.0.0.1/32], prefixes: [/kiosk/, /dsp/, /lathe/, /demo/], patterns: true, replies: true}
+"""
+
+
 def write_config(path: Path, content_dir: Path, data_dir: Path, extra: str = "") -> Path:
+    """A config.yaml for a test's kiosk; the performer's role given to this machine unless
+    `extra` names the roles itself."""
+    if "roles:" not in extra:
+        extra = (extra.replace("osc:\n", "osc:\n" + LOCAL_ROLES, 1) if "osc:\n" in extra
+                 else extra + "osc:\n" + LOCAL_ROLES)
     path.write_text(f"content:\n  directory: {content_dir}\ndata_dir: {data_dir}\n{extra}", encoding="utf-8")
     return path
+
+
+def local_performer(cfg):
+    """An OscConfig whose performer is this machine (the tests' senders), as write_config's."""
+    import dataclasses
+
+    from installation.remote.osc.settings import RoleConfig
+
+    performer = RoleConfig(networks=("127.0.0.1/32",), prefixes=("/kiosk/", "/dsp/", "/lathe/", "/demo/"),
+                           patterns=True, replies=True)
+    return dataclasses.replace(cfg, roles={**cfg.roles, "performer": performer})
 
 
 def free_udp_port() -> int:
@@ -72,23 +97,21 @@ def start_kiosk(cfg: Path, env: dict, log: Path) -> subprocess.Popen:
     return proc
 
 
-STATUS_REPLIES = 10  # /status/scene, disc, position, level, speed, underruns, dropped, rejected, uptime, selftest
+def unpacked(datagram: bytes) -> list:
+    """(address, [arguments]) of every message in a datagram: one message, or a bundle of them."""
+    from pythonosc.osc_packet import OscPacket
+
+    return [(t.message.address, list(t.message.params)) for t in OscPacket(datagram).messages]
 
 
 def kiosk_status(port: int) -> dict:
     """/kiosk/status asked of a running kiosk over real UDP: {"scene": ..., "position": ...}."""
-    from pythonosc.osc_message import OscMessage
-
     from installation.remote.osc.messages import message
 
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(5)
         sock.sendto(message("/kiosk/status"), ("127.0.0.1", port))
-        out = {}
-        for _ in range(STATUS_REPLIES):
-            m = OscMessage(sock.recvfrom(65536)[0])
-            out[m.address.rsplit("/", 1)[-1]] = m.params[0]
-        return out
+        return {address.rsplit("/", 1)[-1]: params[0] for address, params in unpacked(sock.recvfrom(65536)[0])}
 
 
 class WedgedStream:

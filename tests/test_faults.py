@@ -9,6 +9,7 @@ import struct
 import threading
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pythonosc import osc_packet
@@ -19,7 +20,7 @@ from installation.remote.osc.messages import message
 from installation.remote.osc.server import OscServer
 from installation.remote.osc.settings import OscConfig
 
-from conftest import wait_for
+from conftest import unpacked, wait_for
 
 TIMETAG = struct.pack(">II", 0, 1)  # "immediately"
 
@@ -280,3 +281,161 @@ def test_an_audio_header_with_a_rate_no_recording_has_is_refused(content_copy):
             raise AssertionError("decoded")
         except ValueError as exc:
             assert "not one a recording has" in str(exc)
+
+
+@pytest.mark.slow
+def test_a_flood_of_accepted_commands_leaves_the_log_short(tmp_path):
+    """Valid addresses, refused by what they ask: /kiosk/disc of no disc (11.75 MB of kiosk.log in
+    10 s), /lathe/start with the lathe idle (18.7 MB on stderr in 20 s), /kiosk/selftest (5.6 MB
+    in 10 s). Each kind of line is held to a few a minute; the start-up lines stay in the file."""
+    import os
+    import signal
+
+    from conftest import ROOT, free_udp_port, start_kiosk, write_config
+
+    port, data = free_udp_port(), tmp_path / "data"
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data,
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n"
+                       "lathe:\n  enabled: true\n  backend: simulated\n")
+    stderr = tmp_path / "stderr.txt"
+    proc = start_kiosk(cfg, {**os.environ, "SDL_VIDEODRIVER": "dummy"}, stderr)
+    try:
+        wait_for(lambda: b"/pong" in ping(port, 0), 30, "the kiosk answering")
+        log = data / "kiosk.log"
+        before_log, before_err = log.stat().st_size, stderr.stat().st_size
+        flood = bundle(*([message("/kiosk/disc", "нет-такого"), message("/lathe/start"),
+                          message("/kiosk/selftest")] * 40))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            deadline = time.monotonic() + 8.0
+            while time.monotonic() < deadline:
+                sock.sendto(flood, ("127.0.0.1", port))
+                time.sleep(0.01)
+        assert b"/pong" in ping(port, 1, timeout=10), "answering all along"
+        time.sleep(1.0)
+        grew_log, grew_err = log.stat().st_size - before_log, stderr.stat().st_size - before_err
+        text = log.read_text(encoding="utf-8")
+        print(f"8 s of accepted floods: kiosk.log +{grew_log / 1000:.1f} KB, stderr +{grew_err / 1000:.1f} KB")
+        assert grew_log < 40_000 and grew_err < 40_000, (grew_log, grew_err)
+        assert "OSC: listening on" in text, "the start-up lines are still in the file"
+        assert text.count("no such disc") <= 21 and text.count("start refused") <= 21
+        assert "held back" not in text or "lines like" in text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+
+
+def _client(source: str = "127.0.0.1") -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((source, 0))
+    sock.settimeout(1.0)
+    return sock
+
+
+def _received(sock: socket.socket) -> list:
+    got = []
+    try:
+        while True:
+            got.append(sock.recvfrom(65536)[0])
+    except socket.timeout:
+        return got
+
+
+def test_a_request_earns_one_bounded_datagram_back_and_only_where_a_role_reads_replies():
+    """An 8,176-byte bundle of /kiosk/status from a forged source drew 3,242 datagrams (88 KB) at
+    that address: 10.8x. One datagram back per datagram in, to a role with `replies` only."""
+    from installation.remote.osc.settings import RoleConfig
+
+    roles = {"technician": RoleConfig(prefixes=("/kiosk/status", "/kiosk/ping"), replies=True),
+             "quiet": RoleConfig(networks=("127.0.0.2/32",), prefixes=("/kiosk/ping",))}
+    server = OscServer(OscConfig(port=0, roles=roles), CommandBus(8))
+    server.start()
+    try:
+        request = bundle(*[message("/kiosk/status")] * 255)
+        with _client() as sock:
+            sock.sendto(request, server.address)
+            answers = _received(sock)
+        assert len(answers) == 1, f"{len(answers)} datagrams for one request"
+        assert len(answers[0]) <= 2048 and len(answers[0]) < len(request), (len(answers[0]), len(request))
+        assert [a for a, _ in unpacked(answers[0])][0] == "/status/scene", "one status"
+        with _client("127.0.0.2") as sock:
+            sock.sendto(message("/kiosk/ping", 1), server.address)
+            assert _received(sock) == [], "a role that does not read replies gets none"
+        assert server.unanswered == 1
+    finally:
+        server.close()
+
+
+def test_no_address_is_sent_more_than_its_budget_a_second():
+    from installation.remote.osc.server import REPLY_BYTES_PER_SECOND
+
+    server = OscServer(OscConfig(port=0), CommandBus(8))
+    server.start()
+    try:
+        ping_ = message("/kiosk/ping", "x" * 900)  # each pong as large as its ping
+        with _client() as sock:
+            for _ in range(100):  # 92 KB asked for in a moment
+                sock.sendto(ping_, server.address)
+            got = sum(len(d) for d in _received(sock))
+        print(f"100 pings of {len(ping_)} bytes: {got} bytes back")
+        assert got <= REPLY_BYTES_PER_SECOND * 1.5  # a second's budget (and what refilled while they came)
+        assert server.unanswered > 0
+    finally:
+        server.close()
+
+
+def test_as_shipped_this_boxs_programs_may_ask_how_the_show_is_but_not_steer_it():
+    """Every local process, `nobody` included, had the performer's role: it set the volume to 0,
+    postponed the demo by a day and armed the lathe with /lathe/force."""
+    import dataclasses
+
+    from installation.config.composed import load_config
+
+    from conftest import ROOT
+
+    cfg = load_config(ROOT / "config.yaml")
+    bus = CommandBus(64)
+    server = OscServer(dataclasses.replace(cfg.osc, port=0), bus)
+    server.start()
+    try:
+        with _client() as sock:
+            for address, args in (("/kiosk/volume", (0.0,)), ("/demo/postpone", (1440.0,)), ("/lathe/force", ()),
+                                  ("/kiosk/disc", ("vals-kisti",))):
+                sock.sendto(message(address, *args), server.address)
+            sock.sendto(message("/kiosk/status"), server.address)
+            answers = _received(sock)
+        assert len(answers) == 1 and unpacked(answers[0])[0][0] == "/status/scene", "status answered"
+        assert len(bus) == 0 and server.rejected == 4, "nothing steered"
+    finally:
+        server.close()
+
+
+def test_a_disc_played_again_within_a_minute_is_the_same_play(tmp_path):
+    """A script posting /kiosk/disc in a loop counted 6,651 plays in 10 s."""
+    import pygame
+
+    from installation.app.kiosk import Kiosk, Services
+    from installation.config.composed import load_config
+    from installation.content.library import load_library
+    from installation.core.commands import PlayDisc
+    from installation.service.play_counts import PlayCounts
+
+    from conftest import ROOT
+
+    pygame.display.init()
+    pygame.font.init()
+    counts = PlayCounts(tmp_path)
+    k = Kiosk(load_config(ROOT / "config.yaml"), load_library(ROOT / "assets"), pygame.Surface((640, 400)),
+              Services(counts=counts))
+    k.show.switch("attract")
+    for _ in range(100):  # ten seconds of a flood, a frame each tenth of a second
+        for _ in range(10):
+            k.bus.post(PlayDisc("vals-kisti"))
+        k.step(0.1, events=[])
+    assert counts.counts == {"vals-kisti": 1} and k.collection.plays_today[1] == 1
+    for _ in range(51):
+        k.step(1.0, events=[])
+    k.bus.post(PlayDisc("vals-kisti"))
+    k.step(0.1, events=[])
+    assert counts.counts == {"vals-kisti": 2}, "a minute later it is a play again"
+    assert k.show.plays > 100, "every one of them was played"
+    counts.close()

@@ -36,7 +36,8 @@ def rig(tmp_path, monkeypatch):
                                clock=FastClock(10.0))
         osc_cfg = OscConfig(port=0, roles={
             "sensor": RoleConfig(networks=(f"{SENSOR}/32",), prefixes=("/sensor/",)),
-            "performer": RoleConfig(networks=(f"{PERFORMER}/32",), prefixes=("/kiosk/", "/lathe/", "/demo/"))})
+            "performer": RoleConfig(networks=(f"{PERFORMER}/32",), prefixes=("/kiosk/", "/lathe/", "/demo/"),
+                                    replies=True)})
         server = OscServer(osc_cfg, bus, lathe=station)
         server.start()
         station.start()

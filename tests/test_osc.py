@@ -14,7 +14,6 @@ import pygame
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
 from installation.app.kiosk import Kiosk, Services
@@ -31,11 +30,11 @@ from installation.sound.port import SetParam, SetSpeed, SetVolume
 from installation.sound.settings import AudioConfig, DspConfig
 from installation.sound.turntable import EncoderTracker
 
-from conftest import ROOT, drained, run_cli
+from conftest import ROOT, drained, local_performer, run_cli, unpacked
 
 
 def make_server(**osc) -> OscServer:
-    cfg = dataclasses.replace(OscConfig(port=0), **osc)
+    cfg = dataclasses.replace(local_performer(OscConfig(port=0)), **osc)
     server = OscServer(cfg, CommandBus(cfg.queue_size), AudioEngine(AudioConfig(fade_seconds=0.0), DspConfig()))
     server.start()
     return server
@@ -64,12 +63,11 @@ class Client:
         self.sock.sendto(data, self.target)
 
     def replies(self, count=1):
+        """The first `count` messages that come back (a status comes as one bundle of them)."""
         out = []
-        for _ in range(count):
-            data, _ = self.sock.recvfrom(65536)
-            m = OscMessage(data)
-            out.append((m.address, list(m.params)))
-        return out
+        while len(out) < count:
+            out += unpacked(self.sock.recvfrom(65536)[0])
+        return out[:count]
 
     def close(self):
         self.sock.close()
@@ -105,8 +103,8 @@ def kiosk_with_osc():
     pygame.font.init()
     cfg = load_config(ROOT / "config.yaml")
     bus, status = CommandBus(64), StatusBoard()
-    server = OscServer(dataclasses.replace(cfg.osc, port=0), bus, AudioEngine(AudioConfig(fade_seconds=0.0), cfg.dsp),
-                       status.read)
+    server = OscServer(local_performer(dataclasses.replace(cfg.osc, port=0)), bus,
+                       AudioEngine(AudioConfig(fade_seconds=0.0), cfg.dsp), status.read)
     kiosk = Kiosk(cfg, load_library(ROOT / "assets"), pygame.display.set_mode((640, 400)),
                   Services(sound=server.sound, bus=bus, status=status, osc=server, turntable=server.turntable))
     server.start()

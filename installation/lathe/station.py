@@ -168,6 +168,9 @@ class LatheStation:
         ctl = self.controller
         try:
             if kind == "arm":
+                if params.get("force"):  # whoever it was: the performer's address can be borrowed
+                    log.warning("lathe: %s asks to arm outside any demo window (the lathe still waits for its "
+                                "confirmation at the station)", source)
                 window = self.window
                 ctl.arm(now, in_window=window is not None, force=bool(params.get("force")),
                         side_seconds=window.side_seconds if window else None)

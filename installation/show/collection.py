@@ -19,6 +19,7 @@ from ..service.vitals import release_memory
 from .intake import DrawScan, disc_from_cut
 
 log = logging.getLogger(__name__)
+COUNT_EVERY = 60.0  # seconds: a disc played again sooner is the same play (a script's flood is not an audience)
 
 
 class Collection:
@@ -31,11 +32,16 @@ class Collection:
         self.draw_scan, self.check_scan = draw_scan, check_scan
         self.plays_today: Tuple[str, int] = ("", 0)  # (date, plays)
         self.new_disc_id = ""  # the last live cut made into a disc
+        self._counted: Dict[str, float] = {}  # disc -> when its last play was counted
 
     def handlers(self) -> Dict[type, Callable[[Any], None]]:
         return {CutFinished: self._cut_finished}
 
-    def count_play(self, disc: Disc) -> None:
+    def count_play(self, disc: Disc, now: float) -> None:
+        """One play of `disc` at `now` (the show's clock), counted once a minute at most."""
+        if now - self._counted.get(disc.id, -COUNT_EVERY) < COUNT_EVERY:
+            return
+        self._counted[disc.id] = now
         today = dt.date.today().isoformat()
         self.plays_today = (today, (self.plays_today[1] if self.plays_today[0] == today else 0) + 1)
         if self.counts is not None:

@@ -52,6 +52,7 @@ class Show:
         self.faults: Dict[str, int] = {}  # scene -> exceptions caught so far
         self.disabled: set = set()  # scenes taken out of the show after FAULT_LIMIT failures
         self.now = 0.0  # seconds since start
+        self.plays = 0  # discs put on the platter since the start (counted or not)
         self.idle_seconds = 0.0  # since the last visitor or performer input
         self._refused_closed = 0  # plays and scenes asked for while closed
 
@@ -125,7 +126,8 @@ class Show:
     # -- what scenes ask -------------------------------------------------------------------
     def play(self, disc: Disc) -> None:
         """Fade to `disc` (decoded and cut off the main loop) and count the play."""
-        self.collection.count_play(disc)
+        self.plays += 1
+        self.collection.count_play(disc, self.now)
         if self.sound is not None:
             info = disc.info
             self.sound.apply(PlayFile(disc.id, disc.audio_path, for_disc(self.dsp, info.condition, info.diameter_cm,

@@ -13,6 +13,7 @@ import logging
 import socket
 import threading
 import time
+from collections import OrderedDict
 from typing import Callable, Dict, List, Optional, Tuple
 
 from pythonosc import osc_packet
@@ -23,7 +24,7 @@ from ...core.commands import Command, CommandBus
 from ...sound.port import Sound
 from ...sound.turntable import Turntable
 from . import packets
-from .messages import message
+from .messages import bundle, message
 from .routes import ROUTES, Incoming, Route, lathe_messages
 from .settings import OscConfig
 
@@ -35,6 +36,10 @@ MAX_WILDCARDS = 4  # pattern characters in one address, for a role that may use 
 PATTERN_CHARS = frozenset("*?[]{}!,")
 FUTURE_SECONDS = 10.0  # a bundle timed later than this is noted (once a minute), and carried out now
 STUCK_SECONDS = 5.0  # the server's loop away from its socket this long counts as stuck
+REPLY_ROOM = 2048  # bytes one request may earn in reply however small it is (a status and the lathe's)
+REPLY_FACTOR = 2  # ...and at most this many times its own size beyond that: no amplifier
+REPLY_BYTES_PER_SECOND = 32_000  # to any one address, replies and feedback together
+MAX_DESTINATIONS = 256  # addresses whose reply budget is remembered
 
 
 def shown(address: str) -> str:
@@ -79,6 +84,24 @@ class RateLimitedLog:
             self._dropped.clear()
 
 
+class ReplyBudget:
+    """Bytes each destination may still be sent, refilled at `rate` a second up to a second's
+    worth: a forged sender cannot turn the kiosk into a firehose at someone else."""
+
+    def __init__(self, rate: float = REPLY_BYTES_PER_SECOND):
+        self.rate = rate
+        self._left: "OrderedDict[Tuple[str, int], Tuple[float, float]]" = OrderedDict()  # -> (bytes, when)
+
+    def take(self, target: Tuple[str, int], size: int, now: float) -> bool:
+        left, at = self._left.pop(target, (self.rate, now))
+        left = min(self.rate, left + (now - at) * self.rate)
+        ok = left >= size
+        self._left[target] = (left - size if ok else left, now)
+        while len(self._left) > MAX_DESTINATIONS:
+            self._left.popitem(last=False)
+        return ok
+
+
 class _SafeDispatcher(Dispatcher):
     """python-osc's Dispatcher, with packet handling of our own. Before python-osc turns an
     incoming address into a regular expression, the sender's role and the address's shape are
@@ -98,11 +121,21 @@ class _SafeDispatcher(Dispatcher):
         if why is not None:
             owner.reject("malformed", f"OSC packet from {sender} dropped: {why}")
             return []
+        target = (client_address[0], client_address[1])
+        owner.answering = (threading.get_ident(), target, {})
+        try:
+            self._dispatch_packet(data, client_address, sender)
+        finally:
+            owner.answer(len(data))
+        return []  # never reply through python-osc: replies are explicit, one datagram per request
+
+    def _dispatch_packet(self, data: bytes, client_address, sender: str) -> None:
+        owner = self._owner
         try:
             messages = osc_packet.OscPacket(data).messages
         except Exception as exc:  # ParseError, struct.error, UnicodeDecodeError, IndexError from odd packets
             owner.reject("malformed", f"OSC packet from {sender} dropped: malformed ({type(exc).__name__})")
-            return []
+            return
         now = time.time()
         for timed in messages:
             msg = timed.message
@@ -118,7 +151,6 @@ class _SafeDispatcher(Dispatcher):
                                        f"carried out now (a time tag is a hint: the clocks may disagree)",
                                        period=60.0, count=False)
                 self._dispatch(msg, client_address, where)
-        return []  # never reply through python-osc: replies are explicit
 
     def _dispatch(self, msg, client_address, where: str) -> None:
         owner = self._owner
@@ -152,7 +184,11 @@ class OscServer:
         self.received = self.dropped = self.rejected = 0
         self.logs = RateLimitedLog()
         self.roles = [([ipaddress.ip_network(n, strict=False) for n in role.networks], role.prefixes,
-                       role.patterns) for role in cfg.roles.values()]
+                       role.patterns, role.replies) for role in cfg.roles.values()]
+        self.budget = ReplyBudget()
+        # (thread, sender, replies) of the datagram being handled: its answers go back in one datagram
+        self.answering: Optional[Tuple[int, Tuple[str, int], Dict[bytes, None]]] = None
+        self.unanswered = 0  # replies held back: no role of the sender's reads them, or over budget
         self.any_role = frozenset(r.pattern for r in ROUTES if r.any_role)
         dispatcher = _SafeDispatcher(self)
         for route in ROUTES:
@@ -196,11 +232,54 @@ class OscServer:
 
     # -- what handlers use -------------------------------------------------------------------
     def reply(self, target: Tuple[str, int], messages: List[bytes]) -> None:
-        for dgram in messages:
-            try:
-                self.server.socket.sendto(dgram, target)
-            except OSError as exc:
-                self.logs.warning("send", f"OSC: cannot send to {target[0]}:{target[1]}: {exc}")
+        """Messages for `target`: to the sender of the datagram being handled, they wait to go
+        back with the rest of its answers, once each (answer); to anyone else (feedback) now."""
+        answering = self.answering
+        if answering is not None and answering[0] == threading.get_ident() and answering[1] == target:
+            answering[2].update(dict.fromkeys(messages))
+            return
+        self._send(target, bundle(messages))
+
+    def answer(self, request_bytes: int) -> None:
+        """One datagram back per datagram in, only to a role that reads replies, and never more
+        than REPLY_ROOM or REPLY_FACTOR times the request: a bundle of 3,000 /kiosk/status from a
+        forged address earns one status, not 3,000."""
+        if self.answering is None:
+            return
+        _, target, replies = self.answering
+        self.answering, messages = None, list(replies)
+        if not messages:
+            return
+        if not self.may_reply(target[0]):
+            self.unanswered += 1
+            self.logs.warning("unanswered", f"OSC: no reply to {target[0]}:{target[1]}: no role in osc.roles "
+                                            f"with `replies: true` has that address")
+            return
+        room, kept = max(REPLY_ROOM, REPLY_FACTOR * request_bytes), []
+        for m in messages:
+            if len(m) + 4 > room:
+                break
+            room -= len(m) + 4
+            kept.append(m)
+        self._send(target, bundle(kept))
+
+    def _send(self, target: Tuple[str, int], dgram: bytes) -> None:
+        if not self.budget.take(target, len(dgram), time.monotonic()):
+            self.unanswered += 1
+            self.logs.warning("unanswered", f"OSC: replies to {target[0]}:{target[1]} held back: over "
+                                            f"{REPLY_BYTES_PER_SECOND // 1000} KB a second")
+            return
+        try:
+            self.server.socket.sendto(dgram, target)
+        except OSError as exc:
+            self.logs.warning("send", f"OSC: cannot send to {target[0]}:{target[1]}: {exc}")
+
+    def may_reply(self, ip: str) -> bool:
+        try:
+            sender = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(replies and any(sender in net for net in nets) for nets, _, _, replies in self.roles)
 
     def post(self, command: Command, address: str) -> None:
         """A command for the main loop; a full bus drops it and says so (rate-limited)."""
@@ -239,7 +318,7 @@ class OscServer:
             return False
         return any(any(sender in net for net in nets) and (patterns or not pattern) and
                    (address.startswith(prefixes) or (address in self.any_role and not pattern))
-                   for nets, prefixes, patterns in self.roles)
+                   for nets, prefixes, patterns, _ in self.roles)
 
     def screen(self, address: str, ip: str) -> Optional[Tuple[str, str]]:
         """(kind, why) if this address from this sender must be dropped before any matching."""

@@ -29,17 +29,28 @@ def _prefix(text: str) -> None:
 @dataclass(frozen=True)
 class RoleConfig:
     """Who may say what: senders from `networks` may use addresses starting with `prefixes`;
-    with `patterns`, also OSC address patterns (`/kiosk/vol*`), short ones matching one address."""
+    with `patterns`, also OSC address patterns (`/kiosk/vol*`), short ones matching one address;
+    with `replies`, they are answered (/pong, /status): only a role that reads answers needs it,
+    and a sender's address can be forged on a LAN (docs/osc.md)."""
 
     networks: Tuple[str, ...] = field(default=("127.0.0.1/32",), metadata=limits(check=_network))
     prefixes: Tuple[str, ...] = field(default=(), metadata=limits(check=_prefix))
     patterns: bool = False
+    replies: bool = False
+
+
+# what this box's own programs may ask of the show without steering it
+TECHNICIAN = ("/kiosk/status", "/kiosk/ping", "/kiosk/selftest", "/kiosk/overlay", "/lathe/status")
 
 
 def _default_roles() -> Dict[str, RoleConfig]:
+    """Local sensors and encoders send; local programs may ask how the show is (the technician);
+    nobody steers it until config.yaml names the performer's addresses."""
     return {"sensor": RoleConfig(prefixes=("/sensor/presence", "/sensor/proximity")),
             "encoder": RoleConfig(prefixes=("/turntable/",)),
-            "performer": RoleConfig(prefixes=("/kiosk/", "/dsp/", "/lathe/", "/demo/"), patterns=True)}
+            "technician": RoleConfig(prefixes=TECHNICIAN, replies=True),
+            "performer": RoleConfig(networks=(), prefixes=("/kiosk/", "/dsp/", "/lathe/", "/demo/"), patterns=True,
+                                    replies=True)}
 
 
 @dataclass(frozen=True)
