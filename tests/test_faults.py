@@ -439,3 +439,257 @@ def test_a_disc_played_again_within_a_minute_is_the_same_play(tmp_path):
     assert counts.counts == {"vals-kisti": 2}, "a minute later it is a play again"
     assert k.show.plays > 100, "every one of them was played"
     counts.close()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real, small tmpfs mounted for the test (root only: CI runs as root)."""
+    import subprocess
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("mounting a tmpfs needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def _read_only(mount) -> None:
+    import subprocess
+
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+
+
+def test_a_read_only_data_disk_while_a_demo_is_on_never_stops_the_show(small_disk):
+    """Writing demos.json raised out of the main loop: exit, and again at every restart inside the
+    demo's window. The show goes on with its state in memory, says so, and saves when it can."""
+    import datetime as dt
+    import subprocess
+
+    import pygame
+
+    from installation.app.kiosk import Kiosk, Services
+    from installation.config.composed import load_config
+    from installation.content.library import load_library
+    from installation.show.calendar import DemoConfig, DemoSchedule, DemosConfig
+
+    from conftest import ROOT
+
+    data = small_disk / "data"
+    data.mkdir()
+    _read_only(small_disk)
+    start = dt.datetime(2026, 12, 5, 14, 0, tzinfo=dt.timezone.utc)
+    clock = {"now": start - dt.timedelta(minutes=1)}
+    demos = DemosConfig(timezone="UTC", events=(DemoConfig(when="2026-12-05 14:00", performer="Анна", title="Буги"),))
+    pygame.display.init()
+    pygame.font.init()
+    k = Kiosk(load_config(ROOT / "config.yaml"), load_library(ROOT / "assets"), pygame.Surface((640, 400)),
+              Services(schedule=DemoSchedule(demos, data / "demos.json"), wall=lambda: clock["now"]))
+    k.show.switch("attract")
+    for _ in range(3):
+        k.step(1 / 60, events=[])
+    clock["now"] = start + dt.timedelta(seconds=5)  # the demo starts: the ledger must say so
+    for _ in range(3):
+        k.step(1 / 60, events=[])
+    assert k.health.running and k.show.scene.name == "live_cut"
+    assert k.programme.phase.kind == "live", "fired, in memory"
+    k.step(11.0, events=[])  # the self-test 10 s after start
+    k.step(1 / 60, events=[])
+    assert "cannot save" in k.health.self_test.summary() and "demos.json" in k.health.self_test.summary()
+    subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    clock["now"] = start + dt.timedelta(minutes=2)  # a minute on: the ledger tries again
+    k.step(1 / 60, events=[])
+    assert "fired" in (data / "demos.json").read_text(encoding="utf-8"), "saved once the disk allowed"
+
+
+def test_the_log_file_comes_back_when_its_folder_is_deleted(tmp_path):
+    import logging
+    import shutil
+
+    from installation.service.logs import setup_logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    data = tmp_path / "данные"
+    try:
+        setup_logging(data)
+        logging.getLogger("installation.test").warning("before")
+        shutil.rmtree(data)  # a technician cleaning up, a card re-mounted under the kiosk
+        logging.getLogger("installation.test").warning("after")
+        assert "after" in (data / "kiosk.log").read_text(encoding="utf-8")
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+class ToneStream:
+    """A stand-in for the station's interface: its callback fed a tone from a thread of its own
+    at the interface's pace (what is under test here is the disk, not the sound card)."""
+
+    def __init__(self, cfg, callback):
+        import numpy as np
+
+        self.cfg, self.callback, self.active, self.closed = cfg, callback, False, False
+        self.device = "tone"
+        self._tone = (0.3 * np.sin(2 * np.pi * 330 * np.arange(cfg.block_size) / cfg.sample_rate))
+        self._thread = None
+
+    def start(self):
+        import numpy as np
+
+        self.active = True
+
+        def feed():
+            period = self.cfg.block_size / self.cfg.sample_rate
+            while self.active:
+                indata = np.tile(self._tone[:, None], (1, self.cfg.input_channel)).astype(np.float32)
+                outdata = np.zeros((self.cfg.block_size, self.cfg.output_channel), np.float32)
+                self.callback(indata, outdata, self.cfg.block_size, None, None)
+                time.sleep(period)
+        self._thread = threading.Thread(target=feed, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self.active = False
+        if self._thread is not None:
+            self._thread.join(2)
+
+    abort = stop
+
+    def close(self):
+        self.stop()
+        self.closed = True
+
+
+def _station(data, side_seconds: float):
+    from installation.lathe.archive import Archive
+    from installation.lathe.settings import CutterAudioConfig, LatheConfig
+    from installation.lathe.simulated import SimulatedLathe
+    from installation.lathe.station import LatheStation, Window
+    from installation.lathe.station_audio import StationAudio
+
+    from conftest import FastClock
+
+    cfg = LatheConfig(enabled=True, audio=CutterAudioConfig())
+    audio = StationAudio(cfg.audio, lambda c, callback: (ToneStream(c, callback), "tone"))
+    station = LatheStation(cfg, SimulatedLathe(cfg), audio, Archive(data), CommandBus(), clock=FastClock(5.0))
+    station.window = Window(performer="Анна", title="Буги", side_seconds=side_seconds)
+    return station
+
+
+def test_a_side_the_data_disk_has_no_room_for_is_not_armed(small_disk):
+    station = _station(small_disk / "data", side_seconds=30.0)  # 10 MB of recording on an 8 MB disk
+    station.start()
+    try:
+        station.request("arm", "test")
+        wait_for(lambda: station.view.refusal, 10, "the refusal")
+        assert "no room on the data disk for a side of 30 s" in station.view.refusal, station.view.refusal
+        assert not station.view.armed
+    finally:
+        station.close()
+
+
+def test_a_disk_that_fills_during_a_cut_stops_it_and_keeps_what_was_cut(small_disk):
+    """The recording failed at +14 s and the lathe cut on to the end of the side; then groove.npy
+    failed, the station e-stopped into fault and cut.yaml said `outcome: cutting` for good."""
+    import yaml
+
+    data = small_disk / "data"
+    station = _station(data, side_seconds=10.0)
+    station.start()
+    try:
+        station.request("arm", "test")
+        wait_for(lambda: station.view.armed, 10, "armed")
+        station.request("confirm", "test")
+        wait_for(lambda: station.view.state == "ready", 30, "ready")
+        station.request("start", "test")
+        wait_for(lambda: station.view.state == "cutting", 10, "cutting")
+        cut = next((data / "cuts").iterdir())
+        wait_for(lambda: (cut / "cut.wav").stat().st_size > 48000 * 3 // 2, 20, "half a second recorded")
+        with open(small_disk / "filler", "wb") as fh:  # the rest of the disk taken by something else
+            try:
+                while True:
+                    fh.write(bytes(1 << 16))
+            except OSError:
+                pass
+        wait_for(lambda: station.view.state != "cutting", 20, "the cut stopped")
+        assert station.view.state == "aborted", station.view.reason
+        assert "cannot write the recording" in station.view.reason
+        meta = yaml.safe_load((cut / "cut.yaml").read_text(encoding="utf-8"))
+        assert meta["outcome"] == "aborted" and "cannot write the recording" in meta["reason"]
+        assert (cut / "groove.npy").exists() and meta["seconds"] > 0.3
+    finally:
+        station.close()
+
+
+def test_a_clock_jumping_back_over_a_finished_demo_does_not_open_it_again(tmp_path):
+    """NTP correcting a Pi by an hour, or a technician: the finished demo's countdown showed again
+    and its cutting window opened a second time."""
+    import datetime as dt
+
+    from installation.show.calendar import DemoConfig, DemoSchedule, DemosConfig
+    from installation.show.programme import cutting_window
+
+    start = dt.datetime(2026, 12, 5, 15, 0, tzinfo=dt.timezone.utc)
+    cfg = DemosConfig(timezone="UTC", countdown_minutes=15,
+                      events=(DemoConfig(when="sat 15:00", duration_minutes=30, title="Буги"),))
+    sched = DemoSchedule(cfg, tmp_path / "demos.json")
+    for minutes in (-10, 0, 10, 29, 31):  # the countdown, the start, the window, its end
+        sched.tick(start + dt.timedelta(minutes=minutes))
+        if minutes == 10:
+            assert cutting_window(sched.phase(start + dt.timedelta(minutes=10))) is not None, "live in its window"
+    for back in (-20, -5, 1, 20):  # the clock goes back an hour from 15:31, and runs on from there
+        now = start + dt.timedelta(minutes=back)
+        sched.tick(now)
+        assert sched.phase(now) is None, f"{back} min: the finished demo counts down or opens again"
+        assert cutting_window(sched.phase(now)) is None
+    again = DemoSchedule(cfg, tmp_path / "demos.json")  # and after a restart, from the ledger alone
+    assert again.phase(start + dt.timedelta(minutes=5)) is None
+    assert again.phase(start + dt.timedelta(days=7, minutes=-10)).kind == "countdown", "next week's is its own"
+
+
+def test_a_clock_jumping_over_the_check_before_opening_runs_it_at_the_opening():
+    import dataclasses
+    import datetime as dt
+
+    import pygame
+
+    from installation.app.kiosk import Kiosk, Services
+    from installation.config.composed import load_config
+    from installation.content.library import load_library
+    from installation.show.calendar import OpeningHoursConfig
+
+    from conftest import ROOT
+
+    pygame.display.init()
+    pygame.font.init()
+    cfg = load_config(ROOT / "config.yaml")
+    cfg = dataclasses.replace(cfg, opening_hours=OpeningHoursConfig(enabled=True, wed="10:00-18:00"),
+                              demos=dataclasses.replace(cfg.demos, timezone="UTC"))
+    clock = {"now": dt.datetime(2026, 11, 25, 9, 49, tzinfo=dt.timezone.utc)}  # a Wednesday, 09:49
+    k = Kiosk(cfg, load_library(ROOT / "assets"), pygame.Surface((640, 400)), Services(wall=lambda: clock["now"]))
+    k.show.switch("attract")
+    k.step(1 / 60, events=[])
+    assert k.show.scene.name == "closed" and k.health.self_test is None
+    clock["now"] = dt.datetime(2026, 11, 25, 10, 1, tzinfo=dt.timezone.utc)  # NTP: twelve minutes later
+    k.step(1 / 60, events=[])
+    k.step(1 / 60, events=[])
+    assert k.show.scene.name == "attract"
+    assert k.health.self_test is not None and "at the opening" in k.health.self_test.reason
+
+
+def test_a_lathe_station_that_stops_stepping_stops_the_watchdogs_pings(tmp_path):
+    """The lathe must never be left unwatched: a station thread that hangs (a serial write that
+    never returns) takes the watchdog's pings with it, and systemd restarts the kiosk."""
+    station = _station(tmp_path / "data", side_seconds=10.0)
+    station.start()
+    try:
+        wait_for(lambda: station.responsive(time.monotonic()), 5, "stepping")
+        stuck = threading.Event()
+        station.lathe.poll = lambda now: stuck.wait(30)  # the backend hangs inside a step
+        wait_for(lambda: not station.responsive(time.monotonic(), patience=1.0), 10, "the hang noticed")
+    finally:
+        stuck.set()
+        station.close()

@@ -1,10 +1,13 @@
 """Every cut in `<data_dir>/cuts/<date_time>-<title>/`: the recording (cut.wav, written as it
 arrives), the groove as traced (groove.npy) and cut.yaml (performer, date, settings, outcome),
 rewritten atomically at each step so a crash leaves the last true word. A finished cut is
-then made into a disc (show/intake.py)."""
+then made into a disc (show/intake.py). Each cut keeps a small reserve on the disk from its
+start, given back at its end, so a disk the recording filled still takes the cut's own last
+word (cut.yaml, groove.npy)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,8 @@ from ..service.atomic import write_atomic
 META = "cut.yaml"
 AUDIO = "cut.wav"
 GROOVE = "groove.npy"
+RESERVE = ".reserve"
+RESERVE_BYTES = 1 << 20  # more than cut.yaml and a long cut's groove trace need
 
 
 def slug(text: str, fallback: str) -> str:
@@ -56,9 +61,14 @@ class Archive:
         cut = Cut(folder, {"performer": performer, "title": title, "started": when.isoformat(timespec="seconds"),
                            "outcome": "cutting", "reason": "", "seconds": 0.0, "settings": settings})
         cut.save()
+        with open(folder / RESERVE, "wb") as fh:
+            fh.write(bytes(RESERVE_BYTES))
+            fh.flush()
+            os.fsync(fh.fileno())
         return cut
 
     @staticmethod
     def end(cut: Cut, outcome: str, reason: str, seconds: float, groove: np.ndarray, when: dt.datetime) -> None:
-        np.save(cut.folder / GROOVE, groove.astype(np.float32))
+        (cut.folder / RESERVE).unlink(missing_ok=True)  # room for the last word, however full the disk is
         cut.save(outcome=outcome, reason=reason, seconds=round(seconds, 2), ended=when.isoformat(timespec="seconds"))
+        np.save(cut.folder / GROOVE, groove.astype(np.float32))

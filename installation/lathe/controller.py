@@ -187,9 +187,15 @@ class CutController:
         return min(self.side_seconds - (now - self.cut_started), room)
 
     def fail(self, now: float, reason: str) -> None:
-        """A fault found outside the lathe (the station's audio, the data disk): safe, then fault."""
+        """A fault found outside the lathe (the station's audio): safe, then fault."""
         self.make_safe()
         self._go(now, FAULT, reason)
+
+    def abort(self, now: float, reason: str) -> None:
+        """A cut that cannot be kept (the data disk full or gone): safe, then aborted; the lathe
+        itself is fine, and what was recorded stays in the archive."""
+        self.make_safe()
+        self._go(now, ABORTED, reason)
 
     def make_safe(self) -> None:
         """Lift, mute, stop the carriage, spin down: always in this order."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import queue
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # handed in (app/cli.py): its filters' scipy costs a second t
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.02
+STUCK_SECONDS = 5.0  # the station's thread this long without a step counts as stuck
 REQUESTS = ("arm", "confirm", "start", "stop", "estop", "reset")
 
 
@@ -96,6 +98,7 @@ class LatheStation:
         self._refusal = ""
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self._stepped_at = time.monotonic()
 
     # -- any thread ------------------------------------------------------------------------------
     def request(self, kind: str, source: str, **params) -> None:
@@ -126,8 +129,14 @@ class LatheStation:
         self.lathe.close()
 
     # -- the station's thread ------------------------------------------------------------------
+    def responsive(self, now: float, patience: float = STUCK_SECONDS) -> bool:
+        """The station's thread is alive and stepping (`now`: time.monotonic()): a lathe that nothing
+        watches any more stops the watchdog's pings, and systemd restarts the kiosk."""
+        return self._thread is not None and self._thread.is_alive() and now - self._stepped_at < patience
+
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._stepped_at = time.monotonic()
             try:
                 self.step(self.clock())
             except Exception:  # a bug must not leave a lathe running unwatched
@@ -158,6 +167,8 @@ class LatheStation:
                 self.trace.add(status.radius_mm, self.audio.level)
             self.lathe.modulate(self.audio.level)
         ctl.tick(now)
+        if ctl.state == LatheState.CUTTING and self.audio.recording_error:  # an interlock: no cut we cannot keep
+            ctl.abort(now, f"{self.audio.recording_error}: the cut is stopped and kept as far as it went")
         self.view = LatheView(
             state=ctl.state, reason=ctl.reason, armed=ctl.confirm_until is not None, rpm=status.rpm,
             radius_mm=status.radius_mm, stylus_c=status.stylus_c, level=self.audio.level,
@@ -172,6 +183,7 @@ class LatheStation:
                     log.warning("lathe: %s asks to arm outside any demo window (the lathe still waits for its "
                                 "confirmation at the station)", source)
                 window = self.window
+                self._room_for(window.side_seconds if window else None)
                 ctl.arm(now, in_window=window is not None, force=bool(params.get("force")),
                         side_seconds=window.side_seconds if window else None)
             elif kind == "confirm":
@@ -189,6 +201,18 @@ class LatheStation:
         except Refused as exc:
             self._refusal = f"{kind}: {exc}"
             log.warning("lathe: %s refused (%s): %s", kind, source, exc)
+
+    def _room_for(self, side_seconds: Optional[float]) -> None:
+        """Refused unless the data disk has room for the whole side (24-bit mono, and a margin)."""
+        seconds = min(side_seconds or self.cfg.side_seconds(), self.cfg.side_seconds())
+        needed = seconds * self.audio.cfg.sample_rate * 3 * 1.2 + 5e6
+        where = self.archive.cuts
+        while not where.exists() and where.parent != where:
+            where = where.parent
+        free = shutil.disk_usage(where).free
+        if free < needed:
+            raise Refused(f"no room on the data disk for a side of {seconds:.0f} s: {free / 1e6:.0f} MB free, "
+                          f"{needed / 1e6:.0f} MB needed")
 
     def _open_audio(self, now: float) -> None:
         try:
@@ -226,7 +250,12 @@ class LatheStation:
         if cut is None:
             return
         seconds = self.audio.record_to(None) or self._seconds
-        Archive.end(cut, outcome.value, reason, seconds, self.trace.points(), self.wall())
+        try:
+            Archive.end(cut, outcome.value, reason, seconds, self.trace.points(), self.wall())
+        except OSError as exc:  # the disk is full: the recording is there as far as it went
+            log.error("lathe: the cut in %s could not be closed (%s): its cut.yaml may say it is still cutting",
+                      cut.folder, exc.strerror or exc)
+            return
         log.info("lathe: cut archived in %s (%s, %.1f s)", cut.folder, outcome, seconds)
         if outcome == LatheState.DONE:
             self.bus.post(CutFinished(str(cut.folder)))

@@ -90,6 +90,11 @@ class StationAudio:
         elif change.kind == "back":
             log.info("lathe audio: %s", self.stream.name)
 
+    @property
+    def recording_error(self) -> Optional[str]:
+        """Why the recording stopped being written (the disk full, the card pulled), if it did."""
+        return self._writer.error if self._writer is not None else None
+
     def mute(self, muted: bool) -> None:
         self._target = 0.0 if muted else 1.0
 

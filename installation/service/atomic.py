@@ -11,6 +11,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from typing import Dict, List
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,31 @@ def write_atomic(path: Path, text: str) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+_UNSAVED: Dict[Path, str] = {}  # state files whose last write failed, and why
+
+
+def save_state(path: Path, text: str, what: str = "state") -> bool:
+    """Write a state file atomically, never raising: the show goes on with its state in memory
+    when the data disk is full, read-only or gone. A failure is logged once (and the return to
+    normal once), and listed by `unsaved()` for the self-test and the overlay. True when saved."""
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        if path not in _UNSAVED:
+            log.error("%s: cannot save %s (%s); kept in memory, saved again when the disk allows", path, what, why)
+        _UNSAVED[path] = why
+        return False
+    if _UNSAVED.pop(path, None) is not None:
+        log.warning("%s: saved again", path)
+    return True
+
+
+def unsaved() -> List[str]:
+    """`file: why` for each state file whose last save failed."""
+    return [f"{path.name}: {why}" for path, why in list(_UNSAVED.items())]
 
 
 def clean_leftovers(path: Path) -> int:

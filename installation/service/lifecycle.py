@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Callable, List
 
-from .atomic import write_atomic
+from .atomic import save_state
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,7 @@ class Lifecycle:
             return {}
 
     def _write(self, data: dict) -> None:
-        try:
-            write_atomic(self.path, json.dumps(data))
-        except OSError as exc:
-            log.error("%s: cannot write (%s)", self.path, exc)
+        save_state(self.path, json.dumps(data), "the run record")
 
 
 def _when(starts: List[float]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
 import time
 from collections import OrderedDict
@@ -23,7 +24,8 @@ RETRY_SECONDS = 60.0
 
 class SturdyFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating file that survives its disk: one line on stderr when a write fails, then
-    nothing until it retries."""
+    nothing until it retries; and a file deleted under it (the data folder removed) is made
+    again, where a plain handler would go on writing into the deleted one."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,7 +35,29 @@ class SturdyFileHandler(logging.handlers.RotatingFileHandler):
     def emit(self, record: logging.LogRecord) -> None:
         if time.monotonic() < self._quiet_until:
             return
+        self._reopen_if_gone()
         super().emit(record)
+
+    def _reopen_if_gone(self) -> None:
+        """As logging's WatchedFileHandler: the path no longer names the open file: reopen it."""
+        if self.stream is None:
+            return
+        try:
+            on_disk = os.stat(self.baseFilename)
+            mine = os.fstat(self.stream.fileno())
+            if (on_disk.st_dev, on_disk.st_ino) == (mine.st_dev, mine.st_ino):
+                return
+        except OSError:
+            pass  # gone (or unreadable): open it afresh
+        try:
+            self.stream.close()
+        except OSError:
+            pass
+        self.stream = None  # the next write opens it again (emit does, with the folder made here)
+        try:
+            Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # the write fails then, and handleError says so once
 
     def handleError(self, record: logging.LogRecord) -> None:
         self.failures += 1

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import Dict
 
-from .atomic import clean_leftovers, move_aside, write_atomic
+from .atomic import clean_leftovers, move_aside, save_state
 
 log = logging.getLogger(__name__)
 MAX_COUNT = 10 ** 12
@@ -72,11 +72,10 @@ class PlayCounts:
         self._dirty.clear()
         with self._lock:
             text = json.dumps(self.counts, ensure_ascii=False, indent=1, sort_keys=True)
-        try:
-            write_atomic(self.path, text)
+        if save_state(self.path, text, "play counts"):
             self.saves += 1
-        except OSError as exc:
-            log.error("%s: cannot save play counts (%s); still counting in memory", self.path, exc)
+        else:
+            self._dirty.set()  # the disk refused: try again at the next interval
 
     def _saver(self) -> None:
         while not self._closed.is_set():

@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ..core.states import DemoKind
 from ..core.yamlconf import limits
-from ..service.atomic import write_atomic
+from ..service.atomic import save_state
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,7 @@ class Ledger:
     def __init__(self, path: Optional[Path]):
         self.path = path
         self.entries: Dict[str, Dict[str, str]] = {}
+        self.unsaved = False  # the last save failed (the data disk full or read-only): kept in memory
         if path is not None and path.exists():
             try:
                 self.entries = {str(k): dict(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
@@ -175,8 +176,14 @@ class Ledger:
         entry.update(values)
         cutoff = (now - dt.timedelta(days=LEDGER_DAYS)).isoformat()
         self.entries = {k: v for k, v in self.entries.items() if v.get("seen", "") >= cutoff}
+        self.save()
+
+    def save(self) -> None:
+        """To disk; when the disk refuses, the ledger goes on in memory (the show never stops for
+        its own state) and is saved again at the next change or retry."""
         if self.path is not None:
-            write_atomic(self.path, json.dumps(self.entries, ensure_ascii=False, indent=1))
+            self.unsaved = not save_state(self.path, json.dumps(self.entries, ensure_ascii=False, indent=1),
+                                          "the demo ledger")
 
 
 class DemoSchedule:
@@ -187,6 +194,7 @@ class DemoSchedule:
         self.cfg = cfg
         self.tz = tz if tz is not None else zone(cfg.timezone)
         self.ledger = Ledger(ledger_path)
+        self._retry_save = dt.datetime.min.replace(tzinfo=UTC)
         self._longest = dt.timedelta(minutes=max([d.duration_minutes for d in cfg.events] or [0]))
 
     def _effective(self, occ: Occurrence) -> Optional[Occurrence]:
@@ -199,17 +207,27 @@ class DemoSchedule:
             return Occurrence(occ.key, occ.demo, start, start + occ.duration)
         return occ
 
-    def around(self, now: dt.datetime) -> List[Occurrence]:
-        """Occurrences that could matter now: running, or starting within a week."""
+    def around(self, now: dt.datetime, ended: bool = False) -> List[Occurrence]:
+        """Occurrences that could matter now: running, or starting within a week (`ended`: and
+        those that ended in the last two days)."""
         horizon = dt.timedelta(days=8)
         early = now - self._longest - dt.timedelta(days=2)  # postponed ones included
         found = [self._effective(o) for o in occurrences(self.cfg, self.tz, early, now + horizon)]
-        return sorted((o for o in found if o is not None and o.end > now), key=lambda o: o.start)
+        since = now - dt.timedelta(days=2) if ended else now
+        return sorted((o for o in found if o is not None and o.end > since), key=lambda o: o.start)
+
+    def _done(self, occ: Occurrence, now: dt.datetime) -> bool:
+        """Run, missed or over: done for good, whatever the clock does next (NTP correcting a Pi
+        by an hour must not show a finished demo's countdown again, nor open its window twice)."""
+        entry = self.ledger.get(occ.key)
+        return bool(entry.get("done")) or (occ.start > now and bool(entry.get("fired") or entry.get("missed")))
 
     def phase(self, now: dt.datetime) -> Optional[DemoPhase]:
         """The demo that matters now, without changing anything (what a restart would see)."""
         countdown = dt.timedelta(minutes=self.cfg.countdown_minutes)
         for occ in self.around(now):
+            if self._done(occ, now):
+                continue
             to_start = (occ.start - now).total_seconds()
             entry = self.ledger.get(occ.key)
             if occ.start <= now:
@@ -219,7 +237,7 @@ class DemoSchedule:
         return None
 
     def next_demo(self, now: dt.datetime) -> Optional[Occurrence]:
-        upcoming = [o for o in self.around(now) if o.start > now]
+        upcoming = [o for o in self.around(now) if o.start > now and not self._done(o, now)]
         return upcoming[0] if upcoming else None
 
     def tick(self, now: dt.datetime) -> List[Tuple[str, Occurrence]]:
@@ -227,12 +245,19 @@ class DemoSchedule:
         kiosk first sees one later than grace_minutes after its start. Both go in the ledger."""
         if not self.cfg.enabled:
             return []
+        if self.ledger.unsaved and now >= self._retry_save:  # the disk may have room again
+            self._retry_save = now + dt.timedelta(minutes=1)
+            self.ledger.save()
         out = []
         grace = dt.timedelta(minutes=self.cfg.grace_minutes)
-        for occ in self.around(now):
+        for occ in self.around(now, ended=True):
             if occ.start > now:
                 break
             entry = self.ledger.get(occ.key)
+            if occ.end <= now:
+                if (entry.get("fired") or entry.get("missed")) and not entry.get("done"):
+                    self.ledger.mark(occ.key, now, done=now.isoformat())  # its window is over, for good
+                continue
             if entry.get("fired") or entry.get("missed"):
                 continue
             if now - occ.start <= grace:

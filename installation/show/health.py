@@ -111,9 +111,10 @@ class Health:
 
     def ping(self, now: float) -> None:
         """systemd's watchdog, fed only while every part that matters lives: frames (this is
-        called from the loop), the sound, and OSC's loop coming back to its socket."""
-        osc_alive = self.osc is None or self.osc.responsive(time.monotonic())
-        self.notifier.watchdog(now, self.sound_alive(now) and osc_alive, self.status_line())
+        called from the loop), the sound, OSC's loop coming back to its socket, the lathe's thread."""
+        at = time.monotonic()
+        others = (self.osc is None or self.osc.responsive(at)) and (self.lathe is None or self.lathe.responsive(at))
+        self.notifier.watchdog(now, self.sound_alive(now) and others, self.status_line())
 
     # -- commands ----------------------------------------------------------------------------
     def _self_test(self, c: RunSelfTest) -> None:

@@ -94,6 +94,9 @@ class Programme:
             self.show.switch("closed")
         elif what is Doing.OPEN and self.show.showing("closed"):
             log.info("open: opening hours")
+            if self._tested_opening != now.date().isoformat():  # the clock jumped over the ten minutes before
+                self._tested_opening = now.date().isoformat()
+                self.bus.post(RunSelfTest("at the opening (its check before it was skipped: the clock jumped)"))
             self.show.switch("attract")
 
     def _lathe_changed(self, c: LatheChanged) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 from ..core.states import LatheState
+from ..service.atomic import unsaved
 from ..sound.port import SoundStatus
 
 MIN_FREE_MB = 500.0  # a 10-minute live cut is about 115 MB (mono float WAV at 48 kHz)
@@ -72,6 +73,9 @@ def check_disk(data_dir: Path) -> Check:
         free = shutil.disk_usage(where).free / 1e6
     except OSError as exc:
         return Check("disk", False, f"{data_dir}: {exc}")
+    if unsaved():
+        return Check("disk", False, f"cannot save in {data_dir}: {'; '.join(unsaved())}; the show goes on with its "
+                                    "state in memory")
     if free < MIN_FREE_MB:
         return Check("disk", False, f"only {free:.0f} MB free in {data_dir} (a live cut needs ~{MIN_FREE_MB:.0f})")
     return Check("disk", True, f"{free / 1000:.1f} GB free in {data_dir}")

@@ -24,6 +24,7 @@ import logging
 import multiprocessing as mp
 import os
 import queue
+import signal
 import threading
 import time
 from multiprocessing import shared_memory
@@ -251,6 +252,10 @@ def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfi
             comm.write(PROCESS_NAME)
     except OSError:
         pass
+    # The kiosk ends its sound process itself, after the last frame: a SIGTERM for the whole group
+    # (systemd's stop, a terminal's Ctrl+C, `timeout`) would only make its watchdog start another.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     root = logging.getLogger()
     root.handlers[:] = [_ToParent(replies)]
     root.setLevel(logging.INFO)
