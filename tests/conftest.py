@@ -297,3 +297,28 @@ def drained(engine) -> list:
     while not engine.player.commands.empty():
         out.append(engine.player.commands.get_nowait())
     return out
+
+
+def kiosk_in_process(cfg=None, services=None, size=(640, 400)):
+    """The real Kiosk on a plain surface (no window, no sound card): the shipped config.yaml and
+    discs unless given others; `services` as app/kiosk.py's Services."""
+    import pygame
+
+    from installation.app.kiosk import Kiosk, Services
+    from installation.config.composed import load_config
+    from installation.content.library import load_library
+
+    pygame.display.init()
+    pygame.font.init()
+    cfg = cfg or load_config(ROOT / "config.yaml")
+    k = Kiosk(cfg, load_library(cfg.content_dir), pygame.Surface(size), services or Services())
+    k.show.switch("attract")
+    return k
+
+
+def to_ready(station, source: str = "test") -> None:
+    """Arm the lathe station, confirm at it, and wait until it is at speed and ready to cut."""
+    station.request("arm", source)
+    wait_for(lambda: station.view.armed, 10, "armed")
+    station.request("confirm", source)
+    wait_for(lambda: station.view.state == "ready", 30, "ready")

@@ -20,7 +20,7 @@ from installation.remote.osc.messages import message
 from installation.remote.osc.server import OscServer
 from installation.remote.osc.settings import OscConfig
 
-from conftest import unpacked, wait_for
+from conftest import to_ready, unpacked, wait_for
 
 TIMETAG = struct.pack(">II", 0, 1)  # "immediately"
 
@@ -411,22 +411,14 @@ def test_as_shipped_this_boxs_programs_may_ask_how_the_show_is_but_not_steer_it(
 
 def test_a_disc_played_again_within_a_minute_is_the_same_play(tmp_path):
     """A script posting /kiosk/disc in a loop counted 6,651 plays in 10 s."""
-    import pygame
-
-    from installation.app.kiosk import Kiosk, Services
-    from installation.config.composed import load_config
-    from installation.content.library import load_library
+    from installation.app.kiosk import Services
     from installation.core.commands import PlayDisc
     from installation.service.play_counts import PlayCounts
 
-    from conftest import ROOT
+    from conftest import kiosk_in_process
 
-    pygame.display.init()
-    pygame.font.init()
     counts = PlayCounts(tmp_path)
-    k = Kiosk(load_config(ROOT / "config.yaml"), load_library(ROOT / "assets"), pygame.Surface((640, 400)),
-              Services(counts=counts))
-    k.show.switch("attract")
+    k = kiosk_in_process(services=Services(counts=counts))
     for _ in range(100):  # ten seconds of a flood, a frame each tenth of a second
         for _ in range(10):
             k.bus.post(PlayDisc("vals-kisti"))
@@ -466,14 +458,10 @@ def test_a_read_only_data_disk_while_a_demo_is_on_never_stops_the_show(small_dis
     import datetime as dt
     import subprocess
 
-    import pygame
-
-    from installation.app.kiosk import Kiosk, Services
-    from installation.config.composed import load_config
-    from installation.content.library import load_library
+    from installation.app.kiosk import Services
     from installation.show.calendar import DemoConfig, DemoSchedule, DemosConfig
 
-    from conftest import ROOT
+    from conftest import kiosk_in_process
 
     data = small_disk / "data"
     data.mkdir()
@@ -481,11 +469,8 @@ def test_a_read_only_data_disk_while_a_demo_is_on_never_stops_the_show(small_dis
     start = dt.datetime(2026, 12, 5, 14, 0, tzinfo=dt.timezone.utc)
     clock = {"now": start - dt.timedelta(minutes=1)}
     demos = DemosConfig(timezone="UTC", events=(DemoConfig(when="2026-12-05 14:00", performer="Анна", title="Буги"),))
-    pygame.display.init()
-    pygame.font.init()
-    k = Kiosk(load_config(ROOT / "config.yaml"), load_library(ROOT / "assets"), pygame.Surface((640, 400)),
-              Services(schedule=DemoSchedule(demos, data / "demos.json"), wall=lambda: clock["now"]))
-    k.show.switch("attract")
+    k = kiosk_in_process(services=Services(schedule=DemoSchedule(demos, data / "demos.json"),
+                                           wall=lambda: clock["now"]))
     for _ in range(3):
         k.step(1 / 60, events=[])
     clock["now"] = start + dt.timedelta(seconds=5)  # the demo starts: the ledger must say so
@@ -600,10 +585,7 @@ def test_a_disk_that_fills_during_a_cut_stops_it_and_keeps_what_was_cut(small_di
     station = _station(data, side_seconds=10.0)
     station.start()
     try:
-        station.request("arm", "test")
-        wait_for(lambda: station.view.armed, 10, "armed")
-        station.request("confirm", "test")
-        wait_for(lambda: station.view.state == "ready", 30, "ready")
+        to_ready(station)
         station.request("start", "test")
         wait_for(lambda: station.view.state == "cutting", 10, "cutting")
         cut = next((data / "cuts").iterdir())
@@ -654,23 +636,17 @@ def test_a_clock_jumping_over_the_check_before_opening_runs_it_at_the_opening():
     import dataclasses
     import datetime as dt
 
-    import pygame
-
-    from installation.app.kiosk import Kiosk, Services
+    from installation.app.kiosk import Services
     from installation.config.composed import load_config
-    from installation.content.library import load_library
     from installation.show.calendar import OpeningHoursConfig
 
-    from conftest import ROOT
+    from conftest import ROOT, kiosk_in_process
 
-    pygame.display.init()
-    pygame.font.init()
     cfg = load_config(ROOT / "config.yaml")
     cfg = dataclasses.replace(cfg, opening_hours=OpeningHoursConfig(enabled=True, wed="10:00-18:00"),
                               demos=dataclasses.replace(cfg.demos, timezone="UTC"))
     clock = {"now": dt.datetime(2026, 11, 25, 9, 49, tzinfo=dt.timezone.utc)}  # a Wednesday, 09:49
-    k = Kiosk(cfg, load_library(ROOT / "assets"), pygame.Surface((640, 400)), Services(wall=lambda: clock["now"]))
-    k.show.switch("attract")
+    k = kiosk_in_process(cfg, Services(wall=lambda: clock["now"]))
     k.step(1 / 60, events=[])
     assert k.show.scene.name == "closed" and k.health.self_test is None
     clock["now"] = dt.datetime(2026, 11, 25, 10, 1, tzinfo=dt.timezone.utc)  # NTP: twelve minutes later

@@ -26,7 +26,7 @@ from installation.lathe.station import LatheStation, Window
 from installation.lathe.station_audio import StationAudio, sounddevice_duplex
 from installation.sound.device import LOST_SECONDS, STARTUP_SECONDS
 
-from conftest import ROOT, FastClock, pulse_sink, wait_for
+from conftest import ROOT, FastClock, pulse_sink, to_ready, wait_for
 
 SR = 48000
 
@@ -124,10 +124,7 @@ def test_a_cut_through_the_station_is_fed_recorded_and_archived(tmp_path: Path, 
     fed = tmp_path / "cutter.raw"
     station.start()
     try:
-        station.request("arm", "test")
-        wait_for(lambda: station.view.armed, 10, "armed")
-        station.request("confirm", "test key")
-        wait_for(lambda: station.view.state == "ready", 30, "ready")
+        to_ready(station, "test key")
         wait_for(lambda: station.view.level > 0.3, 15, "the meter showing the performer's input before the cut")
         with open(fed, "wb") as out:
             rec = subprocess.Popen(["parec", "-d", f"{cutter}.monitor", "--format=float32le", "--rate=48000",
