@@ -21,7 +21,8 @@ from .images import image_size
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")  # libsndfile reads MP3 since 1.1
+MIN_SCAN_PX = 256  # a scan's short side: less is no x-ray (a 1x1 image drew a flat grey disc)
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def load_disc(folder: Path, deep: bool = False, check_scan: Optional[Callable[[P
               limits: Limits = Limits()) -> Disc:
     info: DiscInfo = load_dataclass(folder / "disc.yaml", DiscInfo)
     scan = _pick(folder, info.scan, IMAGE_SUFFIXES, "scan image (PNG or JPEG)")
-    audio = _pick(folder, info.audio, AUDIO_SUFFIXES, "audio file (WAV, FLAC or OGG)")
+    audio = _pick(folder, info.audio, AUDIO_SUFFIXES, "audio file (WAV, FLAC, OGG or MP3)")
     _check_pixels(scan, limits)
     if deep and check_scan is not None:
         check_scan(scan)
@@ -188,6 +189,9 @@ def _check_pixels(scan: Path, limits: Limits) -> None:
         width, height = image_size(scan)
     except (OSError, ValueError) as exc:
         raise ConfigError([f"{scan}: cannot decode image: {exc}"]) from None
+    if min(width, height) < MIN_SCAN_PX:
+        raise ConfigError([f"{scan}: {width}x{height} pixels: too small to show the x-ray (at least "
+                           f"{MIN_SCAN_PX} pixels on its short side)"])
     if width * height > limits.max_scan_megapixels * 1e6:
         raise ConfigError([f"{scan}: {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), more than "
                            f"content.max_scan_megapixels ({limits.max_scan_megapixels:g}): scale it down"])

@@ -6,6 +6,7 @@ Field limits live in dataclass metadata: ``field(default=..., metadata=limits(lo
 """
 from __future__ import annotations
 
+import re
 import types
 from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path
@@ -178,17 +179,31 @@ def _describe(node: yaml.Node) -> str:
     return repr(node.value)
 
 
+def decoded(data: bytes, path: Path) -> str:
+    """A text file people wrote: UTF-8 (a byte-order mark from Windows' Notepad allowed), or else
+    Windows-1251, which a Russian Windows machine saves by default; ConfigError if neither."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        text = data.decode("cp1251")
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}:1: cannot read: {utf8_error}; save it as UTF-8"]) from None
+    if len(re.findall("[\u0400-\u04ff]{3,}", text)) < 2:  # Russian words, not Latin-1 read as Cyrillic
+        raise ConfigError([f"{path}:1: cannot read: {utf8_error}; save it as UTF-8"])
+    return text
+
+
 def load_dataclass(path: Path, cls: type, text: str | None = None, lines: dict | None = None) -> Any:
     """Parse `path` (or `text`, reported as `path`) into `cls`; raise ConfigError listing every problem.
     `lines`, if given, is filled with the line of every key found (`audio.block_size` -> 12)."""
     path = Path(path)
     if text is None:
         try:
-            text = read_regular(path, MAX_TEXT_BYTES).decode("utf-8")
+            text = decoded(read_regular(path, MAX_TEXT_BYTES), path)
         except FileNotFoundError:
             raise ConfigError([f"{path}:1: file not found"]) from None
-        except UnicodeDecodeError as exc:
-            raise ConfigError([f"{path}:1: cannot read: {exc}"]) from None
         except OSError as exc:  # a pipe, a device, a folder, a file far larger than any settings
             raise ConfigError([f"{path}:1: cannot read: {exc.strerror or exc}"]) from None
     try:
