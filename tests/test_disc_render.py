@@ -73,6 +73,26 @@ def test_player_screenshot_is_a_disc(tmp_path, library):
     assert (lum[820:1240, 60:140] > 180).sum() > 500
 
 
+def test_grooves_are_drawn_only_where_the_music_is(library):
+    """The drawn grooves reached 38 mm whatever the disc held; a 2:38 side ends at 61 mm, so a
+    finger dropping the needle halfway out of the grooves it saw landed at the end of the side."""
+    disc = library.discs[0]
+    scan = pygame.Surface((600, 600))
+    scan.fill((128, 128, 128))  # a flat scan: only the grooves make ripples
+    px_per_mm = 1200 / (disc.info.diameter_cm * 10)
+
+    def ripple(end_mm: float) -> float:
+        art = build_disc_art(scan, disc.info, 1200, seed=1, eccentricity_mm=0.0, grooves_end_mm=end_mm)
+        lum = pygame.surfarray.array3d(art.surface).astype(np.float32).mean(axis=2)
+        c = lum.shape[0] / 2
+        r = np.arange(int(50 * px_per_mm), int(64 * px_per_mm))
+        profiles = [lum[(c + r * np.cos(a)).astype(int), (c + r * np.sin(a)).astype(int)] for a in (0.3, 1.9, 4.1)]
+        return float(np.mean([np.abs(np.diff(p)).mean() for p in profiles]))
+
+    long_side, short_side = ripple(40.0), ripple(70.0)  # its music ending inside the band, or outside it
+    assert long_side > 5 * short_side, (long_side, short_side)
+
+
 def test_scissor_cut_edge_is_irregular(library):
     disc = library.discs[0]
     art = build_disc_art(load_scan(disc.scan_path), disc.info, 600, seed=3)

@@ -189,6 +189,21 @@ def test_a_tap_on_the_grooves_drops_the_needle_there(kiosk):
     assert kiosk.sound.status().position == pytest.approx(expected, abs=0.1)
 
 
+def test_a_tap_inside_the_last_groove_changes_nothing(kiosk):
+    lay = open_player(kiosk)
+    disc = kiosk.show.scene.disc
+    settings = for_disc(kiosk.cfg.dsp, disc.info.condition, disc.info.diameter_cm, disc.info.rpm)
+    end_mm = settings.groove.geometry(disc.info.rpm).radius_at(disc.audio_seconds)
+    px_per_mm = lay.disc_diameter / (disc.info.diameter_cm * 10)
+    settled(kiosk.sound)
+    kiosk.sound.render(np.zeros((256, 2), np.float32))
+    before = kiosk.sound.status().position
+    cx, cy = lay.disc_center
+    tap(kiosk, (cx - (end_mm - 4.0) * px_per_mm, cy))  # where the picture shows smooth film, no grooves
+    kiosk.sound.render(np.zeros((256, 2), np.float32))
+    assert kiosk.sound.status().position == pytest.approx(before, abs=0.1), "no needle dropped off the music"
+
+
 def test_pause_back_and_language_controls(kiosk):
     lay = open_player(kiosk, 2)
     tap(kiosk, lay.controls["play"].center)

@@ -80,8 +80,10 @@ def load_scan(path: Path) -> pygame.Surface:
 
 
 def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed: int = 0,
-                   eccentricity_mm: float = 1.5) -> DiscArt:
-    """`eccentricity_mm`: how far off the groove's centre the hole was burnt, as the sound has it."""
+                   eccentricity_mm: float = 1.5, grooves_end_mm: float = UNGROOVED_INNER_MM) -> DiscArt:
+    """`eccentricity_mm`: how far off the groove's centre the hole was burnt, as the sound has it;
+    `grooves_end_mm`: the radius where this disc's music ends (its last groove, then smooth film
+    to the run-out), so a finger dropping the needle finds the music where it sees grooves."""
     rng = np.random.default_rng(seed)
     px_per_mm = diameter_px / (info.diameter_cm * 10.0)
     radius = diameter_px / 2.0
@@ -105,7 +107,7 @@ def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed:
     rho = np.hypot(dx, dy)
     phi = np.arctan2(dy, dx)
 
-    rgb *= _grooved(rho, radius, px_per_mm, rng)[..., None]
+    rgb *= _grooved(rho, radius, px_per_mm, rng, max(grooves_end_mm, UNGROOVED_INNER_MM))[..., None]
     hx, hy = xs - c, ys - c
     hrho, hphi = np.hypot(hx, hy), np.arctan2(hy, hx)
     hole_r = HOLE_DIAMETER_MM / 2 * px_per_mm
@@ -127,9 +129,10 @@ def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed:
     return DiscArt(surface, _sheen(size, radius - ecc, hole_r), _shadow(alpha))
 
 
-def _grooved(rho: np.ndarray, radius: float, px_per_mm: float, rng) -> np.ndarray:
-    """The grooves' shading: fine rings with a louder/quieter banding, from the rim to the run-out."""
-    inner = UNGROOVED_INNER_MM * px_per_mm
+def _grooved(rho: np.ndarray, radius: float, px_per_mm: float, rng, end_mm: float) -> np.ndarray:
+    """The grooves' shading: fine rings with a louder/quieter banding, from the rim to the last
+    groove at `end_mm` (a darker line), smooth film inside it."""
+    inner = end_mm * px_per_mm
     outer = radius * 0.96
     band = 0.5 + 0.5 * np.sin(rho / (radius * 0.037) + rng.uniform(0, 6.28)) * np.sin(rho / (radius * 0.011))
     grooves = 0.5 + 0.5 * np.sin(2 * np.pi * rho / GROOVE_PITCH_PX)

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from typing import Tuple
 
 from ..content.library import Disc
-from ..sound.settings import DspConfig, condition_value
+from ..sound.settings import DspConfig, condition_value, for_disc
 from .disc_art import DiscArt, build_disc_art, load_scan
 
 ON_ONE_SCREEN = 8  # the carousel's seven and one: never fewer kept, or a screen would redraw its own discs
@@ -29,8 +29,10 @@ class PictureCache:
             return self._arts[key]
         scan = load_scan(disc.scan_path)
         seed = sum(disc.id.encode("utf-8"))
-        ecc = condition_value(self.dsp, disc.info.condition, "eccentricity_mm")  # as the sound has the hole
-        art = self._arts[key] = build_disc_art(scan, disc.info, key[1], seed, ecc)
+        info = disc.info
+        ecc = condition_value(self.dsp, info.condition, "eccentricity_mm")  # as the sound has the hole
+        spiral = for_disc(self.dsp, info.condition, info.diameter_cm, info.rpm).groove.geometry(info.rpm)
+        art = self._arts[key] = build_disc_art(scan, info, key[1], seed, ecc, spiral.radius_at(disc.audio_seconds))
         # (the smaller copies a picture makes later are counted at the next new picture)
         while len(self._arts) > self.limit or (len(self._arts) > self.keep_at_least and self.megabytes > self.limit_mb):
             self._arts.popitem(last=False)
