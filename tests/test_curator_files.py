@@ -57,3 +57,13 @@ def test_a_scan_too_small_to_be_an_x_ray_is_refused_by_name(content_copy):
     pygame.image.save(pygame.Surface((1, 1)), str(scan))
     problems = [p for p in load_library(content_copy).problems if str(scan) in p]
     assert problems == [f"{scan}: 1x1 pixels: too small to show the x-ray (at least 256 pixels on its short side)"]
+
+
+def test_an_mp3_where_libsndfile_cannot_read_it_says_so(content_copy, monkeypatch):
+    folder = first_disc(content_copy)
+    for old in folder.glob("audio.*"):
+        old.unlink()
+    (folder / "audio.mp3").write_bytes(b"ID3" + bytes(200))
+    monkeypatch.setattr(soundfile, "available_formats", lambda: {"WAV": "WAV", "FLAC": "FLAC"})  # an old one
+    problems = load_library(content_copy).problems
+    assert len(problems) == 1 and "does not read MP3" in problems[0] and str(folder / "audio.mp3") in problems[0]

@@ -160,6 +160,9 @@ def load_disc(folder: Path, deep: bool = False, check_scan: Optional[Callable[[P
     _check_pixels(scan, limits)
     if deep and check_scan is not None:
         check_scan(scan)
+    if audio.suffix.lower() == ".mp3" and "MP3" not in soundfile.available_formats():
+        raise ConfigError([f"{audio}: this system's libsndfile ({soundfile.__libsndfile_version__}) does not read "
+                           "MP3 (1.1 and later do): convert it to FLAC or WAV"])
     megabytes = audio.stat().st_size / 1e6
     if megabytes > limits.max_audio_mb:
         raise ConfigError([f"{audio}: {megabytes:.0f} MB, more than content.max_audio_mb ({limits.max_audio_mb:g})"])
