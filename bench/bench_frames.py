@@ -7,6 +7,9 @@
 2. A collection of 500 discs (made here from the shipped ones): time from start to the
    first frame, RSS after scrolling the carousel across the collection, frame times while
    scrolling.
+3. A 6000x6000 scan opened in the player: the process's peak RSS, the longest frame and the
+   time until the disc is drawn, its picture built beside the frames (as the live kiosk does)
+   and in the frame (the baseline).
 
     python bench/bench_frames.py [--frames 600] [--discs 500] [--quick]
 """
@@ -36,7 +39,7 @@ def child(args) -> None:
 
     import numpy as np
 
-    from installation.app.kiosk import Kiosk
+    from installation.app.kiosk import Kiosk, Services
     from installation.config.composed import load_config
     from installation.content.library import load_library
     from installation.screen.display import open_canvas
@@ -48,8 +51,10 @@ def child(args) -> None:
                                                                renderer=args.path))
     library = load_library(cfg.content_dir, more=cfg.disc_folders[1:])
     canvas = open_canvas(cfg.display, windowed=True)
-    kiosk = Kiosk(cfg, library, canvas)
+    kiosk = Kiosk(cfg, library, canvas, Services(pictures_aside=not args.in_frame))
     out = {"path": canvas.name, "discs": len(library.discs)}
+    if args.until_drawn:
+        return until_drawn(kiosk, canvas, library.discs[0].id, out)
     scenes = args.scenes.split(",")
     for scene in scenes:
         kiosk.show.switch(scene, disc_id=library.discs[0].id)
@@ -72,15 +77,56 @@ def child(args) -> None:
     print("RESULT " + json.dumps(out))
 
 
+def until_drawn(kiosk, canvas, disc_id: str, out: dict) -> None:
+    """The player opened on `disc_id`: frames until its picture is drawn (and 30 more); the
+    process's peak RSS from just before (Linux: clear_refs 5 resets it), and RSS just before."""
+    from installation.service.vitals import rss_mb
+
+    out["rss_before_mb"] = rss_mb()
+    Path("/proc/self/clear_refs").write_text("5")
+    kiosk.show.switch("player", disc_id=disc_id)
+    times, start, drawn_at = [], time.perf_counter(), None
+    while drawn_at is None or len(times) < drawn_at + 30:
+        t = time.perf_counter()
+        kiosk.step(1 / 60, events=[])
+        canvas.present()
+        times.append(time.perf_counter() - t)
+        if drawn_at is None and len(kiosk.stage.pictures):
+            drawn_at, out["drawn_s"] = len(times), time.perf_counter() - start
+        if time.perf_counter() - start > 120:
+            raise SystemExit("the picture never came")
+    out["longest_ms"] = max(times) * 1000
+    out["peak_rss_mb"] = next(int(line.split()[1]) / 1024 for line in Path("/proc/self/status").open()
+                              if line.startswith("VmHWM:"))
+    print("RESULT " + json.dumps(out))
+
+
+def big_scan(folder: Path, side: int) -> Path:
+    """The shipped discs, the first one's scan a `side` x `side` JPEG (a flatbed scan at 600 dpi)."""
+    import numpy as np
+    import pygame
+
+    shutil.copytree(ROOT / "assets", folder)
+    first = sorted((folder / "discs").iterdir())[0]
+    for old in first.glob("scan.*"):
+        old.unlink()
+    grain = np.random.default_rng(1).integers(0, 255, (side // 50, side // 50, 3), dtype=np.uint8)
+    pygame.image.save(pygame.transform.smoothscale(pygame.surfarray.make_surface(grain), (side, side)),
+                      str(first / "scan.jpg"))
+    cfg = folder / "config.yaml"
+    cfg.write_text(f"content:\n  directory: {folder}\ndata_dir: {folder / 'data'}\n", encoding="utf-8")
+    return cfg
+
+
 def run_child(path: str, driver: str, config: Path, display: str, frames: int, warmup: int, scenes: str,
-              scroll: float = 0.0):
+              scroll: float = 0.0, *more: str):
     env = {**os.environ, "DISPLAY": display}
     env.pop("SDL_VIDEODRIVER", None)
     if driver:
         env["SDL_RENDER_DRIVER"] = driver
     result = subprocess.run([sys.executable, __file__, "--child", "--path", path, "--config", str(config),
                              "--frames", str(frames), "--warmup", str(warmup), "--scenes", scenes,
-                             "--scroll", str(scroll)],
+                             "--scroll", str(scroll), *more],
                             env=env, capture_output=True, text=True, timeout=1800)
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if line is None:
@@ -114,18 +160,21 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=600)
     parser.add_argument("--discs", type=int, default=500)
     parser.add_argument("--warmup", type=int, default=30, help="frames drawn before the timing (pictures are built)")
-    parser.add_argument("--quick", action="store_true", help="20 frames after 10, 24 discs: a smoke run")
+    parser.add_argument("--quick", action="store_true", help="20 frames after 10, 24 discs, a 2400 px scan: smoke")
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--path", default="surface")
     parser.add_argument("--config", default=str(ROOT / "config.yaml"))
     parser.add_argument("--scenes", default=",".join(SCENES))
     parser.add_argument("--scroll", type=float, default=0.0)
+    parser.add_argument("--until-drawn", action="store_true", help="the player until its disc is drawn")
+    parser.add_argument("--in-frame", action="store_true", help="disc pictures built in the frame (the baseline)")
+    parser.add_argument("--scan-side", type=int, default=6000)
     args = parser.parse_args()
     if args.child:
         child(args)
         return
     if args.quick:
-        args.frames, args.warmup, args.discs = 20, 10, 24
+        args.frames, args.warmup, args.discs, args.scan_side = 20, 10, 24, 2400
     if not shutil.which("Xvfb"):
         raise SystemExit("needs Xvfb (scripts/system-deps.sh test installs it)")
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
@@ -153,6 +202,17 @@ def main() -> None:
                 print(f"  {name:<22} first frame {r['first_frame_s']:.2f} s after start, RSS {r['rss_mb']:.0f} MB, "
                       f"scrolling {r['carousel'][0]:.1f} / {r['carousel'][1]:.1f} ms (median / p99), "
                       f"{r['discs']} discs")
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = big_scan(Path(tmp) / "content", args.scan_side)
+            print(f"\nA {args.scan_side}x{args.scan_side} scan opened in the player (surface path)")
+            found = {}
+            for name, more in (("beside the frames", ()), ("in the frame (baseline)", ("--in-frame",))):
+                r = found[name] = run_child("surface", "", cfg, display, 0, 0, "player", 0.0, "--until-drawn", *more)
+                print(f"  {name:<24} peak RSS {r['peak_rss_mb']:.0f} MB (from {r['rss_before_mb']:.0f}), longest "
+                      f"frame {r['longest_ms']:.0f} ms, disc drawn after {r['drawn_s']:.2f} s")
+            new, old = found["beside the frames"], found["in the frame (baseline)"]
+            print(f"  against the baseline: peak RSS {new['peak_rss_mb'] / old['peak_rss_mb']:.2f}x, "
+                  f"longest frame {new['longest_ms'] / old['longest_ms']:.2f}x")
     finally:
         xvfb.terminate()
         xvfb.wait(5)

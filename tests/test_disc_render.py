@@ -213,3 +213,64 @@ def test_the_picture_cache_keeps_the_recently_drawn_and_counts_their_pixels(libr
     (folder / a.scan_path.name).write_bytes(b"not a png")
     with pytest.raises(ConfigError, match="битый-снимок.*cannot decode image"):
         cache.get(load_disc(folder), 200)
+
+
+def rgb(surface: pygame.Surface) -> pygame.Surface:
+    """A 24-bit copy (smoothscale wants 24 or 32 bits; convert() wants a display)."""
+    out = pygame.Surface(surface.get_size(), 0, 24)
+    out.blit(surface, (0, 0))
+    return out
+
+
+def test_a_big_scan_is_drawn_beside_the_frames_from_a_copy_the_size_the_screen_needs(library, tmp_path):
+    """A flatbed scan of thousands of pixels: built on the pictures' thread while the frames go
+    on (the disc appears when ready), decoded once and reduced in bands, and drawn as the same
+    disc as from the whole scan; a corrupt one heard of when its build ends; a build for a
+    screen size that has gone is not kept."""
+    import shutil
+
+    from installation.content.library import load_disc
+    from installation.core.yamlconf import ConfigError
+    from installation.screen.pictures import PictureCache
+    from installation.sound.settings import DspConfig
+
+    shipped = library.discs[0]
+    folder = tmp_path / "большой-снимок"
+    shutil.copytree(shipped.folder, folder)
+    scan = load_scan(shipped.scan_path)
+    (folder / shipped.scan_path.name).unlink()
+    grey = pygame.Surface((3000, 2400), 0, 8)  # an 8-bit greyscale scan, as many scanners save
+    grey.set_palette([(i, i, i) for i in range(256)])
+    grey.blit(pygame.transform.smoothscale(rgb(scan), (3000, 2400)), (0, 0))
+    pygame.image.save(grey, str(folder / "scan.png"))
+    big = load_disc(folder)
+
+    reduced = load_scan(big.scan_path, 208)
+    assert 208 <= min(reduced.get_size()) < 2 * 208 and reduced.get_size()[0] > reduced.get_size()[1]
+    whole = pygame.transform.smoothscale(rgb(pygame.image.load(str(big.scan_path))), reduced.get_size())
+    assert np.abs(pygame.surfarray.array3d(reduced).astype(int)
+                  - pygame.surfarray.array3d(whole).astype(int)).mean() < 3, "the same picture, smaller"
+
+    aside = PictureCache(3, DspConfig(), background=True)
+    assert aside.get(big, 200) is None, "not waited for: the frame goes on without it"
+    aside.settle()
+    art = aside.get(big, 200)
+    assert art is not None and aside.get(big, 200) is art
+    in_frame = PictureCache(3, DspConfig()).get(big, 200)
+    assert art.surface.get_size() == in_frame.surface.get_size()
+    drawn, expected = (pygame.surfarray.array3d(a.surface).astype(int) for a in (art, in_frame))
+    assert np.abs(drawn - expected).mean() < 3, "the disc drawn from the reduced scan is the disc"
+
+    (folder / "scan.png").write_bytes((folder / "scan.png").read_bytes()[:4000])  # cut short after it was read
+    aside.clear()
+    assert aside.get(big, 200) is None
+    aside.settle()
+    with pytest.raises(ConfigError, match="большой-снимок.*cannot decode image"):
+        aside.get(big, 200)
+
+    for disc in library.discs[:3]:
+        aside.get(disc, 240)
+    aside.clear()  # the screen changed size while they were being built
+    aside.settle()
+    assert len(aside) == 0 and all(aside.get(disc, 240) is None for disc in library.discs[:3])
+    aside.close()

@@ -214,6 +214,7 @@ def run_kiosk(cfg: Config, args: argparse.Namespace, attach=None) -> int:
         ended = kiosk.health.quit_reason or "the main loop ended"
     finally:
         lifecycle.end(ended)
+        kiosk.stage.pictures.close()
         close_services(services)
     return 0
 
@@ -249,7 +250,7 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
                         osc=start_osc(cfg, bus, sound, status, lathe, turntable), turntable=turntable,
                         schedule=DemoSchedule(cfg.demos, cfg.data_path / "demos.json") if cfg.demos.events else None,
                         lathe=lathe, notifier=notifier, display_watch=DisplayWatch(cfg.display, args.windowed),
-                        wall=wall)
+                        wall=wall, pictures_aside=True)
     return Kiosk(cfg, library, canvas, services), services
 
 

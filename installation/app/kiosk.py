@@ -64,6 +64,7 @@ class Services:
     display_watch: Optional[DisplayWatch] = None  # headless by mistake: looks for the screen
     clock: Callable[[], float] = time.perf_counter  # the encoder's time base (tests step it by hand)
     wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)  # a rehearsal runs it fast
+    pictures_aside: bool = False  # disc pictures built off the main loop (the live kiosk; a screenshot waits)
 
 
 class Kiosk:
@@ -78,7 +79,8 @@ class Kiosk:
         self.collection = Collection(library, s.counts, cfg.content.limits, cfg.data_path / "discs",
                                      cfg.lathe.geometry, draw_scan, load_scan)
         canvas = screen if not isinstance(screen, pygame.Surface) else SurfaceCanvas(screen)
-        self.stage = Stage(canvas, PictureCache(cfg.display.picture_cache, cfg.dsp, cfg.display.picture_cache_mb),
+        self.stage = Stage(canvas, PictureCache(cfg.display.picture_cache, cfg.dsp, cfg.display.picture_cache_mb,
+                                                background=s.pictures_aside),
                            self.collection, cfg.display.dpi, s.display_watch)
         self.show = Show(self.collection, s.sound, cfg.dsp, cfg.content.languages, VISITOR)
         self.programme = Programme(OpeningHours(cfg.opening_hours, time_zone(cfg.demos.timezone)), s.schedule,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import pygame
@@ -20,6 +21,7 @@ from ..core.yamlconf import ConfigError
 
 HOLE_DIAMETER_MM = 7.0
 UNGROOVED_INNER_MM = 38.0  # radius where the run-out ends
+SCAN_OVERHANG = 1.04  # the scan reaches a little past the scissor-cut edge
 GROOVE_PITCH_PX = 2.8  # the real 0.1 mm pitch is below a pixel; this reads as grooves and survives rotation
 
 
@@ -70,13 +72,39 @@ class DiscArt:
         return sum(s.get_bytesize() * s.get_width() * s.get_height() for s in surfaces)
 
 
-def load_scan(path: Path) -> pygame.Surface:
-    """The scan decoded; ConfigError naming it when it is no image, or not a regular file."""
+def scan_side(diameter_px: int) -> int:
+    """The scan's short side a disc drawn `diameter_px` wide uses (it is cover-cropped to this)."""
+    return int(round(diameter_px * SCAN_OVERHANG))
+
+
+def load_scan(path: Path, short_side: Optional[int] = None) -> pygame.Surface:
+    """The scan decoded; ConfigError naming it when it is no image, or not a regular file.
+    With `short_side`, a bigger scan comes back reduced to about that size, so a picture costs
+    the decoded scan once and nothing of its size more (smoothscale would copy it to 32 bits)."""
     try:
         with open_regular(path) as fh:
-            return pygame.image.load(fh, Path(path).name)
+            scan = pygame.image.load(fh, Path(path).name)
     except (pygame.error, OSError) as exc:
         raise ConfigError([f"{path}: cannot decode image: {exc}"]) from None
+    return scan if short_side is None else _reduced(scan, short_side)
+
+
+def _reduced(scan: pygame.Surface, short_side: int) -> pygame.Surface:
+    """`scan` shrunk by a whole factor to no less than `short_side` on its short side, a band
+    of rows at a time (smoothscale of the whole would first copy it all to 32 bits)."""
+    w, h = scan.get_size()
+    f = min(w, h) // max(1, short_side)
+    if f < 2:
+        return scan
+    out = pygame.Surface((w // f, h // f), 0, 24)
+    band = 16 * f
+    strip = pygame.Surface((w // f * f, band), 0, 24)  # (8-bit scans too: smoothscale wants 24/32 bits)
+    for y in range(0, h // f * f, band):
+        rows = min(band, h // f * f - y)
+        strip.blit(scan, (0, 0), pygame.Rect(0, y, w // f * f, rows))
+        part = strip if rows == band else strip.subsurface((0, 0, strip.get_width(), rows))
+        out.blit(pygame.transform.smoothscale(part, (w // f, rows // f)), (0, y // f))
+    return out
 
 
 def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed: int = 0,
@@ -89,42 +117,42 @@ def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed:
     radius = diameter_px / 2.0
     ecc = eccentricity_mm * px_per_mm
     ecc_angle = rng.uniform(0, 2 * math.pi)
-    size = int(math.ceil(2 * (radius * 1.04 + ecc))) + 4
+    size = int(math.ceil(2 * (radius * SCAN_OVERHANG + ecc))) + 4
     size += size % 2
     c = size / 2.0
     disc_cx, disc_cy = c + ecc * math.cos(ecc_angle), c + ecc * math.sin(ecc_angle)
 
-    # Scan, cover-cropped to a square and laid with its centre on the disc centre.
-    img = _square(scan, int(round(2 * radius * 1.04)))
-    rgb = np.zeros((size, size, 3), dtype=np.float32)
-    arr = pygame.surfarray.array3d(img).astype(np.float32)
-    x0, y0 = int(round(disc_cx - arr.shape[0] / 2)), int(round(disc_cy - arr.shape[1] / 2))
-    _paste(rgb, arr, x0, y0)
-
+    # (Arrays of the picture's size are let go as soon as they are used: a build is the kiosk's peak.)
+    rgb = _laid(scan, size, scan_side(diameter_px), disc_cx, disc_cy)
     xs = np.arange(size, dtype=np.float32)[:, None] + 0.5  # surfarray indexes [x, y]
     ys = np.arange(size, dtype=np.float32)[None, :] + 0.5
-    dx, dy = xs - disc_cx, ys - disc_cy
-    rho = np.hypot(dx, dy)
-    phi = np.arctan2(dy, dx)
+    rho = np.hypot(xs - disc_cx, ys - disc_cy)
+    phi = np.arctan2(ys - disc_cy, xs - disc_cx)
 
     rgb *= _grooved(rho, radius, px_per_mm, rng, max(grooves_end_mm, UNGROOVED_INNER_MM))[..., None]
-    hx, hy = xs - c, ys - c
-    hrho, hphi = np.hypot(hx, hy), np.arctan2(hy, hx)
+    hrho, hphi = np.hypot(xs - c, ys - c), np.arctan2(ys - c, xs - c)
     hole_r = HOLE_DIAMETER_MM / 2 * px_per_mm
     ragged = hole_r * (1 + 0.18 * _angular_noise(hphi, rng, 9))
-    rgb = _scorched(rgb, hrho, hphi, ragged, hole_r, rng)
+    _scorched(rgb, hrho, hphi, ragged, hole_r, rng)
+    del hphi
 
     # Scissor-cut edge: straight-ish cuts between jittered vertices.
     edge = _scissor_edge(phi, radius, rng)
+    del phi
     alpha = np.clip(edge - rho + 0.5, 0.0, 1.0) * np.clip(hrho - ragged + 0.5, 0.0, 1.0)
     # Rim light: the cut edge of the film catches the lightbox's glow, so the scissor line and
     # the burnt hole read against the dark background.
     rim_w = max(1.2, radius * 0.006)
     rim = np.exp(-((edge - rho) / rim_w) ** 2) * 0.9 + np.exp(-((hrho - ragged) / rim_w) ** 2) * 0.5
-    rgb += rim[..., None] * np.array([70, 92, 120], np.float32)
+    del edge, rho, hrho, ragged
+    for channel, glow in enumerate((70, 92, 120)):
+        rgb[..., channel] += rim * np.float32(glow)
+    del rim
 
     surface = pygame.Surface((size, size), pygame.SRCALPHA, 32)
-    pygame.surfarray.blit_array(surface, np.clip(rgb, 0, 255).astype(np.uint8))
+    np.clip(rgb, 0, 255, out=rgb)
+    pygame.surfarray.blit_array(surface, rgb.astype(np.uint8))
+    del rgb
     pygame.surfarray.pixels_alpha(surface)[:] = (alpha * 255).astype(np.uint8)
     return DiscArt(surface, _sheen(size, radius - ecc, hole_r), _shadow(alpha))
 
@@ -134,20 +162,27 @@ def _grooved(rho: np.ndarray, radius: float, px_per_mm: float, rng, end_mm: floa
     groove at `end_mm` (a darker line), smooth film inside it."""
     inner = end_mm * px_per_mm
     outer = radius * 0.96
-    band = 0.5 + 0.5 * np.sin(rho / (radius * 0.037) + rng.uniform(0, 6.28)) * np.sin(rho / (radius * 0.011))
-    grooves = 0.5 + 0.5 * np.sin(2 * np.pi * rho / GROOVE_PITCH_PX)
-    depth = np.where((rho > inner) & (rho < outer), 0.13 + 0.10 * band, 0.0)
-    runout = np.exp(-((rho - inner) / 1.5) ** 2) * 0.35 + np.exp(-((rho - outer) / 1.2) ** 2) * 0.25
-    return 1.0 - depth * grooves - runout
+    band = np.sin(rho / (radius * 0.037) + rng.uniform(0, 6.28))
+    band *= np.sin(rho / (radius * 0.011))
+    band = 0.13 + 0.10 * (0.5 + 0.5 * band)
+    band[(rho <= inner) | (rho >= outer)] = 0.0  # the groove's depth: nothing outside the grooved band
+    band *= 0.5 + 0.5 * np.sin(2 * np.pi * rho / GROOVE_PITCH_PX)
+    shade = 1.0 - band
+    del band
+    shade -= np.exp(-((rho - inner) / 1.5) ** 2) * 0.35
+    shade -= np.exp(-((rho - outer) / 1.2) ** 2) * 0.25
+    return shade
 
 
 def _scorched(rgb: np.ndarray, hrho: np.ndarray, hphi: np.ndarray, ragged: np.ndarray, hole_r: float,
-              rng) -> np.ndarray:
-    """The burnt hole about the surface centre: ragged, with a charred, brown, rough rim."""
+              rng) -> None:
+    """The burnt hole about the surface centre: ragged, with a charred, brown, rough rim (`rgb`
+    darkened in place)."""
     scorch = np.clip(1.0 - (hrho - ragged) / (hole_r * 1.6), 0.0, 1.0) ** 1.5
     scorch *= 0.75 + 0.25 * _angular_noise(hphi, rng, 23)
     char = np.array([34, 20, 9], dtype=np.float32)
-    return rgb * (1 - scorch[..., None]) + char * scorch[..., None]
+    rgb *= (1 - scorch)[..., None]
+    rgb += char * scorch[..., None]
 
 
 def _shadow(alpha: np.ndarray) -> pygame.Surface:
@@ -170,9 +205,14 @@ def _sheen(size: int, radius: float, hole_r: float) -> pygame.Surface:
     lobes = lobes ** 6
     reach = np.clip((radius * 0.9 - rho) / (radius * 0.12), 0, 1) * np.clip((rho - hole_r * 3) / (hole_r * 3), 0, 1)
     light = 70.0 * lobes * reach * (0.75 + 0.25 * np.sin(rho / 3.0))
+    del rho, phi, lobes, reach
     sheen = pygame.Surface((size, size))
     value = np.clip(light, 0, 255).astype(np.uint8)
-    pygame.surfarray.blit_array(sheen, np.stack([value * 0.85, value * 0.92, value], axis=-1).astype(np.uint8))
+    del light
+    pixels = pygame.surfarray.pixels3d(sheen)
+    for channel, tint in enumerate((0.85, 0.92, 1.0)):  # a cool white, a channel at a time
+        pixels[..., channel] = (value * tint).astype(np.uint8)
+    del pixels  # (the view holds the surface locked)
     return sheen
 
 
@@ -202,6 +242,15 @@ def _square(scan: pygame.Surface, side: int) -> pygame.Surface:
         rgb.blit(crop, (0, 0))
         crop = rgb
     return pygame.transform.smoothscale(crop, (side, side))
+
+
+def _laid(scan: pygame.Surface, size: int, side: int, cx: float, cy: float) -> np.ndarray:
+    """The scan cover-cropped to a `side` square, laid with its centre on the disc's (`cx`, `cy`)
+    in a `size` square of float RGB."""
+    rgb = np.zeros((size, size, 3), dtype=np.float32)
+    arr = pygame.surfarray.array3d(_square(scan, side)).astype(np.float32)
+    _paste(rgb, arr, int(round(cx - arr.shape[0] / 2)), int(round(cy - arr.shape[1] / 2)))
+    return rgb
 
 
 def _paste(dst: np.ndarray, src: np.ndarray, x0: int, y0: int) -> None:

@@ -11,7 +11,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,10 @@ def save_state(path: Path, text: str, what: str = "state") -> bool:
     return True
 
 
-def unsaved() -> List[str]:
-    """`file: why` for each state file whose last save failed."""
-    return [f"{path.name}: {why}" for path, why in list(_UNSAVED.items())]
+def unsaved(under: Optional[Path] = None) -> List[str]:
+    """`file: why` for each state file (in the folder `under`) whose last save failed."""
+    return [f"{path.name}: {why}" for path, why in list(_UNSAVED.items())
+            if under is None or Path(under) in Path(path).parents]
 
 
 def clean_leftovers(path: Path) -> int:

@@ -73,8 +73,9 @@ def check_disk(data_dir: Path) -> Check:
         free = shutil.disk_usage(where).free / 1e6
     except OSError as exc:
         return Check("disk", False, f"{data_dir}: {exc}")
-    if unsaved():
-        return Check("disk", False, f"cannot save in {data_dir}: {'; '.join(unsaved())}; the show goes on with its "
+    failed = unsaved(data_dir)
+    if failed:
+        return Check("disk", False, f"cannot save in {data_dir}: {'; '.join(failed)}; the show goes on with its "
                                     "state in memory")
     if free < MIN_FREE_MB:
         return Check("disk", False, f"only {free:.0f} MB free in {data_dir} (a live cut needs ~{MIN_FREE_MB:.0f})")
