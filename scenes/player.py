@@ -1,8 +1,10 @@
 """Player: one disc on a turntable under the visitor's finger, its story beside it.
 
-Drag the disc round and the sound follows the finger (hold it still: silence; backwards:
-scratch); let go and the motor brings it back to speed as the sound's own motor model does,
-so the picture never disagrees with the sound. A tonearm rides the spiral inward as the side
+The finger holds the platter: while it is down the disc's angle is the finger's angle round
+the spindle, and the groove follows that angle (one turn of the finger is 60/rpm seconds of
+the side, forwards or back, however fast the touch screen's events come; held still: silence;
+backwards: a scratch). Let go and the motor brings it back to speed as the sound's own motor
+model does, so the picture never disagrees with the sound. A tonearm rides the spiral inward as the side
 plays; a tap on the grooves drops the needle there. Controls: back to the carousel, pause
 (the motor coasts down), language. When a side ends the next disc drops on; after
 `idle_seconds` without a touch the kiosk goes back to attract, except while a disc the
@@ -11,7 +13,8 @@ performer started (`hold`) plays its side through.
 from __future__ import annotations
 
 import math
-from typing import Optional
+from collections import deque
+from typing import Deque, Optional, Tuple
 
 import pygame
 
@@ -30,7 +33,7 @@ LABELS = {"x-ray": {"ru": "Снимок", "en": "X-ray"}, "rpm": {"ru": "об/м
 HINT = {"ru": "Крутите пластинку пальцем · коснитесь дорожки, чтобы опустить иглу",
         "en": "Spin the disc with your finger · touch a groove to drop the needle"}
 HINT_SECONDS = 9.0
-HOLD_SECONDS = 0.06  # a finger still for this long holds the platter still
+FLING_SECONDS = 0.1  # let go: the platter keeps the speed the finger had over this much time
 DRAG_DEGREES = 4.0  # a press that turns the disc further than this is a drag, not a tap
 SWIPE_BACK = 0.18  # a swipe right across this share of the screen, off the disc: back
 
@@ -68,7 +71,9 @@ class PlayerScene(Scene):
         self.press: Optional[Press] = None
         self.dragging = False
         self._finger_angle = 0.0
-        self._last_move = 0.0
+        self._held = 0.0  # revolutions the finger has turned the disc since it came down
+        self._held_from = (0.0, 0.0)  # the picture's turns and the side's seconds where the hold began
+        self._recent: Deque[Tuple[float, float]] = deque(maxlen=64)  # (time, held turns) of the moves
         k.show.play(self.disc)
 
     def change(self, step: int) -> None:
@@ -112,8 +117,7 @@ class PlayerScene(Scene):
         if p.kind == "down":
             self.press = Press(p, self.kiosk.stage.px_per_mm)
             self.press.on_disc = on_disc
-            self._finger_angle, self._last_move = angle, p.at
-            self._turned = 0.0
+            self._finger_angle, self._held, self._turned = angle, 0.0, 0.0
             return
         press = self.press
         if press is None:
@@ -121,27 +125,36 @@ class PlayerScene(Scene):
         if p.kind == "move":
             press.move(p)
             if press.on_disc:
-                delta = _unwrap(angle - self._finger_angle)
-                self._turned += abs(delta)
-                if not self.dragging and math.degrees(self._turned) > DRAG_DEGREES:
-                    self.dragging = True
-                    self.hint_left = 0.0
-                if self.dragging:
-                    dt = max(p.at - self._last_move, 1e-3)
-                    rev_per_s = delta / (2 * math.pi) / dt
-                    self.platter.turns += delta / (2 * math.pi)
-                    self.platter.speed = rev_per_s
-                    self._set_speed(rev_per_s, hand=True)
-                    self._finger_angle, self._last_move = angle, p.at
+                self._turn(_unwrap(angle - self._finger_angle), p.at)
+                self._finger_angle = angle
             return
         self.press = None  # up
         if self.dragging:
             self.dragging = False
-            self._release()
+            self._release(p.at)
         elif press.is_tap(p):
             self._tap(p.pos, lay, on_disc)
         elif not press.on_disc and p.pos[0] - press.start[0] > SWIPE_BACK * self.kiosk.stage.size[0]:
             self.back()
+
+    def _turn(self, radians: float, at: float) -> None:
+        """The finger went `radians` round the spindle: past DRAG_DEGREES it holds the platter,
+        and from then the disc (picture and groove) is where the finger has turned it."""
+        self._held += radians / (2 * math.pi)
+        self._turned += abs(radians)
+        if not self.dragging:
+            if math.degrees(self._turned) <= DRAG_DEGREES:
+                return
+            self.dragging, self.hint_left = True, 0.0
+            self._held_from = (self.platter.turns - self._held, self.elapsed - self._seconds(self._held))
+            self._recent.clear()
+        self._recent.append((at, self._held))
+        self.platter.turns, self.platter.speed = self._held_from[0] + self._held, 0.0
+        self.elapsed = min(self.disc.audio_seconds, max(0.0, self._held_from[1] + self._seconds(self._held)))
+        self.kiosk.turntable.hold(self._held)
+
+    def _seconds(self, turns: float) -> float:
+        return turns * 60.0 / self.platter.rpm
 
     def _tap(self, pos, lay, on_disc: bool) -> None:
         for name, rect in lay.controls.items():
@@ -172,13 +185,17 @@ class PlayerScene(Scene):
     def back(self) -> None:
         self.kiosk.show.switch("carousel", disc_id=self.disc.id)
 
-    def _set_speed(self, rev_per_s: float, hand: bool = False) -> None:
-        """The sound's platter speed as a ratio of the nominal: under a `hand` at once, else
-        at the motor's slew, the same rate the picture's Platter uses."""
-        self.kiosk.turntable.set_speed(rev_per_s / (self.platter.rpm / 60.0), hand=hand)
+    def _set_speed(self, rev_per_s: float) -> None:
+        """The sound's platter speed as a ratio of the nominal, at the motor's slew (the same
+        rate the picture's Platter uses)."""
+        self.kiosk.turntable.set_speed(rev_per_s / (self.platter.rpm / 60.0))
 
-    def _release(self) -> None:
-        """Let go: the motor takes the platter back to its speed (or lets it coast, paused)."""
+    def _release(self, at: float) -> None:
+        """Let go: the platter goes on at the finger's last speed, and the motor takes it back
+        to its own (or lets it coast, paused)."""
+        recent = [(t, turns) for t, turns in self._recent if t >= at - FLING_SECONDS]
+        if len(recent) >= 2 and recent[-1][0] > recent[0][0]:
+            self.platter.speed = (recent[-1][1] - recent[0][1]) / (recent[-1][0] - recent[0][0])
         if self.paused:
             self.platter.target = 0.0
             self._set_speed(0.0)
@@ -193,13 +210,9 @@ class PlayerScene(Scene):
         real = k.turntable.platter
         if real is not None:  # a real platter's encoder: the disc on screen turns with it
             self.platter.turns, self.platter.speed = real.turns, real.rev_per_s
-        elif self.dragging:
-            if k.show.now - self._last_move > HOLD_SECONDS and self.platter.speed != 0.0:
-                self.platter.speed = 0.0  # a finger held still stops the platter
-                self._set_speed(0.0, hand=True)
-        else:
+        elif not self.dragging:  # (held: the finger has it, _turn)
             self.platter.update(dt)
-        self.elapsed = min(self.disc.audio_seconds, self.elapsed + dt * self.platter.rate)
+            self.elapsed = min(self.disc.audio_seconds, max(0.0, self.elapsed + dt * self.platter.rate))
         if not self.hold and k.show.idle_seconds >= k.cfg.kiosk.idle_seconds:
             k.show.switch("attract", disc_id=self.disc.id)
 

@@ -270,6 +270,14 @@ def screenshot(display: str, path: Path) -> np.ndarray:
     return pygame.surfarray.array3d(pygame.image.load(str(path))).astype(np.float32).mean(axis=2)
 
 
+def screenshot_showing(display: str, path: Path, shows, what: str, timeout: float = 20) -> np.ndarray:
+    """Screenshots until `shows(shot)` (a disc's picture is built beside the frames and appears
+    when ready: a moment, longer on a loaded machine); the last one."""
+    shots = []
+    wait_for(lambda: shows(shots.append(screenshot(display, path)) or shots[-1]), timeout, what)
+    return shots[-1]
+
+
 def xdotool(display: str, *args: str) -> str:
     return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True,
                           text=True, timeout=20).stdout

@@ -250,12 +250,12 @@ def test_one_stray_encoder_packet_does_not_silence_the_show(live, caplog):
     for _ in range(10):  # held (0 speed) after encoder_timeout_seconds ...
         clock[0] += 0.1
         k.step(0.1, events=[])
-    assert [c for c in drained(osc.sound) if isinstance(c, SetSpeed)][-1] == SetSpeed(0.0, False)
+    assert [c for c in drained(osc.sound) if isinstance(c, SetSpeed)][-1] == SetSpeed(0.0)
     with caplog.at_level(logging.WARNING):
         for _ in range(50):  # ... and the motor again after encoder_release_seconds
             clock[0] += 0.1
             k.step(0.1, events=[])
-    assert SetSpeed(1.0, False) in drained(osc.sound)
+    assert SetSpeed(1.0) in drained(osc.sound)
     assert "encoder silent for 5 s: the motor drives the platter again" in caplog.text
     assert k.turntable.platter is None, "the picture follows its own motor again too"
 

@@ -20,6 +20,7 @@ from conftest import (
     needs_x,
     on_display,
     screenshot,
+    screenshot_showing,
     start_kiosk,
     wait_for,
     write_config,
@@ -48,11 +49,10 @@ def test_kiosk_window_touch_and_quit(xvfb, tmp_path, touch):
     dpi = 96.0
     try:
         window = wait_for(lambda: xdotool(xvfb, "search", "--class", "bone-music").split(), 20, "the window")[0]
-        time.sleep(1.0)
-        attract = screenshot(xvfb, tmp_path / "attract.png")
         a = attract_layout(size, dpi)
         (x, y) = a.disc_center
-        assert attract[x - 100:x + 100, y - 100:y + 100].mean() > 30
+        attract = screenshot_showing(xvfb, tmp_path / "attract.png",
+                                     lambda shot: shot[x - 100:x + 100, y - 100:y + 100].mean() > 30, "the disc")
         assert (attract[:, a.band.y:a.band.bottom] > 150).sum() > 500, "titles and the call to action below it"
 
         xdotool(xvfb, "mousemove", "--window", window, "512", "300", "click", "1")
@@ -217,11 +217,12 @@ def test_the_show_follows_the_window_to_a_new_size(xvfb, tmp_path, renderer):
         time.sleep(1.0)
         xdotool(xvfb, "windowsize", window, *map(str, size))
         wait_for(lambda: "the window is now 400x640" in log.read_text(), 10, "the new size noticed")
-        time.sleep(1.0)
-        shot = screenshot(xvfb, tmp_path / f"portrait-{renderer}.png")
         a = attract_layout(size, dpi)
         cx, cy = a.disc_center
-        assert cx < 400 and shot[cx - 60:cx + 60, cy - 60:cy + 60].mean() > 30, "the disc, in the portrait window"
+        assert cx < 400
+        shot = screenshot_showing(xvfb, tmp_path / f"portrait-{renderer}.png",
+                                  lambda shot: shot[cx - 60:cx + 60, cy - 60:cy + 60].mean() > 30,
+                                  "the disc, in the portrait window")
         assert (shot[:400, a.band.y:a.band.bottom] > 150).sum() > 300, "titles and the call to action, inside"
         xdotool(xvfb, "mousemove", "--window", window, "200", "320", "click", "1")
         wait_for(lambda: "scene: carousel" in log.read_text(), 20, "a tap on the portrait screen")
@@ -234,6 +235,70 @@ def test_the_show_follows_the_window_to_a_new_size(xvfb, tmp_path, renderer):
         player = screenshot(xvfb, tmp_path / f"portrait-player-{renderer}.png")
         assert (player[p.text.x:p.text.right, p.text.y:p.text.y + 60] > 170).sum() > 150, "the disc's title"
         assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+@needs_x
+def test_a_turn_back_by_hand_moves_the_music_back_one_turn(xvfb, tmp_path):
+    """The record under a real pointer: xdotool presses on the disc, goes round the spindle in
+    steps and holds still; the sound's position, asked over OSC, moved back one turn (60/rpm s)
+    for a turn back over 1.5 s, and forward half of one for half a turn over 3 s (before: a turn
+    back over 1.5 s moved it 8.6 s on a busy machine)."""
+    import socket
+
+    from installation.content.library import load_library
+    from installation.remote.osc.messages import message
+
+    size, dpi = (1024, 640), 96.0
+    port = free_udp_port()
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data",
+                       "display:\n  fullscreen: false\n  size: [1024, 640]\n"
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n")
+    log = tmp_path / "kiosk.stderr"
+    proc = start_kiosk(cfg, on_display(xvfb), log)
+    disc = load_library(ROOT / "assets").find("bugi-na-rebrakh")
+    per_turn = 60.0 / disc.info.rpm
+    p = player_layout(size, dpi)
+    cx, cy = p.disc_center
+    r = p.disc_diameter * 0.3
+    angle = 0.0
+
+    def to(a: float) -> None:
+        x, y = round(cx + r * math.cos(a)), round(cy + r * math.sin(a))
+        xdotool(xvfb, "mousemove", "--window", window, str(x), str(y))
+
+    def resting() -> float:
+        time.sleep(0.8)
+        return kiosk_status(port)["position"]
+
+    def turn(turns: float, seconds: float, steps: int) -> float:
+        nonlocal angle
+        start = time.monotonic()
+        for k in range(1, steps + 1):
+            angle += 2 * math.pi * turns / steps
+            to(angle)
+            time.sleep(max(0.0, start + seconds * k / steps - time.monotonic()))
+        return resting()
+
+    try:
+        window = wait_for(lambda: xdotool(xvfb, "search", "--class", "bone-music").split(), 20, "the window")[0]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:  # the performer puts it on
+            sock.sendto(message("/kiosk/disc", disc.id), ("127.0.0.1", port))
+        wait_for(lambda: kiosk_status(port).get("disc") == disc.id and kiosk_status(port)["speed"] > 0.95
+                 and kiosk_status(port)["position"] > 2.0, 30, "the disc playing at speed")
+        to(angle)
+        xdotool(xvfb, "mousedown", "1")
+        rest = turn(10 / 360, 0.1, 2)  # past a tap: the finger has the platter
+        back = turn(-1.0, 1.5, 36)
+        forward = turn(0.5, 3.0, 30)
+        xdotool(xvfb, "mouseup", "1")
+        print(f"one turn back: {back - rest:+.3f} s, half a turn forward: {forward - back:+.3f} s "
+              f"(a turn is {per_turn:.3f} s)")
+        assert back - rest == pytest.approx(-per_turn, rel=0.05)
+        assert forward - back == pytest.approx(per_turn / 2, rel=0.05)
+        wait_for(lambda: kiosk_status(port)["speed"] > 0.95, 10, "let go: the motor brings it back")
     finally:
         proc.terminate()
         proc.wait(20)

@@ -65,7 +65,7 @@ def settle(kiosk, seconds=1.5):
 
 
 def engine_state(kiosk):
-    """Let the engine take its commands (one rendered block), then (target, by_hand)."""
+    """Let the engine take its commands (one rendered block), then (target speed, held by hand)."""
     settled(kiosk.sound)
     kiosk.sound.render(np.zeros((256, 2), np.float32))
     motion = kiosk.sound.player.dsp.motion
@@ -130,45 +130,126 @@ def test_a_second_finger_and_a_vanished_finger_do_not_confuse_it(kiosk):
     assert kiosk.show.scene.offset == 1.0
 
 
-def drag_round(kiosk, lay, rev_per_s, seconds=0.5, release=True):
-    """A finger on the disc going round at `rev_per_s` (negative: backwards)."""
-    cx, cy = lay.disc_center
-    r = lay.disc_diameter * 0.35
-    at = lambda a: (cx + r * math.cos(a), cy + r * math.sin(a))  # noqa: E731
-    angle = 0.0
-    kiosk.step(DT, events=[finger("down", at(angle))])
-    for _ in range(int(seconds / DT)):
-        angle += 2 * math.pi * rev_per_s * DT
-        kiosk.step(DT, events=[finger("move", at(angle))])
-    if release:
-        kiosk.step(DT, events=[finger("up", at(angle))])
-    return at(angle)
+class Hand:
+    """A finger on the disc in the player, and the sound rendered frame by frame beside it (as
+    a device would pull it): where the music is, and what came out."""
+
+    def __init__(self, kiosk, lay, dt: float = DT):
+        self.kiosk, self.dt = kiosk, dt
+        self.cx, self.cy = lay.disc_center
+        self.r = lay.disc_diameter * 0.35
+        self.angle = 0.0
+        self.out = []
+        settled(kiosk.sound)
+        self.frames(1.5)  # the disc at speed
+
+    def at(self, angle: float):
+        return self.cx + self.r * math.cos(angle), self.cy + self.r * math.sin(angle)
+
+    def frame(self, events=()) -> None:
+        self.kiosk.step(self.dt, events=list(events))
+        engine = self.kiosk.sound
+        left = int(round(self.dt * engine.sample_rate))
+        while left > 0:
+            block = np.zeros((min(256, left), 2), np.float32)
+            engine.render(block)
+            self.out.append(block[:, 0])
+            left -= len(block)
+
+    def frames(self, seconds: float) -> None:
+        for _ in range(int(round(seconds / self.dt))):
+            self.frame()
+
+    @property
+    def position(self) -> float:
+        return self.kiosk.sound.status().position
+
+    def down(self) -> float:
+        """Finger down, a nudge past a tap, held still: where the music rests under it."""
+        self.frame([finger("down", self.at(self.angle))])
+        self.angle += math.radians(10)
+        self.frame([finger("move", self.at(self.angle))])
+        self.frames(0.4)
+        return self.position
+
+    def turn(self, turns: float, seconds: float, moves_per_frame: int = 1) -> float:
+        """Round the spindle `turns` (negative: back) in `seconds`, the moves bunched
+        `moves_per_frame` to a frame as a touch screen's outpacing the frames are; then held
+        still: where the music rests."""
+        frames = max(1, int(round(seconds / self.dt)))
+        step = 2 * math.pi * turns / (frames * moves_per_frame)
+        for _ in range(frames):
+            moves = []
+            for _ in range(moves_per_frame):
+                self.angle += step
+                moves.append(finger("move", self.at(self.angle)))
+            self.frame(moves)
+        self.frames(0.4)
+        return self.position
+
+    def up(self) -> None:
+        self.frame([finger("up", self.at(self.angle))])
 
 
-def test_the_finger_on_the_record_drives_the_sound_and_the_picture(kiosk):
+def test_the_finger_holds_the_platter_one_turn_is_60_over_rpm_seconds(kiosk):
+    """The finger holds the platter by its angle: a turn back over 1.5 s moves the music back
+    60/78 s, half a turn forwards over 3 s 0.38 s, and a slow drag as exactly (before: -8.6 to
+    -16 s for the turn back, 0.02 s for a 0.3-turn drag that should move 0.23 s)."""
     lay = open_player(kiosk)
-    nominal = kiosk.show.scene.disc.info.rpm / 60.0
+    per_turn = 60.0 / kiosk.show.scene.disc.info.rpm
+    hand = Hand(kiosk, lay)
+    rest = hand.down()
     turns0 = kiosk.show.scene.platter.turns
-    pos = drag_round(kiosk, lay, 0.5, release=False)
-    target, by_hand = engine_state(kiosk)
-    assert target == pytest.approx(0.5 / nominal, rel=0.02) and by_hand
-    assert kiosk.show.scene.platter.turns - turns0 == pytest.approx(0.25, rel=0.05), "the picture follows the finger"
-    for _ in range(6):  # held still: the platter stops under the finger
-        kiosk.step(DT, events=[])
-    assert engine_state(kiosk) == (0.0, True)
-    kiosk.step(DT, events=[finger("up", pos)])
-    assert engine_state(kiosk) == (1.0, False), "let go: the motor takes it back to speed"
-    drag_round(kiosk, lay, -0.8, release=False)
-    target, _ = engine_state(kiosk)
-    assert target == pytest.approx(-0.8 / nominal, rel=0.02), "backwards: a scratch"
-    # after release the picture comes back to speed at the same rate as the sound's motor
-    kiosk.step(DT, events=[finger("up", (0, 0))])
+    back = hand.turn(-1.0, 1.5)
+    assert back - rest == pytest.approx(-per_turn, rel=0.05), "one turn back: 60/rpm seconds back"
+    assert kiosk.show.scene.platter.turns - turns0 == pytest.approx(-1.0, abs=0.01), "the picture is the finger"
+    forward = hand.turn(0.5, 3.0)
+    assert forward - back == pytest.approx(per_turn / 2, rel=0.05)
+    slow = hand.turn(0.3, 4.0)
+    assert slow - forward == pytest.approx(0.3 * per_turn, rel=0.05), "a slow drag moves it as far"
+    assert abs(kiosk.sound.status().speed) < 0.01, "held still under the finger: the platter stops"
+    hand.up()
+    hand.frames(1.5)
+    assert kiosk.sound.status().speed == pytest.approx(1.0), "let go: the motor takes it back to speed"
+
+
+@pytest.mark.parametrize("dt, bunched", [(1 / 60, 1), (1 / 60, 20), (1 / 20, 1), (1 / 20, 20)],
+                         ids=["60fps", "60fps-20-moves-a-frame", "20fps", "20fps-20-moves-a-frame"])
+def test_the_turn_comes_out_the_same_at_any_frame_rate_and_event_rate(kiosk, dt, bunched):
+    """The same turn back whether the moves come one a frame or twenty within one frame, at 60
+    or at 20 frames a second (the old speed-per-event sums made a 1 ms step a 6-10x spike)."""
+    lay = open_player(kiosk)
+    hand = Hand(kiosk, lay, dt)
+    rest = hand.down()
+    moved = hand.turn(-1.0, 1.5, moves_per_frame=bunched) - rest
+    assert moved == pytest.approx(-60.0 / kiosk.show.scene.disc.info.rpm, rel=0.05)
+
+
+def test_a_slow_drag_has_no_clicks_and_the_picture_comes_back_to_speed_with_the_sound(kiosk):
+    """A slow drag (the sound a growl, quiet as a velocity pickup makes it) has no step from
+    one sample to the next bigger than the music's own at speed; let go, the picture and the
+    sound come back to speed at the motor's one rate."""
+    lay = open_player(kiosk)
+    hand = Hand(kiosk, lay)
+    hand.out.clear()
+    hand.frames(2.0)
+    music = np.abs(np.diff(np.concatenate(hand.out))).max()
+    hand.down()
+    hand.out.clear()
+    hand.turn(-0.2, 2.0)
+    hand.turn(0.25, 2.5, moves_per_frame=5)
+    dragged = np.concatenate(hand.out)
+    assert np.abs(dragged).max() > 0.002, "the drag is heard"
+    assert np.abs(np.diff(dragged)).max() <= music, "no click"
+    nominal = kiosk.show.scene.disc.info.rpm / 60.0
+    hand.up()
     v0 = kiosk.show.scene.platter.speed
-    settle(kiosk, 0.25)
-    slope = (kiosk.show.scene.platter.speed - v0) / (int(0.25 / DT) * DT)
-    assert slope == pytest.approx(kiosk.cfg.dsp.motion.slew_per_second * nominal, rel=0.02)
-    settle(kiosk, 1.0)
+    hand.frames(0.25)
+    slope = (kiosk.show.scene.platter.speed - v0) / 0.25
+    assert slope == pytest.approx(kiosk.cfg.dsp.motion.slew_per_second * nominal, rel=0.05)
+    hand.frames(1.5)
     assert kiosk.show.scene.platter.speed == pytest.approx(nominal)
+    assert kiosk.sound.status().speed == pytest.approx(1.0)
 
 
 def test_a_tap_on_the_grooves_drops_the_needle_there(kiosk):

@@ -21,7 +21,7 @@ import numpy as np
 from .chain import Chain
 from .emulation import DiscEmulation
 from .output import Fader, Gain, Limiter
-from .port import Ended, Seek, SetParam, SetSpeed, SetVolume, SoundEvent, Stop
+from .port import Ended, Hold, Seek, SetParam, SetSpeed, SetVolume, SoundEvent, Stop
 from .readhead import Track
 from .settings import CUT_PARAMS, AudioConfig, DspConfig, replace_param
 from .transport import Transport
@@ -49,7 +49,7 @@ class Swap:
     settings: DspConfig
 
 
-PlayerCommand = Union[Load, Swap, Stop, Seek, SetSpeed, SetVolume, SetParam]
+PlayerCommand = Union[Load, Swap, Stop, Seek, SetSpeed, Hold, SetVolume, SetParam]
 
 
 class Player:
@@ -172,7 +172,9 @@ class Player:
             elif isinstance(c, SetVolume):
                 self.volume.set(c.level)
             elif isinstance(c, SetSpeed):
-                self.dsp.motion.target, self.dsp.motion.by_hand = c.ratio, c.hand
+                self.dsp.motion.let_go(c.ratio)
+            elif isinstance(c, Hold):
+                self.dsp.motion.hold(c.turns)
             elif isinstance(c, Seek):
                 self._seek_to = c.seconds * self.sample_rate  # applied once a track is on
             elif isinstance(c, SetParam):

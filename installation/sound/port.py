@@ -41,10 +41,18 @@ class Seek:
 
 @dataclass(frozen=True)
 class SetSpeed:
-    """Platter speed as a ratio of nominal: 1 plays, 0 holds, negative pulls back. The motor
-    reaches it at its slew; a `hand` on the platter moves it almost at once."""
+    """Platter speed as a ratio of nominal, reached at the motor's slew: 1 plays, 0 stops,
+    negative runs back. It also lets go of a platter a `Hold` had."""
     ratio: float
-    hand: bool = False
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A hand holds the platter: its angle in revolutions since the hand took hold (the first
+    Hold of a touch anchors it where the platter stops under the hand). The groove follows
+    the angle, not a speed: one turn is 60/rpm seconds of the side, forwards or back, however
+    the moves arrive. A SetSpeed lets go."""
+    turns: float
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,7 @@ class SetParam:
     value: float
 
 
-SoundCommand = Union[PlayFile, Stop, Seek, SetSpeed, SetVolume, SetParam]
+SoundCommand = Union[PlayFile, Stop, Seek, SetSpeed, Hold, SetVolume, SetParam]
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,9 @@ def checked(command: SoundCommand, dsp: DspConfig) -> SoundCommand:
     if isinstance(command, Seek):
         return Seek(finite(command.seconds, "seek"))
     if isinstance(command, SetSpeed):
-        return SetSpeed(finite(command.ratio, "speed"), bool(command.hand))
+        return SetSpeed(finite(command.ratio, "speed"))
+    if isinstance(command, Hold):
+        return Hold(finite(command.turns, "hold"))
     if isinstance(command, SetVolume):
         return SetVolume(min(1.0, max(0.0, finite(command.level, "volume"))))
     if isinstance(command, SetParam):

@@ -7,6 +7,8 @@ sound stops when the platter stops and runs backwards when it is pulled back.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .settings import GrooveSettings, MotionSettings
@@ -25,15 +27,20 @@ class Transport:
 
 
 HAND_SLEW_PER_SECOND = 80.0  # a finger reverses the platter in 25 ms: smooth, not slowed
+HAND_LAG_SECONDS = 0.03  # the groove catches up with the hand's angle in about this
+HAND_MAX_SPEED = 12.0  # a flick of the finger: at most this many times nominal
 
 
 class Motion:
-    """Platter speed (glided toward `target`) and the spiral groove's radius."""
+    """Platter speed (glided toward `target`, or following a hand's angle) and the spiral
+    groove's radius."""
 
     def __init__(self, transport: Transport, settings: MotionSettings, groove: GrooveSettings):
         self.t = transport
         self.target = 1.0
-        self.by_hand = False  # a hand moves the platter at once; the motor at its slew
+        self.by_hand = False  # a hand holds the platter: the speed follows `hand_at`
+        self.hand_at = 0.0  # where the hand has the groove (frames at nominal speed)
+        self._anchor = 0.0  # groove_pos where the hand took hold
         self.speed = 0.0  # at the end of the last block
         self.turns = 0.0
         self.groove_pos = 0.0
@@ -47,6 +54,26 @@ class Motion:
         spiral = groove.geometry(settings.rpm)
         self.outer, self.inner, self.pitch_mm = spiral.start_mm, spiral.end_mm, spiral.pitch_mm
 
+    def hold(self, turns: float) -> None:
+        """A hand's angle since it took hold (Hold); the first one anchors it where the platter,
+        braked at the hand's slew, comes to rest, so a touch stops it without a backward jerk."""
+        if not self.by_hand:
+            self.by_hand = True
+            self._anchor = self.groove_pos + self.speed * abs(self.speed) / (2 * self.hand_slew)
+        self.hand_at = self._anchor + turns * 60.0 / self.t.rpm * self.t.fs
+
+    def let_go(self, ratio: float) -> None:
+        """The motor's speed (SetSpeed): the hand, if there was one, lets go."""
+        self.by_hand, self.target = False, ratio
+
+    def _follow(self) -> float:
+        """The speed that brings the groove to the hand: proportional close to it, never
+        faster than the hand's slew can brake to a stop exactly there."""
+        error = self.hand_at - self.groove_pos
+        brake = math.sqrt(2.0 * self.hand_slew * abs(error))
+        wanted = min(abs(error) / (HAND_LAG_SECONDS * self.t.fs), brake, HAND_MAX_SPEED)
+        return math.copysign(wanted, error)
+
     def reset(self, spin_up: bool = False) -> None:
         """A new disc on the platter: back to the rim; from rest if `spin_up`."""
         self.turns = self.groove_pos = 0.0
@@ -55,6 +82,8 @@ class Motion:
     def process(self, block: np.ndarray) -> np.ndarray:
         t, n = self.t, len(block)
         speed, steps = t.speed[:n], self._steps[:n]
+        if self.by_hand:
+            self.target = self._follow()
         delta = self.target - self.speed
         if delta == 0.0:
             speed.fill(self.speed)

@@ -1,5 +1,6 @@
-"""The turntable: the one writer of the platter's speed, whoever turns it: the motor (play,
-pause), a visitor's finger on the disc on screen, or a real platter's encoder over OSC.
+"""The turntable: the one writer of the platter's motion, whoever turns it: the motor (play,
+pause: a speed), a visitor's finger on the disc on screen (an angle: the groove follows it),
+or a real platter's encoder over OSC.
 
 Encoders send an absolute angle (wrapping at 360) up to 1,000 times a second, with network
 jitter. Each reading is unwrapped (the shorter way round) and fed to an alpha-beta tracker,
@@ -15,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from .port import SetSpeed, Sound
+from .port import Hold, SetSpeed, Sound
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +131,16 @@ class Turntable:
         self.encoder = EncoderTracker(self.set_speed, self._rpm)
         self.platter: Optional[PlatterReading] = None  # a real platter, as the last frame read it
 
-    def set_speed(self, ratio: float, hand: bool = False) -> None:
-        """Platter speed as a ratio of nominal (SetSpeed); `hand`: a finger on it, followed at once."""
+    def set_speed(self, ratio: float) -> None:
+        """Platter speed as a ratio of nominal, at the motor's slew (SetSpeed; a hand lets go)."""
         if self.sound is not None:
-            self.sound.apply(SetSpeed(ratio, hand))
+            self.sound.apply(SetSpeed(ratio))
+
+    def hold(self, turns: float) -> None:
+        """A finger holds the platter, turned `turns` revolutions since it took hold (Hold): the
+        groove follows its angle."""
+        if self.sound is not None:
+            self.sound.apply(Hold(turns))
 
     def frame(self, now: float) -> None:
         """Once a frame: a silent encoder held or let go, and the real platter's reading for the
