@@ -102,11 +102,11 @@ class AttractScene(Scene):
             if len(langs) > 1 and disc.info.title.get(langs[1]) != disc.info.title.get(langs[0]):
                 info = f"{disc.info.title.get(langs[1])}  ·  " + info
             draw_text(surface, info, (w // 2, y), t.body, tuple(int(c * fade) for c in DIM), anchor="midtop",
-                      width=int(w * 0.94), max_lines=1)
+                      width=int(w * 0.94), max_lines=lay.lines)
         pulse = 0.82 + 0.18 * math.sin(k.show.now * 2.2)  # alive, never faint
         hint = HINT[langs[0]]
-        draw_text(surface, hint, (w // 2, band.bottom - int(t.heading * 1.35)), t.heading,
-                  tuple(int(c * pulse) for c in ACCENT), anchor="midtop", width=int(w * 0.94), max_lines=1)
+        draw_text(surface, hint, (w // 2, band.bottom - int(t.heading * (1.25 * lay.lines + 0.1))), t.heading,
+                  tuple(int(c * pulse) for c in ACCENT), anchor="midtop", width=int(w * 0.94), max_lines=lay.lines)
         language_button(surface, langs, k.cfg.display.dpi)
 
     def _draw_story(self, surface: pygame.Surface, story: Text, lay, t, fade: float) -> None:

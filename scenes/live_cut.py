@@ -15,6 +15,7 @@ import pygame
 
 from installation.core.states import DemoKind, LatheState
 from installation.lathe.trace import GrooveTrace
+from installation.screen.layout import live_cut_layout, typography
 from installation.screen.palette import ACCENT, DIM, INK
 from installation.screen.scene_base import Scene
 from installation.screen.text import draw_text
@@ -81,10 +82,6 @@ class LiveCutScene(Scene):
             k.show.switch("attract")
 
     # -- drawing ---------------------------------------------------------------------------------
-    def _blank_size(self, surface: pygame.Surface) -> int:
-        w, h = surface.get_size()
-        return int(min(h * 0.84, w * 0.5))
-
     def _grow_groove(self, size: int) -> None:
         """Draw the groove points cut since the last frame onto the cached blank."""
         lathe = self.kiosk.lathe
@@ -119,12 +116,9 @@ class LiveCutScene(Scene):
     def draw(self, surface: pygame.Surface) -> None:
         k = self.kiosk
         k.stage.clear()
-        w, h = surface.get_size()
-        size = self._blank_size(surface)
-        center = (int(min(w * 0.3, h * 0.5 + 20)), h // 2)
-        self._draw_blank(surface, center, size)
-        x = int(center[0] + size / 2 + w * 0.04)
-        self._draw_words(surface, x, w - x - int(w * 0.04))
+        lay = live_cut_layout(surface.get_size(), k.cfg.display.dpi)
+        self._draw_blank(surface, lay.blank_center, lay.blank_diameter)
+        self._draw_words(surface, lay.words)
 
     def _draw_blank(self, surface: pygame.Surface, center: Tuple[int, int], size: int) -> None:
         """The blank turning, the circle where this side will end, the cutter head fixed above it."""
@@ -146,13 +140,14 @@ class LiveCutScene(Scene):
             pygame.draw.line(surface, DIM, (center[0] + size // 2 + 20, head[1] - 40), head, 3)
             pygame.draw.circle(surface, ACCENT if view.state == LatheState.CUTTING else DIM, head, 6)
 
-    def _draw_words(self, surface: pygame.Surface, x: int, width: int) -> None:
+    def _draw_words(self, surface: pygame.Surface, box: pygame.Rect) -> None:
         """Right of the blank: the demo, the countdown, the lathe's state, level and time left."""
         k = self.kiosk
-        h = surface.get_height()
         langs = k.show.languages
-        big, mid, small = max(24, h // 18), max(16, h // 34), max(14, h // 46)
-        y = draw_text(surface, TEXT["live"][langs[0]], (x, int(h * 0.08)), mid, DIM, width=width)
+        t = typography(surface.get_size(), k.cfg.display.dpi)
+        big, mid, small = t.title, t.heading, t.small
+        x, width = box.x, box.width
+        y = draw_text(surface, TEXT["live"][langs[0]], box.topleft, mid, DIM, width=width)
         phase = k.programme.phase
         if phase is not None:
             demo = phase.occurrence.demo
@@ -181,19 +176,20 @@ class LiveCutScene(Scene):
         y += mid
         y = self._meter(surface, x, y, width, view.level, " / ".join(TEXT["level"][lang] for lang in langs), small)
         if view.state in ON_THE_SIDE:
-            y = draw_text(surface, " / ".join(TEXT["left"][lang] for lang in langs), (x, y + small), small, DIM)
+            y = draw_text(surface, " / ".join(TEXT["left"][lang] for lang in langs), (x, y + small), small, DIM,
+                          width=width)
             y = draw_text(surface, clock(view.seconds_left), (x, y), big, INK, face="bold")
         if view.state in (LatheState.IDLE, LatheState.DONE, LatheState.ABORTED):
             return
         facts = [f"{view.rpm:.1f} rpm" if view.rpm is not None else "",
                  f"{view.stylus_c:.0f} °C" if view.stylus_c is not None else "",
                  f"r {view.radius_mm:.1f} mm" if view.radius_mm is not None else ""]
-        y = draw_text(surface, "  ·  ".join(f for f in facts if f), (x, y + small), small, DIM)
+        y = draw_text(surface, "  ·  ".join(f for f in facts if f), (x, y + small), small, DIM, width=width)
         if self._new_disc:
             draw_text(surface, TEXT["new"][langs[0]], (x, y + mid), mid, ACCENT, width=width)
 
     def _meter(self, surface: pygame.Surface, x: int, y: int, width: int, level: float, label: str, size: int) -> int:
-        y = draw_text(surface, label, (x, y), size, DIM)
+        y = draw_text(surface, label, (x, y), size, DIM, width=width)
         height = max(10, size)
         pygame.draw.rect(surface, (40, 46, 56), (x, y, width, height))
         db = 20 * math.log10(max(level, 1e-4))  # -80..0 dBFS shown over -48..0

@@ -23,8 +23,9 @@ from installation.screen.layout import player_layout, typography
 from installation.screen.palette import ACCENT, DIM, INK
 from installation.screen.platter import Platter
 from installation.screen.pointer import Press
+from installation.screen.reading import Reading, Sheet
 from installation.screen.scene_base import TRACK_ENDED, Scene
-from installation.screen.text import draw_text, fit_text, fitting_size, font, wrap
+from installation.screen.text import Page, draw_text, font, page_height, text_pages, wrap
 from installation.screen.widgets import language_button, round_button
 from installation.sound.port import Seek
 from installation.sound.settings import for_disc, groove_radius_mm
@@ -36,6 +37,29 @@ HINT_SECONDS = 9.0
 FLING_SECONDS = 0.1  # let go: the platter keeps the speed the finger had over this much time
 DRAG_DEGREES = 4.0  # a press that turns the disc further than this is a drag, not a tap
 SWIPE_BACK = 0.18  # a swipe right across this share of the screen, off the disc: back
+
+
+def _pages(story: str, room: pygame.Rect, t) -> list[Page]:
+    pages = text_pages(story, room.width, room.height, t.body)
+    if len(pages) > 1:  # room under them for their dots
+        pages = text_pages(story, room.width, room.height - int(t.small * 1.25), t.body)
+    return pages
+
+
+def _sheets(stories: list[str], room: pygame.Rect, t) -> list[Sheet]:
+    """What one column shows in turn: the story, and under it the other language's, dimmer but
+    as large (read from as far); where both do not fit, one after the other in pages."""
+    first = _pages(stories[0], room, t)
+    if len(stories) < 2:
+        return [[(p, INK)] for p in first]
+    if len(first) == 1:
+        below = room.height - page_height(first[0], t.body) - t.body
+        second = text_pages(stories[1], room.width, below, t.body)
+        if len(second) == 1:
+            return [[(first[0], INK), (second[0], DIM)]]
+    height = room.height - int(t.small * 1.25)  # room under them for their dots
+    return [[(p, color)] for story, color in zip(stories, (INK, DIM))
+            for p in text_pages(story, room.width, height, t.body)]
 
 
 def _unwrap(delta: float) -> float:
@@ -74,6 +98,7 @@ class PlayerScene(Scene):
         self._held = 0.0  # revolutions the finger has turned the disc since it came down
         self._held_from = (0.0, 0.0)  # the picture's turns and the side's seconds where the hold began
         self._recent: Deque[Tuple[float, float]] = deque(maxlen=64)  # (time, held turns) of the moves
+        self.reading = Reading()  # which sheet of a long story shows
         k.show.play(self.disc)
 
     def change(self, step: int) -> None:
@@ -161,7 +186,9 @@ class PlayerScene(Scene):
             if rect.inflate(rect.width // 4, rect.height // 4).collidepoint(pos):
                 {"back": self.back, "play": self.toggle_pause, "language": self.kiosk.show.toggle_language}[name]()
                 return
-        if on_disc:
+        if lay.text.collidepoint(pos):
+            self.reading.turn()
+        elif on_disc:
             self.drop_needle(math.dist(pos, lay.disc_center) / self._px_per_mm(lay))
 
     def drop_needle(self, radius_mm: float) -> None:
@@ -207,6 +234,7 @@ class PlayerScene(Scene):
     def update(self, dt: float) -> None:
         k = self.kiosk
         self.hint_left = max(0.0, self.hint_left - dt)
+        self.reading.advance(dt)
         real = k.turntable.platter
         if real is not None:  # a real platter's encoder: the disc on screen turns with it
             self.platter.turns, self.platter.speed = real.turns, real.rev_per_s
@@ -244,19 +272,20 @@ class PlayerScene(Scene):
             y = draw_text(surface, info.title.get(langs[1]), (x, y), t.body, DIM, width=width, max_lines=1)
         y += t.small // 2
         lang = langs[0]
-        y = draw_text(surface, info.artist.get(lang), (x, y), t.heading, ACCENT, width=width, max_lines=1)
+        y = draw_text(surface, info.artist.get(lang), (x, y), t.heading, ACCENT, width=width, max_lines=2)
         facts = f"{info.city.get(lang)}, {info.year} · {info.rpm:g} {LABELS['rpm'][lang]} · " \
                 f"{LABELS['x-ray'][lang]}: {info.body_part.get(lang)}"
-        y = draw_text(surface, facts, (x, y), t.small, DIM, width=width, max_lines=2) + t.small // 2
-        room = pygame.Rect(x, y, width, box.bottom - y)
-        y = fit_text(surface, self._story(lang), room, t.body, INK, min_size=t.small) + t.small // 2
-        if len(langs) > 1:  # the other language beneath, smaller, whole or not at all
-            room = pygame.Rect(x, y, width, box.bottom - y)
-            for text in (self._story(langs[1]), info.caption.get(langs[1])):
-                size = fitting_size(text, room.width, room.height, t.small, max(11, t.small - 5))
-                if size is not None:
-                    fit_text(surface, text, room, size, DIM, min_size=size)
-                    break
+        y = draw_text(surface, facts, (x, y), t.small, DIM, width=width, max_lines=3) + t.small // 2
+        room, dot = pygame.Rect(x, y, width, box.bottom - y), max(4, t.small // 4)
+        if lay.columns == 2 and len(langs) > 1:  # a wide screen: the two languages side by side
+            half = (width - t.body) // 2
+            left, right = pygame.Rect(x, y, half, room.height), pygame.Rect(x + half + t.body, y, half, room.height)
+            self.reading.draw(surface, left, [[(p, INK)] for p in _pages(self._story(lang), left, t)], t.body, dot)
+            self.reading.draw(surface, right, [[(p, DIM)] for p in _pages(self._story(langs[1]), right, t)], t.body,
+                              dot)
+        else:
+            stories = [self._story(lang) for lang in langs]
+            self.reading.draw(surface, room, _sheets(stories, room, t), t.body, dot)
 
     def _story(self, lang: str) -> str:
         info = self.disc.info

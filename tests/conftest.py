@@ -323,6 +323,40 @@ def kiosk_in_process(cfg=None, services=None, size=(640, 400)):
     k.show.switch("attract")
     return k
 
+VISITORS = ("attract", "carousel", "player", "closed", "live_cut")  # the scenes a visitor reads
+
+
+def visitor_frames(kiosk, scene: str, disc_id: str):
+    """The frames a visitor sees in `scene` for this disc, settled (titles faded in), each
+    yielded with what it shows: attract's stories, the player's pages, the live view's lathe
+    states."""
+    from types import SimpleNamespace
+
+    from installation.core.states import LatheState
+    from installation.lathe.station import LatheView
+    from installation.lathe.trace import GrooveTrace
+
+    kiosk.show.switch(scene, disc_id=disc_id)
+    for _ in range(2):
+        kiosk.show.scene.update(1.0)  # the titles faded in (the player's hint on the disc still shown)
+    assert kiosk.show.scene.name == scene, f"{scene} left for {kiosk.show.scene.name}"
+    if scene == "live_cut":
+        for view in (LatheView(), LatheView(state=LatheState.CUTTING, rpm=78.0, radius_mm=100.0, stylus_c=41.0,
+                                            level=0.3, seconds_left=120.0, side_seconds=180.0),
+                     LatheView(state=LatheState.FAULT, reason="stylus heater: no reading for 2 s")):
+            kiosk.lathe = SimpleNamespace(view=view, trace=GrooveTrace())  # what the scene reads of a station
+            yield f"lathe {view.state.value}"
+        return
+    yield ""
+    if scene == "attract":
+        for story in kiosk.collection.library.stories:
+            kiosk.show.scene.story, kiosk.show.scene.shown = story, 3.0
+            yield "story"
+    if scene == "player":
+        for _ in range(4):
+            kiosk.show.scene.reading.turn()
+            yield "next page"
+
 
 def to_ready(station, source: str = "test") -> None:
     """Arm the lathe station, confirm at it, and wait until it is at speed and ready to cut."""

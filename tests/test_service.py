@@ -225,7 +225,7 @@ def test_opening_hours_close_and_open_the_kiosk_by_the_clock_alone():
     with record_text() as drawn:
         kiosk.step(1 / 60, events=[])
     assert kiosk.show.scene.name == "closed"
-    texts = [t for _, t in drawn]
+    texts = [line.text for line in drawn]
     assert "Выставка закрыта" in texts and any("Откроется: ср 25.11 10:00" in t for t in texts), texts
     assert pygame.surfarray.array3d(kiosk.stage.surface).mean() < 10, "dark but for the card"
     from installation.core.commands import PlayDisc
@@ -255,7 +255,7 @@ def test_the_technician_overlay_on_its_chord_and_over_osc(kiosk):
     kiosk.step(1 / 60, events=[chord])
     with record_text() as drawn:
         kiosk.step(1 / 60, events=[])
-    text = "\n".join(t for _, t in drawn)
+    text = "\n".join(line.text for line in drawn)
     for expected in ("Bone Music 0.", "OSC ", "fps · frame p99", "RSS", "MB (disc pictures ", "plays today",
                      "свинг-под-черепом would not"):
         assert expected in text, expected
@@ -263,11 +263,11 @@ def test_the_technician_overlay_on_its_chord_and_over_osc(kiosk):
         kiosk.step(1.0, events=[])
     with record_text() as drawn:
         kiosk.step(1 / 60, events=[])
-    assert not any("RSS" in t for _, t in drawn), "hidden again after a minute"
+    assert not any("RSS" in line.text for line in drawn), "hidden again after a minute"
     kiosk.bus.post(ShowOverlay())  # what /kiosk/overlay posts
     with record_text() as drawn:
         kiosk.step(1 / 60, events=[])
-    assert any("RSS" in t for _, t in drawn)
+    assert any("RSS" in line.text for line in drawn)
 
 
 def test_a_display_is_looked_for_where_a_desktop_would_put_it(tmp_path, monkeypatch):

@@ -172,7 +172,7 @@ def screenshot(cfg: Config, args: argparse.Namespace) -> int:
         kiosk.step(args.at - steps * frame, events=[])
     pygame.image.save(screen, str(args.out))
     print(args.out)
-    for rect, line in drawn if args.words else []:  # what is written where, readable over SSH
+    for rect, line, *_ in drawn if args.words else []:  # what is written where, readable over SSH
         print(f"{rect.x:5d} {rect.y:5d} {rect.width:5d} {rect.height:4d}  {line}")
     return 0
 

@@ -5,7 +5,7 @@ import logging
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, NamedTuple, Optional, Tuple
 
 import pygame
 
@@ -42,13 +42,22 @@ def wrap(text: str, fnt: pygame.font.Font, width: int) -> list[str]:
     return lines
 
 
-_drawn: Optional[list] = None  # (rect, text) of every line drawn, while someone records them
+class Line(NamedTuple):
+    """One line of text as drawn: where, what, at which font size and in which colour."""
+
+    rect: pygame.Rect
+    text: str
+    size: int
+    color: Tuple[int, ...]
+
+
+_drawn: Optional[list[Line]] = None  # every line drawn, while someone records them
 
 
 @contextmanager
-def record_text() -> Iterator[list]:
-    """Collect the rectangle and text of every line drawn inside the block (`screenshot --words`,
-    the layout tests)."""
+def record_text() -> Iterator[list[Line]]:
+    """Collect every line drawn inside the block (`screenshot --words`, the layout and
+    legibility tests)."""
     global _drawn
     _drawn, old = [], _drawn
     try:
@@ -72,7 +81,7 @@ def draw_text(surface: pygame.Surface, text: str, pos: tuple[int, int], size: in
         rect = img.get_rect(**{anchor: (x, y)})
         surface.blit(img, rect)
         if _drawn is not None and line:
-            _drawn.append((rect, line))
+            _drawn.append(Line(rect, line, size, tuple(color)))
         y += int(size * line_gap)
     return y
 
@@ -106,3 +115,43 @@ def fit_text(surface: pygame.Surface, text: str, box: pygame.Rect, size: int, co
         y = draw_text(surface, part, (box.x, y), s, color, face=face, width=box.width, line_gap=line_gap,
                       max_lines=most) + gap
     return y - gap
+
+
+Page = list[Tuple[str, int]]  # lines, each with the gap above it (a paragraph's start)
+
+
+@lru_cache(maxsize=32)  # asked every frame for the same story
+def text_pages(text: str, width: int, height: int, size: int, face: str = "regular",
+               line_gap: float = 1.25) -> list[Page]:
+    """`text` (paragraphs split by newlines) wrapped to `width` at `size`, in pages of `height`:
+    text is never made smaller than a visitor can read, so a long story turns pages instead."""
+    step, gap = int(size * line_gap), int(size * PARAGRAPH_GAP)
+    pages: list[Page] = []
+    page: Page = []
+    y = 0
+    for part in text.split("\n"):
+        for j, line in enumerate(wrap(part, font(size, face), width)):
+            lead = gap if j == 0 and page else 0
+            if page and y + lead + step > height:
+                pages.append(page)
+                page, y, lead = [], 0, 0
+            page.append((line, lead))
+            y += lead + step
+    return pages + [page]
+
+
+def page_height(page: Page, size: int, line_gap: float = 1.25) -> int:
+    return sum(lead + int(size * line_gap) for _, lead in page)
+
+
+def page_words(page: Page) -> int:
+    return sum(len(line.split()) for line, _ in page)
+
+
+def draw_page(surface: pygame.Surface, page: Page, pos: tuple[int, int], size: int, color, *,
+              face: str = "regular", line_gap: float = 1.25) -> int:
+    """Draw one of `text_pages`; return the y below it."""
+    x, y = pos
+    for line, lead in page:
+        y = draw_text(surface, line, (x, y + lead), size, color, face=face, line_gap=line_gap)
+    return y

@@ -6,7 +6,7 @@ from typing import Optional, Sequence, Tuple
 
 import pygame
 
-from .layout import typography
+from .layout import READ_CAP_MM, font_px, typography
 from .palette import DIM, INK
 from .text import draw_text
 
@@ -32,7 +32,8 @@ def language_button(surface: pygame.Surface, languages: Sequence[str], dpi: floa
             return
         rect = language_corner(surface.get_size(), dpi)
     round_button(surface, rect)
-    draw_text(surface, languages[-1 if len(languages) < 2 else 1].upper(), rect.center, int(rect.height * 0.36), INK,
+    draw_text(surface, languages[-1 if len(languages) < 2 else 1].upper(), rect.center,
+              max(font_px(READ_CAP_MM, dpi), int(rect.height * 0.36)), INK,
               face="bold", anchor="center")
 
 
