@@ -1,12 +1,20 @@
 """What a curator's own computer saves: disc.yaml as Windows-1251 or with a byte-order mark,
-the sound as MP3, and a scan too small to be an x-ray, each read or refused by name."""
+the sound as MP3, and a scan too small to be an x-ray, each read or refused by name; what `check`
+says of scans too small for the screen and of a dpi the screen contradicts."""
 from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
 
 import numpy as np
 import soundfile
 
 from installation.content.library import load_library
 from installation.sound.loader import decode
+
+from conftest import ROOT, on_display, run_cli, write_config
 
 
 def first_disc(content):
@@ -67,3 +75,46 @@ def test_an_mp3_where_libsndfile_cannot_read_it_says_so(content_copy, monkeypatc
     monkeypatch.setattr(soundfile, "available_formats", lambda: {"WAV": "WAV", "FLAC": "FLAC"})  # an old one
     problems = load_library(content_copy).problems
     assert len(problems) == 1 and "does not read MP3" in problems[0] and str(folder / "audio.mp3") in problems[0]
+
+
+def test_check_says_a_scan_is_too_small_for_the_screen_and_what_it_needs(content_copy, tmp_path):
+    """An 800x600 scan is an x-ray, but on a 1920x1080 screen the player draws its disc 960 px
+    wide: `check` says so, with the size it needs, and still passes."""
+    import pygame
+
+    folder = first_disc(content_copy)
+    scan = next(p for p in folder.iterdir() if p.suffix == ".png")
+    pygame.image.save(pygame.transform.smoothscale(pygame.image.load(str(scan)), (800, 600)), str(scan))
+    cfg = write_config(tmp_path / "config.yaml", content_copy, tmp_path / "data",
+                       "display:\n  fullscreen: false\n  size: [1920, 1080]\n")
+    out = run_cli("--config", str(cfg), "check", env={"SDL_VIDEODRIVER": "dummy"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [f"warning: {scan}: 800x600 px is smaller than its disc is drawn on a 1920x1080 "
+                                       f"screen: it looks soft; it needs 998 px on its short side"]
+    assert "1 warning" in out.stderr
+
+
+def test_check_says_when_display_dpi_is_not_what_the_screen_reports():
+    from installation.config.composed import load_config
+    from installation.screen.advice import Screen, dpi_warnings
+
+    cfg = load_config(ROOT / "config.yaml")
+    a_32_inch_tv = Screen((1920, 1080), 68.8)
+    assert dpi_warnings(cfg, a_32_inch_tv) == [
+        f"{cfg.where('display.dpi')} is 96 (the default), but this screen says it has 69 (a 32\" screen at 1920x1080): "
+        "text and buttons come out 1.40x the size meant; set display.dpi: 69"]
+    assert dpi_warnings(dataclasses.replace(cfg, display=dataclasses.replace(cfg.display, dpi=69)), a_32_inch_tv) == []
+    assert dpi_warnings(cfg, Screen((1920, 1080), None)) == [], "a screen that does not say: nothing to compare"
+
+
+def test_the_screen_is_asked_through_sdl_itself(xvfb):
+    """The real question to SDL, on an X server: its size comes back; Xvfb, like many TVs, gives
+    no physical size, so no dpi (and so no warning)."""
+    code = ("from installation.screen.advice import reported_screen; s = reported_screen(); "
+            "print(s.size, s.dpi)")
+    out = subprocess.run([sys.executable, "-c", code], env=on_display(xvfb), capture_output=True, text=True,
+                         timeout=60, cwd=ROOT)
+    assert out.stdout.strip().splitlines()[-1] == "(1024, 640) None", out.stderr
+    headless = subprocess.run([sys.executable, "-c", code], env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+                              capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert headless.stdout.strip().splitlines()[-1] == "None None", "SDL's dummy screen is no screen"

@@ -81,12 +81,15 @@ def check(cfg: Config, config_path: Path) -> int:
     """Problems make the exit status 1; warnings (keys that change nothing) are printed only."""
     from ..config.composed import exposure_warnings, no_effect_warnings
     from ..content.library import load_library
+    from ..screen.advice import dpi_warnings, reported_screen, scan_warnings
     from ..screen.disc_art import load_scan
 
     logging.disable(logging.WARNING)  # the lines below say it all, once
     library = load_library(cfg.content_dir, deep=True, check_scan=load_scan, limits=cfg.content.limits,
                            more=cfg.disc_folders[1:])
-    warnings = no_effect_warnings(cfg, [d.info.condition for d in library.discs]) + exposure_warnings(cfg)
+    screen = reported_screen()
+    warnings = (no_effect_warnings(cfg, [d.info.condition for d in library.discs]) + exposure_warnings(cfg)
+                + dpi_warnings(cfg, screen) + scan_warnings(cfg, library.discs, screen))
     for problem in library.problems:
         print(problem)
     for warning in warnings:
