@@ -74,7 +74,7 @@ class KioskLoad:
         self.engine.play(decode(disc.audio_path, self.engine.sample_rate, disc.id))
         pygame.display.init()
         screen = pygame.display.set_mode((1280, 800))
-        art = build_disc_art(load_scan(disc.scan_path), disc.info, 672)
+        art = build_disc_art(load_scan(disc.scan_path), disc.info.diameter_cm, 672)
         self.running = True
 
         def draw():

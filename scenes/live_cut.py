@@ -15,6 +15,8 @@ import pygame
 
 from installation.core.states import DemoKind, LatheState
 from installation.lathe.trace import GrooveTrace
+from installation.screen.cut_disc import blank_art, film_on_lathe
+from installation.screen.disc_art import DiscArt
 from installation.screen.layout import live_cut_layout, typography
 from installation.screen.palette import ACCENT, DIM, INK
 from installation.screen.scene_base import Scene
@@ -57,6 +59,9 @@ class LiveCutScene(Scene):
     def enter(self, **_) -> None:
         self.kiosk.show.stop_sound()
         self._blank: Optional[pygame.Surface] = None
+        self._on_film = False  # the blank drawn is the film (not the stand-in while it is drawn)
+        self._blank_for = 0  # the disc's diameter it is drawn for (the film's picture is a little larger)
+        self._blank_file = film_on_lathe(self.kiosk.cfg.content_dir)
         self._drawn = 0  # groove points already on the blank
         self._seen_disc = self.kiosk.collection.new_disc_id
         self._new_since: Optional[dt.datetime] = None  # wall-clock times (a rehearsal runs them fast)
@@ -83,13 +88,17 @@ class LiveCutScene(Scene):
 
     # -- drawing ---------------------------------------------------------------------------------
     def _grow_groove(self, size: int) -> None:
-        """Draw the groove points cut since the last frame onto the cached blank."""
+        """Draw the groove points cut since the last frame onto the blank (the film, once it is
+        drawn beside the frames; a plain disc of film colour until then)."""
         lathe = self.kiosk.lathe
-        if self._blank is None or self._blank.get_width() != size:
-            self._blank = pygame.Surface((size, size), pygame.SRCALPHA)
-            pygame.draw.circle(self._blank, FILM, (size // 2, size // 2), size // 2)
-            pygame.draw.circle(self._blank, (60, 74, 96), (size // 2, size // 2), size // 2, 2)
-            pygame.draw.circle(self._blank, (8, 10, 14), (size // 2, size // 2), max(3, size // 70))
+        film = self._film(size)
+        if self._blank is None or self._blank_for != size or (film is not None and not self._on_film):
+            self._on_film, self._blank_for = film is not None, size
+            if film is not None:
+                self._blank = film.surface.copy()
+            else:
+                self._blank = pygame.Surface((size, size), pygame.SRCALPHA)
+                pygame.draw.circle(self._blank, FILM, (size // 2, size // 2), size // 2)
             self._drawn = 0
         if lathe is None:
             return
@@ -102,12 +111,18 @@ class LiveCutScene(Scene):
         if len(points) < 2:
             return
         points = GrooveTrace.dense(points)
-        xy = GrooveTrace.to_xy(points, (size / 2, size / 2), self._px_per_mm(size)).tolist()
+        centre = (self._blank.get_width() / 2, self._blank.get_height() / 2)
+        xy = GrooveTrace.to_xy(points, centre, self._px_per_mm(size)).tolist()
         for i in range(1, len(xy)):
             level = float(points[i, 2])
             color = tuple(min(255, int(c * (0.75 + 0.9 * level))) for c in GROOVE)
             pygame.draw.line(self._blank, color, xy[i - 1], xy[i], 1)
         self._drawn = len(trace)
+
+    def _film(self, size: int) -> Optional[DiscArt]:
+        blank, radius_mm = self._blank_file, self.kiosk.cfg.lathe.geometry.radius_mm
+        return self.kiosk.stage.pictures.picture((f"live-cut blank {blank}", size),
+                                                 lambda: blank_art(blank, radius_mm / 5.0, size))
 
     def _px_per_mm(self, size: int) -> float:
         """The blank, `size` px across, is the lathe's whole disc, rim included."""
@@ -158,10 +173,11 @@ class LiveCutScene(Scene):
             y = draw_text(surface, " / ".join(TEXT["countdown"][lang] for lang in langs), (x, y), mid, DIM, width=width)
             y = draw_text(surface, clock(phase.seconds_to_start), (x, y), big * 2, INK, face="bold")
         if k.lathe is not None:
-            self._draw_lathe(surface, k.lathe.view, x, y, width, (big, mid, small))
+            self._draw_lathe(surface, k.lathe.view, pygame.Rect(x, y, width, box.bottom - y), (big, mid, small))
 
-    def _draw_lathe(self, surface: pygame.Surface, view, x: int, y: int, width: int, sizes) -> None:
+    def _draw_lathe(self, surface: pygame.Surface, view, box: pygame.Rect, sizes) -> None:
         big, mid, small = sizes
+        x, y, width = box.x, box.y, box.width
         langs = self.kiosk.show.languages
         state = STATES[view.state]
         y = draw_text(surface, state[langs[0]], (x, y), big, ACCENT if view.state == LatheState.CUTTING else INK,
@@ -179,14 +195,15 @@ class LiveCutScene(Scene):
             y = draw_text(surface, " / ".join(TEXT["left"][lang] for lang in langs), (x, y + small), small, DIM,
                           width=width)
             y = draw_text(surface, clock(view.seconds_left), (x, y), big, INK, face="bold")
+        if self._new_disc:  # the cut is a disc of the collection now (the player shows it next)
+            y = draw_text(surface, TEXT["new"][langs[0]], (x, y + mid), mid, ACCENT, width=width)
         if view.state in (LatheState.IDLE, LatheState.DONE, LatheState.ABORTED):
             return
         facts = [f"{view.rpm:.1f} rpm" if view.rpm is not None else "",
                  f"{view.stylus_c:.0f} °C" if view.stylus_c is not None else "",
                  f"r {view.radius_mm:.1f} mm" if view.radius_mm is not None else ""]
-        y = draw_text(surface, "  ·  ".join(f for f in facts if f), (x, y + small), small, DIM, width=width)
-        if self._new_disc:
-            draw_text(surface, TEXT["new"][langs[0]], (x, y + mid), mid, ACCENT, width=width)
+        if y + small + int(small * 1.25) <= box.bottom:  # (a short screen: the lathe's figures are the first to go)
+            draw_text(surface, "  ·  ".join(f for f in facts if f), (x, y + small), small, DIM, width=width)
 
     def _meter(self, surface: pygame.Surface, x: int, y: int, width: int, level: float, label: str, size: int) -> int:
         y = draw_text(surface, label, (x, y), size, DIM, width=width)

@@ -82,7 +82,7 @@ def test_grooves_are_drawn_only_where_the_music_is(library):
     px_per_mm = 1200 / (disc.info.diameter_cm * 10)
 
     def ripple(end_mm: float) -> float:
-        art = build_disc_art(scan, disc.info, 1200, seed=1, eccentricity_mm=0.0, grooves_end_mm=end_mm)
+        art = build_disc_art(scan, disc.info.diameter_cm, 1200, seed=1, eccentricity_mm=0.0, grooves_end_mm=end_mm)
         lum = pygame.surfarray.array3d(art.surface).astype(np.float32).mean(axis=2)
         c = lum.shape[0] / 2
         r = np.arange(int(50 * px_per_mm), int(64 * px_per_mm))
@@ -95,7 +95,7 @@ def test_grooves_are_drawn_only_where_the_music_is(library):
 
 def test_scissor_cut_edge_is_irregular(library):
     disc = library.discs[0]
-    art = build_disc_art(load_scan(disc.scan_path), disc.info, 600, seed=3)
+    art = build_disc_art(load_scan(disc.scan_path), disc.info.diameter_cm, 600, seed=3)
     alpha = pygame.surfarray.array_alpha(art.surface)
     c = alpha.shape[0] / 2
     angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)

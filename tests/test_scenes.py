@@ -404,3 +404,40 @@ def test_a_story_longer_than_its_column_turns_its_pages_whole(kiosk):
         kiosk.step(1.0, events=[])
         kiosk.show.idle_seconds = 0.0
     assert shown() != first, "turned by itself at a reading pace"
+
+
+def test_the_live_view_says_when_its_cut_has_joined_the_collection(kiosk):
+    """The side is done and the cut is a disc now: the live view says so before the player plays
+    it (the message was drawn only while the lathe was still cutting, so never)."""
+    from types import SimpleNamespace
+
+    from installation.core.states import LatheState
+    from installation.lathe.station import LatheView
+    from installation.lathe.trace import GrooveTrace
+    from scenes.live_cut import TEXT
+
+    kiosk.lathe = SimpleNamespace(view=LatheView(state=LatheState.DONE), trace=GrooveTrace())
+    kiosk.show.switch("live_cut")
+    kiosk.collection.new_disc_id = kiosk.collection.library.discs[0].id  # as a finished cut's intake sets it
+    with record_text() as drawn:
+        kiosk.show.scene.draw(kiosk.stage.surface)
+    assert TEXT["new"]["ru"] in " ".join(line.text for line in drawn)
+
+
+def test_the_live_views_blank_is_the_x_ray_on_the_lathe(kiosk):
+    """Before the stylus touches, the blank turning is the film put on the lathe (the shipped
+    assets/blank.jpg: a used x-ray of a hand, cut round, its hole burnt), not a flat circle."""
+    import numpy as np
+
+    from installation.screen.layout import live_cut_layout
+
+    kiosk.show.switch("live_cut")
+    kiosk.show.scene.draw(kiosk.stage.surface)
+    lay = live_cut_layout(SIZE, kiosk.cfg.display.dpi)
+    r = lay.blank_diameter // 2
+    cx, cy = lay.blank_center
+    pixels = pygame.surfarray.array3d(kiosk.stage.surface)[cx - r // 2:cx + r // 2, cy - r // 2:cy + r // 2]
+    light = pixels.mean(axis=2)
+    assert light.max() > 150, "bones: bright where the x-ray shows them"
+    assert np.percentile(light, 10) < 60, "and the film dark between them"
+    assert light[r // 2, r // 2] < 40, "the hole burnt at the centre"

@@ -106,6 +106,9 @@ def yaml_text(d: dict) -> str:
             + pair("story", STORIES[d["id"]]))
 
 
+BLANK_PART, BLANK_SEED = "hand", 12  # the film the live view turns and the live cuts are cut onto
+
+
 def write_scan(path: Path, part: str, seed: int, font: pygame.font.Font) -> None:
     rgb = BODY_PARTS[part](seed).develop()
     surface = pygame.surfarray.make_surface(np.ascontiguousarray(rgb.transpose(1, 0, 2)))
@@ -134,6 +137,9 @@ def main() -> None:
             for i in range(0, len(music), 8192):  # in pieces: libsndfile's Vorbis encoder crashes on long writes
                 out.write(music[i:i + 8192])
         print(f"{folder}: {d['part']}, {d['style']}, {len(music) / RATE:.0f} s")
+    blank = args.out.parent / "blank.jpg"  # the used x-ray on the lathe, for the live cuts
+    write_scan(blank, BLANK_PART, BLANK_SEED, font)
+    print(f"{blank}: {BLANK_PART}")
 
 
 if __name__ == "__main__":

@@ -204,31 +204,178 @@ def ribcage(seed: int) -> Film:
     return f
 
 
+def _smooth(points: Sequence[Point], closed: bool = False, per_segment: int = 12) -> np.ndarray:
+    """A Catmull-Rom curve through `points`: (n, 2) in 0..1 coordinates."""
+    p = np.asarray(points, np.float64)
+    p = np.vstack([p[-1], p, p[0], p[1]]) if closed else np.vstack([p[0], p, p[-1]])
+    out = []
+    for i in range(1, len(p) - 2):
+        p0, p1, p2, p3 = p[i - 1], p[i], p[i + 1], p[i + 2]
+        for t in np.linspace(0, 1, per_segment, endpoint=False):
+            out.append(0.5 * (2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t * t
+                              + (3 * p1 - p0 - 3 * p2 + p3) * t ** 3))
+    out.append(p[-2] if not closed else p[1])
+    return np.asarray(out)
+
+
+def _normals(curve: np.ndarray) -> np.ndarray:
+    d = np.gradient(curve, axis=0)
+    n = np.stack([d[:, 1], -d[:, 0]], axis=1)
+    return n / np.maximum(np.hypot(n[:, 0], n[:, 1]), 1e-9)[:, None]
+
+
+class Drawing:
+    """Strokes and filled shapes drawn at the film's resolution (pygame), softened: for the
+    shapes the skull's bones are made of, which are not tubes and plates."""
+
+    def __init__(self, film: Film):
+        import pygame
+
+        self.pygame, self.size = pygame, film.size
+
+    def _canvas(self, draw) -> np.ndarray:
+        pg = self.pygame
+        surface = pg.Surface((self.size, self.size))
+        surface.fill((0, 0, 0))
+        draw(pg, surface)
+        return pg.surfarray.array_red(surface).T.astype(np.float32) / 255.0
+
+    def _px(self, curve: np.ndarray) -> list:
+        return [(float(x * self.size), float(y * self.size)) for x, y in curve]
+
+    def stroke(self, curve: np.ndarray, width: float, soft: float = 1.2) -> np.ndarray:
+        """A line along `curve`, `width` (0..1 units) wide, its edges blurred by `soft` px."""
+        w = max(1, int(round(width * self.size)))
+        m = self._canvas(lambda pg, s: pg.draw.lines(s, (255, 255, 255), False, self._px(curve), w))
+        return gaussian_filter(m, soft)
+
+    def fill(self, curve: np.ndarray, soft: float = 2.0) -> np.ndarray:
+        m = self._canvas(lambda pg, s: pg.draw.polygon(s, (255, 255, 255), self._px(curve)))
+        return gaussian_filter(m, soft)
+
+
 def skull(seed: int) -> Film:
-    """Skull, lateral: the vault's thick wall, orbit, nose, the jaw and its teeth, the neck."""
+    """Skull, lateral (facing left), as a radiologist's film shows it: the vault's two tables
+    with the spongy diploe between them, thicker at the brow and the back; the sutures and the
+    meningeal grooves; the floor of the skull stepping down in three fossae, the saddle of the
+    sella, the dense petrous bone and the ear canal; the orbit's rim, the frontal and maxillary
+    sinuses dark with air; the jaw's L with its condyle in front of the ear; teeth with crowns
+    of enamel and roots in the bone; the neck's vertebrae; the scalp and the face's profile."""
     f = Film(seed)
-    f.flesh(0.5, 0.47, 0.4, 0.4, 0, 0.35)
-    f.flesh(0.7, 0.82, 0.13, 0.22, 0.2, 0.3)  # the neck
-    q = f._ellipse(0.5, 0.42, 0.35, 0.3, -0.12)
-    f.cortex += 1.3 * np.exp(-((q - 0.95) / 0.05) ** 2)  # the vault: outer and inner tables
-    f.spongy += 0.8 * np.exp(-((q - 0.95) / 0.035) ** 2)  # and the diploe between them
-    f.cortex += 0.3 * np.exp(-((f._ellipse(0.5, 0.6, 0.2, 0.05, -0.1) - 1) / 0.25) ** 2) * np.clip((f.y - 0.56) / 0.04, 0, 1)  # skull base
-    f.plate(0.52, 0.5, 0.04, 0.025, 0.3, weight=0.7)  # the sella turcica region
-    f.plate(0.6, 0.58, 0.05, 0.045, 0, weight=0.9)  # petrous bone, dense
-    f.void(0.21, 0.5, 0.055, 0.06, 0, 0.8)  # the orbit
-    f.cortex += 0.9 * np.exp(-((f._ellipse(0.21, 0.5, 0.06, 0.065) - 1) / 0.1) ** 2)
-    f.rib([(0.16, 0.55), (0.15, 0.62), (0.16, 0.66)], 0.012)  # the nasal bones and maxilla front
-    f.plate(0.24, 0.64, 0.09, 0.045, 0.05, weight=0.7)  # the maxilla
-    f.rib([(0.53, 0.6), (0.52, 0.72), (0.47, 0.8)], 0.02)  # the mandible's ramus...
-    f.rib([(0.47, 0.8), (0.35, 0.82), (0.22, 0.78), (0.19, 0.74)], 0.022)  # ...and body
-    for i in range(8):  # teeth: upper and lower rows, enamel brightest
-        x = 0.2 + i * 0.03
-        f.plate(x, 0.69, 0.012, 0.022, 0, rim=0.35, weight=1.4)
-        f.plate(x + 0.005, 0.745, 0.012, 0.022, 0, rim=0.35, weight=1.4)
-    for i in range(5):  # cervical vertebrae
-        f.plate(0.64 + 0.02 * i, 0.76 + i * 0.055, 0.035, 0.02, 0.25, weight=0.9)
-    for sx, sy in ((0.42, 0.14), (0.6, 0.16)):  # sutures
-        f.cortex -= 0.3 * np.exp(-(f._segment((sx, sy), (sx + 0.05, sy + 0.06))[0] / 0.003) ** 2)
+    d = Drawing(f)
+    rng = f.rng
+    # the vault's outer surface, from the brow over the top to the back of the skull's base
+    vault = _smooth([(0.165, 0.47), (0.15, 0.38), (0.18, 0.26), (0.27, 0.16), (0.4, 0.1), (0.55, 0.095),
+                     (0.7, 0.13), (0.81, 0.22), (0.87, 0.34), (0.875, 0.45), (0.85, 0.54), (0.79, 0.6)])
+    s = np.linspace(0, 1, len(vault))
+    thick = 0.016 + 0.012 * np.exp(-(s / 0.12) ** 2) + 0.01 * np.exp(-((s - 0.88) / 0.1) ** 2)  # brow, occiput
+    inner = vault + _normals(vault) * thick[:, None] * -1
+    if np.mean(inner[:, 1]) < np.mean(vault[:, 1]):  # the normals' sense: inward is toward the centre
+        inner = vault + _normals(vault) * thick[:, None]
+    head = np.vstack([vault, _smooth([(0.75, 0.62), (0.55, 0.6), (0.3, 0.52)])])
+    f.flesh(0.5, 0.42, 0.36, 0.32, -0.05, 0.28)  # the brain: soft tissue through the whole width
+    scalp = _smooth([(0.14, 0.47), (0.125, 0.37), (0.155, 0.24), (0.26, 0.13), (0.4, 0.07), (0.56, 0.065),
+                     (0.72, 0.1), (0.84, 0.2), (0.9, 0.34), (0.9, 0.47), (0.86, 0.58), (0.8, 0.7), (0.84, 0.98),
+                     (0.56, 0.98), (0.5, 0.9), (0.3, 0.9), (0.14, 0.9), (0.1, 0.84), (0.11, 0.78), (0.085, 0.74),
+                     (0.095, 0.7), (0.08, 0.66), (0.1, 0.62), (0.055, 0.58), (0.1, 0.5)], closed=True)
+    f.soft += 0.32 * d.fill(scalp, 6.0)  # the scalp, the face's profile (nose, lips, chin) and the neck
+    f.soft += 0.1 * d.fill(head, 8.0)
+    # the tables: compact bone, brightest where the beam grazes them; the diploe between
+    band = d.fill(np.vstack([vault, inner[::-1]]), 1.2)
+    f.cortex += 1.1 * d.stroke(vault, 0.006) + 0.9 * d.stroke(inner, 0.005)
+    f.spongy += 0.75 * band
+    for a, b in (((0.36, 0.1), (0.41, 0.21)), ((0.77, 0.18), (0.84, 0.33))):  # the coronal and lambdoid sutures
+        zig = [_along(a, b, t) for t in np.linspace(0, 1, 12)]
+        zig = [(x + (0.006 if i % 2 else -0.006), y) for i, (x, y) in enumerate(zig)]
+        line = d.stroke(_smooth(zig, per_segment=3), 0.003, 0.8)
+        f.cortex *= 1 - 0.35 * line
+        f.spongy *= 1 - 0.35 * line
+    for start, bend in (((0.47, 0.5), 0.0), ((0.5, 0.48), 0.05)):  # the middle meningeal artery's grooves
+        x, y = start
+        pts = [(x, y)]
+        for _ in range(9):
+            x, y = x + rng.uniform(-0.01, 0.03) + bend, y - rng.uniform(0.03, 0.045)
+            pts.append((x, y))
+        f.cortex *= 1 - 0.25 * d.stroke(_smooth(pts), 0.004, 1.5)
+    # the floor: the anterior fossa (the orbits' roofs), the sella turcica, the clivus down to the neck
+    f.cortex += 0.7 * d.stroke(_smooth([(0.19, 0.46), (0.28, 0.43), (0.38, 0.44), (0.45, 0.47)]), 0.005)
+    f.cortex += 0.4 * d.stroke(_smooth([(0.2, 0.47), (0.3, 0.455), (0.4, 0.465), (0.46, 0.48)]), 0.004)  # the other side
+    sella = _smooth([(0.45, 0.47), (0.47, 0.495), (0.49, 0.505), (0.51, 0.495), (0.515, 0.465)])
+    f.cortex += 1.0 * d.stroke(sella, 0.006)
+    f.soft -= 0.12 * d.fill(_smooth([(0.44, 0.52), (0.52, 0.52), (0.52, 0.57), (0.45, 0.58)], closed=True), 5)  # sphenoid sinus
+    f.spongy += 0.6 * d.stroke(_smooth([(0.515, 0.47), (0.55, 0.54), (0.6, 0.62), (0.62, 0.66)]), 0.03, 3)  # clivus
+    petrous = _smooth([(0.54, 0.5), (0.7, 0.53), (0.74, 0.6), (0.62, 0.6)], closed=True)
+    f.cortex += 0.9 * d.fill(petrous, 4.0)  # the petrous bone: the densest in the body
+    f.spongy += 0.6 * d.fill(_smooth([(0.7, 0.58), (0.77, 0.57), (0.78, 0.65), (0.71, 0.66)], closed=True), 3)
+    cells = rng.normal(0, 1, f.x.shape).astype(np.float32)
+    cells = gaussian_filter(cells, 2.5) > 0.25  # the mastoid's air cells, a honeycomb
+    f.spongy -= 0.45 * cells * d.fill(_smooth([(0.71, 0.59), (0.77, 0.58), (0.775, 0.64), (0.72, 0.65)], closed=True))
+    f.void(0.67, 0.585, 0.014, 0.013, 0, 0.9)  # the ear canal...
+    f.cortex += 0.5 * np.exp(-((f._ellipse(0.67, 0.585, 0.016, 0.015) - 1) / 0.12) ** 2)  # ...and its rim
+    # the face: the orbit's rim, the frontal sinus behind the brow, the nose, the maxilla and its sinus
+    f.cortex += 0.95 * d.stroke(_smooth([(0.175, 0.45), (0.235, 0.44), (0.27, 0.48), (0.265, 0.55), (0.23, 0.58)]), 0.008)
+    f.cortex += 0.4 * d.stroke(_smooth([(0.18, 0.47), (0.2, 0.53), (0.225, 0.575)]), 0.004)
+    sinus = _smooth([(0.17, 0.36), (0.2, 0.35), (0.215, 0.42), (0.18, 0.44)], closed=True)
+    air = d.fill(sinus, 2.5)
+    f.spongy *= 1 - 0.6 * air
+    f.cortex *= 1 - 0.3 * air
+    f.cortex += 0.5 * d.stroke(np.vstack([sinus, sinus[:1]]), 0.003, 1.0)
+    f.cortex += 0.6 * d.stroke(_smooth([(0.165, 0.47), (0.14, 0.51), (0.11, 0.56)]), 0.006)  # the nasal bones
+    f.cortex += 0.5 * d.stroke(_smooth([(0.12, 0.59), (0.14, 0.63), (0.155, 0.675)]), 0.007)  # the maxilla's front
+    antrum = _smooth([(0.19, 0.565), (0.3, 0.56), (0.31, 0.615), (0.2, 0.625)], closed=True)
+    f.soft -= 0.16 * d.fill(antrum, 4)  # the maxillary sinus: air
+    f.cortex += 0.45 * d.stroke(np.vstack([antrum, antrum[:1]]), 0.004, 1.5)
+    f.cortex += 0.55 * d.stroke(_smooth([(0.27, 0.55), (0.4, 0.555), (0.55, 0.56), (0.62, 0.57)]), 0.012, 2.5)  # zygomatic arch
+    f.cortex += 0.8 * d.stroke(_smooth([(0.14, 0.63), (0.28, 0.625), (0.42, 0.62)]), 0.009)  # the hard palate
+    f.cortex += 0.4 * d.stroke(_smooth([(0.43, 0.57), (0.435, 0.64), (0.44, 0.7)]), 0.006)  # the pterygoid plates
+    # the jaw: its body, the angle, the ramus up to the condyle at the joint, the coronoid under the arch
+    jaw = _smooth([(0.135, 0.76), (0.125, 0.82), (0.16, 0.865), (0.3, 0.86), (0.45, 0.835), (0.53, 0.8),
+                   (0.56, 0.74), (0.58, 0.66), (0.6, 0.6), (0.63, 0.585), (0.62, 0.62), (0.57, 0.65),
+                   (0.52, 0.61), (0.5, 0.58), (0.48, 0.62), (0.45, 0.72), (0.4, 0.76), (0.25, 0.775)], closed=True)
+    f.spongy += 0.7 * d.fill(jaw, 2.0)
+    f.cortex += 0.9 * d.stroke(_smooth([(0.135, 0.76), (0.125, 0.82), (0.16, 0.865), (0.3, 0.86), (0.45, 0.835),
+                                        (0.53, 0.8), (0.56, 0.74), (0.58, 0.66), (0.6, 0.6)]), 0.013, 1.5)
+    f.cortex += 0.5 * d.stroke(_smooth([(0.57, 0.65), (0.52, 0.61), (0.5, 0.58), (0.48, 0.62), (0.45, 0.72)]), 0.006)
+    f.cortex += 0.35 * d.stroke(_smooth([(0.22, 0.83), (0.38, 0.82), (0.5, 0.76), (0.55, 0.66)]), 0.005)  # its canal's wall
+    f.cortex += 0.6 * np.exp(-((f._ellipse(0.61, 0.595, 0.022, 0.016, 0.3) - 1) / 0.2) ** 2)  # the condyle's head
+    # teeth: enamel crowns meeting at the bite, roots tapering into the bone, molars wide with two roots
+    for row, (bite, up) in enumerate(((0.714, -1), (0.724, 1))):
+        x = 0.158 if row == 0 else 0.17
+        for i, (width, root) in enumerate(((0.017, 0.055), (0.016, 0.052), (0.019, 0.072), (0.02, 0.055),
+                                           (0.021, 0.055), (0.03, 0.048), (0.03, 0.046), (0.028, 0.04))):
+            lean = 0.35 if i < 2 else 0.0  # the incisors lean forward out of the jaw
+            cx, crown_h = x + width / 2, 0.03 + (0.005 if i == 2 else 0)
+            neck = bite + up * crown_h
+            crown = _smooth([(cx - width * 0.45, bite), (cx - width * 0.52, bite + up * crown_h * 0.5),
+                             (cx - width * 0.42, neck), (cx + width * 0.42, neck),
+                             (cx + width * 0.52, bite + up * crown_h * 0.5), (cx + width * 0.45, bite),
+                             (cx, bite - up * 0.002)], closed=True)
+            f.cortex += rng.uniform(0.75, 0.95) * d.fill(crown, 1.2)  # enamel: the brightest thing on the film
+            f.cortex += 0.5 * d.stroke(np.vstack([crown, crown[:1]]), 0.004, 1.0)
+            f.cortex += 0.25 * d.fill(crown + np.array([0.006, 0.002]), 1.5)  # the other side's tooth, just behind
+            roots = ((cx, width * 0.8),) if i < 5 else ((cx - width * 0.22, width * 0.45), (cx + width * 0.22, width * 0.45))
+            for k, (rx, rw) in enumerate(roots):
+                splay = (k - 0.5) * 0.012 if len(roots) > 1 else 0.0
+                tip = (rx - lean * root * 0.3 * -1 + splay - lean * 0.02, neck + up * root)
+                body = _smooth([(rx - rw / 2, neck), (rx - rw * 0.4 + (tip[0] - rx) * 0.5, neck + up * root * 0.55),
+                                tip, (rx + rw * 0.4 + (tip[0] - rx) * 0.5, neck + up * root * 0.55),
+                                (rx + rw / 2, neck)], closed=True)
+                f.cortex += 0.55 * d.fill(body, 1.0)  # dentine
+                f.cortex *= 1 - 0.3 * d.stroke(_smooth([(rx, neck), tip]), 0.003, 0.8)  # the pulp canal
+            x += width + 0.003
+    # the neck: the atlas's front arch, the axis with its dens, then vertebral bodies down the curve
+    f.plate(0.655, 0.655, 0.014, 0.011, 0, weight=0.9)
+    f.rib([(0.73, 0.64), (0.8, 0.65), (0.84, 0.67)], 0.012, 0.8)  # the atlas's posterior arch
+    for i in range(5):
+        cx, cy = 0.69 + 0.014 * i, 0.7 + i * 0.062
+        w, h = 0.062, (0.075 if i == 0 else 0.045)  # the axis is tall: its dens rises into the atlas
+        a = 0.12
+        corners = [(-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2)]
+        box = [(cx + u * math.cos(a) - v * math.sin(a), cy + u * math.sin(a) + v * math.cos(a)) for u, v in corners]
+        shape = _smooth(box, closed=True, per_segment=6)
+        f.spongy += 0.75 * d.fill(shape, 1.5)
+        f.cortex += 0.7 * d.stroke(np.vstack([shape, shape[:1]]), 0.005, 1.0)
+        f.cortex += 0.5 * d.stroke(_smooth([(cx + 0.035, cy - 0.01), (cx + 0.07, cy), (cx + 0.12, cy + 0.03)]), 0.014, 1.5)
     return f
 
 

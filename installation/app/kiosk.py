@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, Optional, Union
 
 import pygame
@@ -24,7 +25,7 @@ from ..lathe.station import LatheStation
 from ..remote.osc.server import OscServer
 from ..screen.canvas import Canvas, SurfaceCanvas
 from ..screen.controls import Controls
-from ..screen.cut_disc import draw_scan
+from ..screen.cut_disc import draw_scan, film_on_lathe
 from ..screen.disc_art import load_scan
 from ..screen.overlay import draw_overlay
 from ..screen.pictures import PictureCache
@@ -77,7 +78,8 @@ class Kiosk:
         self.turntable = s.turntable or Turntable(s.sound, cfg.osc.encoder_timeout_seconds,
                                                   cfg.osc.encoder_release_seconds)
         self.collection = Collection(library, s.counts, cfg.content.limits, cfg.data_path / "discs",
-                                     cfg.lathe.geometry, draw_scan, load_scan)
+                                     cfg.lathe.geometry,
+                                     partial(draw_scan, blank=film_on_lathe(cfg.content_dir)), load_scan)
         canvas = screen if not isinstance(screen, pygame.Surface) else SurfaceCanvas(screen)
         self.stage = Stage(canvas, PictureCache(cfg.display.picture_cache, cfg.dsp, cfg.display.picture_cache_mb,
                                                 background=s.pictures_aside),

@@ -15,7 +15,6 @@ from typing import Optional
 import numpy as np
 import pygame
 
-from ..content.library import DiscInfo
 from ..core.files import open_regular
 from ..core.yamlconf import ConfigError
 
@@ -107,13 +106,13 @@ def _reduced(scan: pygame.Surface, short_side: int) -> pygame.Surface:
     return out
 
 
-def build_disc_art(scan: pygame.Surface, info: DiscInfo, diameter_px: int, seed: int = 0,
+def build_disc_art(scan: pygame.Surface, diameter_cm: float, diameter_px: int, seed: int = 0,
                    eccentricity_mm: float = 1.5, grooves_end_mm: float = UNGROOVED_INNER_MM) -> DiscArt:
     """`eccentricity_mm`: how far off the groove's centre the hole was burnt, as the sound has it;
     `grooves_end_mm`: the radius where this disc's music ends (its last groove, then smooth film
     to the run-out), so a finger dropping the needle finds the music where it sees grooves."""
     rng = np.random.default_rng(seed)
-    px_per_mm = diameter_px / (info.diameter_cm * 10.0)
+    px_per_mm = diameter_px / (diameter_cm * 10.0)
     radius = diameter_px / 2.0
     ecc = eccentricity_mm * px_per_mm
     ecc_angle = rng.uniform(0, 2 * math.pi)

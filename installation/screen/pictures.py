@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 from ..content.library import Disc
 from ..service.vitals import release_memory
@@ -36,16 +36,19 @@ class PictureCache:
     def get(self, disc: Disc, diameter: int) -> Optional[DiscArt]:
         """The picture, or None while it is being built; a scan that will not decode raises
         ConfigError naming the file (when its build ends)."""
-        key = (disc.id, int(diameter))
+        return self.picture((disc.id, int(diameter)), lambda: self._build(disc, int(diameter)))
+
+    def picture(self, key: Key, build: Callable[[], DiscArt]) -> Optional[DiscArt]:
+        """Any picture drawn like a disc (the live view's blank too), kept and built the same way."""
         self._collect()
         if key in self._arts:
             self._arts.move_to_end(key)
             return self._arts[key]
         if self._builder is None:
-            return self._keep(key, self._build(disc, key[1]))
+            return self._keep(key, build())
         if key not in self._building:
             if len(self._building) < 2 * ON_ONE_SCREEN:  # (a fast scroll: the rest are asked for again)
-                self._building[key] = self._builder.submit(self._build, disc, key[1])
+                self._building[key] = self._builder.submit(build)
         elif self._building[key].done():
             return self._keep(key, self._building.pop(key).result())  # (raises the build's error)
         return None
@@ -66,7 +69,7 @@ class PictureCache:
         scan = load_scan(disc.scan_path, scan_side(diameter))
         ecc = condition_value(self.dsp, info.condition, "eccentricity_mm")  # as the sound has the hole
         spiral = for_disc(self.dsp, info.condition, info.diameter_cm, info.rpm).groove.geometry(info.rpm)
-        art = build_disc_art(scan, info, diameter, sum(disc.id.encode("utf-8")), ecc,
+        art = build_disc_art(scan, info.diameter_cm, diameter, sum(disc.id.encode("utf-8")), ecc,
                              spiral.radius_at(disc.audio_seconds))
         del scan
         release_memory()  # the decoded scan and the shading's arrays, from this thread's heap too
