@@ -1,5 +1,10 @@
-"""Carousel: every disc in a row; swipe to browse (it glides on and settles on a disc), tap
-one to open it in the player. The centre disc's title is written under the row."""
+"""Carousel: every disc in a row; swipe to browse, tap one to open it in the player. The centre
+disc's title is written under the row.
+
+A swipe lands where the finger sent it, the same every time: at the release the row picks its
+disc — where the finger left it, plus the glide its speed would carry it (speed x
+FRICTION_SECONDS) — and eases there. The speed is the finger's over its last quarter second, so
+touch events that come a few to a frame (they carry no time of their own) change it little."""
 from __future__ import annotations
 
 import math
@@ -15,10 +20,11 @@ from installation.screen.scene_base import Scene
 from installation.screen.text import draw_text
 from installation.screen.widgets import language_button
 
-FRICTION_SECONDS = 0.35  # a flick's speed halves in about a quarter second
-SETTLE_SPEED = 1.2  # discs/s: slower than this, it settles on the nearest disc
-SPRING = 12.0  # how briskly it settles (1/s)
-VELOCITY_WINDOW = 0.1  # seconds of finger movement that set the flick's speed
+FRICTION_SECONDS = 0.35  # a flick glides on this many seconds' worth of its speed
+SETTLE_SPEED = 2.0  # discs/s: slower than this, it settles on the nearest disc
+SPRING = 8.0  # how briskly it eases onto its disc (1/s)
+VELOCITY_WINDOW = 0.25  # seconds of finger movement that set the flick's speed
+HELD_SECONDS = 0.1  # no move for this long before the lift: it was held still, not flicked
 HINT = {"ru": "Листайте · коснитесь пластинки", "en": "Swipe · touch a disc to play it"}
 
 
@@ -27,7 +33,8 @@ class CarouselScene(Scene):
         self.kiosk.show.stop_sound()
         index = self.kiosk.collection.library.index_of(disc_id) if disc_id else 0
         self.offset = float(max(0, index))  # the disc at the centre, fractional while moving
-        self.velocity = 0.0  # discs per second
+        self.velocity = 0.0  # discs per second, as the finger left it
+        self.target = int(self.offset)  # the disc it eases to
         self.press: Optional[Press] = None
         self._grab_offset = 0.0
         self._trail: list = []  # (time, x) of the finger, for the flick
@@ -53,7 +60,7 @@ class CarouselScene(Scene):
         p = k.stage.pointer(event, k.show.now)
         if p is None:
             if event.type == pygame.KEYDOWN and event.key in (pygame.K_RIGHT, pygame.K_LEFT):
-                self.offset = round(self.offset) + (1 if event.key == pygame.K_RIGHT else -1)
+                self.target = round(self.offset) + (1 if event.key == pygame.K_RIGHT else -1)
             elif event.type == pygame.KEYDOWN and event.key == pygame.K_RETURN and self.disc is not None:
                 k.show.switch("player", disc_id=self.disc.id, came_from="carousel")
             return
@@ -67,15 +74,29 @@ class CarouselScene(Scene):
         elif p.kind == "move":
             self.press.move(p)
             self.offset = self._grab_offset - (p.pos[0] - self.press.start[0]) / lay.spacing
-            self._trail = [(t, x) for t, x in self._trail if p.at - t <= VELOCITY_WINDOW] + [(p.at, p.pos[0])]
+            self._track(p.at, p.pos[0])
         else:
             press, self.press = self.press, None
             if press.is_tap(p):
                 self._tap(p.pos, lay)
                 return
-            self._trail = [(t, x) for t, x in self._trail if p.at - t <= VELOCITY_WINDOW] + [(p.at, p.pos[0])]
+            if p.pos[0] != self._trail[-1][1]:  # the lift came with a last move
+                self.offset = self._grab_offset - (p.pos[0] - press.start[0]) / lay.spacing
+                self._track(p.at, p.pos[0])
             (t0, x0), (t1, x1) = self._trail[0], self._trail[-1]
-            self.velocity = -(x1 - x0) / lay.spacing / max(t1 - t0, 1e-3) if t1 > t0 else 0.0
+            held = p.at - t1 > HELD_SECONDS  # it stopped before it let go: no flick
+            self.velocity = 0.0 if held else -(x1 - x0) / lay.spacing / max(t1 - t0, 1 / 60)  # (one frame: fast)
+            glide = self.velocity * FRICTION_SECONDS if abs(self.velocity) > SETTLE_SPEED else 0.0
+            self.target = round(self.offset + glide)
+
+    def _track(self, at: float, x: float) -> None:
+        """Where the finger was at each frame over the last VELOCITY_WINDOW: the last of a
+        frame's moves (all of them carry the frame's time)."""
+        if self._trail and self._trail[-1][0] == at:
+            self._trail[-1] = (at, x)
+        else:
+            self._trail.append((at, x))
+        self._trail = [(t, x) for t, x in self._trail if at - t <= VELOCITY_WINDOW]
 
     def _tap(self, pos, lay) -> None:
         """The disc under the finger: the centre one opens, a neighbour comes to the centre."""
@@ -86,21 +107,15 @@ class CarouselScene(Scene):
                 if slot == 0 and self.disc is not None:
                     self.kiosk.show.switch("player", disc_id=self.disc.id, came_from="carousel")
                 else:
-                    self.offset = float(target)
+                    self.target = target
                 return
 
     def update(self, dt: float) -> None:
         self.turns += dt * 0.15
-        if self.press is None:
-            if abs(self.velocity) > SETTLE_SPEED:
-                self.offset += self.velocity * dt
-                self.velocity *= math.exp(-dt / FRICTION_SECONDS)
-            else:
-                self.velocity = 0.0
-                target = round(self.offset)
-                self.offset = target + (self.offset - target) * math.exp(-SPRING * dt)
-                if abs(self.offset - target) < 1e-3:
-                    self.offset = float(target)
+        if self.press is None:  # easing onto its disc
+            self.offset = self.target + (self.offset - self.target) * math.exp(-SPRING * dt)
+            if abs(self.offset - self.target) < 1e-3:
+                self.offset = float(self.target)
         if self.kiosk.show.idle_seconds >= self.kiosk.cfg.kiosk.idle_seconds:
             self.kiosk.show.switch("attract", disc_id=self.disc.id if self.disc else "")
 

@@ -116,6 +116,41 @@ def test_swipes_move_by_whole_discs_and_a_flick_glides_further(kiosk):
     assert travelled >= 3 and travelled == int(travelled), travelled
 
 
+def swipe_batched(kiosk, dx, seconds, fps, per_frame):
+    """A steady swipe whose touch events reach the kiosk `per_frame` at a time at `fps`."""
+    start, frame = (600, 200), 1.0 / fps
+    n = round(seconds * fps) * per_frame
+    moves = [(start[0] + dx * i / n, start[1]) for i in range(1, n + 1)]
+    kiosk.step(frame, events=[finger("down", start)])
+    for i in range(0, len(moves), per_frame):
+        kiosk.step(frame, events=[finger("move", pos) for pos in moves[i:i + per_frame]])
+    kiosk.step(frame, events=[finger("up", moves[-1])])
+    settle(kiosk, 2.0)
+    return kiosk.show.scene.offset
+
+
+@pytest.mark.parametrize("seconds", [0.1, 0.3, 0.6])  # (whole frames at 20, 30 and 60 fps)
+def test_the_same_swipe_lands_on_the_same_disc_however_its_events_come(kiosk, seconds):
+    """A 600 px swipe moved one disc or two, as the touch events fell into frames (they carry no
+    time; the flick's speed came from the frame clock over 0.1 s)."""
+    spacing = carousel_layout(SIZE, kiosk.cfg.display.dpi).spacing
+    landed = set()
+    for fps, per_frame in ((60, 1), (60, 4), (30, 1), (30, 8), (20, 3)):
+        kiosk.show.switch("carousel")
+        landed.add(swipe_batched(kiosk, -1.6 * spacing, seconds, fps, per_frame))
+    assert len(landed) == 1, landed
+    assert landed.pop() >= 2, "the distance, and the glide of its speed"
+
+
+def test_a_faster_swipe_of_the_same_length_goes_further(kiosk):
+    spacing = carousel_layout(SIZE, kiosk.cfg.display.dpi).spacing
+    far = []
+    for seconds in (1.0, 0.3, 0.12):
+        kiosk.show.switch("carousel")
+        far.append(swipe_batched(kiosk, -1.6 * spacing, seconds, 60, 1))
+    assert far[0] == 2.0 and far[0] < far[1] < far[2], far
+
+
 def test_a_second_finger_and_a_vanished_finger_do_not_confuse_it(kiosk):
     kiosk.show.switch("carousel")
     spacing = carousel_layout(SIZE, kiosk.cfg.display.dpi).spacing
