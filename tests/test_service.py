@@ -256,6 +256,7 @@ def test_the_technician_overlay_on_its_chord_and_over_osc(kiosk):
     with record_text() as drawn:
         kiosk.step(1 / 60, events=[])
     text = "\n".join(line.text for line in drawn)
+    assert f"OSC 127.0.0.1 : {kiosk.cfg.osc.port} (this box only)" in text, "where it listens, as shipped"
     for expected in ("Bone Music 0.", "OSC ", "fps · frame p99", "RSS", "MB (disc pictures ", "plays today",
                      "свинг-под-черепом would not"):
         assert expected in text, expected
@@ -268,6 +269,15 @@ def test_the_technician_overlay_on_its_chord_and_over_osc(kiosk):
     with record_text() as drawn:
         kiosk.step(1 / 60, events=[])
     assert any("RSS" in line.text for line in drawn)
+
+
+def test_the_overlay_names_every_address_only_when_osc_hears_on_every_one():
+    from installation.screen.overlay import listening
+    from installation.service.vitals import ip_addresses
+
+    assert listening("127.0.0.1", 9000) == "127.0.0.1 : 9000 (this box only)"
+    assert listening("0.0.0.0", 9000) == f"{', '.join(ip_addresses())} : 9000 (every address of this box)"
+    assert listening("192.0.2.7", 9001) == "192.0.2.7 : 9001"
 
 
 def test_a_display_is_looked_for_where_a_desktop_would_put_it(tmp_path, monkeypatch):

@@ -3,6 +3,8 @@ without opening a terminal: version, drawing path, uptime, addresses and OSC por
 rate, memory, the sound device, plays today, the last self-test and the last problems."""
 from __future__ import annotations
 
+import ipaddress
+
 import pygame
 
 from .. import __version__
@@ -14,10 +16,21 @@ from .scene_base import SceneHost
 from .text import draw_text
 
 
+def listening(host: str, port: int) -> str:
+    """Where OSC is really heard: every address of the box, or the one it is bound to."""
+    if host in ("", "0.0.0.0", "::"):
+        return f"{', '.join(ip_addresses())} : {port} (every address of this box)"
+    try:
+        only_here = ipaddress.ip_address("127.0.0.1" if host == "localhost" else host).is_loopback
+    except ValueError:  # a host name
+        only_here = False
+    return f"{host} : {port}" + (" (this box only)" if only_here else "")
+
+
 def overlay_lines(k: SceneHost, health: Health) -> list[str]:
     up = int(k.show.now)
     sound = health.sound_status()
-    osc = f"{', '.join(ip_addresses())} : {k.cfg.osc.port}" if k.cfg.osc.enabled else "off"
+    osc = listening(k.cfg.osc.host, k.cfg.osc.port) if k.cfg.osc.enabled else "off"
     lines = [f"Bone Music {__version__} · {k.stage.canvas.name} drawing · up {up // 86400}d {up // 3600 % 24}h"
              f"{up // 60 % 60:02d}m",
              f"OSC {osc}",
