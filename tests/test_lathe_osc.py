@@ -18,7 +18,7 @@ from installation.remote.osc.messages import message
 from installation.remote.osc.server import OscServer
 from installation.remote.osc.settings import OscConfig, RoleConfig
 
-from conftest import FastClock, pulse_sink, wait_for
+from conftest import FastClock, pulse_sink, unpacked, wait_for
 
 PERFORMER, SENSOR = "127.0.0.1", "127.0.0.2"
 
@@ -96,3 +96,50 @@ def test_estop_from_any_role_reaches_the_lathe_mid_cut(rig):
     assert lathe.latched_estop and not lathe.cutter_down and not lathe.feeding and lathe.target_rps == 0
     cut = next((station.archive.cuts).iterdir())
     assert "outcome: fault" in (cut / "cut.yaml").read_text(encoding="utf-8")
+
+
+def asked(server, address: str, timeout: float = 10.0) -> list:
+    """Send `address` from the performer's address over real UDP; the replies it gets back."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((PERFORMER, 0))
+        sock.settimeout(timeout)
+        sock.sendto(message(address), server.address)
+        return unpacked(sock.recvfrom(65536)[0])
+
+
+def test_a_refused_lathe_request_answers_its_sender_with_why(rig):
+    """It was only kept for /lathe/status: the performer's surface heard nothing."""
+    station, lathe, server = rig
+    assert asked(server, "/lathe/arm") == [
+        ("/lathe/refusal", ["arm: no demo is on now; /lathe/force arms outside the schedule (it still needs the "
+                            "confirmation at the lathe)"])]
+    assert asked(server, "/lathe/start")[0][1][0].startswith("start: ")
+
+
+def test_with_the_lathe_off_a_lathe_request_is_answered_not_dropped(tmp_path):
+    bus = CommandBus()
+    osc_cfg = OscConfig(port=0, roles={"performer": RoleConfig(networks=(f"{PERFORMER}/32",),
+                                                               prefixes=("/lathe/",), replies=True)})
+    server = OscServer(osc_cfg, bus, lathe=None)
+    server.start()
+    try:
+        assert asked(server, "/lathe/arm") == [
+            ("/lathe/refusal", ["arm: no lathe on this kiosk (lathe.enabled is false in config.yaml)"])]
+    finally:
+        server.close()
+
+
+def test_the_confirmation_window_is_a_persons_seconds_even_in_a_fast_rehearsal():
+    """At --speed 10 the 60 s to confirm were 60 s of the lathe's clock: 6 s for the person at the
+    lathe, and a confirm 6 s after the arm was refused."""
+    from installation.lathe.controller import CutController
+
+    cfg = LatheConfig(enabled=True, confirm_seconds=60.0)
+    lathe = SimulatedLathe(cfg)
+    lathe.poll(0.0)
+    ctl = CutController(cfg, lathe, clock_rate=10.0)
+    ctl.arm(0.0, in_window=True, force=False)
+    ctl.tick(300.0)  # 30 s later, by the person's watch
+    assert ctl.confirm_until is not None, "still waiting for the confirmation"
+    ctl.confirm(590.0, "the key at the lathe")  # 59 s later
+    assert ctl.confirm_until is None and ctl.state != "idle"

@@ -176,3 +176,20 @@ def test_opening_hours_by_weekday_with_closures_and_dst():
 def test_opening_hours_refuse_with_a_reason(text, message):
     with pytest.raises(ValueError, match=message):
         parse_hours(text)
+
+
+def test_a_rehearsal_says_what_it_rehearses_or_that_there_is_nothing(tmp_path: Path):
+    """The README's rehearsal with the shipped config.yaml did nothing and said nothing of why."""
+    import dataclasses
+
+    from installation.app.cli import rehearsal_plan
+    from installation.config.composed import load_config
+
+    cfg = load_config(Path(__file__).resolve().parents[1] / "config.yaml")
+    at = dt.datetime(2026, 12, 5, 13, 58, tzinfo=dt.timezone.utc)
+    plan = rehearsal_plan(cfg, at)
+    assert plan.startswith("nothing to rehearse: no demo in the next 24 h") and "demos.events is empty" in plan
+    demo = DemoConfig(when="sat 15:00", title="Буги на плёнке", performer="Анна")
+    cfg = dataclasses.replace(cfg, demos=dataclasses.replace(cfg.demos, events=(demo,), timezone="Europe/Berlin"))
+    assert rehearsal_plan(cfg, at) == ("1 demo(s) in the next 24 h: Sat 15:00 Буги на плёнке; the lathe is off "
+                                       "(lathe.enabled: false): the countdown and live view only")

@@ -310,11 +310,24 @@ def test_every_start_says_how_the_last_run_ended_and_crashing_in_a_row_backs_off
             t[0] += 10
             waits.append(Lifecycle(data, clock=lambda: t[0]).begin())
         assert "ended without stopping" in caplog.text
-    assert waits == [5.0, 10.0, 20.0, 40.0, 60.0, 60.0]
+    assert waits == [0.0, 5.0, 10.0, 20.0, 40.0, 60.0], "the run that was quit cleanly does not count"
     t[0] += 600  # it ran ten minutes before the next crash: no wait
     assert Lifecycle(data, clock=lambda: t[0]).begin() == 0.0
     (data / "runs.json").write_text("{not json", encoding="utf-8")
     assert Lifecycle(data, clock=lambda: t[0]).begin() == 0.0, "a corrupt record is replaced, not fatal"
+
+
+def test_a_technician_quitting_and_starting_again_is_not_a_crash_loop(tmp_path):
+    """Five clean quits in a minute (a technician trying things): no wait (it said "2 starts in
+    the last 120 s: waiting 5 s")."""
+    from installation.service.lifecycle import Lifecycle
+
+    t = [1000.0]
+    for _ in range(5):
+        run = Lifecycle(tmp_path, clock=lambda: t[0])
+        assert run.begin() == 0.0
+        t[0] += 10
+        run.end("quit: the technician's keys")
 
 
 def test_the_self_test_names_each_problem_a_technician_can_act_on(tmp_path, monkeypatch):

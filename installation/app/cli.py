@@ -248,7 +248,9 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
     bus, status = CommandBus(cfg.osc.queue_size), StatusBoard()
     turntable = Turntable(sound, cfg.osc.encoder_timeout_seconds, cfg.osc.encoder_release_seconds)
     wall, clock = rehearsal_clocks(args.rehearse, args.speed)
-    lathe = start_lathe(cfg, bus, clock, wall)
+    if args.rehearse or args.speed != 1.0:
+        log.warning("rehearsal: %s", rehearsal_plan(cfg, wall()))
+    lathe = start_lathe(cfg, bus, clock, wall, args.speed)
     services = Services(sound=sound, counts=PlayCounts(cfg.data_path), bus=bus, status=status,
                         osc=start_osc(cfg, bus, sound, status, lathe, turntable), turntable=turntable,
                         schedule=DemoSchedule(cfg.demos, cfg.data_path / "demos.json") if cfg.demos.events else None,
@@ -284,7 +286,26 @@ def rehearsal_clocks(start: str, speed: float):
         (lambda: (time.monotonic() - t0) * speed)
 
 
-def start_lathe(cfg: Config, bus, clock, wall):
+def rehearsal_plan(cfg: Config, now) -> str:
+    """What a rehearsal from `now` will show: the demos of the next day, or why there are none
+    (a rehearsal with the shipped config.yaml does nothing, and used to say nothing of it)."""
+    import datetime as dt
+
+    from ..show.calendar import occurrences, zone
+
+    tz = zone(cfg.demos.timezone)
+    soon = occurrences(cfg.demos, tz, now, now + dt.timedelta(days=1))
+    lathe = (f"the lathe ({cfg.lathe.backend}) cuts them" if cfg.lathe.enabled
+             else "the lathe is off (lathe.enabled: false): the countdown and live view only")
+    if not soon:
+        return (f"nothing to rehearse: no demo in the next 24 h of the rehearsal's clock "
+                f"({'demos.events is empty' if not cfg.demos.events else 'none falls then'} in {cfg.source}); "
+                "list one under demos: (when: sat 15:00) and start the rehearsal a few minutes before it")
+    names = "; ".join(f"{o.start.astimezone(tz).strftime('%a %H:%M')} {o.demo.title or 'a demo'}" for o in soon[:5])
+    return f"{len(soon)} demo(s) in the next 24 h: {names}; {lathe}"
+
+
+def start_lathe(cfg: Config, bus, clock, wall, speed: float = 1.0):
     """The lathe station on its thread, or None when config.yaml has no lathe."""
     if not cfg.lathe.enabled:
         return None
@@ -293,7 +314,7 @@ def start_lathe(cfg: Config, bus, clock, wall):
     from ..lathe.station_audio import StationAudio
 
     station = LatheStation(cfg.lathe, make_lathe(cfg.lathe), StationAudio(cfg.lathe.audio), Archive(cfg.data_path),
-                           bus, clock=clock, wall=lambda: wall().astimezone())
+                           bus, clock=clock, wall=lambda: wall().astimezone(), clock_rate=speed)
     station.start()
     log.info("lathe: %s backend%s", cfg.lathe.backend,
              f" on {cfg.lathe.port}" if cfg.lathe.backend != "simulated" else "")

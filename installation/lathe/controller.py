@@ -39,8 +39,10 @@ class Transition:
 
 
 class CutController:
-    def __init__(self, cfg: LatheConfig, lathe: Lathe, mute: Callable[[bool], None] = lambda muted: None):
+    def __init__(self, cfg: LatheConfig, lathe: Lathe, mute: Callable[[bool], None] = lambda muted: None,
+                 clock_rate: float = 1.0):
         self.cfg = cfg
+        self.clock_rate = clock_rate  # lathe seconds per real second (a rehearsal's --speed)
         self.lathe = lathe
         self.mute = mute  # the cutter feed: muted except while cutting
         self.state: LatheState = IDLE
@@ -59,13 +61,13 @@ class CutController:
         if self.state != IDLE:
             raise Refused(f"the lathe is {self.state}; arm from idle (/lathe/reset first)")
         if not (in_window or force):
-            raise Refused("no demo is on now; /lathe/arm 1 forces a cut outside the schedule "
+            raise Refused("no demo is on now; /lathe/force arms outside the schedule "
                           "(it still needs the confirmation at the lathe)")
         problem = self.interlock(self.lathe.status(), now, starting=True)
         if problem:
             raise Refused(f"cannot arm: {problem}")
         self.side_seconds = min(side_seconds or self.cfg.side_seconds(), self.cfg.side_seconds())
-        self.confirm_until = now + self.cfg.confirm_seconds
+        self.confirm_until = now + self.cfg.confirm_seconds * self.clock_rate  # a person's seconds, even in a rehearsal
         self.reason = f"armed: confirm at the lathe ({self.cfg.confirm_key}) within {self.cfg.confirm_seconds:g} s"
         log.info("lathe: %s%s", self.reason, " (forced outside the schedule)" if force and not in_window else "")
         self._notify(now, IDLE, IDLE, self.reason)

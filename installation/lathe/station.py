@@ -79,14 +79,14 @@ def make_lathe(cfg: LatheConfig) -> Lathe:
 class LatheStation:
     def __init__(self, cfg: LatheConfig, lathe: Lathe, audio: StationAudio, archive: Archive, bus: CommandBus,
                  clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone()):
+                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone(), clock_rate: float = 1.0):
         self.cfg = cfg
         self.lathe = lathe
         self.audio = audio
         self.archive = archive
         self.bus = bus
         self.clock, self.wall = clock, wall
-        self.controller = CutController(cfg, lathe, mute=audio.mute)
+        self.controller = CutController(cfg, lathe, mute=audio.mute, clock_rate=clock_rate)
         self.controller.listeners.append(self._on_transition)
         self.trace = GrooveTrace()
         self.window: Optional[Window] = None  # set by the main loop from the schedule
@@ -101,8 +101,9 @@ class LatheStation:
         self._stepped_at = time.monotonic()
 
     # -- any thread ------------------------------------------------------------------------------
-    def request(self, kind: str, source: str, **params) -> None:
-        """Queue a request; an e-stop is also acted on at once, whatever the station thread is doing."""
+    def request(self, kind: str, source: str, refused: Optional[Callable[[str], None]] = None, **params) -> None:
+        """Queue a request; an e-stop is also acted on at once, whatever the station thread is doing.
+        `refused(why)` is called (on the station's thread) if it is refused."""
         if kind not in REQUESTS:
             raise ValueError(f"unknown lathe request {kind!r}")
         if kind == "estop":
@@ -111,7 +112,7 @@ class LatheStation:
                 self.audio.mute(True)
             except Exception as exc:  # the queued one below still runs the whole safe sequence
                 log.error("lathe: immediate e-stop failed: %s", exc)
-        self._requests.put((kind, source, params))
+        self._requests.put((kind, source, dict(params, refused=refused)))
 
     def start(self) -> None:
         self.lathe.connect(self.clock())
@@ -201,6 +202,8 @@ class LatheStation:
         except Refused as exc:
             self._refusal = f"{kind}: {exc}"
             log.warning("lathe: %s refused (%s): %s", kind, source, exc)
+            if params.get("refused") is not None:
+                params["refused"](self._refusal)
 
     def _room_for(self, side_seconds: Optional[float]) -> None:
         """Refused unless the data disk has room for the whole side (24-bit mono, and a margin)."""

@@ -32,7 +32,19 @@ def sounddevice_duplex(cfg: CutterAudioConfig, callback: Callable[..., None]) ->
     stream = open_with_rescan(lambda: sd.Stream(device=devices, samplerate=cfg.sample_rate, blocksize=cfg.block_size,
                                                 dtype="float32", channels=(cfg.input_channel, cfg.output_channel),
                                                 callback=callback))
-    return stream, str(stream.device)
+    return stream, duplex_name(sd, stream.device, cfg)
+
+
+def duplex_name(sd, device: Tuple[int, int], cfg: CutterAudioConfig) -> str:
+    """What the log says of the open stream: the devices by name (PortAudio gives their numbers)."""
+    names = []
+    for index, kind in zip(device, ("input", "output")):
+        try:
+            names.append(str(sd.query_devices(index)["name"]))
+        except Exception:  # a device gone again already: its number is all there is
+            names.append(f"#{index}")
+    return (f"microphone {names[0]!r} channel {cfg.input_channel}, cutter {names[1]!r} channel "
+            f"{cfg.output_channel}, {cfg.sample_rate} Hz")
 
 
 class StationAudio:

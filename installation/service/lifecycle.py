@@ -14,7 +14,7 @@ from .atomic import save_state
 
 log = logging.getLogger(__name__)
 
-QUICK_SECONDS = 120.0  # starts this close together count as crashing in a row
+QUICK_SECONDS = 120.0  # starts of runs that crashed this close together count as crashing in a row
 FREE_STARTS = 2  # that many quick restarts are taken at once; then 5 s, 10 s ... 60 s
 LONGEST_WAIT = 60.0
 KEPT = 20
@@ -45,7 +45,10 @@ class Lifecycle:
         return wait
 
     def end(self, reason: str) -> None:
+        """A run that ends by itself (a quit, SIGTERM) was no crash: its start does not count
+        toward the back-off."""
         log.info("stopping: %s", reason)
+        self.starts = self.starts[:-1]
         self._write({"starts": self.starts, "running": False, "ended": reason})
 
     def _read(self) -> dict:

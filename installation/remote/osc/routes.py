@@ -95,10 +95,13 @@ class OscContext(Protocol):
 
     def reply(self, target: Tuple[str, int], messages: List[bytes]) -> None: ...
 
+    def reply_later(self, target: Tuple[str, int], messages: List[bytes]) -> None: ...
+
     def status_messages(self) -> List[bytes]: ...
 
 
 Handler = Callable[[OscContext, Incoming], None]
+NO_LATHE = "no lathe on this kiosk (lathe.enabled is false in config.yaml)"
 
 
 @dataclass(frozen=True)
@@ -151,17 +154,21 @@ def _status(osc: OscContext, m: Incoming) -> None:
 
 
 def _lathe(kind: str, **params) -> Handler:
-    """A request to the lathe station, carried out on its thread (a refusal shows in /lathe/refusal)."""
+    """A request to the lathe station, carried out on its thread; a refusal is answered to the
+    sender as /lathe/refusal s (and kept in /lathe/status)."""
     def handler(osc: OscContext, m: Incoming) -> None:
         if osc.lathe is None:
-            raise ValueError("no lathe (lathe.enabled is false in config.yaml)")
-        osc.lathe.request(kind, f"OSC {m.address} from {m.sender[0]}", **params)
+            osc.reply(m.sender, [message("/lathe/refusal", f"{kind}: {NO_LATHE}")])
+            raise ValueError(NO_LATHE)
+        osc.lathe.request(kind, f"OSC {m.address} from {m.sender[0]}",
+                          refused=lambda why: osc.reply_later(m.sender, [message("/lathe/refusal", why)]), **params)
     return handler
 
 
 def _lathe_status(osc: OscContext, m: Incoming) -> None:
     if osc.lathe is None:
-        raise ValueError("no lathe (lathe.enabled is false in config.yaml)")
+        osc.reply(m.sender, [message("/lathe/refusal", f"status: {NO_LATHE}")])
+        raise ValueError(NO_LATHE)
     osc.reply(m.sender, lathe_messages(osc.lathe.view))
 
 
@@ -212,7 +219,8 @@ ROUTES: Tuple[Route, ...] = (
           "live change of a sound parameter, e.g. /dsp/cutter/lowpass_hz 4000: range-checked, glides "
           "(stages and ranges: docs/dsp.md)", _dsp),
     Route("/lathe/arm", (), "arm the lathe for the demo on now; it prepares once confirmed at the lathe "
-          "(lathe.confirm_key or the lathe's button)", _lathe("arm"), button=True),
+          "(lathe.confirm_key or the lathe's button); any /lathe/ request refused is answered /lathe/refusal s "
+          "(what and why)", _lathe("arm"), button=True),
     Route("/lathe/force", (), "arm outside any demo window (still needs the confirmation at the lathe)",
           _lathe("arm", force=True), button=True),
     Route("/lathe/start", (), "lower the cutter and cut (from ready)", _lathe("start"), button=True),

@@ -240,6 +240,12 @@ class OscServer:
             return
         self._send(target, bundle(messages))
 
+    def reply_later(self, target: Tuple[str, int], messages: List[bytes]) -> None:
+        """An answer that comes after its datagram was handled (a lathe refusal, from the
+        station's thread): to a role that reads replies only, within the same budget."""
+        if self.may_reply(target[0]):
+            self._send(target, bundle(messages))
+
     def answer(self, request_bytes: int) -> None:
         """One datagram back per datagram in, only to a role that reads replies, and never more
         than REPLY_ROOM or REPLY_FACTOR times the request: a bundle of 3,000 /kiosk/status from a
@@ -292,7 +298,7 @@ class OscServer:
         return [message("/status/scene", str(s.get("scene", ""))),
                 message("/status/disc", str(s.get("disc", ""))),
                 message("/status/position", float(s.get("position", 0.0))),
-                message("/status/level", float(s.get("level", 0.0))),
+                message("/status/level", abs(float(s.get("level", 0.0)))),  # (a peak: never -0.0)
                 message("/status/speed", float(s.get("speed", 0.0))),
                 message("/status/underruns", int(s.get("underruns", 0))),
                 message("/status/dropped", int(self.dropped)),
