@@ -410,3 +410,15 @@ print(start, before, rss_mb())
     start, before, after = (float(v) for v in out.stdout.split()[-3:])
     assert before - start > 10, (start, before, after)
     assert after < before - 0.5 * (before - start), f"RSS {before:.0f} -> {after:.0f} MB (from {start:.0f})"
+
+
+def test_install_service_without_a_user_systemd_says_what_to_do_and_leaves_nothing(tmp_path):
+    """As root over SSH (no user session): it printed systemd's errors, `installing anyway`,
+    exited 2 and left a unit file behind."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    result = subprocess.run([str(ROOT / "scripts" / "install-service.sh")], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert "there is no systemd user session here" in result.stderr and "loginctl enable-linger" in result.stderr
+    assert "Nothing was installed." in result.stderr
+    assert not list(tmp_path.rglob("*")), "no unit file, no folder left behind"
