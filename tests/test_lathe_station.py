@@ -274,3 +274,18 @@ def test_the_station_interface_is_opened_again_when_it_stalls_or_returns(private
         assert caplog.text.count("will not open") == 1, "a failing retry is logged once, not every second"
     finally:
         audio.close()
+
+
+def test_the_station_logs_its_audio_by_the_devices_names():
+    """It logged `lathe audio: (1, 1)`: PortAudio's device numbers."""
+    from installation.lathe.station_audio import duplex_name
+
+    class PortAudio:  # what sounddevice.query_devices answers for a device number
+        @staticmethod
+        def query_devices(index):
+            return {"name": {1: "USB Audio CODEC", 2: "bcm2835 Headphones"}[index]}
+
+    cfg = CutterAudioConfig(input_channel=1, output_channel=2)
+    assert duplex_name(PortAudio, (1, 2), cfg) == ("microphone 'USB Audio CODEC' channel 1, cutter 'bcm2835 "
+                                                   "Headphones' channel 2, 48000 Hz")
+    assert duplex_name(PortAudio, (1, 7), cfg).startswith("microphone 'USB Audio CODEC' channel 1, cutter '#7'")

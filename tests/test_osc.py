@@ -428,3 +428,15 @@ def test_a_bundle_timed_far_ahead_is_carried_out_now_and_noted_once(server, capl
     assert caplog.text.count("its bundle is timed") == 1 and "carried out now" in caplog.text
     assert server.rejected == 0
     client.close()
+
+
+def test_status_level_is_never_minus_zero():
+    """A silent side's peak came out -0.0 (the negated minimum of a block of zeros)."""
+    import math
+
+    from conftest import unpacked
+
+    cfg = local_performer(OscConfig(port=0))
+    server = OscServer(cfg, CommandBus(8), status=lambda: {"level": -0.0})
+    level = next(v[0] for m in server.status_messages() for a, v in unpacked(m) if a == "/status/level")
+    assert level == 0.0 and math.copysign(1.0, level) == 1.0
