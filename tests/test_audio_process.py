@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -162,7 +163,7 @@ def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):
         while time.monotonic() - t0 < 60:  # the main loop publishes every frame: it keeps answering
             s = kiosk_status(port)
             seen.append(s["position"])
-            if "restart 1" in (data / "kiosk.log").read_text(encoding="utf-8") and s["position"] > 1.0 \
+            if "exited (code -9)" in (data / "kiosk.log").read_text(encoding="utf-8") and s["position"] > 1.0 \
                     and len(seen) > 3 and seen[-1] > seen[-2]:
                 break
             time.sleep(0.1)
@@ -170,8 +171,11 @@ def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):
             raise AssertionError(f"no sound again: positions {seen[-10:]}")
         print(f"sound back {time.monotonic() - t0:.2f} s after kill -9 of the sound process")
         assert proc.poll() is None and s["scene"] == "player" and s["disc"] == "vals-kisti"
-        log_text = (data / "kiosk.log").read_text(encoding="utf-8")
-        assert "the sound process exited (code -9); starting it again (restart 1)" in log_text
+        restarts = [line for line in (data / "kiosk.log").read_text(encoding="utf-8").splitlines()
+                    if "starting it again" in line]
+        # (a loaded machine may have restarted a slow first start already: then it waits a moment)
+        assert any(re.search(r"the sound process exited \(code -9\); starting it again( in [\d.]+ s)? \(restart \d\)",
+                             line) for line in restarts), restarts
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)

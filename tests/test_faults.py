@@ -318,7 +318,7 @@ def test_a_flood_of_accepted_commands_leaves_the_log_short(tmp_path):
         assert grew_log < 40_000 and grew_err < 40_000, (grew_log, grew_err)
         assert "OSC: listening on" in text, "the start-up lines are still in the file"
         assert text.count("no such disc") <= 21 and text.count("start refused") <= 21
-        assert "held back" not in text or "lines like" in text
+        assert text.count("held back") <= 22, "replies over their budget (refusals answered) said at most 20 a minute"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)

@@ -226,7 +226,7 @@ def test_roles_by_source_address(caplog):
     ("/turntable/2/angle", [10.0], "turntable '2' is not the one configured"),
     ("/dsp/cutter/lowpass_hz", [50.0], "dsp.cutter.lowpass_hz: must be a number between 1000.0 and 20000.0"),
     ("/dsp/mixer/gain", [1.0], "dsp: no stage 'mixer'"),
-    ("/lathe/start", [], "no lathe (lathe.enabled is false in config.yaml)"),
+    ("/lathe/start", [], "no lathe on this kiosk (lathe.enabled is false in config.yaml)"),
 ])
 def test_bad_messages_are_logged_with_address_and_sender_and_dropped(server, caplog, address, args, why):
     client = Client(server.address)
