@@ -17,6 +17,7 @@ if [ "$purpose" = test ]; then
   have_cmd pulseaudio || need+=(pulseaudio)                    # a null sink paced in real time, recordable
   have_cmd paplay && have_cmd parec || need+=(pulseaudio-utils)  # play into it (the performer) and record it
   [ -e /usr/share/alsa/alsa.conf.d/50-pulseaudio.conf ] || need+=(libasound2-plugins)  # ALSA's `pulse` device
+  have_cmd chromium || need+=(chromium)                        # the web console in a real browser (Playwright)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

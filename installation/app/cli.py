@@ -36,6 +36,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     if args.command == "render":
         return render(cfg, args)
+    if args.command == "console-password":
+        return console_password(cfg)
     if args.command == "screenshot":
         from ..service.logs import setup_logging
 
@@ -57,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
                      help="rehearsal: the clock runs this many times faster (the audio does not)")
     sub.add_parser("check", help="validate config.yaml and every disc; one line per problem")
     sub.add_parser("osc-map", help="print the OSC addresses, their arguments and what they do")
+    sub.add_parser("console-password", help="set the web console's password (read from the terminal or stdin)")
     shot = sub.add_parser("screenshot", help="render one frame to PNG without a display")
     shot.add_argument("--out", type=Path, required=True)
     shot.add_argument("--scene", default="player", choices=tuple(SCENES))
@@ -255,14 +258,14 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
                         osc=start_osc(cfg, bus, sound, status, lathe, turntable), turntable=turntable,
                         schedule=DemoSchedule(cfg.demos, cfg.data_path / "demos.json") if cfg.demos.events else None,
                         lathe=lathe, notifier=notifier, display_watch=DisplayWatch(cfg.display, args.windowed),
-                        wall=wall, pictures_aside=True)
+                        wall=wall, pictures_aside=True, console=start_console(cfg, bus, status))
     return Kiosk(cfg, library, canvas, services), services
 
 
 def close_services(services) -> None:
     import pygame
 
-    for part in (services.osc, services.lathe, services.counts, services.sound):
+    for part in (services.console, services.osc, services.lathe, services.counts, services.sound):
         if part is not None:
             part.close()
     pygame.quit()
@@ -303,6 +306,43 @@ def rehearsal_plan(cfg: Config, now) -> str:
                 "list one under demos: (when: sat 15:00) and start the rehearsal a few minutes before it")
     names = "; ".join(f"{o.start.astimezone(tz).strftime('%a %H:%M')} {o.demo.title or 'a demo'}" for o in soon[:5])
     return f"{len(soon)} demo(s) in the next 24 h: {names}; {lathe}"
+
+
+def start_console(cfg: Config, bus, status):
+    """The web console on its thread, or None (disabled, or its port taken: said, the show goes on)."""
+    if not cfg.console.enabled:
+        return None
+    from ..remote.console.server import Console
+
+    console = Console(cfg.console, cfg.data_path, bus, status.read)
+    try:
+        console.start()
+    except OSError as exc:
+        log.error("%s; the show goes on without it (%s)", exc, cfg.where("console.port"))
+        return None
+    return console
+
+
+def console_password(cfg: Config) -> int:
+    """Set the console's password: typed twice at a terminal, or one line on standard input."""
+    import getpass
+
+    from ..remote.console.password import set_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("New console password: ")
+        if getpass.getpass("Again: ") != password:
+            print("The two differ; nothing was changed.", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        path = set_password(cfg.data_path, password)
+    except ValueError as exc:
+        print(f"{exc}; nothing was changed.", file=sys.stderr)
+        return 1
+    print(f"{path}: the console's password is set (a salted scrypt hash); it counts from the next start")
+    return 0
 
 
 def start_lathe(cfg: Config, bus, clock, wall, speed: float = 1.0):

@@ -13,7 +13,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable, Optional, Union
+from typing import Callable, Optional, Protocol, Union
 
 import pygame
 
@@ -49,6 +49,10 @@ log = logging.getLogger(__name__)
 VISITOR = (pygame.FINGERDOWN, pygame.FINGERMOTION, pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN)  # input that is activity
 
 
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
 @dataclass
 class Services:
     """What the kiosk is attached to: each may be left out (a screenshot needs none of them)."""
@@ -66,6 +70,7 @@ class Services:
     clock: Callable[[], float] = time.perf_counter  # the encoder's time base (tests step it by hand)
     wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)  # a rehearsal runs it fast
     pictures_aside: bool = False  # disc pictures built off the main loop (the live kiosk; a screenshot waits)
+    console: Optional[Closable] = None  # the web console (remote/console): it only posts and reads
 
 
 class Kiosk:

@@ -15,6 +15,7 @@ from ..core.keys import parse_chord
 from ..core.registry import SCENES
 from ..core.yamlconf import ConfigError, limits, load_dataclass
 from ..lathe.settings import LatheConfig
+from ..remote.console.settings import ConsoleConfig
 from ..remote.osc.settings import OscConfig
 from ..show.calendar import DemosConfig, OpeningHoursConfig
 from ..sound.settings import AudioConfig, DspConfig
@@ -79,6 +80,7 @@ class Config:
     opening_hours: OpeningHoursConfig = field(default_factory=OpeningHoursConfig)  # in demos.timezone
     demos: DemosConfig = field(default_factory=DemosConfig)  # live-cutting demos: when, who, what
     lathe: LatheConfig = field(default_factory=LatheConfig)  # the lathe they cut on: docs/lathe.md
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)  # the web console: docs/console.md
     data_dir: str = "~/.local/state/bone-music"  # play counts and logs; outside the source tree
     base_dir: str = field(default=".", init=False)  # folder of the config file
     source: str = field(default="", init=False, compare=False)  # the file it came from
@@ -154,9 +156,9 @@ def exposure_warnings(cfg: Config) -> List[str]:
         local = ipaddress.ip_address(_host_ip(cfg.osc.host)).is_loopback
     except ValueError:  # a host name: only this machine's own counts as local
         local = False
+    out = console_warnings(cfg)
     if not cfg.osc.enabled or local:
-        return []
-    out = []
+        return out
     for name, role in cfg.osc.roles.items():
         steering = [p for p in role.prefixes if p == "/" or p.startswith(("/kiosk", "/lathe", "/dsp", "/demo"))]
         wide = [n for n in role.networks if ipaddress.ip_network(n, strict=False).num_addresses > 1]
@@ -165,6 +167,20 @@ def exposure_warnings(cfg: Config) -> List[str]:
                        f"{', '.join(steering)} while osc.host is {cfg.osc.host}: anyone there, or anyone forging "
                        f"its addresses, can steer the show; name the performer's laptop alone (a /32)")
     return out
+
+
+def console_warnings(cfg: Config) -> List[str]:
+    """The console reachable beyond this box: its login is all that keeps the network out."""
+    from ..remote.console.password import has_password
+    from ..remote.console.settings import is_local
+
+    if not cfg.console.enabled or is_local(cfg.console.host):
+        return []
+    if not has_password(cfg.data_path):
+        return [f"{cfg.where('console.host')} is {cfg.console.host}, but no console password is set: until "
+                "`python -m installation console-password` sets one, the console serves 127.0.0.1 only"]
+    return [f"{cfg.where('console.host')} is {cfg.console.host}: the console's login page is open to the "
+            "network (the password is all that keeps it out; logins are limited to 5 a minute an address)"]
 
 
 def _host_ip(host: str) -> str:

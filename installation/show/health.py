@@ -95,9 +95,14 @@ class Health:
     def publish(self) -> None:
         """The status board (OSC's /kiosk/status reads it) and, when due, feedback to the laptop."""
         s, show = self.sound_status(), self.show
+        lathe = self.lathe.view if self.lathe is not None else None
         self.status.publish(scene=show.scene.name if show.scene else "", disc=show.disc_id, position=s.position,
                             level=s.level, speed=s.speed, underruns=s.underruns,
-                            selftest=self.self_test.summary() if self.self_test else "not run yet")
+                            selftest=self.self_test.summary() if self.self_test else "not run yet",
+                            fps=round(self.frames.fps, 1), frame_p99_ms=round(self.frames.p99_ms, 1),
+                            uptime=int(show.now), sound_device=s.device,
+                            lathe=f"{lathe.state.value}: {lathe.reason}" if lathe is not None else "off",
+                            problems=list(self.problems.lines)[-10:])
         if self.osc is not None and self.feedback.hosts and show.now >= self._next_feedback:
             self._next_feedback = show.now + self.feedback.interval_seconds
             messages = self.osc.status_messages()

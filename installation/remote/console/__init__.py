@@ -1,0 +1,1 @@
+"""The web console for the technician and the curator (docs/console.md)."""

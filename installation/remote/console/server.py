@@ -1,0 +1,218 @@
+"""The console's web server (aiohttp) on a thread and event loop of its own. It reaches the
+show only by posting commands on the bus and reading the status snapshot the main loop
+publishes; a slow or hostile browser costs this thread, never a frame.
+
+Nobody is let in without the password: a session cookie (HttpOnly, SameSite=Strict) after
+POST /api/login, and every state-changing request must come from this console's own origin
+and carry the session's CSRF token in X-CSRF-Token (pages and scripts alike)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional
+
+from aiohttp import web
+
+from ...core.commands import Command, CommandBus, PlayDisc, Quit, RunSelfTest, SetVolume, ShowScene, Stop
+from ...core.registry import SCENES
+from .password import check_password, has_password
+from .sessions import Sessions
+from .settings import ConsoleConfig, is_local
+
+log = logging.getLogger(__name__)
+COOKIE = "bm_session"
+STATIC = Path(__file__).resolve().parent / "static"
+PAGES = {"index.html": "text/html", "console.js": "text/javascript", "console.css": "text/css"}
+NO_PASSWORD = "no console password is set: run `python -m installation console-password` on the box"
+EVENT_SECONDS = 1.0  # the status pushed to an open page this often
+SAFE = ("GET", "HEAD", "OPTIONS")
+
+
+def _error(status: int, text: str) -> web.Response:
+    return web.json_response({"error": text}, status=status)
+
+
+class Console:
+    def __init__(self, cfg: ConsoleConfig, data_dir: Path, bus: CommandBus, status: Callable[[], Dict[str, Any]],
+                 clock: Callable[[], float] = time.monotonic):
+        self.cfg, self.data_dir, self.bus, self.status = cfg, Path(data_dir), bus, status
+        self.sessions = Sessions(cfg.session_hours, clock)
+        self.locked = not has_password(self.data_dir)  # (a password set later counts at the next start)
+        self.host = "127.0.0.1" if self.locked else cfg.host
+        self.port = 0  # as bound (cfg.port, or the one the system chose for port 0)
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._runner: Optional[web.AppRunner] = None
+        self._thread: Optional[threading.Thread] = None
+        self._ready = threading.Event()
+        self._failed: Optional[BaseException] = None
+
+    # -- the thread --------------------------------------------------------------------------
+    def start(self) -> None:
+        """Listen (OSError naming the address when it cannot), on a thread of its own."""
+        if self.locked and not is_local(self.cfg.host):
+            log.warning("console: %s; until then it serves 127.0.0.1 only, not %s", NO_PASSWORD, self.cfg.host)
+        self._thread = threading.Thread(target=self._run, name="console", daemon=True)
+        self._thread.start()
+        self._ready.wait(15)
+        if self._failed is not None:
+            raise OSError(f"console: cannot listen on {self.host}:{self.cfg.port}: {self._failed}")
+        log.info("console: http://%s:%d/", self.host, self.port)
+
+    def _run(self) -> None:
+        loop = self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as exc:  # the port taken, the address not this box's
+            self._failed = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        loop.run_forever()
+        loop.run_until_complete(self._runner.cleanup() if self._runner else asyncio.sleep(0))
+        loop.close()
+
+    async def _serve(self) -> None:
+        app = web.Application(middlewares=[self._guard], client_max_size=64 * 1024)
+        app.router.add_get("/", self._page)
+        app.router.add_get("/static/{name}", self._page)
+        app.router.add_post("/api/login", self._login)
+        app.router.add_post("/api/logout", self._logout)
+        app.router.add_get("/api/session", self._session)
+        app.router.add_get("/api/status", self._status)
+        app.router.add_get("/api/events", self._events)
+        app.router.add_post("/api/actions/{name}", self._action)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.cfg.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    def close(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None or not loop.is_running():
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+
+    # -- the gate ----------------------------------------------------------------------------
+    @web.middleware
+    async def _guard(self, request: web.Request, handler) -> web.StreamResponse:
+        path = request.path
+        if request.method not in SAFE:
+            origin = request.headers.get("Origin")
+            if origin is not None and origin != f"{request.scheme}://{request.host}":
+                log.warning("console: %s %s from %s refused: it came from another site (%s)", request.method, path,
+                            request.remote, origin)
+                return _error(403, f"a request from another site ({origin}) is refused")
+        if not path.startswith("/api/") or path == "/api/login":
+            return await handler(request)
+        csrf = self.sessions.csrf(request.cookies.get(COOKIE))
+        if csrf is None:
+            return _error(401, "log in first (POST /api/login)")
+        if request.method not in SAFE and request.headers.get("X-CSRF-Token") != csrf:
+            log.warning("console: %s %s from %s refused: no or a wrong X-CSRF-Token", request.method, path,
+                        request.remote)
+            return _error(403, "this request needs the session's token in X-CSRF-Token")
+        return await handler(request)
+
+    # -- pages ---------------------------------------------------------------------------------
+    async def _page(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info.get("name", "index.html")
+        if name not in PAGES:
+            raise web.HTTPNotFound()
+        return web.FileResponse(STATIC / name, headers={"Content-Type": f"{PAGES[name]}; charset=utf-8",
+                                                        "Cache-Control": "no-cache",
+                                                        "X-Content-Type-Options": "nosniff"})
+
+    # -- logging in ----------------------------------------------------------------------------
+    async def _login(self, request: web.Request) -> web.Response:
+        who = request.remote or "?"
+        if self.locked:
+            return _error(403, NO_PASSWORD)
+        if not self.sessions.may_try(who):
+            log.warning("console: login from %s refused: more than 5 tries a minute", who)
+            return _error(429, "too many tries: wait a minute")
+        form = await request.post()
+        password = form.get("password")
+        if not isinstance(password, str) or not password:
+            return _error(400, "the form field `password` is missing")
+        loop = asyncio.get_running_loop()  # scrypt takes a while: not on the loop itself
+        if not await loop.run_in_executor(None, check_password, self.data_dir, password):
+            log.warning("console: a wrong password from %s", who)
+            return _error(401, "wrong password")
+        token, csrf = self.sessions.open()
+        log.info("console: logged in from %s", who)
+        response = web.json_response({"csrf": csrf})
+        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
+                            max_age=int(self.cfg.session_hours * 3600))
+        return response
+
+    async def _logout(self, request: web.Request) -> web.Response:
+        self.sessions.close(request.cookies.get(COOKIE))
+        response = web.json_response({"ok": True})
+        response.del_cookie(COOKIE, path="/")
+        return response
+
+    async def _session(self, request: web.Request) -> web.Response:
+        return web.json_response({"csrf": self.sessions.csrf(request.cookies.get(COOKIE))})
+
+    # -- what is on ----------------------------------------------------------------------------
+    def snapshot(self) -> Dict[str, Any]:
+        return json.loads(json.dumps(dict(self.status()), default=str))  # (a copy, and JSON whatever it held)
+
+    async def _status(self, request: web.Request) -> web.Response:
+        return web.json_response(self.snapshot())
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        """Server-sent events: the status every EVENT_SECONDS while the page is open."""
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await response.prepare(request)
+        try:
+            while self.sessions.csrf(request.cookies.get(COOKIE)) is not None:
+                await response.write(f"data: {json.dumps(self.snapshot())}\n\n".encode("utf-8"))
+                await asyncio.sleep(EVENT_SECONDS)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        return response
+
+    # -- doing ---------------------------------------------------------------------------------
+    async def _action(self, request: web.Request) -> web.Response:
+        name, who = request.match_info["name"], request.remote or "?"
+        try:
+            body = await request.json() if request.can_read_body else {}
+            command = self._command(name, body if isinstance(body, dict) else {}, who)
+        except (ValueError, TypeError, KeyError) as exc:
+            return _error(400, f"{name}: {exc}")
+        if command is None:
+            return _error(404, f"no action {name!r} (selftest, volume, disc, scene, stop, restart)")
+        if not self.bus.post(command):
+            return _error(503, "the kiosk is busy: try again")
+        log.info("console: %s %s from %s", name, json.dumps(body, ensure_ascii=False) if body else "", who)
+        return web.json_response({"ok": True})
+
+    @staticmethod
+    def _command(name: str, body: Dict[str, Any], who: str) -> Optional[Command]:
+        if name == "selftest":
+            return RunSelfTest(f"asked for in the console from {who}")
+        if name == "volume":
+            level = float(body["level"])
+            if not (math.isfinite(level) and 0.0 <= level <= 1.0):
+                raise ValueError("level is 0..1")
+            return SetVolume(level)
+        if name == "disc":
+            return PlayDisc(str(body["id"]))
+        if name == "scene":
+            if body.get("name") not in SCENES:
+                raise ValueError(f"name is one of {', '.join(SCENES)}")
+            return ShowScene(str(body["name"]))
+        if name == "stop":
+            return Stop()
+        if name == "restart":
+            return Quit(f"restart asked for in the console from {who}")
+        return None

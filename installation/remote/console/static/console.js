@@ -1,0 +1,91 @@
+// The console's page: the same JSON API a script uses (docs/console.md). No libraries: a
+// gallery has no internet, and everything is served by the kiosk itself.
+"use strict";
+let lang = localStorage.getItem("lang") || "ru";
+let csrf = null;
+let events = null;
+const $ = (id) => document.getElementById(id);
+const FIELDS = [
+  ["scene", "Экран", "Screen"], ["disc", "Пластинка", "Disc"], ["position", "Позиция, с", "Position, s"],
+  ["fps", "Кадров в секунду", "Frames a second"], ["frame_p99_ms", "Кадр p99, мс", "Frame p99, ms"],
+  ["underruns", "Пропуски звука", "Sound underruns"], ["sound_device", "Звуковое устройство", "Sound device"],
+  ["uptime", "Работает", "Up"], ["selftest", "Самопроверка", "Self-test"], ["lathe", "Станок", "Lathe"],
+  ["problems", "Последние проблемы", "Last problems"],
+];
+
+function translate() {
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll("[data-ru]")) el.textContent = el.dataset[lang];
+  $("lang").textContent = lang === "ru" ? "EN" : "RU";
+}
+
+function uptime(seconds) {
+  const s = Math.floor(seconds || 0);
+  return `${Math.floor(s / 86400)}d ${Math.floor(s / 3600) % 24}h ${String(Math.floor(s / 60) % 60).padStart(2, "0")}m`;
+}
+
+function show(status) {
+  const dl = $("facts");
+  dl.replaceChildren();
+  for (const [key, ru, en] of FIELDS) {
+    if (!(key in status)) continue;
+    let value = status[key];
+    if (key === "uptime") value = uptime(value);
+    else if (key === "position") value = Number(value).toFixed(1);
+    else if (Array.isArray(value)) value = value.length ? value.join("\n") : "—";
+    const dt = document.createElement("dt"); dt.textContent = lang === "ru" ? ru : en; dt.dataset.key = key;
+    const dd = document.createElement("dd"); dd.textContent = value === "" ? "—" : String(value);
+    dd.id = `now-${key}`; dd.style.whiteSpace = "pre-line";
+    dl.append(dt, dd);
+  }
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  if (csrf && method !== "GET") headers["X-CSRF-Token"] = csrf;
+  if (body !== undefined && !(body instanceof FormData)) { headers["Content-Type"] = "application/json"; body = JSON.stringify(body); }
+  const response = await fetch(path, { method, headers, body, credentials: "same-origin" });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw Object.assign(new Error(data.error || response.statusText), { status: response.status });
+  return data;
+}
+
+function loggedIn(token) {
+  csrf = token;
+  $("login").hidden = true; $("now").hidden = false;
+  if (events) events.close();
+  events = new EventSource("/api/events");
+  events.onmessage = (e) => show(JSON.parse(e.data));
+  api("GET", "/api/status").then(show).catch(() => {});
+}
+
+function loggedOut() {
+  csrf = null;
+  if (events) { events.close(); events = null; }
+  $("now").hidden = true; $("login").hidden = false;
+}
+
+$("login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("login-error").textContent = "";
+  try {
+    const data = await api("POST", "/api/login", new FormData($("login-form")));
+    $("password").value = "";
+    loggedIn(data.csrf);
+  } catch (err) { $("login-error").textContent = err.message; }
+});
+
+for (const button of document.querySelectorAll("[data-action]")) {
+  button.addEventListener("click", async () => {
+    try { await api("POST", `/api/actions/${button.dataset.action}`, {}); $("action-result").textContent = "✓ " + button.textContent; }
+    catch (err) { $("action-result").textContent = err.message; }
+  });
+}
+$("volume").addEventListener("change", async (e) => {
+  try { await api("POST", "/api/actions/volume", { level: Number(e.target.value) }); } catch (err) { $("action-result").textContent = err.message; }
+});
+$("logout").addEventListener("click", async () => { await api("POST", "/api/logout").catch(() => {}); loggedOut(); });
+$("lang").addEventListener("click", () => { lang = lang === "ru" ? "en" : "ru"; localStorage.setItem("lang", lang); translate(); });
+
+translate();
+api("GET", "/api/session").then((d) => (d.csrf ? loggedIn(d.csrf) : loggedOut())).catch(loggedOut);

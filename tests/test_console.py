@@ -1,0 +1,137 @@
+"""The web console over real HTTP on loopback: nobody in without the password, logins limited
+per address, every state-changing request checked for its origin and its CSRF token, actions
+posted on the kiosk's command bus; the password set by the command a technician types."""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from installation.core.commands import CommandBus, PlayDisc, RunSelfTest, SetVolume
+from installation.remote.console.password import FILE, check_password, set_password
+from installation.remote.console.server import COOKIE, Console
+from installation.remote.console.settings import ConsoleConfig
+
+from conftest import ROOT, write_config
+
+PASSWORD = "рентгениздат-1956"
+
+
+class Browser:
+    """A cookie-keeping HTTP client, as a script (or a page) would talk to the console."""
+
+    def __init__(self, console: Console):
+        self.base = f"http://127.0.0.1:{console.port}"
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def call(self, method: str, path: str, form=None, body=None, headers=None):
+        data, hdrs = None, dict(headers or {})
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            data = json.dumps(body).encode()
+            hdrs["Content-Type"] = "application/json"
+        request = urllib.request.Request(self.base + path, data=data, headers=hdrs, method=method)
+        try:
+            with self.opener.open(request, timeout=20) as response:
+                return response.status, json.loads(response.read() or b"{}"), response.headers
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"{}"), err.headers
+
+    def login(self, password: str = PASSWORD):
+        return self.call("POST", "/api/login", form={"password": password})
+
+
+@pytest.fixture
+def console(tmp_path):
+    set_password(tmp_path, PASSWORD)
+    bus = CommandBus()
+    c = Console(ConsoleConfig(host="127.0.0.1", port=0), tmp_path, bus,
+                lambda: {"scene": "attract", "disc": "", "position": 0.0, "underruns": 0})
+    c.start()
+    yield c, bus
+    c.close()
+
+
+def test_the_password_is_kept_as_a_salted_hash_set_by_the_technicians_command(tmp_path):
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data")
+    done = subprocess.run([sys.executable, "-m", "installation", "--config", str(cfg), "console-password"],
+                          input=f"{PASSWORD}\n", capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    stored = (tmp_path / "data" / FILE).read_text(encoding="utf-8")
+    assert PASSWORD not in stored and "salt" in stored and (tmp_path / "data" / FILE).stat().st_mode & 0o077 == 0
+    assert check_password(tmp_path / "data", PASSWORD) and not check_password(tmp_path / "data", "рентгениздат")
+    short = subprocess.run([sys.executable, "-m", "installation", "--config", str(cfg), "console-password"],
+                           input="1234\n", capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert short.returncode == 1 and "at least 8 characters" in short.stderr
+    assert check_password(tmp_path / "data", PASSWORD), "a refused one changes nothing"
+
+
+def test_nobody_in_without_the_password_and_five_tries_a_minute(console):
+    c, _ = console
+    b = Browser(c)
+    assert b.call("GET", "/api/status")[0] == 401, "no session, no status"
+    for _ in range(5):
+        assert b.login("wrong")[0] == 401
+    assert b.login()[0] == 429, "five tries a minute: the sixth, even the right one, waits"
+    other = Browser(c)
+    c.sessions._tries.clear()  # (a minute on: the limit is per minute and per address)
+    status, body, headers = other.login()
+    assert status == 200 and len(body["csrf"]) > 20
+    cookie = headers["Set-Cookie"]
+    assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    status, now, _ = other.call("GET", "/api/status")
+    assert status == 200 and now["scene"] == "attract"
+
+
+def test_a_state_change_needs_this_origin_and_the_sessions_token(console):
+    c, bus = console
+    b = Browser(c)
+    csrf = b.login()[1]["csrf"]
+    assert b.call("POST", "/api/actions/selftest", body={})[0] == 403, "no token"
+    assert b.call("POST", "/api/actions/selftest", body={}, headers={"X-CSRF-Token": "forged"})[0] == 403
+    foreign = {"X-CSRF-Token": csrf, "Origin": "http://evil.example"}
+    assert b.call("POST", "/api/actions/selftest", body={}, headers=foreign)[0] == 403, "another site's page"
+    assert bus.drain() == []
+    own = {"X-CSRF-Token": csrf, "Origin": b.base}
+    assert b.call("POST", "/api/actions/selftest", body={}, headers=own)[0] == 200
+    assert b.call("POST", "/api/actions/volume", body={"level": 0.4}, headers=own)[0] == 200
+    assert b.call("POST", "/api/actions/disc", body={"id": "свинг-под-черепом"}, headers=own)[0] == 200
+    status, body, _ = b.call("POST", "/api/actions/volume", body={"level": 7}, headers=own)
+    assert status == 400 and "0..1" in body["error"]
+    commands = bus.drain()
+    assert isinstance(commands[0], RunSelfTest) and "127.0.0.1" in commands[0].reason
+    assert commands[1:] == [SetVolume(0.4), PlayDisc("свинг-под-черепом")]
+    b.call("POST", "/api/logout", headers=own)
+    assert b.call("GET", "/api/status")[0] == 401, "logged out"
+
+
+def test_without_a_password_it_serves_this_box_only_and_says_why(tmp_path, caplog):
+    c = Console(ConsoleConfig(host="0.0.0.0", port=0), tmp_path, CommandBus(), dict)
+    with caplog.at_level("WARNING"):
+        c.start()
+    try:
+        assert c.host == "127.0.0.1" and "console-password" in caplog.text
+        status, body, _ = Browser(c).login("anything-at-all")
+        assert status == 403 and "console-password" in body["error"]
+    finally:
+        c.close()
+
+
+def test_check_warns_when_the_console_is_open_to_the_network(tmp_path):
+    from conftest import run_cli
+
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data", "console:\n  host: 0.0.0.0\n")
+    out = run_cli("--config", str(cfg), "check", env={"SDL_VIDEODRIVER": "dummy"})
+    assert "console.host is 0.0.0.0, but no console password is set" in out.stdout
+    set_password(tmp_path / "data", PASSWORD)
+    out = run_cli("--config", str(cfg), "check", env={"SDL_VIDEODRIVER": "dummy"})
+    assert "the console's login page is open to the network" in out.stdout
