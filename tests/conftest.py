@@ -74,6 +74,32 @@ def free_udp_port() -> int:
         return probe.getsockname()[1]
 
 
+def free_tcp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's: Playwright's own download fails on these machines
+
+
+@contextmanager
+def browser_page(tmp_path: Path, width: int = 1280, height: int = 800):
+    """A page of Debian's chromium, headless, driven by Playwright, with a fresh profile."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"],
+            viewport={"width": width, "height": height})
+        try:
+            yield context.pages[0] if context.pages else context.new_page()
+        finally:
+            context.close()
+
+
 def wait_for(predicate, timeout: float, what: str):
     deadline = time.time() + timeout
     while time.time() < deadline:
