@@ -135,3 +135,114 @@ def test_check_warns_when_the_console_is_open_to_the_network(tmp_path):
     set_password(tmp_path / "data", PASSWORD)
     out = run_cli("--config", str(cfg), "check", env={"SDL_VIDEODRIVER": "dummy"})
     assert "the console's login page is open to the network" in out.stdout
+
+
+# -- adding a disc --------------------------------------------------------------------------------
+SOURCE = ROOT / "assets" / "discs" / "свинг-под-черепом"
+
+
+async def _upload(port: int, parts, password: str = PASSWORD):
+    """Log in and POST /api/discs as the page's form does: multipart, the session's token."""
+    import aiohttp
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:  # (cookies for an IP)
+        async with s.post(f"http://127.0.0.1:{port}/api/login", data={"password": password}) as r:
+            csrf = (await r.json())["csrf"]
+        form = aiohttp.FormData()
+        for name, value, filename in parts:
+            form.add_field(name, value, filename=filename)
+        async with s.post(f"http://127.0.0.1:{port}/api/discs", data=form, headers={"X-CSRF-Token": csrf}) as r:
+            return r.status, await r.json()
+
+
+def upload(console, parts):
+    import asyncio
+
+    return asyncio.run(_upload(console.port, parts))
+
+
+def disc_parts(disc_id: str = "новая-пластинка", audio: bytes = b"", scan: bytes = b"", audio_name="a.ogg"):
+    return [("id", disc_id, None),
+            ("scan", scan or (SOURCE / "scan.jpg").read_bytes(), "x-ray.jpg"),
+            ("audio", audio or (SOURCE / "audio.ogg").read_bytes(), audio_name),
+            ("yaml", (SOURCE / "disc.yaml").read_bytes(), "disc.yaml")]
+
+
+@pytest.fixture
+def intake(tmp_path):
+    from installation.content.library import Limits, load_disc
+    from installation.screen.disc_art import load_scan
+
+    content, data = tmp_path / "content" / "discs", tmp_path / "data"
+    content.mkdir(parents=True)
+    set_password(data, PASSWORD)
+    bus = CommandBus()
+    limits = Limits(max_audio_mb=2.0)
+    c = Console(ConsoleConfig(host="127.0.0.1", port=0), data, bus, dict, discs_dir=content,
+                add_disc=lambda folder: load_disc(folder, deep=True, check_scan=load_scan, limits=limits),
+                max_audio_mb=limits.max_audio_mb)
+    c.start()
+    yield c, bus, content, data
+    c.close()
+
+
+def nothing_left(content, data) -> bool:
+    return not list(content.iterdir()) and not list((data / "uploads").glob("*"))
+
+
+def test_a_disc_with_a_cyrillic_name_uploaded_joins_the_collection(intake):
+    from installation.content.library import Library
+    from installation.show.collection import Collection
+
+    c, bus, content, data = intake
+    status, body = upload(c, disc_parts())
+    assert status == 201 and body == {"id": "новая-пластинка"}, body
+    folder = content / "новая-пластинка"
+    assert sorted(p.name for p in folder.iterdir()) == ["audio.ogg", "disc.yaml", "scan.jpg"], "the server's names"
+    assert not list((data / "uploads").glob("*")), "the staging folder is gone"
+    arrived = bus.drain()
+    assert len(arrived) == 1 and arrived[0].folder == str(folder)
+    collection = Collection(Library([], []))
+    collection.handlers()[type(arrived[0])](arrived[0])  # what the kiosk's loop does with it
+    assert [d.id for d in collection.library.discs] == ["новая-пластинка"]
+    status, body = upload(c, disc_parts())
+    assert status == 409 and "already" in body["error"]
+
+
+def test_a_garbage_audio_file_is_refused_with_checks_line_and_nothing_left(intake):
+    c, bus, content, data = intake
+    status, body = upload(c, disc_parts(audio=b"OggS" + b"\x00" * 5000))
+    assert status == 422
+    assert body["problems"] and body["problems"][0].startswith(f"{content / 'новая-пластинка' / 'audio.ogg'}: "
+                                                               "cannot decode audio"), body
+    assert nothing_left(content, data) and bus.drain() == []
+
+
+@pytest.mark.parametrize("disc_id", ["../evil", "..", ".hidden", "a/b", "x" * 81, ""])
+def test_a_name_that_is_not_a_plain_folder_is_refused(intake, disc_id):
+    c, _, content, data = intake
+    status, body = upload(c, disc_parts(disc_id))
+    assert status == 400 and body["error"].startswith("id:"), body
+    assert nothing_left(content, data) and not (content.parent / "evil").exists()
+
+
+def test_an_upload_over_the_limit_is_stopped_while_it_streams(intake):
+    c, _, content, data = intake
+    status, body = upload(c, disc_parts(audio=b"RIFF" + b"\x00" * (3 * 2 ** 20)))  # content.max_audio_mb: 2
+    assert status == 413 and "stopped while it came" in body["error"]
+    assert nothing_left(content, data)
+
+
+def test_a_30000_pixel_scan_is_refused_from_its_header(intake):
+    import struct
+    import zlib
+
+    c, _, content, data = intake
+    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
+    chunk = lambda kind, payload: (struct.pack(">I", len(payload)) + kind + payload  # noqa: E731
+                                   + struct.pack(">I", zlib.crc32(kind + payload)))
+    bomb = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
+            + chunk(b"IEND", b""))
+    status, body = upload(c, disc_parts(scan=bomb))
+    assert status == 422 and "30000x30000" in " ".join(body["problems"]), body
+    assert nothing_left(content, data)

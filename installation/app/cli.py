@@ -312,9 +312,15 @@ def start_console(cfg: Config, bus, status):
     """The web console on its thread, or None (disabled, or its port taken: said, the show goes on)."""
     if not cfg.console.enabled:
         return None
+    from ..content.library import load_disc
     from ..remote.console.server import Console
+    from ..screen.disc_art import load_scan
 
-    console = Console(cfg.console, cfg.data_path, bus, status.read)
+    def add_disc(folder):  # what `check` does to a disc folder
+        return load_disc(folder, deep=True, check_scan=load_scan, limits=cfg.content.limits)
+
+    console = Console(cfg.console, cfg.data_path, bus, status.read, discs_dir=cfg.content_dir / "discs",
+                      add_disc=add_disc, max_audio_mb=cfg.content.limits.max_audio_mb)
     try:
         console.start()
     except OSError as exc:

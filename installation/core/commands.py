@@ -93,6 +93,13 @@ class RunSelfTest(Command):
 
 
 @dataclass(frozen=True)
+class DiscArrived(Command):
+    """A disc folder now in the content folder, checked (uploaded in the console): it joins the show."""
+    folder: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Quit(Command):
     reason: str
 

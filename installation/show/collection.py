@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 import yaml
 
 from ..content.library import Disc, Library, Limits, load_disc
-from ..core.commands import CutFinished
+from ..core.commands import CutFinished, DiscArrived
 from ..core.geometry import DiscGeometry
 from ..core.yamlconf import ConfigError
 from ..service.play_counts import PlayCounts
@@ -35,7 +35,7 @@ class Collection:
         self._counted: Dict[str, float] = {}  # disc -> when its last play was counted
 
     def handlers(self) -> Dict[type, Callable[[Any], None]]:
-        return {CutFinished: self._cut_finished}
+        return {CutFinished: self._cut_finished, DiscArrived: self._arrived}
 
     def count_play(self, disc: Disc, now: float) -> None:
         """One play of `disc` at `now` (the show's clock), counted once a minute at most."""
@@ -51,6 +51,16 @@ class Collection:
         """Take a disc out of the show (its scan would not decode): one line says why."""
         log.error("skipping disc: %s", why)
         self.library.discs = [d for d in self.library.discs if d.id != disc_id]
+
+    def _arrived(self, c: DiscArrived) -> None:
+        """A disc someone added (checked already by `check`'s code) joins the show now."""
+        try:
+            disc = load_disc(Path(c.folder), limits=self.limits)
+        except (OSError, ConfigError) as exc:
+            log.error("the disc in %s from %s could not join the show: %s", c.folder, c.source, exc)
+            return
+        self.library.add(disc)
+        log.info("new disc from %s: %s", c.source, disc.id)
 
     def _cut_finished(self, c: CutFinished) -> None:
         """A finished cut joins the collection now, without a restart."""

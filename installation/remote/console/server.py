@@ -18,11 +18,13 @@ from typing import Any, Callable, Dict, Optional
 
 from aiohttp import web
 
-from ...core.commands import Command, CommandBus, PlayDisc, Quit, RunSelfTest, SetVolume, ShowScene, Stop
+from ...content.library import Disc
+from ...core.commands import Command, CommandBus, DiscArrived, PlayDisc, Quit, RunSelfTest, SetVolume, ShowScene, Stop
 from ...core.registry import SCENES
 from .password import check_password, has_password
 from .sessions import Sessions
 from .settings import ConsoleConfig, is_local
+from .uploads import Refused, Upload
 
 log = logging.getLogger(__name__)
 COOKIE = "bm_session"
@@ -39,8 +41,14 @@ def _error(status: int, text: str) -> web.Response:
 
 class Console:
     def __init__(self, cfg: ConsoleConfig, data_dir: Path, bus: CommandBus, status: Callable[[], Dict[str, Any]],
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, discs_dir: Optional[Path] = None,
+                 add_disc: Optional[Callable[[Path], Disc]] = None, max_audio_mb: float = 300.0):
+        """`add_disc(folder)`: `check`'s own validation of a disc folder (ConfigError with its
+        lines); uploads go to `discs_dir` (content.directory/discs)."""
         self.cfg, self.data_dir, self.bus, self.status = cfg, Path(data_dir), bus, status
+        self.discs_dir = discs_dir or self.data_dir / "discs"
+        self.uploads_dir = self.data_dir / "uploads"
+        self.add_disc, self.max_audio_mb = add_disc, max_audio_mb
         self.sessions = Sessions(cfg.session_hours, clock)
         self.locked = not has_password(self.data_dir)  # (a password set later counts at the next start)
         self.host = "127.0.0.1" if self.locked else cfg.host
@@ -87,6 +95,7 @@ class Console:
         app.router.add_get("/api/status", self._status)
         app.router.add_get("/api/events", self._events)
         app.router.add_post("/api/actions/{name}", self._action)
+        app.router.add_post("/api/discs", self._add_disc)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.cfg.port)
@@ -180,6 +189,30 @@ class Console:
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         return response
+
+    async def _add_disc(self, request: web.Request) -> web.Response:
+        """A disc uploaded (docs/console.md): 201, or 4xx with what `check` would say."""
+        who = request.remote or "?"
+        if self.add_disc is None:
+            return _error(503, "this kiosk takes no uploads")
+        upload = Upload(self.discs_dir, self.uploads_dir, int(self.max_audio_mb * 1e6))
+        loop = asyncio.get_running_loop()
+        try:
+            await upload.receive(await request.multipart())
+            disc = await loop.run_in_executor(None, upload.validate, self.add_disc)  # decoding: not on the loop
+            folder = await loop.run_in_executor(None, upload.publish)
+        except Refused as exc:
+            upload.discard()
+            log.warning("console: a disc upload from %s refused: %s%s", who, exc.error,
+                        "".join(f"\n  {p}" for p in exc.problems))
+            return web.json_response({"error": exc.error, "problems": exc.problems}, status=exc.status)
+        except (ValueError, OSError, AssertionError) as exc:  # a broken multipart, the disk full
+            upload.discard()
+            log.warning("console: a disc upload from %s failed: %s", who, exc)
+            return _error(400, f"the upload failed: {exc}")
+        self.bus.post(DiscArrived(str(folder), f"the console, from {who}"))
+        log.info("console: the disc %s added from %s", disc.id, who)
+        return web.json_response({"id": disc.id}, status=201)
 
     # -- doing ---------------------------------------------------------------------------------
     async def _action(self, request: web.Request) -> web.Response:
