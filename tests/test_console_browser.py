@@ -5,13 +5,28 @@ a phone's viewport, screenshot looked at."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 
 import pytest
 
 from installation.remote.console.password import set_password
+from installation.remote.osc.messages import message
+from installation.screen.layout import player_layout
 
-from conftest import ROOT, browser_page, free_tcp_port, free_udp_port, kiosk_status, start_kiosk, wait_for, write_config
+from conftest import (
+    ROOT,
+    browser_page,
+    free_tcp_port,
+    free_udp_port,
+    kiosk_status,
+    on_display,
+    screenshot_showing,
+    start_kiosk,
+    wait_for,
+    write_config,
+)
 
 pytestmark = pytest.mark.slow
 PASSWORD = "рентгениздат-1956"
@@ -53,3 +68,51 @@ def test_log_in_see_the_kiosk_live_and_act_on_it_from_a_phone(kiosk, tmp_path):
         assert kiosk_status(osc)["scene"] == "attract"
         page.reload()  # the session survives a reload (the cookie), without the password again
         page.wait_for_selector("#now-scene:has-text('attract')", timeout=20000)
+
+
+@pytest.fixture
+def kiosk_on_screen(tmp_path, xvfb):
+    data, web, osc = tmp_path / "данные", free_tcp_port(), free_udp_port()
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "assets", content)
+    set_password(data, PASSWORD)
+    cfg = write_config(tmp_path / "config.yaml", content, data,
+                       "display:\n  fullscreen: false\n  size: [1024, 640]\n"
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {osc}\nconsole:\n  port: {web}\n")
+    proc = start_kiosk(cfg, on_display(xvfb), tmp_path / "stderr.txt")
+    try:
+        yield f"http://127.0.0.1:{web}/", osc, content, xvfb
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+
+
+def test_a_disc_added_through_the_form_plays_in_the_kiosk(kiosk_on_screen, tmp_path):
+    url, osc, content, display = kiosk_on_screen
+    source = ROOT / "assets" / "discs" / "свинг-под-черепом"
+    new = "пластинка-из-консоли"
+    with browser_page(tmp_path, 1280, 1400) as page:
+        page.goto(url)
+        page.fill("#password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#add-form")
+        fields = {"id": new, "title_ru": "Буги из консоли", "title_en": "Boogie from the Console",
+                  "artist_ru": "Трио «Пульт»", "artist_en": "The Console Trio", "city_ru": "Ленинград",
+                  "city_en": "Leningrad", "year": "1957", "body_ru": "череп", "body_en": "skull",
+                  "caption_ru": "Добавлена куратором с телефона.", "caption_en": "Added by a curator from a phone."}
+        for name, value in fields.items():
+            page.fill(f"#add-form [name={name}]", value)
+        page.set_input_files("#add-scan", str(source / "scan.jpg"))
+        page.set_input_files("#add-audio", str(source / "audio.ogg"))
+        page.click("#add-form button[type=submit]")
+        page.wait_for_selector(f"#add-result:has-text('{new}')", timeout=60000)
+        page.screenshot(path=str(tmp_path / "console-add.png"), full_page=True)
+    assert sorted(p.name for p in (content / "discs" / new).iterdir()) == ["audio.ogg", "disc.yaml", "scan.jpg"]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:  # the performer plays it, over OSC
+        sock.sendto(message("/kiosk/disc", new), ("127.0.0.1", osc))
+    wait_for(lambda: kiosk_status(osc).get("disc") == new, 30, "the new disc playing in the kiosk")
+    p = player_layout((1024, 640), 96.0)
+    shot = screenshot_showing(display, tmp_path / "kiosk-player.png",
+                              lambda s: (s[p.text.x:p.text.right, p.text.y:p.text.y + 60] > 170).sum() > 300,
+                              "the new disc's title in the player")
+    assert shot is not None

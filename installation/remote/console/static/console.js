@@ -46,13 +46,15 @@ async function api(method, path, body) {
   if (body !== undefined && !(body instanceof FormData)) { headers["Content-Type"] = "application/json"; body = JSON.stringify(body); }
   const response = await fetch(path, { method, headers, body, credentials: "same-origin" });
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw Object.assign(new Error(data.error || response.statusText), { status: response.status });
+  if (!response.ok) {
+    throw Object.assign(new Error(data.error || response.statusText), { status: response.status, problems: data.problems });
+  }
   return data;
 }
 
 function loggedIn(token) {
   csrf = token;
-  $("login").hidden = true; $("now").hidden = false;
+  $("login").hidden = true; $("now").hidden = false; $("add").hidden = false; $("logout").hidden = false;
   if (events) events.close();
   events = new EventSource("/api/events");
   events.onmessage = (e) => show(JSON.parse(e.data));
@@ -62,7 +64,7 @@ function loggedIn(token) {
 function loggedOut() {
   csrf = null;
   if (events) { events.close(); events = null; }
-  $("now").hidden = true; $("login").hidden = false;
+  $("now").hidden = true; $("add").hidden = true; $("logout").hidden = true; $("login").hidden = false;
 }
 
 $("login-form").addEventListener("submit", async (e) => {
@@ -84,6 +86,35 @@ for (const button of document.querySelectorAll("[data-action]")) {
 $("volume").addEventListener("change", async (e) => {
   try { await api("POST", "/api/actions/volume", { level: Number(e.target.value) }); } catch (err) { $("action-result").textContent = err.message; }
 });
+// The disc.yaml a curator would write, from the form's fields (docs/console.md).
+function discYaml(f) {
+  const q = (text) => JSON.stringify(String(text).trim());  // a JSON string is a YAML string
+  const pair = (key, ru, en) => `${key}:\n  ru: ${q(f.get(ru))}\n  en: ${q(f.get(en))}\n`;
+  return "# Added in the console. `python -m installation check` validates it.\n" +
+    pair("title", "title_ru", "title_en") + pair("artist", "artist_ru", "artist_en") +
+    `year: ${Number(f.get("year"))}\n` + pair("city", "city_ru", "city_en") +
+    pair("body_part", "body_ru", "body_en") + pair("caption", "caption_ru", "caption_en");
+}
+
+$("add-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = new FormData($("add-form"));
+  const body = new FormData();
+  body.append("id", f.get("id"));
+  body.append("scan", f.get("scan"));
+  body.append("audio", f.get("audio"));
+  body.append("yaml", new Blob([discYaml(f)], { type: "text/yaml" }), "disc.yaml");
+  $("add-result").textContent = lang === "ru" ? "Загружается…" : "Uploading…";
+  try {
+    const done = await api("POST", "/api/discs", body);
+    $("add-result").textContent = (lang === "ru" ? "Добавлена: " : "Added: ") + done.id;
+    $("add-form").reset();
+  } catch (err) {
+    const lines = (err.problems || []).join("\n");
+    $("add-result").textContent = `${err.message}${lines ? "\n" + lines : ""}`;
+  }
+});
+
 $("logout").addEventListener("click", async () => { await api("POST", "/api/logout").catch(() => {}); loggedOut(); });
 $("lang").addEventListener("click", () => { lang = lang === "ru" ? "en" : "ru"; localStorage.setItem("lang", lang); translate(); });
 
