@@ -81,14 +81,14 @@ def kiosk_on_screen(tmp_path, xvfb):
                        f"audio:\n  device: no-such-device\nosc:\n  port: {osc}\nconsole:\n  port: {web}\n")
     proc = start_kiosk(cfg, on_display(xvfb), tmp_path / "stderr.txt")
     try:
-        yield f"http://127.0.0.1:{web}/", osc, content, xvfb
+        yield f"http://127.0.0.1:{web}/", osc, content, xvfb, data
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
 
 
 def test_a_disc_added_through_the_form_plays_in_the_kiosk(kiosk_on_screen, tmp_path):
-    url, osc, content, display = kiosk_on_screen
+    url, osc, content, display, data = kiosk_on_screen
     source = ROOT / "assets" / "discs" / "свинг-под-черепом"
     new = "пластинка-из-консоли"
     with browser_page(tmp_path, 1280, 1400) as page:
@@ -116,3 +116,7 @@ def test_a_disc_added_through_the_form_plays_in_the_kiosk(kiosk_on_screen, tmp_p
                               lambda s: (s[p.text.x:p.text.right, p.text.y:p.text.y + 60] > 170).sum() > 300,
                               "the new disc's title in the player")
     assert shot is not None
+    # and one the curator copies in by hand while the show runs: it joins within seconds
+    shutil.copytree(source, content / "discs" / "руками")
+    wait_for(lambda: "new disc from a folder dropped into the content folder: руками" in
+             (data / "kiosk.log").read_text(encoding="utf-8"), 30, "the folder dropped in, in the show")

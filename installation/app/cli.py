@@ -258,14 +258,32 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
                         osc=start_osc(cfg, bus, sound, status, lathe, turntable), turntable=turntable,
                         schedule=DemoSchedule(cfg.demos, cfg.data_path / "demos.json") if cfg.demos.events else None,
                         lathe=lathe, notifier=notifier, display_watch=DisplayWatch(cfg.display, args.windowed),
-                        wall=wall, pictures_aside=True, console=start_console(cfg, bus, status))
+                        wall=wall, pictures_aside=True, console=start_console(cfg, bus, status, disc_check(cfg)),
+                        dropped=start_dropped(cfg, bus, library))
     return Kiosk(cfg, library, canvas, services), services
+
+
+def disc_check(cfg: Config):
+    """What `check` does to one disc folder: ConfigError with its lines, else the Disc."""
+    from ..content.library import load_disc
+    from ..screen.disc_art import load_scan
+
+    return lambda folder: load_disc(folder, deep=True, check_scan=load_scan, limits=cfg.content.limits)
+
+
+def start_dropped(cfg: Config, bus, library):
+    """The watch for disc folders a curator drops into the content folder while the show runs."""
+    from ..show.dropped import DroppedFolders
+
+    watch = DroppedFolders(cfg.content_dir / "discs", bus, lambda: [d.id for d in library.discs], disc_check(cfg))
+    watch.start()
+    return watch
 
 
 def close_services(services) -> None:
     import pygame
 
-    for part in (services.console, services.osc, services.lathe, services.counts, services.sound):
+    for part in (services.dropped, services.console, services.osc, services.lathe, services.counts, services.sound):
         if part is not None:
             part.close()
     pygame.quit()
@@ -308,19 +326,14 @@ def rehearsal_plan(cfg: Config, now) -> str:
     return f"{len(soon)} demo(s) in the next 24 h: {names}; {lathe}"
 
 
-def start_console(cfg: Config, bus, status):
+def start_console(cfg: Config, bus, status, check):
     """The web console on its thread, or None (disabled, or its port taken: said, the show goes on)."""
     if not cfg.console.enabled:
         return None
-    from ..content.library import load_disc
     from ..remote.console.server import Console
-    from ..screen.disc_art import load_scan
-
-    def add_disc(folder):  # what `check` does to a disc folder
-        return load_disc(folder, deep=True, check_scan=load_scan, limits=cfg.content.limits)
 
     console = Console(cfg.console, cfg.data_path, bus, status.read, discs_dir=cfg.content_dir / "discs",
-                      add_disc=add_disc, max_audio_mb=cfg.content.limits.max_audio_mb)
+                      add_disc=check, max_audio_mb=cfg.content.limits.max_audio_mb)
     try:
         console.start()
     except OSError as exc:

@@ -71,6 +71,7 @@ class Services:
     wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)  # a rehearsal runs it fast
     pictures_aside: bool = False  # disc pictures built off the main loop (the live kiosk; a screenshot waits)
     console: Optional[Closable] = None  # the web console (remote/console): it only posts and reads
+    dropped: Optional[Closable] = None  # the watch for disc folders dropped in by hand (show/dropped.py)
 
 
 class Kiosk:

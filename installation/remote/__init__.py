@@ -1,1 +1,1 @@
-"""Everything that reaches the kiosk over the network: OSC today."""
+"""Everything that reaches the kiosk over the network: OSC (sensors, encoders, the performer) and the web console."""
