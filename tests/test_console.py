@@ -23,6 +23,13 @@ from conftest import ROOT, write_config
 PASSWORD = "рентгениздат-1956"
 
 
+def _json(data: bytes):
+    try:
+        return json.loads(data or b"{}")
+    except ValueError:  # aiohttp's own 404 is text
+        return {"text": data.decode("utf-8", "replace")}
+
+
 class Browser:
     """A cookie-keeping HTTP client, as a script (or a page) would talk to the console."""
 
@@ -42,9 +49,9 @@ class Browser:
         request = urllib.request.Request(self.base + path, data=data, headers=hdrs, method=method)
         try:
             with self.opener.open(request, timeout=20) as response:
-                return response.status, json.loads(response.read() or b"{}"), response.headers
+                return response.status, _json(response.read()), response.headers
         except urllib.error.HTTPError as err:
-            return err.code, json.loads(err.read() or b"{}"), err.headers
+            return err.code, _json(err.read()), err.headers
 
     def login(self, password: str = PASSWORD):
         return self.call("POST", "/api/login", form={"password": password})
@@ -246,3 +253,50 @@ def test_a_30000_pixel_scan_is_refused_from_its_header(intake):
     status, body = upload(c, disc_parts(scan=bomb))
     assert status == 422 and "30000x30000" in " ".join(body["problems"]), body
     assert nothing_left(content, data)
+
+
+def test_the_collection_the_log_and_the_cuts_for_the_page(tmp_path):
+    """The discs with their play counts and scans, the log's tail with a filter, the live cuts:
+    listened to, downloaded, deleted only when named again; nothing outside them served."""
+    import datetime as dt
+
+    import numpy as np
+
+    from installation.content.library import load_library
+    from installation.lathe.archive import Archive
+    from installation.remote.console.views import Shown
+
+    set_password(tmp_path, PASSWORD)
+    library = load_library(ROOT / "assets")
+    (tmp_path / "kiosk.log").write_text("".join(f"line {i} {'свинг' if i % 10 == 0 else ''}\n" for i in range(500)),
+                                        encoding="utf-8")
+    archive = Archive(tmp_path)
+    cut = archive.begin(dt.datetime(2026, 12, 5, 15, 0), "Анна", "Буги на плёнке", {})
+    (cut.folder / "cut.wav").write_bytes(b"RIFF....WAVE")
+    archive.end(cut, "done", "", 61.5, np.zeros((2, 3)), dt.datetime(2026, 12, 5, 15, 2))
+    c = Console(ConsoleConfig(host="127.0.0.1", port=0), tmp_path, CommandBus(), dict,
+                shown=Shown(lambda: library.discs, lambda: {"свинг-под-черепом": 7}))
+    c.start()
+    try:
+        b = Browser(c)
+        csrf = b.login()[1]["csrf"]
+        status, discs, _ = b.call("GET", "/api/discs")
+        skull = next(d for d in discs if d["id"] == "свинг-под-черепом")
+        assert status == 200 and skull["plays"] == 7 and skull["title"]["en"] == "Swing Under the Skull"
+        with b.opener.open(b.base + urllib.parse.quote(skull["scan"]), timeout=20) as scan:
+            assert scan.read(2) == b"\xff\xd8", "the scan itself, a JPEG"
+        status, tail, _ = b.call("GET", "/api/log?lines=3&contains=" + urllib.parse.quote("свинг"))
+        assert tail["lines"] == ["line 470 свинг", "line 480 свинг", "line 490 свинг"]
+        status, listed, _ = b.call("GET", "/api/cuts")
+        assert [(x["performer"], x["outcome"], x["seconds"]) for x in listed] == [("Анна", "done", 61.5)]
+        with b.opener.open(b.base + urllib.parse.quote(listed[0]["audio"]), timeout=20) as wav:
+            assert wav.read() == b"RIFF....WAVE"
+        name, token = listed[0]["name"], {"X-CSRF-Token": csrf}
+        quoted = urllib.parse.quote(name)
+        assert b.call("POST", f"/api/cuts/{quoted}/delete", body={}, headers=token)[0] == 400, "not named again"
+        assert cut.folder.exists()
+        assert b.call("GET", "/api/cuts/..%2F..%2Fconsole-password.json/audio")[0] == 404
+        assert b.call("POST", f"/api/cuts/{quoted}/delete", body={"confirm": name}, headers=token)[0] == 200
+        assert not cut.folder.exists() and b.call("GET", "/api/cuts")[1] == []
+    finally:
+        c.close()

@@ -62,8 +62,11 @@ def test_log_in_see_the_kiosk_live_and_act_on_it_from_a_phone(kiosk, tmp_path):
         page.wait_for_selector("#action-result:has-text('✓')")
         wait_for(lambda: "self-test (asked for in the console from 127.0.0.1)" in (data / "kiosk.log").read_text(
             encoding="utf-8"), 20, "the self-test the console asked for, in the kiosk's log")
+        page.wait_for_selector("#disc-list li:has-text('Свинг под черепом')")
+        assert page.locator("#disc-list li").count() == 6, "every disc of the collection, with its scan"
         page.click("#lang")
         page.wait_for_selector("dt:has-text('Screen')")
+        page.wait_for_selector("#disc-list li:has-text('Swing Under the Skull')")
         page.screenshot(path=str(tmp_path / "console-now-phone.png"), full_page=True)
         assert kiosk_status(osc)["scene"] == "attract"
         page.reload()  # the session survives a reload (the cookie), without the password again

@@ -232,6 +232,7 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
 
     from ..content.library import load_library
     from ..core.commands import CommandBus
+    from ..remote.console.views import Shown
     from ..screen.display import open_canvas
     from ..screen.recovery import DisplayWatch
     from ..service.play_counts import PlayCounts
@@ -258,8 +259,11 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
                         osc=start_osc(cfg, bus, sound, status, lathe, turntable), turntable=turntable,
                         schedule=DemoSchedule(cfg.demos, cfg.data_path / "demos.json") if cfg.demos.events else None,
                         lathe=lathe, notifier=notifier, display_watch=DisplayWatch(cfg.display, args.windowed),
-                        wall=wall, pictures_aside=True, console=start_console(cfg, bus, status, disc_check(cfg)),
-                        dropped=start_dropped(cfg, bus, library))
+                        wall=wall, pictures_aside=True)
+    counts = services.counts
+    shown = Shown(lambda: library.discs, lambda: counts.counts if counts is not None else {})
+    services.console = start_console(cfg, bus, status, disc_check(cfg), shown)
+    services.dropped = start_dropped(cfg, bus, library)
     return Kiosk(cfg, library, canvas, services), services
 
 
@@ -326,14 +330,14 @@ def rehearsal_plan(cfg: Config, now) -> str:
     return f"{len(soon)} demo(s) in the next 24 h: {names}; {lathe}"
 
 
-def start_console(cfg: Config, bus, status, check):
+def start_console(cfg: Config, bus, status, check, shown):
     """The web console on its thread, or None (disabled, or its port taken: said, the show goes on)."""
     if not cfg.console.enabled:
         return None
     from ..remote.console.server import Console
 
     console = Console(cfg.console, cfg.data_path, bus, status.read, discs_dir=cfg.content_dir / "discs",
-                      add_disc=check, max_audio_mb=cfg.content.limits.max_audio_mb)
+                      add_disc=check, max_audio_mb=cfg.content.limits.max_audio_mb, shown=shown)
     try:
         console.start()
     except OSError as exc:

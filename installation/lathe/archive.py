@@ -11,7 +11,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 import yaml
@@ -66,6 +66,23 @@ class Archive:
             fh.flush()
             os.fsync(fh.fileno())
         return cut
+
+    def list(self) -> List[Cut]:
+        """Every cut kept, newest first; a folder whose cut.yaml will not read is listed as it is."""
+        out = []
+        for folder in sorted(self.cuts.iterdir(), reverse=True) if self.cuts.is_dir() else []:
+            if not folder.is_dir():
+                continue
+            try:
+                meta = yaml.safe_load((folder / META).read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError, UnicodeDecodeError):
+                meta = None
+            out.append(Cut(folder, meta if isinstance(meta, dict) else {"outcome": "unreadable cut.yaml"}))
+        return out
+
+    def find(self, name: str) -> Optional[Cut]:
+        """The cut whose folder is `name` (a name from `list`, nothing that leaves the archive)."""
+        return next((c for c in self.list() if c.folder.name == name), None)
 
     @staticmethod
     def end(cut: Cut, outcome: str, reason: str, seconds: float, groove: np.ndarray, when: dt.datetime) -> None:

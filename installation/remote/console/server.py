@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import math
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -21,10 +22,12 @@ from aiohttp import web
 from ...content.library import Disc
 from ...core.commands import Command, CommandBus, DiscArrived, PlayDisc, Quit, RunSelfTest, SetVolume, ShowScene, Stop
 from ...core.registry import SCENES
+from ...lathe.archive import Archive
 from .password import check_password, has_password
 from .sessions import Sessions
 from .settings import ConsoleConfig, is_local
 from .uploads import Refused, Upload
+from .views import Shown, cuts, log_tail
 
 log = logging.getLogger(__name__)
 COOKIE = "bm_session"
@@ -42,13 +45,15 @@ def _error(status: int, text: str) -> web.Response:
 class Console:
     def __init__(self, cfg: ConsoleConfig, data_dir: Path, bus: CommandBus, status: Callable[[], Dict[str, Any]],
                  clock: Callable[[], float] = time.monotonic, discs_dir: Optional[Path] = None,
-                 add_disc: Optional[Callable[[Path], Disc]] = None, max_audio_mb: float = 300.0):
+                 add_disc: Optional[Callable[[Path], Disc]] = None, max_audio_mb: float = 300.0,
+                 shown: Optional[Shown] = None):
         """`add_disc(folder)`: `check`'s own validation of a disc folder (ConfigError with its
         lines); uploads go to `discs_dir` (content.directory/discs)."""
         self.cfg, self.data_dir, self.bus, self.status = cfg, Path(data_dir), bus, status
         self.discs_dir = discs_dir or self.data_dir / "discs"
         self.uploads_dir = self.data_dir / "uploads"
         self.add_disc, self.max_audio_mb = add_disc, max_audio_mb
+        self.shown, self.archive, self.log_path = shown, Archive(self.data_dir), self.data_dir / "kiosk.log"
         self.sessions = Sessions(cfg.session_hours, clock)
         self.locked = not has_password(self.data_dir)  # (a password set later counts at the next start)
         self.host = "127.0.0.1" if self.locked else cfg.host
@@ -96,6 +101,13 @@ class Console:
         app.router.add_get("/api/events", self._events)
         app.router.add_post("/api/actions/{name}", self._action)
         app.router.add_post("/api/discs", self._add_disc)
+        app.router.add_get("/api/discs", self._discs)
+        app.router.add_get("/api/discs/{id}/scan", self._scan)
+        app.router.add_get("/api/log", self._log)
+        app.router.add_get("/api/log/download", self._log_file)
+        app.router.add_get("/api/cuts", self._cuts)
+        app.router.add_get("/api/cuts/{name}/audio", self._cut_audio)
+        app.router.add_post("/api/cuts/{name}/delete", self._cut_delete)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.cfg.port)
@@ -213,6 +225,55 @@ class Console:
         self.bus.post(DiscArrived(str(folder), f"the console, from {who}"))
         log.info("console: the disc %s added from %s", disc.id, who)
         return web.json_response({"id": disc.id}, status=201)
+
+    # -- the collection, the log, the cuts -----------------------------------------------------
+    async def _discs(self, request: web.Request) -> web.Response:
+        return web.json_response(self.shown.listing() if self.shown else [])
+
+    async def _scan(self, request: web.Request) -> web.StreamResponse:
+        path = self.shown.scan(request.match_info["id"]) if self.shown else None
+        if path is None:
+            raise web.HTTPNotFound()
+        kind = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
+        return web.FileResponse(path, headers={"Content-Type": kind, "X-Content-Type-Options": "nosniff"})
+
+    async def _log(self, request: web.Request) -> web.Response:
+        try:
+            lines = int(request.query.get("lines", "200"))
+        except ValueError:
+            return _error(400, "lines: a whole number")
+        loop = asyncio.get_running_loop()
+        tail = await loop.run_in_executor(None, log_tail, self.log_path, lines, request.query.get("contains", ""))
+        return web.json_response({"lines": tail})
+
+    async def _log_file(self, request: web.Request) -> web.StreamResponse:
+        if not self.log_path.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(self.log_path, headers={"Content-Type": "text/plain; charset=utf-8",
+                                                        "Content-Disposition": "attachment; filename=kiosk.log"})
+
+    async def _cuts(self, request: web.Request) -> web.Response:
+        return web.json_response(await asyncio.get_running_loop().run_in_executor(None, cuts, self.archive))
+
+    async def _cut_audio(self, request: web.Request) -> web.StreamResponse:
+        cut = self.archive.find(request.match_info["name"])
+        if cut is None or not cut.audio.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(cut.audio, headers={
+            "Content-Type": "audio/wav", "Content-Disposition": f"attachment; filename={cut.folder.name}.wav"})
+
+    async def _cut_delete(self, request: web.Request) -> web.Response:
+        """A cut deleted for good, when the request names it again in `confirm` (the page asks)."""
+        name, who = request.match_info["name"], request.remote or "?"
+        cut = self.archive.find(name)
+        if cut is None:
+            return _error(404, f"no cut {name!r}")
+        body = await request.json() if request.can_read_body else {}
+        if not isinstance(body, dict) or body.get("confirm") != name:
+            return _error(400, "confirm: the cut's name again, to delete it for good")
+        await asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, cut.folder)
+        log.warning("console: the cut %s deleted from %s", name, who)
+        return web.json_response({"ok": True})
 
     # -- doing ---------------------------------------------------------------------------------
     async def _action(self, request: web.Request) -> web.Response:

@@ -13,6 +13,36 @@ const FIELDS = [
   ["problems", "Последние проблемы", "Last problems"],
 ];
 
+const PANELS = ["now", "discs", "cuts", "log", "add", "logout"];
+const el = (tag, props = {}, ...children) => {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+};
+
+async function refresh() {
+  const [discs, cuts, log] = await Promise.all([api("GET", "/api/discs"), api("GET", "/api/cuts"),
+    api("GET", `/api/log?lines=60&contains=${encodeURIComponent($("log-filter").value)}`)]).catch(() => [[], [], { lines: [] }]);
+  $("disc-list").replaceChildren(...discs.map((d) => el("li", { className: "card" },
+    el("img", { src: d.scan, alt: "", loading: "lazy" }),
+    el("div", {}, el("strong", { textContent: d.title[lang] || d.title.ru }),
+      el("span", { textContent: ` · ${d.artist[lang] || d.artist.ru}, ${d.year}` }),
+      el("div", { className: "dim", textContent: `${lang === "ru" ? "прослушиваний" : "plays"}: ${d.plays} · ${d.id}` }),
+      Object.assign(el("button", { type: "button", textContent: lang === "ru" ? "Играть сейчас" : "Play now" }),
+        { onclick: () => api("POST", "/api/actions/disc", { id: d.id }) })))));
+  $("cut-list").replaceChildren(...(cuts.length ? cuts.map((c) => el("li", {},
+    el("div", { textContent: `${c.started} · ${c.performer} · ${c.title} · ${c.outcome} · ${c.seconds} s` }),
+    c.audio ? el("audio", { controls: true, preload: "none", src: c.audio }) : el("span"),
+    c.audio ? el("a", { href: c.audio, download: "", textContent: "WAV" }) : el("span"),
+    Object.assign(el("button", { type: "button", className: "quiet", textContent: lang === "ru" ? "Удалить" : "Delete" }),
+      { onclick: async () => {
+        if (!confirm(lang === "ru" ? `Удалить запись ${c.name} навсегда?` : `Delete the cut ${c.name} for good?`)) return;
+        await api("POST", `/api/cuts/${encodeURIComponent(c.name)}/delete`, { confirm: c.name }); refresh();
+      } })))
+    : [el("li", { className: "dim", textContent: lang === "ru" ? "Пока нет" : "None yet" })]));
+  $("log-lines").textContent = log.lines.join("\n");
+}
+
 function translate() {
   document.documentElement.lang = lang;
   for (const el of document.querySelectorAll("[data-ru]")) el.textContent = el.dataset[lang];
@@ -54,7 +84,9 @@ async function api(method, path, body) {
 
 function loggedIn(token) {
   csrf = token;
-  $("login").hidden = true; $("now").hidden = false; $("add").hidden = false; $("logout").hidden = false;
+  $("login").hidden = true;
+  for (const id of PANELS) $(id).hidden = false;
+  refresh();
   if (events) events.close();
   events = new EventSource("/api/events");
   events.onmessage = (e) => show(JSON.parse(e.data));
@@ -64,7 +96,8 @@ function loggedIn(token) {
 function loggedOut() {
   csrf = null;
   if (events) { events.close(); events = null; }
-  $("now").hidden = true; $("add").hidden = true; $("logout").hidden = true; $("login").hidden = false;
+  for (const id of PANELS) $(id).hidden = true;
+  $("login").hidden = false;
 }
 
 $("login-form").addEventListener("submit", async (e) => {
@@ -109,6 +142,7 @@ $("add-form").addEventListener("submit", async (e) => {
     const done = await api("POST", "/api/discs", body);
     $("add-result").textContent = (lang === "ru" ? "Добавлена: " : "Added: ") + done.id;
     $("add-form").reset();
+    setTimeout(refresh, 1500);  // (the kiosk's loop takes it in at its next frame)
   } catch (err) {
     const lines = (err.problems || []).join("\n");
     $("add-result").textContent = `${err.message}${lines ? "\n" + lines : ""}`;
@@ -116,7 +150,10 @@ $("add-form").addEventListener("submit", async (e) => {
 });
 
 $("logout").addEventListener("click", async () => { await api("POST", "/api/logout").catch(() => {}); loggedOut(); });
-$("lang").addEventListener("click", () => { lang = lang === "ru" ? "en" : "ru"; localStorage.setItem("lang", lang); translate(); });
+$("lang").addEventListener("click", () => {
+  lang = lang === "ru" ? "en" : "ru"; localStorage.setItem("lang", lang); translate(); if (csrf) refresh();
+});
+$("log-filter").addEventListener("input", () => refresh());
 
 translate();
 api("GET", "/api/session").then((d) => (d.csrf ? loggedIn(d.csrf) : loggedOut())).catch(loggedOut);

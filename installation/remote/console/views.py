@@ -1,0 +1,56 @@
+"""What the console shows besides the status: the discs with their play counts, the tail of the
+log, the live cuts' archive. Read-only snapshots, bounded reads: a request costs this thread a
+file read at most, never the show a frame."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+from ...content.library import Disc
+from ...lathe.archive import Archive
+
+LOG_TAIL_BYTES = 256 * 1024  # the end of kiosk.log a page asks for, at most
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The collection as the main loop has it, with its play counts (read from another thread:
+    the discs' list is replaced whole when it changes, the counts are copied)."""
+
+    discs: Callable[[], List[Disc]]
+    counts: Callable[[], Dict[str, int]]
+
+    def listing(self) -> List[Dict[str, Any]]:
+        counts = dict(self.counts())
+        return [{"id": d.id, "title": {"ru": d.info.title.ru, "en": d.info.title.en},
+                 "artist": {"ru": d.info.artist.ru, "en": d.info.artist.en}, "year": d.info.year,
+                 "seconds": round(d.audio_seconds, 1), "plays": counts.get(d.id, 0),
+                 "scan": f"/api/discs/{d.id}/scan"} for d in self.discs()]
+
+    def scan(self, disc_id: str) -> Optional[Path]:
+        return next((d.scan_path for d in self.discs() if d.id == disc_id), None)
+
+
+def log_tail(path: Path, lines: int = 200, contains: str = "") -> List[str]:
+    """The last `lines` lines of the log (of its last LOG_TAIL_BYTES), those with `contains`."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - LOG_TAIL_BYTES))
+            text = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    kept = [line for line in text.splitlines()[1:] if contains.lower() in line.lower()]  # (the first may be cut)
+    return kept[-max(1, min(lines, 2000)):]
+
+
+def cuts(archive: Archive) -> List[Dict[str, Any]]:
+    out = []
+    for cut in archive.list():
+        meta = cut.meta
+        out.append({"name": cut.folder.name, "performer": meta.get("performer", ""), "title": meta.get("title", ""),
+                    "started": meta.get("started", ""), "outcome": meta.get("outcome", ""),
+                    "reason": meta.get("reason", ""), "seconds": meta.get("seconds", 0.0),
+                    "audio": f"/api/cuts/{cut.folder.name}/audio" if cut.audio.is_file() else ""})
+    return out
