@@ -300,3 +300,59 @@ def test_the_collection_the_log_and_the_cuts_for_the_page(tmp_path):
         assert not cut.folder.exists() and b.call("GET", "/api/cuts")[1] == []
     finally:
         c.close()
+
+
+def test_a_caption_edited_keeps_the_curators_file_and_the_player_shows_it(tmp_path):
+    """The console writes into the curator's own disc.yaml (comments and the rest kept, the old
+    one as disc.yaml.bak), validated first; the show takes it at once; hidden leaves the show."""
+    import shutil
+
+    from installation.content.library import load_library
+    from installation.remote.console.views import Shown
+    from installation.screen.text import record_text
+
+    from conftest import kiosk_in_process
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "assets", content)
+    set_password(tmp_path, PASSWORD)
+    library = load_library(content)
+    kiosk = kiosk_in_process()
+    kiosk.collection.library = library
+    bus = kiosk.bus
+    c = Console(ConsoleConfig(host="127.0.0.1", port=0), tmp_path, bus, dict,
+                shown=Shown(lambda: library.discs, dict, lambda: library.hidden))
+    c.start()
+    try:
+        b = Browser(c)
+        token = {"X-CSRF-Token": b.login()[1]["csrf"]}
+        path = content / "discs" / "свинг-под-черепом" / "disc.yaml"
+        before = path.read_text(encoding="utf-8")
+        edit = f"/api/discs/{urllib.parse.quote('свинг-под-черепом')}/edit"
+        caption = {"ru": "Новая подпись: снимок черепа с Арбата.", "en": "A new caption: a skull film from the Arbat."}
+        assert b.call("POST", edit, body={"caption": caption}, headers=token)[0] == 200
+        after = path.read_text(encoding="utf-8")
+        assert after.splitlines()[0] == before.splitlines()[0], "the curator's comment line kept"
+        assert "Новая подпись" in after and "eccentricity_mm: 2.6" in after
+        assert (path.parent / "disc.yaml.bak").read_text(encoding="utf-8") == before
+        status, body, _ = b.call("POST", edit, body={"order": "first"}, headers=token)
+        assert status == 400 and "order" in body["error"]
+        status, body, _ = b.call("POST", edit, body={"title": {"ru": ""}}, headers=token)
+        assert status == 400 and "Russian" in body["error"]
+        assert path.read_text(encoding="utf-8") == after, "nothing written by a refused edit"
+        kiosk.step(1 / 60, events=[])  # the loop takes the change from the bus
+        kiosk.show.switch("player", disc_id="свинг-под-черепом")
+        kiosk.show.scene.update(1.0)
+        with record_text() as drawn:
+            kiosk.show.scene.draw(kiosk.stage.surface)
+        assert "Новая подпись:" in " ".join(line.text for line in drawn)
+        assert b.call("POST", edit, body={"hidden": True}, headers=token)[0] == 200
+        kiosk.step(1 / 60, events=[])
+        assert "свинг-под-черепом" not in [d.id for d in library.discs]
+        listed = {d["id"]: d["hidden"] for d in b.call("GET", "/api/discs")[1]}
+        assert listed["свинг-под-черепом"] is True and listed["vals-kisti"] is False
+        assert b.call("POST", edit, body={"hidden": False}, headers=token)[0] == 200
+        kiosk.step(1 / 60, events=[])
+        assert "свинг-под-черепом" in [d.id for d in library.discs]
+    finally:
+        c.close()

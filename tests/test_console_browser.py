@@ -110,7 +110,14 @@ def test_a_disc_added_through_the_form_plays_in_the_kiosk(kiosk_on_screen, tmp_p
         page.click("#add-form button[type=submit]")
         page.wait_for_selector(f"#add-result:has-text('{new}')", timeout=60000)
         page.screenshot(path=str(tmp_path / "console-add.png"), full_page=True)
-    assert sorted(p.name for p in (content / "discs" / new).iterdir()) == ["audio.ogg", "disc.yaml", "scan.jpg"]
+        assert sorted(p.name for p in (content / "discs" / new).iterdir()) == ["audio.ogg", "disc.yaml", "scan.jpg"]
+        card = page.locator("#disc-list li", has_text="Буги из консоли")  # then its caption corrected
+        card.locator("summary").click()
+        card.locator("[data-key='caption.ru']").fill("Подпись, исправленная с телефона.")
+        card.locator(".editor button").click()
+        wait_for(lambda: f"disc changed from the console, from 127.0.0.1: {new}" in
+                 (data / "kiosk.log").read_text(encoding="utf-8"), 20, "the edit taken by the show")
+    assert "Подпись, исправленная с телефона." in (content / "discs" / new / "disc.yaml").read_text(encoding="utf-8")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:  # the performer plays it, over OSC
         sock.sendto(message("/kiosk/disc", new), ("127.0.0.1", osc))
     wait_for(lambda: kiosk_status(osc).get("disc") == new, 30, "the new disc playing in the kiosk")

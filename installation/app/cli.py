@@ -261,7 +261,7 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
                         lathe=lathe, notifier=notifier, display_watch=DisplayWatch(cfg.display, args.windowed),
                         wall=wall, pictures_aside=True)
     counts = services.counts
-    shown = Shown(lambda: library.discs, lambda: counts.counts if counts is not None else {})
+    shown = Shown(lambda: library.discs, lambda: counts.counts if counts is not None else {}, lambda: library.hidden)
     services.console = start_console(cfg, bus, status, disc_check(cfg), shown)
     services.dropped = start_dropped(cfg, bus, library)
     return Kiosk(cfg, library, canvas, services), services

@@ -65,6 +65,7 @@ class DiscInfo:
     scan: Optional[str] = None  # file name in the folder; default: the only image there
     audio: Optional[str] = None  # file name in the folder; default: the only audio file there
     order: int = 0  # position in the show; ties go by folder name
+    hidden: bool = False  # kept in the collection, not shown to visitors (the console hides and shows it)
     condition: Condition = field(default_factory=Condition)
     story: Optional[Text] = None  # the story panel: who cut it, where, the bones, the music
 
@@ -101,6 +102,7 @@ class Library:
     discs: list[Disc]
     problems: list[str]  # `file:line: message`, one per skipped folder or bad file
     stories: tuple[Text, ...] = ()
+    hidden: list[Disc] = field(default_factory=list)  # read and valid, but `hidden: true`: not in the show
 
     def find(self, disc_id: str) -> Optional[Disc]:
         return next((d for d in self.discs if d.id == disc_id), None)
@@ -109,8 +111,11 @@ class Library:
         return next((i for i, d in enumerate(self.discs) if d.id == disc_id), -1)
 
     def add(self, disc: Disc) -> None:
-        """A new disc (a live cut) joins the show in its place in the order."""
-        self.discs = sorted([d for d in self.discs if d.id != disc.id] + [disc], key=lambda d: (d.info.order, d.id))
+        """A new or changed disc takes its place: in the show in its order, or aside when hidden
+        (each list is replaced whole: other threads read them)."""
+        shown = [d for d in self.discs if d.id != disc.id] + ([] if disc.info.hidden else [disc])
+        self.discs = sorted(shown, key=lambda d: (d.info.order, d.id))
+        self.hidden = [d for d in self.hidden if d.id != disc.id] + ([disc] if disc.info.hidden else [])
 
 
 def load_library(content_dir: Path, deep: bool = False,
@@ -149,7 +154,7 @@ def load_library(content_dir: Path, deep: bool = False,
     for p in problems:
         log.warning("skipping: %s", p)
     discs.sort(key=lambda d: (d.info.order, d.id))
-    return Library(discs, problems, stories)
+    return Library([d for d in discs if not d.info.hidden], problems, stories, [d for d in discs if d.info.hidden])
 
 
 def load_disc(folder: Path, deep: bool = False, check_scan: Optional[Callable[[Path], object]] = None,

@@ -100,6 +100,13 @@ class DiscArrived(Command):
 
 
 @dataclass(frozen=True)
+class DiscChanged(Command):
+    """A disc's disc.yaml was edited (in the console): the show takes the new texts, order, or hiding."""
+    folder: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Quit(Command):
     reason: str
 

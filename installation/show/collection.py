@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 import yaml
 
 from ..content.library import Disc, Library, Limits, load_disc
-from ..core.commands import CutFinished, DiscArrived
+from ..core.commands import CutFinished, DiscArrived, DiscChanged
 from ..core.geometry import DiscGeometry
 from ..core.yamlconf import ConfigError
 from ..service.play_counts import PlayCounts
@@ -35,7 +35,7 @@ class Collection:
         self._counted: Dict[str, float] = {}  # disc -> when its last play was counted
 
     def handlers(self) -> Dict[type, Callable[[Any], None]]:
-        return {CutFinished: self._cut_finished, DiscArrived: self._arrived}
+        return {CutFinished: self._cut_finished, DiscArrived: self._arrived, DiscChanged: self._arrived}
 
     def count_play(self, disc: Disc, now: float) -> None:
         """One play of `disc` at `now` (the show's clock), counted once a minute at most."""
@@ -52,15 +52,16 @@ class Collection:
         log.error("skipping disc: %s", why)
         self.library.discs = [d for d in self.library.discs if d.id != disc_id]
 
-    def _arrived(self, c: DiscArrived) -> None:
-        """A disc someone added (checked already by `check`'s code) joins the show now."""
+    def _arrived(self, c: Union[DiscArrived, DiscChanged]) -> None:
+        """A disc someone added or edited (checked already by `check`'s code) takes its place now."""
         try:
             disc = load_disc(Path(c.folder), limits=self.limits)
         except (OSError, ConfigError) as exc:
             log.error("the disc in %s from %s could not join the show: %s", c.folder, c.source, exc)
             return
         self.library.add(disc)
-        log.info("new disc from %s: %s", c.source, disc.id)
+        log.info("%s from %s: %s%s", "new disc" if isinstance(c, DiscArrived) else "disc changed", c.source, disc.id,
+                 " (hidden)" if disc.info.hidden else "")
 
     def _cut_finished(self, c: CutFinished) -> None:
         """A finished cut joins the collection now, without a restart."""

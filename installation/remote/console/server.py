@@ -20,9 +20,21 @@ from typing import Any, Callable, Dict, Optional
 from aiohttp import web
 
 from ...content.library import Disc
-from ...core.commands import Command, CommandBus, DiscArrived, PlayDisc, Quit, RunSelfTest, SetVolume, ShowScene, Stop
+from ...core.commands import (
+    Command,
+    CommandBus,
+    DiscArrived,
+    DiscChanged,
+    PlayDisc,
+    Quit,
+    RunSelfTest,
+    SetVolume,
+    ShowScene,
+    Stop,
+)
 from ...core.registry import SCENES
 from ...lathe.archive import Archive
+from .edits import edit_disc_yaml
 from .password import check_password, has_password
 from .sessions import Sessions
 from .settings import ConsoleConfig, is_local
@@ -103,6 +115,7 @@ class Console:
         app.router.add_post("/api/discs", self._add_disc)
         app.router.add_get("/api/discs", self._discs)
         app.router.add_get("/api/discs/{id}/scan", self._scan)
+        app.router.add_post("/api/discs/{id}/edit", self._edit)
         app.router.add_get("/api/log", self._log)
         app.router.add_get("/api/log/download", self._log_file)
         app.router.add_get("/api/cuts", self._cuts)
@@ -236,6 +249,24 @@ class Console:
             raise web.HTTPNotFound()
         kind = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
         return web.FileResponse(path, headers={"Content-Type": kind, "X-Content-Type-Options": "nosniff"})
+
+    async def _edit(self, request: web.Request) -> web.Response:
+        """A disc's texts, order or hiding, into its disc.yaml (edits.py); the show takes them now."""
+        who, disc = request.remote or "?", self.shown.find(request.match_info["id"]) if self.shown else None
+        if disc is None:
+            return _error(404, f"no disc {request.match_info['id']!r}")
+        try:
+            changes = await request.json()
+            if not isinstance(changes, dict) or not changes:
+                raise Refused(400, "a JSON object of what to change")
+            await asyncio.get_running_loop().run_in_executor(None, edit_disc_yaml, disc.folder / "disc.yaml", changes)
+        except Refused as exc:
+            return web.json_response({"error": exc.error, "problems": exc.problems}, status=exc.status)
+        except ValueError as exc:
+            return _error(400, f"not JSON: {exc}")
+        self.bus.post(DiscChanged(str(disc.folder), f"the console, from {who}"))
+        log.info("console: %s edited from %s: %s", disc.id, who, ", ".join(sorted(changes)))
+        return web.json_response({"ok": True})
 
     async def _log(self, request: web.Request) -> web.Response:
         try:

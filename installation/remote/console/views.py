@@ -21,16 +21,25 @@ class Shown:
 
     discs: Callable[[], List[Disc]]
     counts: Callable[[], Dict[str, int]]
+    hidden: Callable[[], List[Disc]] = list
 
     def listing(self) -> List[Dict[str, Any]]:
         counts = dict(self.counts())
-        return [{"id": d.id, "title": {"ru": d.info.title.ru, "en": d.info.title.en},
-                 "artist": {"ru": d.info.artist.ru, "en": d.info.artist.en}, "year": d.info.year,
-                 "seconds": round(d.audio_seconds, 1), "plays": counts.get(d.id, 0),
-                 "scan": f"/api/discs/{d.id}/scan"} for d in self.discs()]
+        text = lambda t: {"ru": t.ru, "en": t.en} if t is not None else {"ru": "", "en": ""}  # noqa: E731
+        return [{"id": d.id, "title": text(d.info.title), "artist": text(d.info.artist), "year": d.info.year,
+                 "caption": text(d.info.caption), "story": text(d.info.story), "order": d.info.order,
+                 "hidden": d.info.hidden, "seconds": round(d.audio_seconds, 1), "plays": counts.get(d.id, 0),
+                 "scan": f"/api/discs/{d.id}/scan"} for d in self.all()]
+
+    def all(self) -> List[Disc]:
+        return list(self.discs()) + list(self.hidden())
+
+    def find(self, disc_id: str) -> Optional[Disc]:
+        return next((d for d in self.all() if d.id == disc_id), None)
 
     def scan(self, disc_id: str) -> Optional[Path]:
-        return next((d.scan_path for d in self.discs() if d.id == disc_id), None)
+        disc = self.find(disc_id)
+        return disc.scan_path if disc is not None else None
 
 
 def log_tail(path: Path, lines: int = 200, contains: str = "") -> List[str]:

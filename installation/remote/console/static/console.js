@@ -20,6 +20,36 @@ const el = (tag, props = {}, ...children) => {
   return e;
 };
 
+async function edit(id, changes) {
+  try { await api("POST", `/api/discs/${encodeURIComponent(id)}/edit`, changes); setTimeout(refresh, 300); }
+  catch (err) { alert(`${err.message}\n${(err.problems || []).join("\n")}`); }
+}
+
+// The texts of a disc, in both languages, edited in place (written into its disc.yaml).
+function editor(d) {
+  const box = el("details", { className: "editor" }, el("summary", { textContent: lang === "ru" ? "Тексты" : "Texts" }));
+  const fields = {};
+  for (const key of ["title", "artist", "caption", "story"]) {
+    for (const l of ["ru", "en"]) {
+      const input = el(key === "caption" || key === "story" ? "textarea" : "input", { value: d[key][l] || "" });
+      input.dataset.key = `${key}.${l}`;
+      fields[`${key}.${l}`] = input;
+      box.append(el("label", { className: "dim", textContent: `${key} · ${l}` }), input);
+    }
+  }
+  box.append(Object.assign(el("button", { type: "button", textContent: lang === "ru" ? "Сохранить" : "Save" }), {
+    onclick: () => {
+      const changes = {};
+      for (const [k, input] of Object.entries(fields)) {
+        const [key, l] = k.split(".");
+        if (key === "story" && !d.story.ru && !input.value) continue;
+        (changes[key] = changes[key] || {})[l] = input.value;
+      }
+      edit(d.id, changes);
+    } }));
+  return box;
+}
+
 async function refresh() {
   const [discs, cuts, log] = await Promise.all([api("GET", "/api/discs"), api("GET", "/api/cuts"),
     api("GET", `/api/log?lines=60&contains=${encodeURIComponent($("log-filter").value)}`)]).catch(() => [[], [], { lines: [] }]);
@@ -29,7 +59,12 @@ async function refresh() {
       el("span", { textContent: ` · ${d.artist[lang] || d.artist.ru}, ${d.year}` }),
       el("div", { className: "dim", textContent: `${lang === "ru" ? "прослушиваний" : "plays"}: ${d.plays} · ${d.id}` }),
       Object.assign(el("button", { type: "button", textContent: lang === "ru" ? "Играть сейчас" : "Play now" }),
-        { onclick: () => api("POST", "/api/actions/disc", { id: d.id }) })))));
+        { onclick: () => api("POST", "/api/actions/disc", { id: d.id }) }),
+      Object.assign(el("button", { type: "button", className: "quiet-inline",
+        textContent: d.hidden ? (lang === "ru" ? "Показать" : "Show") : (lang === "ru" ? "Скрыть" : "Hide") }),
+      { onclick: () => edit(d.id, { hidden: !d.hidden }) }),
+      d.hidden ? el("span", { className: "dim", textContent: lang === "ru" ? " скрыта" : " hidden" }) : "",
+      editor(d)))));
   $("cut-list").replaceChildren(...(cuts.length ? cuts.map((c) => el("li", {},
     el("div", { textContent: `${c.started} · ${c.performer} · ${c.title} · ${c.outcome} · ${c.seconds} s` }),
     c.audio ? el("audio", { controls: true, preload: "none", src: c.audio }) : el("span"),
