@@ -1,10 +1,8 @@
 """The console in a real browser (Debian's chromium, headless, driven by Playwright) against
-the real kiosk: its sound process, its OSC server, its data dir. A wrong password refused, the
-right one let in, the kiosk's state live on the page, an action reaching the kiosk; the page on
-a phone's viewport, screenshot looked at."""
+the real kiosk under Xvfb: its sound process, its OSC server, a copy of the content and a data
+dir of its own. One visit, as a technician and a curator would make it from a phone."""
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import socket
@@ -33,47 +31,6 @@ PASSWORD = "рентгениздат-1956"
 
 
 @pytest.fixture
-def kiosk(tmp_path):
-    data, web, osc = tmp_path / "данные", free_tcp_port(), free_udp_port()
-    set_password(data, PASSWORD)
-    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", data,
-                       f"audio:\n  device: no-such-device\nosc:\n  port: {osc}\nconsole:\n  port: {web}\n")
-    proc = start_kiosk(cfg, {**os.environ, "SDL_VIDEODRIVER": "dummy"}, tmp_path / "stderr.txt")
-    try:
-        yield f"http://127.0.0.1:{web}/", osc, data
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(20)
-
-
-def test_log_in_see_the_kiosk_live_and_act_on_it_from_a_phone(kiosk, tmp_path):
-    url, osc, data = kiosk
-    with browser_page(tmp_path, 390, 844) as page:  # a phone
-        page.goto(url)
-        page.fill("#password", "not the password")
-        page.click("button[type=submit]")
-        page.wait_for_selector("#login-error:has-text('wrong password')")
-        assert page.is_hidden("#now")
-        page.screenshot(path=str(tmp_path / "console-login.png"))
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("#now-scene:has-text('attract')", timeout=20000)
-        page.click("[data-action=selftest]")
-        page.wait_for_selector("#action-result:has-text('✓')")
-        wait_for(lambda: "self-test (asked for in the console from 127.0.0.1)" in (data / "kiosk.log").read_text(
-            encoding="utf-8"), 20, "the self-test the console asked for, in the kiosk's log")
-        page.wait_for_selector("#disc-list li:has-text('Свинг под черепом')")
-        assert page.locator("#disc-list li").count() == 6, "every disc of the collection, with its scan"
-        page.click("#lang")
-        page.wait_for_selector("dt:has-text('Screen')")
-        page.wait_for_selector("#disc-list li:has-text('Swing Under the Skull')")
-        page.screenshot(path=str(tmp_path / "console-now-phone.png"), full_page=True)
-        assert kiosk_status(osc)["scene"] == "attract"
-        page.reload()  # the session survives a reload (the cookie), without the password again
-        page.wait_for_selector("#now-scene:has-text('attract')", timeout=20000)
-
-
-@pytest.fixture
 def kiosk_on_screen(tmp_path, xvfb):
     data, web, osc = tmp_path / "данные", free_tcp_port(), free_udp_port()
     content = tmp_path / "content"
@@ -90,15 +47,32 @@ def kiosk_on_screen(tmp_path, xvfb):
         proc.wait(20)
 
 
-def test_a_disc_added_through_the_form_plays_in_the_kiosk(kiosk_on_screen, tmp_path):
+def test_the_technician_and_the_curator_on_a_phone(kiosk_on_screen, tmp_path):
+    """Logged in (after a wrong password), the kiosk live, a self-test asked for, a disc added
+    through the form and its caption corrected, the new disc playing in the kiosk, a folder
+    dropped in by hand joining too; a phone's viewport, screenshots looked at."""
     url, osc, content, display, data = kiosk_on_screen
     source = ROOT / "assets" / "discs" / "свинг-под-черепом"
     new = "пластинка-из-консоли"
-    with browser_page(tmp_path, 1280, 1400) as page:
+    log = data / "kiosk.log"
+    with browser_page(tmp_path, 390, 844) as page:
         page.goto(url)
+        page.fill("#password", "not the password")
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#login-error:has-text('wrong password')")
+        assert page.is_hidden("#now")
+        page.screenshot(path=str(tmp_path / "console-login.png"))
         page.fill("#password", PASSWORD)
         page.click("#login-form button[type=submit]")
-        page.wait_for_selector("#add-form")
+        page.wait_for_selector("#now-scene:has-text('attract')", timeout=20000)
+        page.wait_for_selector("#disc-list li:has-text('Свинг под черепом')")
+        assert page.locator("#disc-list li").count() == 6, "every disc of the collection, with its scan"
+        page.click("[data-action=selftest]")
+        page.wait_for_selector("#action-result:has-text('✓')")
+        wait_for(lambda: "self-test (asked for in the console from 127.0.0.1)" in log.read_text(encoding="utf-8"),
+                 20, "the self-test the console asked for, in the kiosk's log")
+        page.reload()  # the session survives a reload (the cookie), without the password again
+        page.wait_for_selector("#now-scene:has-text('attract')", timeout=20000)
         fields = {"id": new, "title_ru": "Буги из консоли", "title_en": "Boogie from the Console",
                   "artist_ru": "Трио «Пульт»", "artist_en": "The Console Trio", "city_ru": "Ленинград",
                   "city_en": "Leningrad", "year": "1957", "body_ru": "череп", "body_en": "skull",
@@ -115,8 +89,12 @@ def test_a_disc_added_through_the_form_plays_in_the_kiosk(kiosk_on_screen, tmp_p
         card.locator("summary").click()
         card.locator("[data-key='caption.ru']").fill("Подпись, исправленная с телефона.")
         card.locator(".editor button").click()
-        wait_for(lambda: f"disc changed from the console, from 127.0.0.1: {new}" in
-                 (data / "kiosk.log").read_text(encoding="utf-8"), 20, "the edit taken by the show")
+        wait_for(lambda: f"disc changed from the console, from 127.0.0.1: {new}" in log.read_text(encoding="utf-8"),
+                 20, "the edit taken by the show")
+        page.click("#lang")
+        page.wait_for_selector("dt:has-text('Screen')")
+        page.wait_for_selector("#disc-list li:has-text('Swing Under the Skull')")
+        page.screenshot(path=str(tmp_path / "console-phone.png"), full_page=True)
     assert "Подпись, исправленная с телефона." in (content / "discs" / new / "disc.yaml").read_text(encoding="utf-8")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:  # the performer plays it, over OSC
         sock.sendto(message("/kiosk/disc", new), ("127.0.0.1", osc))
@@ -128,5 +106,5 @@ def test_a_disc_added_through_the_form_plays_in_the_kiosk(kiosk_on_screen, tmp_p
     assert shot is not None
     # and one the curator copies in by hand while the show runs: it joins within seconds
     shutil.copytree(source, content / "discs" / "руками")
-    wait_for(lambda: "new disc from a folder dropped into the content folder: руками" in
-             (data / "kiosk.log").read_text(encoding="utf-8"), 30, "the folder dropped in, in the show")
+    dropped = "new disc from a folder dropped into the content folder: руками"
+    wait_for(lambda: dropped in log.read_text(encoding="utf-8"), 30, "the folder dropped in, in the show")
