@@ -356,3 +356,42 @@ def test_a_caption_edited_keeps_the_curators_file_and_the_player_shows_it(tmp_pa
         assert "свинг-под-черепом" in [d.id for d in library.discs]
     finally:
         c.close()
+
+
+def test_a_picture_of_what_is_on_the_screen_now(tmp_path):
+    """Asked for in the console, taken by the kiosk's loop after its next frame (never by the
+    console's thread): the frame itself, 640 px wide, as a PNG."""
+    import threading
+
+    import numpy as np
+    import pygame
+
+    from conftest import kiosk_in_process
+
+    set_password(tmp_path, PASSWORD)
+    kiosk = kiosk_in_process(size=(1280, 800))
+    c = Console(ConsoleConfig(host="127.0.0.1", port=0), tmp_path, kiosk.bus, dict, board=kiosk.health.status)
+    c.start()
+    try:
+        b = Browser(c)
+        b.login()
+        got = {}
+
+        def ask():
+            with b.opener.open(b.base + "/api/screen", timeout=20) as response:
+                got["type"], got["png"] = response.headers["Content-Type"], response.read()
+
+        asker = threading.Thread(target=ask)
+        asker.start()
+        while asker.is_alive():  # the loop goes on drawing; the picture is taken after a frame
+            kiosk.step(1 / 60, events=[])
+            frame = pygame.transform.scale(kiosk.stage.surface, (640, 400))
+            asker.join(1 / 60)
+        assert got["type"] == "image/png"
+        picture = pygame.image.load(__import__("io").BytesIO(got["png"]), "screen.png")
+        assert picture.get_size() == (640, 400)
+        shown, drawn = (pygame.surfarray.array3d(s).astype(int) for s in (picture, frame))
+        assert shown.max() > 100, "the disc and the titles, not a black square"
+        assert np.abs(shown - drawn).mean() < 12, "what the loop drew (a frame or so apart: the disc turns)"
+    finally:
+        c.close()

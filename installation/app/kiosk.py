@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 VISITOR = (pygame.FINGERDOWN, pygame.FINGERMOTION, pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN)  # input that is activity
 
 
+PICTURE_WIDTH = 640  # the console's picture of the screen: small, a millisecond or two to take
+
 class Closable(Protocol):
     def close(self) -> None: ...
 
@@ -130,6 +132,8 @@ class Kiosk:
         if self.health.overlay_showing():
             draw_overlay(self, self.health, self.stage.surface)
         self.health.publish()
+        if self.health.status.picture_wanted():  # the console's "what is on the screen": after the frame
+            self.health.status.put_picture(*self.stage.picture(PICTURE_WIDTH))
 
     def _sound_events(self) -> None:
         """A side that ended reaches the screen on as a TRACK_ENDED event."""

@@ -12,7 +12,7 @@ import pygame
 from ..content.library import Disc
 from ..core.yamlconf import ConfigError
 from ..show.collection import Collection
-from .canvas import Canvas
+from .canvas import Canvas, SurfaceCanvas
 from .disc_art import DiscArt
 from .display import vignette
 from .layout import attract_layout
@@ -49,6 +49,13 @@ class Stage:
     @property
     def disc_diameter(self) -> int:
         return attract_layout(self.size, self.dpi).disc_diameter
+
+    def picture(self, width: int) -> Tuple[Tuple[int, int], bytes]:
+        """What is on the screen, `width` px wide, as RGB rows (the GPU path reads it back first)."""
+        frame = self.surface if isinstance(self.canvas, SurfaceCanvas) else self.canvas.snapshot()
+        w, h = frame.get_size()
+        size = (width, max(1, round(h * width / max(1, w))))
+        return size, pygame.image.tobytes(pygame.transform.scale(frame, size), "RGB")
 
     def clear(self) -> None:
         """Start a frame: the background (under discs and words alike)."""

@@ -34,12 +34,13 @@ from ...core.commands import (
 )
 from ...core.registry import SCENES
 from ...lathe.archive import Archive
+from ...service.status import StatusBoard
 from .edits import edit_disc_yaml
 from .password import check_password, has_password
 from .sessions import Sessions
 from .settings import ConsoleConfig, is_local
 from .uploads import Refused, Upload
-from .views import Shown, cuts, log_tail
+from .views import Shown, cuts, log_tail, png
 
 log = logging.getLogger(__name__)
 COOKIE = "bm_session"
@@ -47,6 +48,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"index.html": "text/html", "console.js": "text/javascript", "console.css": "text/css"}
 NO_PASSWORD = "no console password is set: run `python -m installation console-password` on the box"
 EVENT_SECONDS = 1.0  # the status pushed to an open page this often
+PICTURE_SECONDS = 1.0  # a picture of the screen at most this often
 SAFE = ("GET", "HEAD", "OPTIONS")
 
 
@@ -58,7 +60,7 @@ class Console:
     def __init__(self, cfg: ConsoleConfig, data_dir: Path, bus: CommandBus, status: Callable[[], Dict[str, Any]],
                  clock: Callable[[], float] = time.monotonic, discs_dir: Optional[Path] = None,
                  add_disc: Optional[Callable[[Path], Disc]] = None, max_audio_mb: float = 300.0,
-                 shown: Optional[Shown] = None):
+                 shown: Optional[Shown] = None, board: Optional[StatusBoard] = None):
         """`add_disc(folder)`: `check`'s own validation of a disc folder (ConfigError with its
         lines); uploads go to `discs_dir` (content.directory/discs)."""
         self.cfg, self.data_dir, self.bus, self.status = cfg, Path(data_dir), bus, status
@@ -66,6 +68,7 @@ class Console:
         self.uploads_dir = self.data_dir / "uploads"
         self.add_disc, self.max_audio_mb = add_disc, max_audio_mb
         self.shown, self.archive, self.log_path = shown, Archive(self.data_dir), self.data_dir / "kiosk.log"
+        self.board = board  # where the main loop leaves a picture of the screen when asked
         self.sessions = Sessions(cfg.session_hours, clock)
         self.locked = not has_password(self.data_dir)  # (a password set later counts at the next start)
         self.host = "127.0.0.1" if self.locked else cfg.host
@@ -116,6 +119,7 @@ class Console:
         app.router.add_get("/api/discs", self._discs)
         app.router.add_get("/api/discs/{id}/scan", self._scan)
         app.router.add_post("/api/discs/{id}/edit", self._edit)
+        app.router.add_get("/api/screen", self._screen)
         app.router.add_get("/api/log", self._log)
         app.router.add_get("/api/log/download", self._log_file)
         app.router.add_get("/api/cuts", self._cuts)
@@ -267,6 +271,26 @@ class Console:
         self.bus.post(DiscChanged(str(disc.folder), f"the console, from {who}"))
         log.info("console: %s edited from %s: %s", disc.id, who, ", ".join(sorted(changes)))
         return web.json_response({"ok": True})
+
+    async def _screen(self, request: web.Request) -> web.StreamResponse:
+        """What is on the screen now: a picture the main loop takes after its next frame (one a
+        second at most, whoever asks: a fresher one is shared)."""
+        board = self.board
+        if board is None:
+            return _error(503, "this kiosk takes no pictures of its screen")
+        asked = time.monotonic()
+        last = board.picture()
+        if last is None or asked - last.taken > PICTURE_SECONDS:
+            board.want_picture()
+            while time.monotonic() - asked < 3.0:
+                last = board.picture()
+                if last is not None and last.taken >= asked:
+                    break
+                await asyncio.sleep(0.02)
+        if last is None:
+            return _error(503, "no frame drawn to take a picture of (yet)")
+        data = await asyncio.get_running_loop().run_in_executor(None, png, last.size, last.rgb)
+        return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "no-store"})
 
     async def _log(self, request: web.Request) -> web.Response:
         try:

@@ -4,9 +4,11 @@ file read at most, never the show a frame."""
 from __future__ import annotations
 
 import os
+import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ...content.library import Disc
 from ...lathe.archive import Archive
@@ -40,6 +42,19 @@ class Shown:
     def scan(self, disc_id: str) -> Optional[Path]:
         disc = self.find(disc_id)
         return disc.scan_path if disc is not None else None
+
+
+def png(size: Tuple[int, int], rgb: bytes) -> bytes:
+    """RGB rows as a PNG (the picture of the screen; zlib and a few headers, no imaging library
+    in the console's thread)."""
+    w, h = size
+    rows = b"".join(b"\x00" + rgb[y * w * 3:(y + 1) * w * 3] for y in range(h))  # filter 0 on every row
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b""))
 
 
 def log_tail(path: Path, lines: int = 200, contains: str = "") -> List[str]:

@@ -125,11 +125,16 @@ function loggedIn(token) {
   if (events) events.close();
   events = new EventSource("/api/events");
   events.onmessage = (e) => show(JSON.parse(e.data));
+  clearInterval(window.screenTimer);  // the picture of the screen, every two seconds while logged in
+  const picture = () => { if (csrf && !document.hidden) $("screen").src = `/api/screen?t=${Date.now()}`; };
+  picture();
+  window.screenTimer = setInterval(picture, 2000);
   api("GET", "/api/status").then(show).catch(() => {});
 }
 
 function loggedOut() {
   csrf = null;
+  clearInterval(window.screenTimer);
   if (events) { events.close(); events = null; }
   for (const id of PANELS) $(id).hidden = true;
   $("login").hidden = false;
