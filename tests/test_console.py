@@ -395,3 +395,53 @@ def test_a_picture_of_what_is_on_the_screen_now(tmp_path):
         assert np.abs(shown - drawn).mean() < 12, "what the loop drew (a frame or so apart: the disc turns)"
     finally:
         c.close()
+
+
+def test_a_demo_added_in_the_schedule_counts_down_on_the_kiosk(tmp_path):
+    """Opening hours and demos edited in the console go into the technician's own config.yaml
+    (every comment kept, config.yaml.bak, refused with file:line when it would not load) and
+    are in force at the next frame: a demo added for five minutes from now counts down."""
+    import datetime as dt
+    import shutil
+
+    from installation.app.kiosk import Services
+    from installation.config.composed import load_config
+
+    from conftest import kiosk_in_process
+
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    config = tmp_path / "config.yaml"
+    text = config.read_text(encoding="utf-8").replace("directory: assets", f"directory: {ROOT / 'assets'}")
+    config.write_text(text.replace("data_dir: ~/.local/state/bone-music", f"data_dir: {tmp_path / 'data'}"),
+                      encoding="utf-8")
+    before = config.read_text(encoding="utf-8")
+    cfg = load_config(config)
+    assert cfg.data_path == tmp_path / "data"
+    set_password(cfg.data_path, PASSWORD)
+    now = {"t": dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.timezone.utc)}  # the kiosk's clock, injected
+    kiosk = kiosk_in_process(cfg, Services(wall=lambda: now["t"]))
+    c = Console(ConsoleConfig(host="127.0.0.1", port=0), cfg.data_path, kiosk.bus, dict, config_path=config,
+                load_config=load_config)
+    c.start()
+    try:
+        b = Browser(c)
+        token = {"X-CSRF-Token": b.login()[1]["csrf"]}
+        assert b.call("GET", "/api/schedule")[1]["demos"]["events"] == []
+        bad = {"opening_hours": {"enabled": True, "mon": "25:00-26:00"}}
+        status, body, _ = b.call("POST", "/api/schedule", body=bad, headers=token)
+        assert status == 422 and any(p.startswith(f"{config}:") and "mon" in p for p in body["problems"]), body
+        assert config.read_text(encoding="utf-8") == before, "nothing written"
+        demo = {"when": "2026-12-05 13:05", "performer": "Анна Петрова", "title": "Буги на плёнке"}
+        change = {"demos": {"timezone": "Europe/Berlin", "events": [demo]}}
+        status, body, _ = b.call("POST", "/api/schedule", body=change, headers=token)
+        assert status == 200 and body["demos"]["events"][0]["title"] == "Буги на плёнке", body
+        after = config.read_text(encoding="utf-8")
+        comments = [line for line in before.splitlines() if line.lstrip().startswith("#")]
+        assert all(line in after for line in comments), "every comment of the technician's file kept"
+        assert (tmp_path / "config.yaml.bak").read_text(encoding="utf-8") == before
+        kiosk.step(1 / 60, events=[])  # the loop takes the change
+        kiosk.step(1 / 60, events=[])
+        assert kiosk.programme.phase is not None and kiosk.programme.phase.kind.value == "countdown"
+        assert kiosk.show.scene.name == "live_cut", "the countdown on the screen"
+    finally:
+        c.close()

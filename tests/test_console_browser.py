@@ -91,6 +91,13 @@ def test_the_technician_and_the_curator_on_a_phone(kiosk_on_screen, tmp_path):
         card.locator(".editor button").click()
         wait_for(lambda: f"disc changed from the console, from 127.0.0.1: {new}" in log.read_text(encoding="utf-8"),
                  20, "the edit taken by the show")
+        page.click("#demo-add")  # a demo for later today, through the schedule's form
+        row = page.locator("#demo-rows .demo").last
+        row.locator("[name=when]").fill("2031-05-09 15:00")
+        row.locator("[name=title]").fill("Буги на плёнке")
+        page.click("#schedule-form button[type=submit]")
+        page.wait_for_selector("#schedule-result:has-text('Сохранено')")
+        assert "Буги на плёнке" in (tmp_path / "config.yaml").read_text(encoding="utf-8")
         page.click("#lang")
         page.wait_for_selector("dt:has-text('Screen')")
         page.wait_for_selector("#disc-list li:has-text('Swing Under the Skull')")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Type
+from typing import Any, Callable, Dict, List, Type
 
 from .states import LatheState
 
@@ -104,6 +104,14 @@ class DiscChanged(Command):
     """A disc's disc.yaml was edited (in the console): the show takes the new texts, order, or hiding."""
     folder: str
     source: str
+
+
+@dataclass(frozen=True)
+class ScheduleChanged(Command):
+    """Opening hours and demos edited (in the console, written to config.yaml): in force now."""
+    opening_hours: Any  # show/calendar.py OpeningHoursConfig (core imports nothing above it)
+    demos: Any  # show/calendar.py DemosConfig
+    ledger: str  # the demo ledger's file, as the kiosk started with it
 
 
 @dataclass(frozen=True)

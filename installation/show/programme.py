@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from ..core.commands import CommandBus, DemoRequest, LatheChanged, RunSelfTest
+from ..core.commands import CommandBus, DemoRequest, LatheChanged, RunSelfTest, ScheduleChanged
 from ..core.states import DemoKind, Doing, LatheState
 from ..lathe.station import LatheStation, Window
-from .calendar import DemoPhase, DemoSchedule, Occurrence, OpeningHours
+from .calendar import DemoPhase, DemoSchedule, Occurrence, OpeningHours, zone
 from .show import Show
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,16 @@ class Programme:
         self._tested_opening = ""  # the opening (its date) already tested for
 
     def handlers(self) -> Dict[type, Callable[[Any], None]]:
-        return {DemoRequest: self._demo_request, LatheChanged: self._lathe_changed}
+        return {DemoRequest: self._demo_request, LatheChanged: self._lathe_changed,
+                ScheduleChanged: self._schedule_changed}
+
+    def _schedule_changed(self, c: ScheduleChanged) -> None:
+        """New opening hours and demos, in force from this frame (the ledger of what fired is kept)."""
+        tz = zone(c.demos.timezone)
+        self.hours = OpeningHours(c.opening_hours, tz)
+        self.schedule = DemoSchedule(c.demos, Path(c.ledger), tz) if c.demos.enabled and c.demos.events else None
+        log.info("schedule changed: %d demo(s), opening hours %s", len(c.demos.events),
+                 "on" if c.opening_hours.enabled else "off (always open)")
 
     def demo_on(self) -> bool:
         """A demo counting down or on."""

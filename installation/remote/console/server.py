@@ -11,7 +11,6 @@ import asyncio
 import json
 import logging
 import math
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -28,19 +27,22 @@ from ...core.commands import (
     PlayDisc,
     Quit,
     RunSelfTest,
+    ScheduleChanged,
     SetVolume,
     ShowScene,
     Stop,
 )
 from ...core.registry import SCENES
-from ...lathe.archive import Archive
+from ...core.yamlconf import ConfigError
 from ...service.status import StatusBoard
 from .edits import edit_disc_yaml
 from .password import check_password, has_password
+from .records import Records
+from .schedule import Load, edit_schedule, schedule_of
 from .sessions import Sessions
 from .settings import ConsoleConfig, is_local
 from .uploads import Refused, Upload
-from .views import Shown, cuts, log_tail, png
+from .views import Shown
 
 log = logging.getLogger(__name__)
 COOKIE = "bm_session"
@@ -48,7 +50,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"index.html": "text/html", "console.js": "text/javascript", "console.css": "text/css"}
 NO_PASSWORD = "no console password is set: run `python -m installation console-password` on the box"
 EVENT_SECONDS = 1.0  # the status pushed to an open page this often
-PICTURE_SECONDS = 1.0  # a picture of the screen at most this often
 SAFE = ("GET", "HEAD", "OPTIONS")
 
 
@@ -60,15 +61,17 @@ class Console:
     def __init__(self, cfg: ConsoleConfig, data_dir: Path, bus: CommandBus, status: Callable[[], Dict[str, Any]],
                  clock: Callable[[], float] = time.monotonic, discs_dir: Optional[Path] = None,
                  add_disc: Optional[Callable[[Path], Disc]] = None, max_audio_mb: float = 300.0,
-                 shown: Optional[Shown] = None, board: Optional[StatusBoard] = None):
+                 shown: Optional[Shown] = None, board: Optional[StatusBoard] = None,
+                 config_path: Optional[Path] = None, load_config: Optional[Load] = None):
         """`add_disc(folder)`: `check`'s own validation of a disc folder (ConfigError with its
         lines); uploads go to `discs_dir` (content.directory/discs)."""
         self.cfg, self.data_dir, self.bus, self.status = cfg, Path(data_dir), bus, status
         self.discs_dir = discs_dir or self.data_dir / "discs"
         self.uploads_dir = self.data_dir / "uploads"
         self.add_disc, self.max_audio_mb = add_disc, max_audio_mb
-        self.shown, self.archive, self.log_path = shown, Archive(self.data_dir), self.data_dir / "kiosk.log"
-        self.board = board  # where the main loop leaves a picture of the screen when asked
+        self.shown, self.records = shown, Records(self.data_dir, board)
+        self.config_path = config_path  # the technician's config.yaml: the schedule is edited in it
+        self.load_config = load_config  # how the kiosk reads it (config/composed.py)
         self.sessions = Sessions(cfg.session_hours, clock)
         self.locked = not has_password(self.data_dir)  # (a password set later counts at the next start)
         self.host = "127.0.0.1" if self.locked else cfg.host
@@ -119,12 +122,9 @@ class Console:
         app.router.add_get("/api/discs", self._discs)
         app.router.add_get("/api/discs/{id}/scan", self._scan)
         app.router.add_post("/api/discs/{id}/edit", self._edit)
-        app.router.add_get("/api/screen", self._screen)
-        app.router.add_get("/api/log", self._log)
-        app.router.add_get("/api/log/download", self._log_file)
-        app.router.add_get("/api/cuts", self._cuts)
-        app.router.add_get("/api/cuts/{name}/audio", self._cut_audio)
-        app.router.add_post("/api/cuts/{name}/delete", self._cut_delete)
+        self.records.routes(app)
+        app.router.add_get("/api/schedule", self._schedule)
+        app.router.add_post("/api/schedule", self._edit_schedule)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.cfg.port)
@@ -272,63 +272,31 @@ class Console:
         log.info("console: %s edited from %s: %s", disc.id, who, ", ".join(sorted(changes)))
         return web.json_response({"ok": True})
 
-    async def _screen(self, request: web.Request) -> web.StreamResponse:
-        """What is on the screen now: a picture the main loop takes after its next frame (one a
-        second at most, whoever asks: a fresher one is shared)."""
-        board = self.board
-        if board is None:
-            return _error(503, "this kiosk takes no pictures of its screen")
-        asked = time.monotonic()
-        last = board.picture()
-        if last is None or asked - last.taken > PICTURE_SECONDS:
-            board.want_picture()
-            while time.monotonic() - asked < 3.0:
-                last = board.picture()
-                if last is not None and last.taken >= asked:
-                    break
-                await asyncio.sleep(0.02)
-        if last is None:
-            return _error(503, "no frame drawn to take a picture of (yet)")
-        data = await asyncio.get_running_loop().run_in_executor(None, png, last.size, last.rgb)
-        return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "no-store"})
-
-    async def _log(self, request: web.Request) -> web.Response:
+    async def _schedule(self, request: web.Request) -> web.Response:
+        if self.config_path is None or self.load_config is None:
+            return _error(503, "this kiosk was started without a config file to edit")
         try:
-            lines = int(request.query.get("lines", "200"))
-        except ValueError:
-            return _error(400, "lines: a whole number")
-        loop = asyncio.get_running_loop()
-        tail = await loop.run_in_executor(None, log_tail, self.log_path, lines, request.query.get("contains", ""))
-        return web.json_response({"lines": tail})
+            cfg = await asyncio.get_running_loop().run_in_executor(None, self.load_config, self.config_path)
+        except ConfigError as exc:
+            return web.json_response({"error": "config.yaml does not load", "problems": exc.problems}, status=500)
+        return web.json_response(schedule_of(cfg))
 
-    async def _log_file(self, request: web.Request) -> web.StreamResponse:
-        if not self.log_path.is_file():
-            raise web.HTTPNotFound()
-        return web.FileResponse(self.log_path, headers={"Content-Type": "text/plain; charset=utf-8",
-                                                        "Content-Disposition": "attachment; filename=kiosk.log"})
-
-    async def _cuts(self, request: web.Request) -> web.Response:
-        return web.json_response(await asyncio.get_running_loop().run_in_executor(None, cuts, self.archive))
-
-    async def _cut_audio(self, request: web.Request) -> web.StreamResponse:
-        cut = self.archive.find(request.match_info["name"])
-        if cut is None or not cut.audio.is_file():
-            raise web.HTTPNotFound()
-        return web.FileResponse(cut.audio, headers={
-            "Content-Type": "audio/wav", "Content-Disposition": f"attachment; filename={cut.folder.name}.wav"})
-
-    async def _cut_delete(self, request: web.Request) -> web.Response:
-        """A cut deleted for good, when the request names it again in `confirm` (the page asks)."""
-        name, who = request.match_info["name"], request.remote or "?"
-        cut = self.archive.find(name)
-        if cut is None:
-            return _error(404, f"no cut {name!r}")
-        body = await request.json() if request.can_read_body else {}
-        if not isinstance(body, dict) or body.get("confirm") != name:
-            return _error(400, "confirm: the cut's name again, to delete it for good")
-        await asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, cut.folder)
-        log.warning("console: the cut %s deleted from %s", name, who)
-        return web.json_response({"ok": True})
+    async def _edit_schedule(self, request: web.Request) -> web.Response:
+        """Opening hours and demos into config.yaml (schedule.py), in force at the next frame."""
+        who = request.remote or "?"
+        if self.config_path is None or self.load_config is None:
+            return _error(503, "this kiosk was started without a config file to edit")
+        try:
+            changes = await request.json()
+            cfg = await asyncio.get_running_loop().run_in_executor(None, edit_schedule, self.config_path, changes,
+                                                                   self.load_config)
+        except Refused as exc:
+            return web.json_response({"error": exc.error, "problems": exc.problems}, status=exc.status)
+        except ValueError as exc:
+            return _error(400, f"not JSON: {exc}")
+        self.bus.post(ScheduleChanged(cfg.opening_hours, cfg.demos, str(cfg.data_path / "demos.json")))
+        log.info("console: the schedule edited from %s (%s)", who, ", ".join(sorted(changes)))
+        return web.json_response(schedule_of(cfg))
 
     # -- doing ---------------------------------------------------------------------------------
     async def _action(self, request: web.Request) -> web.Response:

@@ -13,7 +13,29 @@ const FIELDS = [
   ["problems", "Последние проблемы", "Last problems"],
 ];
 
-const PANELS = ["now", "discs", "cuts", "log", "add", "logout"];
+const PANELS = ["now", "discs", "cuts", "schedule", "log", "add", "logout"];
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+function demoRow(d = {}) {
+  const row = el("div", { className: "demo" });
+  row.kept = { ...d };  // what the form does not show (duration, side) is kept as it was
+  for (const [key, hint] of [["when", "sat 15:00"], ["performer", "Анна Петрова"], ["title", "Буги на плёнке"]]) {
+    row.append(el("input", { name: key, value: d[key] || "", placeholder: hint }));
+  }
+  row.append(Object.assign(el("button", { type: "button", className: "quiet-inline", textContent: "×" }),
+    { onclick: () => row.remove() }));
+  return row;
+}
+
+async function loadSchedule() {
+  const s = await api("GET", "/api/schedule");
+  const form = $("schedule-form");
+  form.hours_enabled.checked = s.opening_hours.enabled;
+  $("days").replaceChildren(...DAYS.map((day) => el("label", {}, el("span", { className: "dim", textContent: day }),
+    el("input", { name: `day_${day}`, value: s.opening_hours[day] }))));
+  $("closures").value = s.opening_hours.closures.join(", ");
+  $("demo-rows").replaceChildren(...s.demos.events.map(demoRow));
+}
 const el = (tag, props = {}, ...children) => {
   const e = Object.assign(document.createElement(tag), props);
   e.append(...children);
@@ -49,6 +71,26 @@ function editor(d) {
     } }));
   return box;
 }
+
+$("demo-add").addEventListener("click", () => $("demo-rows").append(demoRow()));
+$("schedule-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = $("schedule-form");
+  const hours = { enabled: form.hours_enabled.checked,
+    closures: $("closures").value.split(",").map((x) => x.trim()).filter(Boolean) };
+  for (const day of DAYS) hours[day] = form[`day_${day}`].value.trim();
+  const events = [...$("demo-rows").children].map((row) => {
+    const d = { ...row.kept };
+    for (const input of row.querySelectorAll("input")) {
+      if (input.value.trim()) d[input.name] = input.value.trim(); else delete d[input.name];
+    }
+    return d;
+  }).filter((d) => d.when);
+  try {
+    await api("POST", "/api/schedule", { opening_hours: hours, demos: { events } });
+    $("schedule-result").textContent = lang === "ru" ? "Сохранено, действует сразу" : "Saved, in force now";
+  } catch (err) { $("schedule-result").textContent = `${err.message}\n${(err.problems || []).join("\n")}`; }
+});
 
 async function refresh() {
   const [discs, cuts, log] = await Promise.all([api("GET", "/api/discs"), api("GET", "/api/cuts"),
@@ -122,6 +164,7 @@ function loggedIn(token) {
   $("login").hidden = true;
   for (const id of PANELS) $(id).hidden = false;
   refresh();
+  loadSchedule().catch((err) => { $("schedule-result").textContent = err.message; });
   if (events) events.close();
   events = new EventSource("/api/events");
   events.onmessage = (e) => show(JSON.parse(e.data));
