@@ -81,7 +81,7 @@ demos:
       side_minutes: {side_minutes:g}
 lathe:
   enabled: true
-  confirm_seconds: 600      # 60 s here: a loaded machine is slow to press the key, not wrong
+  confirm_seconds: 60       # a person's seconds at any --speed (a loaded machine is slow to press the key)
   audio: {{input_device: pulse, output_device: pulse}}
 """)
     env = on_display(display)
