@@ -62,6 +62,7 @@ bench: $(VENV)/.bench-ready
 	$(PY) bench/bench_osc.py
 	$(PY) bench/bench_audio.py
 	$(PY) bench/bench_frames.py
+	$(PY) bench/bench_console.py
 
 # Days of gallery time in minutes: the real kiosk headless, a fast clock, simulated visitors and OSC.
 HOURS ?= 72
