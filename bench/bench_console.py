@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 PASSWORD = "bench-password-1956"
 
 
-def browsers(port: int, count: int, seconds: float) -> None:
+def browsers(port: int, count: int, seconds: float, screen: bool = True) -> None:
     """`count` logged-in pages polling like the Now page, for `seconds` (run as a child process)."""
     import http.cookiejar
     import threading
@@ -41,7 +41,7 @@ def browsers(port: int, count: int, seconds: float) -> None:
         while time.monotonic() < end:
             opener.open(base + "/api/status", timeout=30).read()
             done["status"] += 1
-            if n % 2 == 0:
+            if screen and n % 2 == 0:
                 opener.open(base + "/api/screen", timeout=30).read()
                 done["screen"] += 1
             n += 1
@@ -70,10 +70,11 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=900)
     parser.add_argument("--browsers", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="fewer frames (the suite's smoke run)")
+    parser.add_argument("--no-screen", action="store_true", help="the pages poll the status only")
     parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return browsers(args.child, args.browsers, args.frames / 60 + 5)
+        return browsers(args.child, args.browsers, args.frames / 60 + 5, not args.no_screen)
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     from installation.remote.console.password import set_password
     from installation.remote.console.server import Console
@@ -93,7 +94,8 @@ def main() -> None:
     try:
         base = frames(kiosk, n)
         child = subprocess.Popen([sys.executable, __file__, "--child", str(console.port), "--frames", str(n),
-                                  "--browsers", str(args.browsers)], stdout=subprocess.PIPE, text=True)
+                                  "--browsers", str(args.browsers)] + (["--no-screen"] if args.no_screen else []),
+                                 stdout=subprocess.PIPE, text=True)
         time.sleep(2.0)  # all of them logged in and polling
         polled = frames(kiosk, n)
         served = json.loads(child.communicate(timeout=n / 60 + 60)[0] or "{}")

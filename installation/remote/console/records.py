@@ -7,7 +7,7 @@ import logging
 import shutil
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
 from aiohttp import web
 
@@ -27,6 +27,7 @@ class Records:
     def __init__(self, data_dir: Path, board: Optional[StatusBoard]):
         self.archive, self.log_path = Archive(data_dir), Path(data_dir) / "kiosk.log"
         self.board = board  # where the main loop leaves a picture of the screen when asked
+        self._png: Tuple[float, bytes] = (-1.0, b"")  # the last picture, as a PNG
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/api/screen", self._screen)
@@ -53,8 +54,9 @@ class Records:
                 await asyncio.sleep(0.02)
         if last is None:
             return _error(503, "no frame drawn to take a picture of (yet)")
-        data = await asyncio.get_running_loop().run_in_executor(None, png, last.size, last.rgb)
-        return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "no-store"})
+        if self._png[0] != last.taken:  # made once a picture, however many pages ask for it
+            self._png = (last.taken, await asyncio.get_running_loop().run_in_executor(None, png, last.size, last.rgb))
+        return web.Response(body=self._png[1], content_type="image/png", headers={"Cache-Control": "no-store"})
 
     async def _log(self, request: web.Request) -> web.Response:
         try:
