@@ -7,7 +7,7 @@ import logging
 import shutil
 import time
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from aiohttp import web
 
@@ -29,13 +29,11 @@ class Records:
         self.board = board  # where the main loop leaves a picture of the screen when asked
         self._png: Tuple[float, bytes] = (-1.0, b"")  # the last picture, as a PNG
 
-    def routes(self, app: web.Application) -> None:
-        app.router.add_get("/api/screen", self._screen)
-        app.router.add_get("/api/log", self._log)
-        app.router.add_get("/api/log/download", self._log_file)
-        app.router.add_get("/api/cuts", self._cuts)
-        app.router.add_get("/api/cuts/{name}/audio", self._cut_audio)
-        app.router.add_post("/api/cuts/{name}/delete", self._cut_delete)
+    def routes(self) -> List[web.RouteDef]:
+        return [web.get("/api/screen", self._screen), web.get("/api/log", self._log),
+                web.get("/api/log/download", self._log_file), web.get("/api/cuts", self._cuts),
+                web.get("/api/cuts/{name}/audio", self._cut_audio),
+                web.post("/api/cuts/{name}/delete", self._cut_delete)]
 
     async def _screen(self, request: web.Request) -> web.StreamResponse:
         """What is on the screen now: a picture the main loop takes after its next frame (one a

@@ -110,21 +110,15 @@ class Console:
 
     async def _serve(self) -> None:
         app = web.Application(middlewares=[self._guard], client_max_size=64 * 1024)
-        app.router.add_get("/", self._page)
-        app.router.add_get("/static/{name}", self._page)
-        app.router.add_post("/api/login", self._login)
-        app.router.add_post("/api/logout", self._logout)
-        app.router.add_get("/api/session", self._session)
-        app.router.add_get("/api/status", self._status)
-        app.router.add_get("/api/events", self._events)
-        app.router.add_post("/api/actions/{name}", self._action)
-        app.router.add_post("/api/discs", self._add_disc)
-        app.router.add_get("/api/discs", self._discs)
-        app.router.add_get("/api/discs/{id}/scan", self._scan)
-        app.router.add_post("/api/discs/{id}/edit", self._edit)
-        self.records.routes(app)
-        app.router.add_get("/api/schedule", self._schedule)
-        app.router.add_post("/api/schedule", self._edit_schedule)
+        app.add_routes([  # every page and endpoint, one table (docs/console.md says what each does)
+            web.get("/", self._page), web.get("/static/{name}", self._page),
+            web.post("/api/login", self._login), web.post("/api/logout", self._logout),
+            web.get("/api/session", self._session), web.get("/api/status", self._status),
+            web.get("/api/events", self._events), web.post("/api/actions/{name}", self._action),
+            web.post("/api/discs", self._add_disc), web.get("/api/discs", self._discs),
+            web.get("/api/discs/{id}/scan", self._scan), web.post("/api/discs/{id}/edit", self._edit),
+            web.get("/api/schedule", self._schedule), web.post("/api/schedule", self._edit_schedule),
+            *self.records.routes()])
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.cfg.port)
