@@ -416,6 +416,10 @@ def test_install_service_without_a_user_systemd_says_what_to_do_and_leaves_nothi
     """As root over SSH (no user session): it printed systemd's errors, `installing anyway`,
     exited 2 and left a unit file behind."""
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    reach = subprocess.run(["systemctl", "--user", "show-environment"], env=env, capture_output=True, timeout=20) \
+        if shutil.which("systemctl") else None
+    if reach is not None and reach.returncode == 0:
+        pytest.skip("this machine has a user systemd even so: the script would install for real")
     result = subprocess.run([str(ROOT / "scripts" / "install-service.sh")], env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 2
