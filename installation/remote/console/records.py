@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 PICTURE_SECONDS = 1.0  # a picture of the screen at most this often
 
 
-def _error(status: int, text: str) -> web.Response:
+def error(status: int, text: str) -> web.Response:
+    """Every refusal of the console: JSON `{"error": ...}` with its status."""
     return web.json_response({"error": text}, status=status)
 
 
@@ -40,7 +41,7 @@ class Records:
         second at most, whoever asks: a fresher one is shared)."""
         board = self.board
         if board is None:
-            return _error(503, "this kiosk takes no pictures of its screen")
+            return error(503, "this kiosk takes no pictures of its screen")
         asked = time.monotonic()
         last = board.picture()
         if last is None or asked - last.taken > PICTURE_SECONDS:
@@ -51,7 +52,7 @@ class Records:
                     break
                 await asyncio.sleep(0.02)
         if last is None:
-            return _error(503, "no frame drawn to take a picture of (yet)")
+            return error(503, "no frame drawn to take a picture of (yet)")
         if self._png[0] != last.taken:  # made once a picture, however many pages ask for it
             self._png = (last.taken, await asyncio.get_running_loop().run_in_executor(None, png, last.size, last.rgb))
         return web.Response(body=self._png[1], content_type="image/png", headers={"Cache-Control": "no-store"})
@@ -60,7 +61,7 @@ class Records:
         try:
             lines = int(request.query.get("lines", "200"))
         except ValueError:
-            return _error(400, "lines: a whole number")
+            return error(400, "lines: a whole number")
         loop = asyncio.get_running_loop()
         tail = await loop.run_in_executor(None, log_tail, self.log_path, lines, request.query.get("contains", ""))
         return web.json_response({"lines": tail})
@@ -86,10 +87,10 @@ class Records:
         name, who = request.match_info["name"], request.remote or "?"
         cut = self.archive.find(name)
         if cut is None:
-            return _error(404, f"no cut {name!r}")
+            return error(404, f"no cut {name!r}")
         body = await request.json() if request.can_read_body else {}
         if not isinstance(body, dict) or body.get("confirm") != name:
-            return _error(400, "confirm: the cut's name again, to delete it for good")
+            return error(400, "confirm: the cut's name again, to delete it for good")
         await asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, cut.folder)
         log.warning("console: the cut %s deleted from %s", name, who)
         return web.json_response({"ok": True})

@@ -37,7 +37,7 @@ from ...core.yamlconf import ConfigError
 from ...service.status import StatusBoard
 from .edits import edit_disc_yaml
 from .password import check_password, has_password
-from .records import Records
+from .records import Records, error
 from .schedule import Load, edit_schedule, schedule_of
 from .sessions import Sessions
 from .settings import ConsoleConfig, is_local
@@ -51,10 +51,6 @@ PAGES = {"index.html": "text/html", "console.js": "text/javascript", "console.cs
 NO_PASSWORD = "no console password is set: run `python -m installation console-password` on the box"
 EVENT_SECONDS = 1.0  # the status pushed to an open page this often
 SAFE = ("GET", "HEAD", "OPTIONS")
-
-
-def _error(status: int, text: str) -> web.Response:
-    return web.json_response({"error": text}, status=status)
 
 
 class Console:
@@ -141,16 +137,16 @@ class Console:
             if origin is not None and origin != f"{request.scheme}://{request.host}":
                 log.warning("console: %s %s from %s refused: it came from another site (%s)", request.method, path,
                             request.remote, origin)
-                return _error(403, f"a request from another site ({origin}) is refused")
+                return error(403, f"a request from another site ({origin}) is refused")
         if not path.startswith("/api/") or path == "/api/login":
             return await handler(request)
         csrf = self.sessions.csrf(request.cookies.get(COOKIE))
         if csrf is None:
-            return _error(401, "log in first (POST /api/login)")
+            return error(401, "log in first (POST /api/login)")
         if request.method not in SAFE and request.headers.get("X-CSRF-Token") != csrf:
             log.warning("console: %s %s from %s refused: no or a wrong X-CSRF-Token", request.method, path,
                         request.remote)
-            return _error(403, "this request needs the session's token in X-CSRF-Token")
+            return error(403, "this request needs the session's token in X-CSRF-Token")
         return await handler(request)
 
     # -- pages ---------------------------------------------------------------------------------
@@ -166,18 +162,18 @@ class Console:
     async def _login(self, request: web.Request) -> web.Response:
         who = request.remote or "?"
         if self.locked:
-            return _error(403, NO_PASSWORD)
+            return error(403, NO_PASSWORD)
         if not self.sessions.may_try(who):
             log.warning("console: login from %s refused: more than 5 tries a minute", who)
-            return _error(429, "too many tries: wait a minute")
+            return error(429, "too many tries: wait a minute")
         form = await request.post()
         password = form.get("password")
         if not isinstance(password, str) or not password:
-            return _error(400, "the form field `password` is missing")
+            return error(400, "the form field `password` is missing")
         loop = asyncio.get_running_loop()  # scrypt takes a while: not on the loop itself
         if not await loop.run_in_executor(None, check_password, self.data_dir, password):
             log.warning("console: a wrong password from %s", who)
-            return _error(401, "wrong password")
+            return error(401, "wrong password")
         token, csrf = self.sessions.open()
         log.info("console: logged in from %s", who)
         response = web.json_response({"csrf": csrf})
@@ -217,7 +213,7 @@ class Console:
         """A disc uploaded (docs/console.md): 201, or 4xx with what `check` would say."""
         who = request.remote or "?"
         if self.add_disc is None:
-            return _error(503, "this kiosk takes no uploads")
+            return error(503, "this kiosk takes no uploads")
         upload = Upload(self.discs_dir, self.uploads_dir, int(self.max_audio_mb * 1e6))
         loop = asyncio.get_running_loop()
         try:
@@ -232,7 +228,7 @@ class Console:
         except (ValueError, OSError, AssertionError) as exc:  # a broken multipart, the disk full
             upload.discard()
             log.warning("console: a disc upload from %s failed: %s", who, exc)
-            return _error(400, f"the upload failed: {exc}")
+            return error(400, f"the upload failed: {exc}")
         self.bus.post(DiscArrived(str(folder), f"the console, from {who}"))
         log.info("console: the disc %s added from %s", disc.id, who)
         return web.json_response({"id": disc.id}, status=201)
@@ -252,7 +248,7 @@ class Console:
         """A disc's texts, order or hiding, into its disc.yaml (edits.py); the show takes them now."""
         who, disc = request.remote or "?", self.shown.find(request.match_info["id"]) if self.shown else None
         if disc is None:
-            return _error(404, f"no disc {request.match_info['id']!r}")
+            return error(404, f"no disc {request.match_info['id']!r}")
         try:
             changes = await request.json()
             if not isinstance(changes, dict) or not changes:
@@ -261,14 +257,14 @@ class Console:
         except Refused as exc:
             return web.json_response({"error": exc.error, "problems": exc.problems}, status=exc.status)
         except ValueError as exc:
-            return _error(400, f"not JSON: {exc}")
+            return error(400, f"not JSON: {exc}")
         self.bus.post(DiscChanged(str(disc.folder), f"the console, from {who}"))
         log.info("console: %s edited from %s: %s", disc.id, who, ", ".join(sorted(changes)))
         return web.json_response({"ok": True})
 
     async def _schedule(self, request: web.Request) -> web.Response:
         if self.config_path is None or self.load_config is None:
-            return _error(503, "this kiosk was started without a config file to edit")
+            return error(503, "this kiosk was started without a config file to edit")
         try:
             cfg = await asyncio.get_running_loop().run_in_executor(None, self.load_config, self.config_path)
         except ConfigError as exc:
@@ -279,7 +275,7 @@ class Console:
         """Opening hours and demos into config.yaml (schedule.py), in force at the next frame."""
         who = request.remote or "?"
         if self.config_path is None or self.load_config is None:
-            return _error(503, "this kiosk was started without a config file to edit")
+            return error(503, "this kiosk was started without a config file to edit")
         try:
             changes = await request.json()
             cfg = await asyncio.get_running_loop().run_in_executor(None, edit_schedule, self.config_path, changes,
@@ -287,7 +283,7 @@ class Console:
         except Refused as exc:
             return web.json_response({"error": exc.error, "problems": exc.problems}, status=exc.status)
         except ValueError as exc:
-            return _error(400, f"not JSON: {exc}")
+            return error(400, f"not JSON: {exc}")
         self.bus.post(ScheduleChanged(cfg.opening_hours, cfg.demos, str(cfg.data_path / "demos.json")))
         log.info("console: the schedule edited from %s (%s)", who, ", ".join(sorted(changes)))
         return web.json_response(schedule_of(cfg))
@@ -299,11 +295,11 @@ class Console:
             body = await request.json() if request.can_read_body else {}
             command = self._command(name, body if isinstance(body, dict) else {}, who)
         except (ValueError, TypeError, KeyError) as exc:
-            return _error(400, f"{name}: {exc}")
+            return error(400, f"{name}: {exc}")
         if command is None:
-            return _error(404, f"no action {name!r} (selftest, volume, disc, scene, stop, restart)")
+            return error(404, f"no action {name!r} (selftest, volume, disc, scene, stop, restart)")
         if not self.bus.post(command):
-            return _error(503, "the kiosk is busy: try again")
+            return error(503, "the kiosk is busy: try again")
         log.info("console: %s %s from %s", name, json.dumps(body, ensure_ascii=False) if body else "", who)
         return web.json_response({"ok": True})
 
