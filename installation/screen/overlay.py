@@ -3,11 +3,10 @@ without opening a terminal: version, drawing path, uptime, addresses and OSC por
 rate, memory, the sound device, plays today, the last self-test and the last problems."""
 from __future__ import annotations
 
-import ipaddress
-
 import pygame
 
 from .. import __version__
+from ..remote.console.settings import is_local
 from ..service.vitals import ip_addresses, rss_mb
 from ..show.health import Health
 from .layout import typography
@@ -20,11 +19,7 @@ def listening(host: str, port: int) -> str:
     """Where OSC is really heard: every address of the box, or the one it is bound to."""
     if host in ("", "0.0.0.0", "::"):
         return f"{', '.join(ip_addresses())} : {port} (every address of this box)"
-    try:
-        only_here = ipaddress.ip_address("127.0.0.1" if host == "localhost" else host).is_loopback
-    except ValueError:  # a host name
-        only_here = False
-    return f"{host} : {port}" + (" (this box only)" if only_here else "")
+    return f"{host} : {port}" + (" (this box only)" if is_local(host) else "")
 
 
 def overlay_lines(k: SceneHost, health: Health) -> list[str]:
