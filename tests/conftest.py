@@ -352,6 +352,14 @@ def kiosk_in_process(cfg=None, services=None, size=(640, 400)):
 VISITORS = ("attract", "carousel", "player", "closed", "live_cut")  # the scenes a visitor reads
 
 
+def sizes_for_the_fast_run(sizes):
+    """Every supported screen size for `make test`; `make test-fast` draws the landscape 16:10 one
+    only (the others are `slow`: each draws every scene, disc and language)."""
+    import pytest
+
+    return [s if s == (1280, 800) else pytest.param(s, marks=pytest.mark.slow) for s in sizes]
+
+
 def visitor_frames(kiosk, scene: str, disc_id: str):
     """The frames a visitor sees in `scene` for this disc, settled (titles faded in), each
     yielded with what it shows: attract's stories, the player's pages, the live view's lathe

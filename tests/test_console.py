@@ -133,6 +133,7 @@ def test_without_a_password_it_serves_this_box_only_and_says_why(tmp_path, caplo
         c.close()
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_check_warns_when_the_console_is_open_to_the_network(tmp_path):
     from conftest import run_cli
 

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile
 
 from installation.content.library import load_library
@@ -74,6 +75,7 @@ def test_broken_folders_are_skipped_and_named(content_copy):
     assert f"{broken['missing']}: no audio file" in text
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_check_command_exit_codes(content_copy, tmp_path):
     ok = run_cli("check")
     assert ok.returncode == 0, ok.stdout + ok.stderr

@@ -121,6 +121,7 @@ def test_scissor_cut_edge_is_irregular(library):
     assert abs(np.hypot(*(centre - c)) - ecc_px) < 1.5
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_rotation_between_frames_matches_rpm(tmp_path, library):
     """Two screenshots 0.1 s apart at 78 rpm: the disc has turned 46.8 degrees clockwise."""
     shots = []

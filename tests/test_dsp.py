@@ -311,6 +311,7 @@ def test_disc_condition_reaches_the_chain():
     assert s.groove.hf_cutoff_hz < DspConfig().groove.hf_cutoff_hz
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_render_cli_round_trip(tmp_path):
     src = tmp_path / "вход.wav"
     soundfile.write(str(src), tone(1000, 3.0, amp=0.9)[::2], 24000)

@@ -15,7 +15,7 @@ from installation.content.library import load_library
 from installation.screen.layout import MIN_TARGET_MM, SIZES, attract_layout, carousel_layout, player_layout
 from installation.screen.text import record_text
 
-from conftest import ROOT, VISITORS, visitor_frames
+from conftest import ROOT, VISITORS, sizes_for_the_fast_run, visitor_frames
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def overlaps(a: pygame.Rect, b: pygame.Rect) -> bool:
     return a.inflate(-2, -2).colliderect(b.inflate(-2, -2))
 
 
-@pytest.mark.parametrize("size", [pytest.param(s, marks=pytest.mark.slow) if s[0] * s[1] > 2e6 else s for s in SIZES],
+@pytest.mark.parametrize("size", sizes_for_the_fast_run(SIZES),
                          ids=lambda s: f"{s[0]}x{s[1]}")  # the 1080p sizes draw longest: `make test` has them
 def test_no_text_clipped_truncated_or_overlapping(setup, size):
     cfg, library = setup

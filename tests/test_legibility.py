@@ -18,7 +18,7 @@ from installation.screen.layout import CAP_EM, READ_CAP_MM, SIZES
 from installation.screen.palette import INK
 from installation.screen.text import font, record_text
 
-from conftest import ROOT, VISITORS, visitor_frames
+from conftest import ROOT, VISITORS, sizes_for_the_fast_run, visitor_frames
 
 _c = np.arange(256) / 255.0
 LINEAR = np.where(_c <= 0.03928, _c / 12.92, ((_c + 0.055) / 1.055) ** 2.4)  # sRGB 0..255 -> linear light
@@ -66,7 +66,7 @@ def setup():
     return load_config(ROOT / "config.yaml"), load_library(ROOT / "assets")
 
 
-@pytest.mark.parametrize("size", [pytest.param(s, marks=pytest.mark.slow) if s[0] * s[1] > 2e6 else s for s in SIZES],
+@pytest.mark.parametrize("size", sizes_for_the_fast_run(SIZES),
                          ids=lambda s: f"{s[0]}x{s[1]}")
 def test_every_line_a_visitor_reads_is_5_mm_tall_and_stands_out(setup, size):
     cfg, library = setup

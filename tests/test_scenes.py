@@ -101,6 +101,7 @@ def swipe(kiosk, dx, seconds, fid=0):
     kiosk.step(DT, events=[finger("up", (start[0] + dx, start[1]), fid)])
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_swipes_move_by_whole_discs_and_a_flick_glides_further(kiosk):
     kiosk.show.switch("carousel")
     spacing = carousel_layout(SIZE, kiosk.cfg.display.dpi).spacing
@@ -129,7 +130,8 @@ def swipe_batched(kiosk, dx, seconds, fps, per_frame):
     return kiosk.show.scene.offset
 
 
-@pytest.mark.parametrize("seconds", [0.1, 0.3, 0.6])  # (whole frames at 20, 30 and 60 fps)
+@pytest.mark.parametrize("seconds", [0.1, *(pytest.param(s, marks=pytest.mark.slow) for s in (0.3, 0.6))])
+# (whole frames at 20, 30 and 60 fps; `make test-fast` takes the first)
 def test_the_same_swipe_lands_on_the_same_disc_however_its_events_come(kiosk, seconds):
     """A 600 px swipe moved one disc or two, as the touch events fell into frames (they carry no
     time; the flick's speed came from the frame clock over 0.1 s)."""
@@ -142,6 +144,7 @@ def test_the_same_swipe_lands_on_the_same_disc_however_its_events_come(kiosk, se
     assert landed.pop() >= 2, "the distance, and the glide of its speed"
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_a_faster_swipe_of_the_same_length_goes_further(kiosk):
     spacing = carousel_layout(SIZE, kiosk.cfg.display.dpi).spacing
     far = []
@@ -227,6 +230,7 @@ class Hand:
         self.frame([finger("up", self.at(self.angle))])
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_the_finger_holds_the_platter_one_turn_is_60_over_rpm_seconds(kiosk):
     """The finger holds the platter by its angle: a turn back over 1.5 s moves the music back
     60/78 s, half a turn forwards over 3 s 0.38 s, and a slow drag as exactly (before: -8.6 to
@@ -249,8 +253,9 @@ def test_the_finger_holds_the_platter_one_turn_is_60_over_rpm_seconds(kiosk):
     assert kiosk.sound.status().speed == pytest.approx(1.0), "let go: the motor takes it back to speed"
 
 
-@pytest.mark.parametrize("dt, bunched", [(1 / 60, 1), (1 / 60, 20), (1 / 20, 1), (1 / 20, 20)],
-                         ids=["60fps", "60fps-20-moves-a-frame", "20fps", "20fps-20-moves-a-frame"])
+@pytest.mark.parametrize("dt, bunched", [(1 / 60, 20), *(pytest.param(*p, marks=pytest.mark.slow)
+                                                          for p in ((1 / 60, 1), (1 / 20, 1), (1 / 20, 20)))],
+                         ids=["60fps-20-moves-a-frame", "60fps", "20fps", "20fps-20-moves-a-frame"])
 def test_the_turn_comes_out_the_same_at_any_frame_rate_and_event_rate(kiosk, dt, bunched):
     """The same turn back whether the moves come one a frame or twenty within one frame, at 60
     or at 20 frames a second (the old speed-per-event sums made a 1 ms step a 6-10x spike)."""
@@ -261,6 +266,7 @@ def test_the_turn_comes_out_the_same_at_any_frame_rate_and_event_rate(kiosk, dt,
     assert moved == pytest.approx(-60.0 / kiosk.show.scene.disc.info.rpm, rel=0.05)
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_a_slow_drag_has_no_clicks_and_the_picture_comes_back_to_speed_with_the_sound(kiosk):
     """A slow drag (the sound a growl, quiet as a velocity pickup makes it) has no step from
     one sample to the next bigger than the music's own at speed; let go, the picture and the
