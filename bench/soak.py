@@ -86,7 +86,8 @@ def write_config(folder: Path, port: int, size: str, device: str) -> Path:
     text = (f"content:\n  directory: {ROOT / 'assets'}\ndata_dir: {folder / 'data'}\n"
             f"display:\n  fullscreen: false\n  size: [{w}, {h}]\n  renderer: surface\n"
             f"audio:\n  device: {device or 'null'}\n"
-            f"osc:\n  port: {port}\n  host: 127.0.0.1\n" + ROLES + HOURS_CONFIG)
+            f"osc:\n  port: {port}\n  host: 127.0.0.1\n" + ROLES + HOURS_CONFIG
+            + "console:\n  enabled: false\n")  # (the soak is the show's; another kiosk may hold port 8080)
     path = folder / "soak.yaml"
     path.write_text(text, encoding="utf-8")
     return path

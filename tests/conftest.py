@@ -49,7 +49,10 @@ LOCAL_ROLES = """  roles:
 
 def write_config(path: Path, content_dir: Path, data_dir: Path, extra: str = "") -> Path:
     """A config.yaml for a test's kiosk; the performer's role given to this machine unless
-    `extra` names the roles itself."""
+    `extra` names the roles itself; no web console unless `extra` has one (kiosks side by side
+    would all want port 8080)."""
+    if "console:" not in extra:
+        extra += "console:\n  enabled: false\n"
     if "roles:" not in extra:
         extra = (extra.replace("osc:\n", "osc:\n" + LOCAL_ROLES, 1) if "osc:\n" in extra
                  else extra + "osc:\n" + LOCAL_ROLES)
