@@ -14,7 +14,7 @@ import pygame
 
 from ..core.yamlconf import ConfigError
 from ..lathe.trace import GrooveTrace
-from .disc_art import DiscArt, build_disc_art, load_scan, scan_side
+from .disc_art import DiscArt, build_disc_art, load_scan, scan_side, square
 
 log = logging.getLogger(__name__)
 SCAN_PX = 1200
@@ -32,11 +32,7 @@ def _film(blank: Optional[Path], size: int, seed: int) -> pygame.Surface:
     will not decode: said once, the show goes on)."""
     if blank is not None:
         try:
-            scan = load_scan(blank, size)
-            side = min(scan.get_size())
-            square = pygame.Surface((side, side), 0, 24)  # (smoothscale wants 24 or 32 bits; a PNG may be 8)
-            square.blit(scan, ((side - scan.get_width()) // 2, (side - scan.get_height()) // 2))
-            return pygame.transform.smoothscale(square, (size, size))
+            return square(load_scan(blank, size), size)
         except ConfigError as exc:
             log.error("%s; the live view shows fresh film instead", exc)
     rng = np.random.default_rng(seed)

@@ -232,7 +232,8 @@ def _angular_noise(phi: np.ndarray, rng: np.random.Generator, harmonics: int) ->
     return out / max(1e-6, float(np.abs(out).max()))
 
 
-def _square(scan: pygame.Surface, side: int) -> pygame.Surface:
+def square(scan: pygame.Surface, side: int) -> pygame.Surface:
+    """The scan's centre square at `side` px (a film is cut round from its middle)."""
     w, h = scan.get_size()
     s = min(w, h)
     crop = scan.subsurface(pygame.Rect((w - s) // 2, (h - s) // 2, s, s))
@@ -247,7 +248,7 @@ def _laid(scan: pygame.Surface, size: int, side: int, cx: float, cy: float) -> n
     """The scan cover-cropped to a `side` square, laid with its centre on the disc's (`cx`, `cy`)
     in a `size` square of float RGB."""
     rgb = np.zeros((size, size, 3), dtype=np.float32)
-    arr = pygame.surfarray.array3d(_square(scan, side)).astype(np.float32)
+    arr = pygame.surfarray.array3d(square(scan, side)).astype(np.float32)
     _paste(rgb, arr, int(round(cx - arr.shape[0] / 2)), int(round(cy - arr.shape[1] / 2)))
     return rgb
 
