@@ -18,6 +18,7 @@ if [ "$purpose" = test ]; then
   have_cmd paplay && have_cmd parec || need+=(pulseaudio-utils)  # play into it (the performer) and record it
   [ -e /usr/share/alsa/alsa.conf.d/50-pulseaudio.conf ] || need+=(libasound2-plugins)  # ALSA's `pulse` device
   have_cmd chromium || need+=(chromium)                        # the web console in a real browser (Playwright)
+  have_cmd mosquitto || need+=(mosquitto)                      # the gallery's MQTT broker, started by the tests
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -256,6 +256,127 @@ def test_a_30000_pixel_scan_is_refused_from_its_header(intake):
     assert nothing_left(content, data)
 
 
+async def _ask(port: int, steps, password: str = PASSWORD):
+    """Log in, then each (method, path, form parts or None) in turn: [(status, body bytes)]."""
+    import aiohttp
+
+    done = []
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+        async with s.post(f"http://127.0.0.1:{port}/api/login", data={"password": password}) as r:
+            token = {"X-CSRF-Token": (await r.json())["csrf"]}
+        for method, path, parts in steps:
+            form = None
+            if parts is not None:
+                form = aiohttp.FormData()
+                for name, value, filename in parts:
+                    form.add_field(name, value, filename=filename)
+            async with s.request(method, f"http://127.0.0.1:{port}{path}", data=form, headers=token) as r:
+                done.append((r.status, await r.read()))
+    return done
+
+
+@pytest.mark.slow  # the preview is a process of its own: some 10 s here
+def test_an_upload_is_previewed_drawn_and_played_before_it_is_published(tmp_path):
+    """`publish: no` keeps the disc aside; the kiosk's own preview command (a process of its
+    own) draws it on the player's screen and plays 10 s of it through the disc emulation."""
+    import asyncio
+    import io
+
+    import numpy as np
+    import soundfile
+
+    from installation.app.preview import preview_in_a_process
+    from installation.content.library import Limits, load_disc
+    from installation.screen.disc_art import load_scan
+
+    content, data = tmp_path / "content" / "discs", tmp_path / "data"
+    content.mkdir(parents=True)
+    set_password(data, PASSWORD)
+    cfg = write_config(tmp_path / "config.yaml", tmp_path / "content", data, "display:\n  size: [800, 480]\n")
+    bus = CommandBus()
+    c = Console(ConsoleConfig(host="127.0.0.1", port=0), data, bus, dict, discs_dir=content,
+                add_disc=lambda folder: load_disc(folder, deep=True, check_scan=load_scan, limits=Limits()),
+                preview=preview_in_a_process(cfg))
+    c.start()
+    try:
+        (status, body), = asyncio.run(_ask(c.port, [("POST", "/api/discs", disc_parts() + [("publish", "no", None)])]))
+        staged = json.loads(body)
+        assert status == 202 and staged["id"] == "новая-пластинка", body
+        assert not list(content.iterdir()) and bus.drain() == [], "not in the show before it is published"
+        (s1, picture), (s2, sound), (s3, _), (s4, published), (s5, gone) = asyncio.run(_ask(c.port, [
+            ("GET", staged["picture"], None), ("GET", staged["sound"], None),
+            ("GET", "/api/previews/x/sound.wav", None), ("POST", staged["publish"], None),
+            ("GET", staged["picture"], None)]))
+        assert (s1, s2, s3, s4, s5) == (200, 200, 404, 201, 404)
+        drawn = _decoded(picture)
+        assert drawn.shape[:2] == (480, 800) and drawn.std() > 20, "the player's screen, something drawn on it"
+        samples, rate = soundfile.read(io.BytesIO(sound))
+        assert abs(len(samples) / rate - 10.0) < 0.05 and np.sqrt(np.mean(samples ** 2)) > 0.01, "10 s of sound"
+        assert json.loads(published) == {"id": "новая-пластинка"}
+        assert (content / "новая-пластинка" / "disc.yaml").is_file() and not list((data / "uploads").iterdir())
+        assert [type(x).__name__ for x in bus.drain()] == ["DiscArrived"]
+        (status, body), = asyncio.run(_ask(c.port, [("POST", "/api/discs", disc_parts("ещё-одна")
+                                                     + [("publish", "no", None)])]))
+        assert status == 202
+        (status, _), = asyncio.run(_ask(c.port, [("POST", json.loads(body)["discard"], None)]))
+        assert status == 200 and not (content / "ещё-одна").exists() and not list((data / "uploads").iterdir())
+    finally:
+        c.close()
+
+
+def _decoded(jpeg: bytes):
+    """A JPEG's pixels (pygame's decoder, as the kiosk's)."""
+    import io
+    import os
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    return pygame.surfarray.array3d(pygame.image.load(io.BytesIO(jpeg), "p.jpg")).swapaxes(0, 1)
+
+
+def test_plays_by_the_hour_for_the_charts(tmp_path):
+    """A play is filed under the show's hour (its clock injected) and kept across a restart;
+    the console answers one day's plays by the hour, the collection's and each disc's."""
+    import datetime as dt
+
+    from installation.content.library import load_library
+    from installation.remote.console.views import Shown
+    from installation.service.play_counts import PlayCounts
+    from installation.show.collection import Collection
+
+    library = load_library(ROOT / "assets")
+    skull, hand = library.find("свинг-под-черепом"), library.find("vals-kisti")
+    moscow = dt.timezone(dt.timedelta(hours=3))
+    when = [dt.datetime(2026, 12, 5, 11, 20, tzinfo=dt.timezone.utc)]  # 14:20 in Moscow
+    counts = PlayCounts(tmp_path)
+    collection = Collection(library, counts, wall=lambda: when[0], tz=moscow)
+    for i, disc in enumerate([skull, hand, skull]):
+        collection.count_play(disc, now=100.0 * i)
+    when[0] += dt.timedelta(hours=2)
+    collection.count_play(hand, now=1000.0)
+    counts.close()
+    counts = PlayCounts(tmp_path)
+    set_password(tmp_path, PASSWORD)
+    c = Console(ConsoleConfig(host="127.0.0.1", port=0), tmp_path, CommandBus(), dict,
+                shown=Shown(lambda: library.discs, lambda: counts.counts, list, counts.day, lambda: "2026-12-05"))
+    c.start()
+    try:
+        b = Browser(c)
+        b.login()
+        status, day, _ = b.call("GET", "/api/plays")
+        assert status == 200 and day["day"] == "2026-12-05"
+        assert [(h, n) for h, n in enumerate(day["hours"]) if n] == [(14, 3), (16, 1)]
+        assert day["discs"]["свинг-под-черепом"][14] == 2 and day["discs"]["vals-kisti"][16] == 1
+        listed = {d["id"]: d for d in b.call("GET", "/api/discs")[1]}
+        assert listed["vals-kisti"]["plays"] == 2 and listed["vals-kisti"]["today"][14] == 1
+        assert b.call("GET", "/api/plays?day=2026-12-04")[1]["hours"] == [0] * 24
+        assert b.call("GET", "/api/plays?day=../x")[0] == 400
+    finally:
+        c.close()
+        counts.close()
+
+
 def test_the_collection_the_log_and_the_cuts_for_the_page(tmp_path):
     """The discs with their play counts and scans, the log's tail with a filter, the live cuts:
     listened to, downloaded, deleted only when named again; nothing outside them served."""

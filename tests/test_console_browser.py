@@ -28,6 +28,7 @@ from conftest import (
 
 pytestmark = pytest.mark.slow
 PASSWORD = "рентгениздат-1956"
+REHEARSAL = "2026-12-05 14:58"
 
 
 @pytest.fixture
@@ -39,7 +40,8 @@ def kiosk_on_screen(tmp_path, xvfb):
     cfg = write_config(tmp_path / "config.yaml", content, data,
                        "display:\n  fullscreen: false\n  size: [1024, 640]\n"
                        f"audio:\n  device: no-such-device\nosc:\n  port: {osc}\nconsole:\n  port: {web}\n")
-    proc = start_kiosk(cfg, on_display(xvfb), tmp_path / "stderr.txt")
+    # the kiosk's clock injected as a rehearsal's: a demo added at 15:05 counts down from the start
+    proc = start_kiosk(cfg, on_display(xvfb), tmp_path / "stderr.txt", "--rehearse", REHEARSAL)
     try:
         yield f"http://127.0.0.1:{web}/", osc, content, xvfb, data
     finally:
@@ -81,7 +83,14 @@ def test_the_technician_and_the_curator_on_a_phone(kiosk_on_screen, tmp_path):
             page.fill(f"#add-form [name={name}]", value)
         page.set_input_files("#add-scan", str(source / "scan.jpg"))
         page.set_input_files("#add-audio", str(source / "audio.ogg"))
-        page.click("#add-form button[type=submit]")
+        page.click("#add-form button[value=no]")  # a look and a listen first
+        page.wait_for_selector("#preview:not([hidden])", timeout=120000)
+        page.wait_for_function("document.querySelector('#preview-picture').naturalWidth === 1024", timeout=20000)
+        page.wait_for_function("document.querySelector('#preview-sound').duration > 9.9", timeout=20000)
+        assert not (content / "discs" / new).exists(), "not in the show before it is published"
+        page.locator("#preview").scroll_into_view_if_needed()
+        page.screenshot(path=str(tmp_path / "console-preview.png"), full_page=True)
+        page.click("#preview-publish")
         page.wait_for_selector(f"#add-result:has-text('{new}')", timeout=60000)
         page.screenshot(path=str(tmp_path / "console-add.png"), full_page=True)
         assert sorted(p.name for p in (content / "discs" / new).iterdir()) == ["audio.ogg", "disc.yaml", "scan.jpg"]
@@ -93,11 +102,17 @@ def test_the_technician_and_the_curator_on_a_phone(kiosk_on_screen, tmp_path):
                  20, "the edit taken by the show")
         page.click("#demo-add")  # a demo for later today, through the schedule's form
         row = page.locator("#demo-rows .demo").last
-        row.locator("[name=when]").fill("2031-05-09 15:00")
+        row.locator("[name=when]").fill("2026-12-05 15:05")  # minutes after the rehearsal's clock began
         row.locator("[name=title]").fill("Буги на плёнке")
         page.click("#schedule-form button[type=submit]")
         page.wait_for_selector("#schedule-result:has-text('Сохранено')")
         assert "Буги на плёнке" in (tmp_path / "config.yaml").read_text(encoding="utf-8")
+        wait_for(lambda: kiosk_status(osc).get("scene") == "live_cut", 30, "the countdown on the kiosk")
+        countdown = screenshot_showing(display, tmp_path / "kiosk-countdown.png",
+                                       lambda s: (s > 170).sum() > 2000, "the countdown's words")
+        assert countdown is not None
+        page.wait_for_selector("#now-scene:has-text('live_cut')", timeout=20000)
+        assert page.locator("#plays-chart rect").count() == 24, "plays by the hour, today"
         page.click("#lang")
         page.wait_for_selector("dt:has-text('Screen')")
         page.wait_for_selector("#disc-list li:has-text('Swing Under the Skull')")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import time
@@ -38,11 +37,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         return render(cfg, args)
     if args.command == "console-password":
         return console_password(cfg)
-    if args.command == "screenshot":
+    if args.command in ("screenshot", "preview"):
         from ..service.logs import setup_logging
 
         setup_logging(None, args.verbose)
-        return screenshot(cfg, args)
+        return screenshot(cfg, args) if args.command == "screenshot" else preview(cfg, args)
     return run_kiosk(cfg, args)
 
 
@@ -75,7 +74,11 @@ def parser() -> argparse.ArgumentParser:
     rend.add_argument("--condition", nargs="*", default=[], metavar="KEY=VALUE",
                       help="override a condition key, e.g. hiss_db=-30 eccentricity_mm=3")
     rend.add_argument("--seconds", type=float, default=0.0, help="length; default: the whole input")
-    for p in (run, shot, rend):  # also accepted after the subcommand
+    view = sub.add_parser("preview", help="draw a disc folder on the player's screen and render 10 s of its sound")
+    view.add_argument("folder", type=Path)
+    view.add_argument("--out", type=Path, required=True, help="a folder for picture.jpg and sound.wav")
+    view.add_argument("--seconds", type=float, default=10.0)
+    for p in (run, shot, rend, view):  # also accepted after the subcommand
         p.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     return parser
 
@@ -110,11 +113,8 @@ def render(cfg: Config, args: argparse.Namespace) -> int:
 
     from ..content.library import Condition, load_library
     from ..core.yamlconf import load_dataclass
-    from ..sound.engine import AudioEngine
-    from ..sound.loader import decode
     from ..sound.offline import progress_bar
-    from ..sound.offline import render as render_offline
-    from ..sound.settings import for_disc
+    from .preview import play_through
 
     info = None
     if args.disc:
@@ -135,51 +135,52 @@ def render(cfg: Config, args: argparse.Namespace) -> int:
     given = {c.split("=", 1)[0].strip() for c in args.condition}
     base = info.condition if info else Condition()
     condition = dataclasses.replace(base, **{k: getattr(extra, k) for k in given})
-    audio = dataclasses.replace(cfg.audio, fade_seconds=0.0, master_volume=1.0)
-    engine = AudioEngine(audio, cfg.dsp)
     try:
-        track = decode(args.input, engine.sample_rate, args.input.stem)
-    except Exception as exc:  # soundfile's errors name no file
-        print(f"{args.input}: cannot decode audio: {exc}", file=sys.stderr)
+        out, rate = play_through(cfg, args.input, condition, info.diameter_cm if info else 24.0,
+                                 info.rpm if info else 78.0, args.seconds, progress_bar)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
         return 1
-    settings = for_disc(cfg.dsp, condition, info.diameter_cm if info else 24.0, info.rpm if info else 78.0)
-    engine.play(track, settings, spin_up=False)
-    seconds = args.seconds or len(track) / engine.sample_rate
-    out = render_offline(engine, seconds, progress=progress_bar)
-    soundfile.write(str(args.output), out, engine.sample_rate)
-    print(f"{args.output}: {seconds:.2f} s at {engine.sample_rate} Hz, peak {np.abs(out).max():.3f}")
+    soundfile.write(str(args.output), out, rate)
+    print(f"{args.output}: {len(out) / rate:.2f} s at {rate} Hz, peak {np.abs(out).max():.3f}")
     return 0
 
 
 def screenshot(cfg: Config, args: argparse.Namespace) -> int:
-    os.environ["SDL_VIDEODRIVER"] = "dummy"
     import pygame
 
     from ..content.library import load_library
-    from ..screen.display import open_screen
-    from ..screen.text import record_text
-    from .kiosk import Kiosk
+    from .preview import draw_frame
 
     size = _parse_size(args.size) if args.size else cfg.display.size
-    screen = open_screen(cfg.display, windowed=True, size=size)
     library = load_library(cfg.content_dir, limits=cfg.content.limits, more=cfg.disc_folders[1:])
     if args.disc and library.find(args.disc) is None:
         print(f"no disc {args.disc!r}; discs: {', '.join(d.id for d in library.discs)}", file=sys.stderr)
         return 1
-    kiosk = Kiosk(cfg, library, screen)
-    kiosk.show.switch(args.scene, disc_id=args.disc)
-    frame = 1.0 / cfg.display.fps
-    steps = int(args.at / frame)
-    for _ in range(steps):  # the same fixed steps the live loop would take
-        if kiosk.show.scene is not None:
-            kiosk.show.scene.update(frame)
-        kiosk.show.now += frame
-    with record_text() as drawn:
-        kiosk.step(args.at - steps * frame, events=[])
+    screen, drawn = draw_frame(cfg, library, args.scene, args.disc, args.at, size, words=args.words)
     pygame.image.save(screen, str(args.out))
     print(args.out)
-    for rect, line, *_ in drawn if args.words else []:  # what is written where, readable over SSH
+    for rect, line, *_ in drawn:  # what is written where, readable over SSH
         print(f"{rect.x:5d} {rect.y:5d} {rect.width:5d} {rect.height:4d}  {line}")
+    return 0
+
+
+def preview(cfg: Config, args: argparse.Namespace) -> int:
+    """A disc folder (not yet in the show) drawn and played: what the console's preview shows."""
+    from .preview import preview as make_preview
+
+    logging.disable(logging.WARNING)
+    try:
+        disc = disc_check(cfg)(args.folder)
+        paths = make_preview(cfg, disc, args.out, args.seconds)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for path in paths:
+        print(path)
     return 0
 
 
@@ -238,6 +239,7 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
     from ..service.play_counts import PlayCounts
     from ..service.status import StatusBoard
     from ..show.calendar import DemoSchedule
+    from ..show.calendar import zone as time_zone
     from ..sound.process import EngineProcess
     from ..sound.turntable import Turntable
     from .kiosk import Kiosk, Services
@@ -255,13 +257,14 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
     if args.rehearse or args.speed != 1.0:
         log.warning("rehearsal: %s", rehearsal_plan(cfg, wall()))
     lathe = start_lathe(cfg, bus, clock, wall, args.speed)
-    services = Services(sound=sound, counts=PlayCounts(cfg.data_path), bus=bus, status=status,
+    counts, tz = PlayCounts(cfg.data_path), time_zone(cfg.demos.timezone)
+    services = Services(sound=sound, counts=counts, bus=bus, status=status,
                         osc=start_osc(cfg, bus, sound, status, lathe, turntable), turntable=turntable,
                         schedule=DemoSchedule(cfg.demos, cfg.data_path / "demos.json") if cfg.demos.events else None,
                         lathe=lathe, notifier=notifier, display_watch=DisplayWatch(cfg.display, args.windowed),
                         wall=wall, pictures_aside=True)
-    counts = services.counts
-    shown = Shown(lambda: library.discs, lambda: counts.counts if counts is not None else {}, lambda: library.hidden)
+    shown = Shown(lambda: library.discs, lambda: counts.counts, lambda: library.hidden, counts.day,
+                  lambda: wall().astimezone(tz).date().isoformat())
     services.console = start_console(cfg, bus, status, disc_check(cfg), shown)
     services.dropped = start_dropped(cfg, bus, library)
     return Kiosk(cfg, library, canvas, services), services
@@ -335,10 +338,12 @@ def start_console(cfg: Config, bus, status, check, shown):
     if not cfg.console.enabled:
         return None
     from ..remote.console.server import Console
+    from .preview import preview_in_a_process
 
     console = Console(cfg.console, cfg.data_path, bus, status.read, discs_dir=cfg.content_dir / "discs",
                       add_disc=check, max_audio_mb=cfg.content.limits.max_audio_mb, shown=shown, board=status,
-                      config_path=Path(cfg.source) if cfg.source else None, load_config=load_config)
+                      config_path=Path(cfg.source) if cfg.source else None, load_config=load_config,
+                      preview=preview_in_a_process(Path(cfg.source)) if cfg.source else None)
     try:
         console.start()
     except OSError as exc:

@@ -87,7 +87,8 @@ class Kiosk:
                                                   cfg.osc.encoder_release_seconds)
         self.collection = Collection(library, s.counts, cfg.content.limits, cfg.data_path / "discs",
                                      cfg.lathe.geometry,
-                                     partial(draw_scan, blank=film_on_lathe(cfg.content_dir)), load_scan)
+                                     partial(draw_scan, blank=film_on_lathe(cfg.content_dir)), load_scan, s.wall,
+                                     time_zone(cfg.demos.timezone))
         canvas = screen if not isinstance(screen, pygame.Surface) else SurfaceCanvas(screen)
         self.stage = Stage(canvas, PictureCache(cfg.display.picture_cache, cfg.dsp, cfg.display.picture_cache_mb,
                                                 background=s.pictures_aside),

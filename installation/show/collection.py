@@ -25,8 +25,11 @@ COUNT_EVERY = 60.0  # seconds: a disc played again sooner is the same play (a sc
 class Collection:
     def __init__(self, library: Library, counts: Optional[PlayCounts] = None, limits: Limits = Limits(),
                  discs_dir: Optional[Path] = None, cut_disc: DiscGeometry = DiscGeometry(),
-                 draw_scan: Optional[DrawScan] = None, check_scan: Callable[[Path], object] = lambda path: None):
+                 draw_scan: Optional[DrawScan] = None, check_scan: Callable[[Path], object] = lambda path: None,
+                 wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+                 tz: Optional[dt.tzinfo] = None):
         self.library = library
+        self.wall, self.tz = wall, tz  # the show's clock (a rehearsal's runs fast) and zone: plays go by its hour
         self.counts = counts
         self.limits, self.discs_dir, self.cut_disc = limits, discs_dir, cut_disc
         self.draw_scan, self.check_scan = draw_scan, check_scan
@@ -42,10 +45,11 @@ class Collection:
         if now - self._counted.get(disc.id, -COUNT_EVERY) < COUNT_EVERY:
             return
         self._counted[disc.id] = now
-        today = dt.date.today().isoformat()
+        local = self.wall().astimezone(self.tz)
+        today = local.date().isoformat()
         self.plays_today = (today, (self.plays_today[1] if self.plays_today[0] == today else 0) + 1)
         if self.counts is not None:
-            self.counts.add(disc.id)
+            self.counts.add(disc.id, local.strftime("%Y-%m-%dT%H"))
 
     def remove(self, disc_id: str, why: str) -> None:
         """Take a disc out of the show (its scan would not decode): one line says why."""

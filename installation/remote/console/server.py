@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import math
+import re
 import threading
 import time
 from pathlib import Path
@@ -22,7 +23,6 @@ from ...content.library import Disc
 from ...core.commands import (
     Command,
     CommandBus,
-    DiscArrived,
     DiscChanged,
     PlayDisc,
     Quit,
@@ -37,6 +37,7 @@ from ...core.yamlconf import ConfigError
 from ...service.status import StatusBoard
 from .edits import edit_disc_yaml
 from .password import check_password, has_password
+from .previews import MakePreview, Previews
 from .records import Records, error
 from .schedule import Load, edit_schedule, schedule_of
 from .sessions import Sessions
@@ -58,14 +59,17 @@ class Console:
                  clock: Callable[[], float] = time.monotonic, discs_dir: Optional[Path] = None,
                  add_disc: Optional[Callable[[Path], Disc]] = None, max_audio_mb: float = 300.0,
                  shown: Optional[Shown] = None, board: Optional[StatusBoard] = None,
-                 config_path: Optional[Path] = None, load_config: Optional[Load] = None):
+                 config_path: Optional[Path] = None, load_config: Optional[Load] = None,
+                 preview: Optional[MakePreview] = None):
         """`add_disc(folder)`: `check`'s own validation of a disc folder (ConfigError with its
-        lines); uploads go to `discs_dir` (content.directory/discs)."""
+        lines); uploads go to `discs_dir` (content.directory/discs); `preview(folder, out)` draws
+        and plays one (app/preview.py)."""
         self.cfg, self.data_dir, self.bus, self.status = cfg, Path(data_dir), bus, status
         self.discs_dir = discs_dir or self.data_dir / "discs"
         self.uploads_dir = self.data_dir / "uploads"
         self.add_disc, self.max_audio_mb = add_disc, max_audio_mb
         self.shown, self.records = shown, Records(self.data_dir, board)
+        self.previews = Previews(self.uploads_dir, bus, preview, clock)
         self.config_path = config_path  # the technician's config.yaml: the schedule is edited in it
         self.load_config = load_config  # how the kiosk reads it (config/composed.py)
         self.sessions = Sessions(cfg.session_hours, clock)
@@ -91,6 +95,7 @@ class Console:
         log.info("console: http://%s:%d/", self.host, self.port)
 
     def _run(self) -> None:
+        self.previews.clear_leftovers()
         loop = self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
@@ -114,7 +119,7 @@ class Console:
             web.post("/api/discs", self._add_disc), web.get("/api/discs", self._discs),
             web.get("/api/discs/{id}/scan", self._scan), web.post("/api/discs/{id}/edit", self._edit),
             web.get("/api/schedule", self._schedule), web.post("/api/schedule", self._edit_schedule),
-            *self.records.routes()])
+            web.get("/api/plays", self._plays), *self.previews.routes(), *self.records.routes()])
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.cfg.port)
@@ -219,7 +224,9 @@ class Console:
         try:
             await upload.receive(await request.multipart())
             disc = await loop.run_in_executor(None, upload.validate, self.add_disc)  # decoding: not on the loop
-            folder = await loop.run_in_executor(None, upload.publish)
+            if upload.publish_now:
+                return await self.previews.publish(upload, disc, who)
+            return await self.previews.stage(upload, disc, who)
         except Refused as exc:
             upload.discard()
             log.warning("console: a disc upload from %s refused: %s%s", who, exc.error,
@@ -229,13 +236,17 @@ class Console:
             upload.discard()
             log.warning("console: a disc upload from %s failed: %s", who, exc)
             return error(400, f"the upload failed: {exc}")
-        self.bus.post(DiscArrived(str(folder), f"the console, from {who}"))
-        log.info("console: the disc %s added from %s", disc.id, who)
-        return web.json_response({"id": disc.id}, status=201)
 
     # -- the collection, the log, the cuts -----------------------------------------------------
     async def _discs(self, request: web.Request) -> web.Response:
         return web.json_response(self.shown.listing() if self.shown else [])
+
+    async def _plays(self, request: web.Request) -> web.Response:
+        """Plays by the hour of one day (?day=YYYY-MM-DD, default today): the charts' numbers."""
+        day = request.query.get("day", "")
+        if day and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            return error(400, f"day: YYYY-MM-DD, not {day[:20]!r}")
+        return web.json_response(self.shown.plays(day) if self.shown else {"day": day, "hours": [0] * 24, "discs": {}})
 
     async def _scan(self, request: web.Request) -> web.StreamResponse:
         path = self.shown.scan(request.match_info["id"]) if self.shown else None

@@ -51,6 +51,8 @@ class Upload:
     def __post_init__(self) -> None:
         self.staging = self.uploads_dir / secrets.token_hex(8)
         self.folder: Optional[Path] = None  # staging/<id>: load_disc takes the id from its name
+        self.publish_now = True  # the form's `publish: no` keeps it staged for a preview first
+        self.preview_dir = self.staging / ".preview"  # (beside the disc's folder, never in it)
 
     async def receive(self, reader: MultipartReader) -> Path:
         """Stream the parts to disk; the staged folder, or Refused (with nothing left)."""
@@ -78,8 +80,14 @@ class Upload:
                 if (self.discs_dir / self.folder.name).exists():
                     raise Refused(409, f"a disc {self.folder.name!r} is already in {self.discs_dir}")
                 continue
+            if name == "publish":
+                answer = (await part.read(decode=True)).decode("utf-8", "replace").strip().lower()
+                if answer not in ("yes", "no"):
+                    raise Refused(400, f"publish: yes or no, not {answer[:20]!r}")
+                self.publish_now = answer == "yes"
+                continue
             if name not in ("scan", "audio", "yaml"):
-                raise Refused(400, f"an unknown field {name!r} (id, scan, audio, yaml)")
+                raise Refused(400, f"an unknown field {name!r} (id, scan, audio, yaml, publish)")
             if self.folder is None:
                 raise Refused(400, "id comes first in the form, before the files")
             if name in files:
@@ -139,6 +147,8 @@ class Upload:
         """Into the content folder in one rename (over another file system: copied beside it first)."""
         assert self.folder is not None
         target = self.discs_dir / self.folder.name
+        if target.exists():  # (a preview waits: the same name may have come another way meanwhile)
+            raise Refused(409, f"a disc {self.folder.name!r} is already in {self.discs_dir}")
         self.discs_dir.mkdir(parents=True, exist_ok=True)
         try:
             os.rename(self.folder, target)

@@ -3,6 +3,7 @@ log, the live cuts' archive. Read-only snapshots, bounded reads: a request costs
 file read at most, never the show a frame."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import struct
 import zlib
@@ -24,14 +25,27 @@ class Shown:
     discs: Callable[[], List[Disc]]
     counts: Callable[[], Dict[str, int]]
     hidden: Callable[[], List[Disc]] = list
+    day: Callable[[str], Dict[str, Dict[str, int]]] = lambda date: {}  # "HH" -> disc -> plays (PlayCounts.day)
+    today: Callable[[], str] = lambda: dt.date.today().isoformat()  # in the show's time zone
 
     def listing(self) -> List[Dict[str, Any]]:
-        counts = dict(self.counts())
+        counts, today = dict(self.counts()), self.plays()["discs"]
         text = lambda t: {"ru": t.ru, "en": t.en} if t is not None else {"ru": "", "en": ""}  # noqa: E731
         return [{"id": d.id, "title": text(d.info.title), "artist": text(d.info.artist), "year": d.info.year,
                  "caption": text(d.info.caption), "story": text(d.info.story), "order": d.info.order,
                  "hidden": d.info.hidden, "seconds": round(d.audio_seconds, 1), "plays": counts.get(d.id, 0),
+                 "today": today.get(d.id, [0] * 24),
                  "scan": f"/api/discs/{d.id}/scan"} for d in self.all()]
+
+    def plays(self, date: str = "") -> Dict[str, Any]:
+        """One day's plays by the hour: the collection's (`hours`) and each disc's (`discs`)."""
+        date = date or self.today()
+        hours, discs = [0] * 24, {}  # type: Tuple[List[int], Dict[str, List[int]]]
+        for hour, table in self.day(date).items():
+            for disc_id, n in table.items():
+                hours[int(hour)] += n
+                discs.setdefault(disc_id, [0] * 24)[int(hour)] += n
+        return {"day": date, "hours": hours, "discs": discs}
 
     def all(self) -> List[Disc]:
         return list(self.discs()) + list(self.hidden())

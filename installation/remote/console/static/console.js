@@ -93,13 +93,20 @@ $("schedule-form").addEventListener("submit", async (e) => {
 });
 
 async function refresh() {
-  const [discs, cuts, log] = await Promise.all([api("GET", "/api/discs"), api("GET", "/api/cuts"),
-    api("GET", `/api/log?lines=60&contains=${encodeURIComponent($("log-filter").value)}`)]).catch(() => [[], [], { lines: [] }]);
+  const [discs, cuts, log, plays] = await Promise.all([api("GET", "/api/discs"), api("GET", "/api/cuts"),
+    api("GET", `/api/log?lines=60&contains=${encodeURIComponent($("log-filter").value)}`), api("GET", "/api/plays")])
+    .catch(() => [[], [], { lines: [] }, { hours: new Array(24).fill(0) }]);
+  bars($("plays-chart"), plays.hours);
+  const most = Math.max(1, ...discs.map((d) => d.plays));
   $("disc-list").replaceChildren(...discs.map((d) => el("li", { className: "card" },
     el("img", { src: d.scan, alt: "", loading: "lazy" }),
     el("div", {}, el("strong", { textContent: d.title[lang] || d.title.ru }),
       el("span", { textContent: ` · ${d.artist[lang] || d.artist.ru}, ${d.year}` }),
       el("div", { className: "dim", textContent: `${lang === "ru" ? "прослушиваний" : "plays"}: ${d.plays} · ${d.id}` }),
+      el("div", { className: "meter" }, el("span", { style: `width: ${(100 * d.plays) / most}%` })),
+      (() => { const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+        svg.setAttribute("viewBox", "0 0 240 24"); svg.setAttribute("class", "spark"); bars(svg, d.today, false);
+        return svg; })(),
       Object.assign(el("button", { type: "button", textContent: lang === "ru" ? "Играть сейчас" : "Play now" }),
         { onclick: () => api("POST", "/api/actions/disc", { id: d.id }) }),
       Object.assign(el("button", { type: "button", className: "quiet-inline",
@@ -212,17 +219,56 @@ function discYaml(f) {
     pair("body_part", "body_ru", "body_en") + pair("caption", "caption_ru", "caption_en");
 }
 
+// Bars, one per value, scaled to the largest (an SVG: no chart library on a box with no internet).
+function bars(svg, values, labels = true) {
+  const ns = "http://www.w3.org/2000/svg";
+  const [w, h] = [240, labels ? 68 : 24];
+  const top = Math.max(1, ...values);
+  const width = w / values.length;
+  svg.replaceChildren(...values.flatMap((v, i) => {
+    const rect = document.createElementNS(ns, "rect");
+    const height = (v / top) * (h - 2);
+    Object.entries({ x: i * width + 1, y: h - height, width: width - 2, height, class: "bar" })
+      .forEach(([k, x]) => rect.setAttribute(k, x));
+    const tip = document.createElementNS(ns, "title");
+    tip.textContent = `${String(i).padStart(2, "0")}:00 · ${v}`;
+    rect.append(tip);
+    if (!labels || i % 6) return [rect];
+    const text = document.createElementNS(ns, "text");
+    Object.entries({ x: i * width + 1, y: 79, class: "axis" }).forEach(([k, x]) => text.setAttribute(k, x));
+    text.textContent = String(i).padStart(2, "0");
+    return [rect, text];
+  }));
+  svg.dataset.total = values.reduce((a, b) => a + b, 0);
+}
+
+let staged = null;  // the upload kept aside for its preview
+function previewShown(p) {
+  staged = p;
+  $("preview").hidden = !p;
+  if (!p) return;
+  $("preview-picture").src = p.picture;
+  $("preview-sound").src = p.sound;
+}
+
 $("add-form").addEventListener("submit", async (e) => {
   e.preventDefault();
+  const publish = (e.submitter && e.submitter.value) || "yes";
   const f = new FormData($("add-form"));
   const body = new FormData();
   body.append("id", f.get("id"));
+  body.append("publish", publish);
   body.append("scan", f.get("scan"));
   body.append("audio", f.get("audio"));
   body.append("yaml", new Blob([discYaml(f)], { type: "text/yaml" }), "disc.yaml");
   $("add-result").textContent = lang === "ru" ? "Загружается…" : "Uploading…";
   try {
     const done = await api("POST", "/api/discs", body);
+    if (publish === "no") {
+      $("add-result").textContent = (lang === "ru" ? "Ещё не в показе: " : "Not in the show yet: ") + done.id;
+      previewShown(done);
+      return;
+    }
     $("add-result").textContent = (lang === "ru" ? "Добавлена: " : "Added: ") + done.id;
     $("add-form").reset();
     setTimeout(refresh, 1500);  // (the kiosk's loop takes it in at its next frame)
@@ -230,6 +276,20 @@ $("add-form").addEventListener("submit", async (e) => {
     const lines = (err.problems || []).join("\n");
     $("add-result").textContent = `${err.message}${lines ? "\n" + lines : ""}`;
   }
+});
+$("preview-publish").addEventListener("click", async () => {
+  try {
+    const done = await api("POST", staged.publish);
+    $("add-result").textContent = (lang === "ru" ? "Добавлена: " : "Added: ") + done.id;
+    previewShown(null);
+    $("add-form").reset();
+    setTimeout(refresh, 1500);
+  } catch (err) { $("add-result").textContent = `${err.message}\n${(err.problems || []).join("\n")}`; }
+});
+$("preview-discard").addEventListener("click", async () => {
+  await api("POST", staged.discard).catch(() => {});
+  $("add-result").textContent = lang === "ru" ? "Отменено" : "Discarded";
+  previewShown(null);
 });
 
 $("logout").addEventListener("click", async () => { await api("POST", "/api/logout").catch(() => {}); loggedOut(); });
