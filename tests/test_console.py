@@ -188,7 +188,7 @@ def intake(tmp_path):
     limits = Limits(max_audio_mb=2.0)
     c = Console(ConsoleConfig(host="127.0.0.1", port=0), data, bus, dict, discs_dir=content,
                 add_disc=lambda folder: load_disc(folder, deep=True, check_scan=load_scan, limits=limits),
-                max_audio_mb=limits.max_audio_mb)
+                limits=limits)
     c.start()
     yield c, bus, content, data
     c.close()
@@ -241,7 +241,7 @@ def test_an_upload_over_the_limit_is_stopped_while_it_streams(intake):
     assert nothing_left(content, data)
 
 
-def test_a_30000_pixel_scan_is_refused_from_its_header(intake):
+def test_a_30000_pixel_scan_is_stopped_from_its_header_while_it_streams(intake):
     import struct
     import zlib
 
@@ -251,8 +251,9 @@ def test_a_30000_pixel_scan_is_refused_from_its_header(intake):
                                    + struct.pack(">I", zlib.crc32(kind + payload)))
     bomb = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
             + chunk(b"IEND", b""))
-    status, body = upload(c, disc_parts(scan=bomb))
-    assert status == 422 and "30000x30000" in " ".join(body["problems"]), body
+    status, body = upload(c, disc_parts(scan=bomb + b"\x00" * (4 * 2 ** 20)))  # (what follows is never read)
+    assert status == 413 and "stopped while it came" in body["error"], body
+    assert "30000x30000" in " ".join(body["problems"]) and "max_scan_megapixels" in body["problems"][0], body
     assert nothing_left(content, data)
 
 

@@ -61,7 +61,7 @@ def test_the_technician_and_the_curator_on_a_phone(kiosk_on_screen, tmp_path):
         page.goto(url)
         page.fill("#password", "not the password")
         page.click("#login-form button[type=submit]")
-        page.wait_for_selector("#login-error:has-text('wrong password')")
+        page.wait_for_selector("#login-error:has-text('Неверный пароль')")  # (and the server's words after)
         assert page.is_hidden("#now")
         page.screenshot(path=str(tmp_path / "console-login.png"))
         page.fill("#password", PASSWORD)

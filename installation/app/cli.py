@@ -341,7 +341,7 @@ def start_console(cfg: Config, bus, status, check, shown):
     from .preview import preview_in_a_process
 
     console = Console(cfg.console, cfg.data_path, bus, status.read, discs_dir=cfg.content_dir / "discs",
-                      add_disc=check, max_audio_mb=cfg.content.limits.max_audio_mb, shown=shown, board=status,
+                      add_disc=check, limits=cfg.content.limits, shown=shown, board=status,
                       config_path=Path(cfg.source) if cfg.source else None, load_config=load_config,
                       preview=preview_in_a_process(Path(cfg.source)) if cfg.source else None)
     try:

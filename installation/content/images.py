@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
-from typing import Tuple
+from typing import Optional, Tuple
 
 from ..core.files import open_regular
 
@@ -22,16 +22,38 @@ def image_size(path: Path) -> Tuple[int, int]:
     """(width, height) from the header of a PNG or JPEG; ValueError when there is none to read."""
     with open_regular(path) as fh:
         head = fh.read(HEADER_BYTES)
+    size = header_size(head, whole=True)
+    assert size is not None
+    return size
+
+
+def header_size(head: bytes, whole: bool = False) -> Optional[Tuple[int, int]]:
+    """(width, height) from a file's first bytes (up to HEADER_BYTES); None while more of them
+    are needed (a scan still arriving), ValueError when they cannot hold a size. `whole`: that is
+    all there is."""
+    enough = whole or len(head) >= HEADER_BYTES
     if head.startswith(PNG):
-        if len(head) < 24 or head[12:16] != b"IHDR":
+        if len(head) < 24:
+            return _more(enough, "a PNG without its IHDR header")
+        if head[12:16] != b"IHDR":
             raise ValueError("a PNG without its IHDR header")
-        return struct.unpack(">II", head[16:24])
+        width, height = struct.unpack(">II", head[16:24])
+        return width, height
     if head.startswith(b"\xff\xd8"):
-        return _jpeg_size(head)
+        return _jpeg_size(head[:HEADER_BYTES], enough)
+    if len(head) < len(PNG) and (PNG.startswith(head) or b"\xff\xd8".startswith(head)):
+        return _more(enough, "neither a PNG nor a JPEG")
     raise ValueError("neither a PNG nor a JPEG")
 
 
-def _jpeg_size(data: bytes) -> Tuple[int, int]:
+def _more(enough: bool, why: str) -> Optional[Tuple[int, int]]:
+    """None: more bytes are needed; unless that was all of them."""
+    if enough:
+        raise ValueError(why)
+    return None
+
+
+def _jpeg_size(data: bytes, enough: bool) -> Optional[Tuple[int, int]]:
     at = 2
     while at + 4 <= len(data):
         if data[at] != 0xFF:
@@ -49,4 +71,4 @@ def _jpeg_size(data: bytes) -> Tuple[int, int]:
         if length < 2:
             raise ValueError("a JPEG segment of no length")
         at += 2 + length
-    raise ValueError(f"a JPEG whose size is not in its first {HEADER_BYTES // 1024} KB")
+    return _more(enough, f"a JPEG whose size is not in its first {HEADER_BYTES // 1024} KB")

@@ -200,9 +200,18 @@ def _check_pixels(scan: Path, limits: Limits) -> None:
     if min(width, height) < MIN_SCAN_PX:
         raise ConfigError([f"{scan}: {width}x{height} pixels: too small to show the x-ray (at least "
                            f"{MIN_SCAN_PX} pixels on its short side)"])
-    if width * height > limits.max_scan_megapixels * 1e6:
-        raise ConfigError([f"{scan}: {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), more than "
-                           f"content.max_scan_megapixels ({limits.max_scan_megapixels:g}): scale it down"])
+    problem = too_many_pixels(str(scan), width, height, limits)
+    if problem:
+        raise ConfigError([problem])
+
+
+def too_many_pixels(where: str, width: int, height: int, limits: Limits) -> str:
+    """`check`'s line for a scan over content.max_scan_megapixels, or "" (also asked of an upload
+    while it arrives, from its header)."""
+    if width * height <= limits.max_scan_megapixels * 1e6:
+        return ""
+    return (f"{where}: {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), more than "
+            f"content.max_scan_megapixels ({limits.max_scan_megapixels:g}): scale it down")
 
 
 def _pick(folder: Path, name: Optional[str], suffixes: tuple[str, ...], what: str) -> Path:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Optional
 
 from aiohttp import web
 
-from ...content.library import Disc
+from ...content.library import Disc, Limits
 from ...core.commands import (
     Command,
     CommandBus,
@@ -57,7 +57,7 @@ SAFE = ("GET", "HEAD", "OPTIONS")
 class Console:
     def __init__(self, cfg: ConsoleConfig, data_dir: Path, bus: CommandBus, status: Callable[[], Dict[str, Any]],
                  clock: Callable[[], float] = time.monotonic, discs_dir: Optional[Path] = None,
-                 add_disc: Optional[Callable[[Path], Disc]] = None, max_audio_mb: float = 300.0,
+                 add_disc: Optional[Callable[[Path], Disc]] = None, limits: Limits = Limits(),
                  shown: Optional[Shown] = None, board: Optional[StatusBoard] = None,
                  config_path: Optional[Path] = None, load_config: Optional[Load] = None,
                  preview: Optional[MakePreview] = None):
@@ -67,7 +67,7 @@ class Console:
         self.cfg, self.data_dir, self.bus, self.status = cfg, Path(data_dir), bus, status
         self.discs_dir = discs_dir or self.data_dir / "discs"
         self.uploads_dir = self.data_dir / "uploads"
-        self.add_disc, self.max_audio_mb = add_disc, max_audio_mb
+        self.add_disc, self.limits = add_disc, limits
         self.shown, self.records = shown, Records(self.data_dir, board)
         self.previews = Previews(self.uploads_dir, bus, preview, clock)
         self.config_path = config_path  # the technician's config.yaml: the schedule is edited in it
@@ -219,7 +219,7 @@ class Console:
         who = request.remote or "?"
         if self.add_disc is None:
             return error(503, "this kiosk takes no uploads")
-        upload = Upload(self.discs_dir, self.uploads_dir, int(self.max_audio_mb * 1e6))
+        upload = Upload(self.discs_dir, self.uploads_dir, int(self.limits.max_audio_mb * 1e6), self.limits)
         loop = asyncio.get_running_loop()
         try:
             await upload.receive(await request.multipart())

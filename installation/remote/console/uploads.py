@@ -13,7 +13,8 @@ from typing import Callable, Dict, List, Optional
 
 from aiohttp import BodyPartReader, MultipartReader
 
-from ...content.library import AUDIO_SUFFIXES, Disc
+from ...content.images import HEADER_BYTES, header_size
+from ...content.library import AUDIO_SUFFIXES, Disc, Limits, too_many_pixels
 from ...core.yamlconf import ConfigError
 
 SCAN_MAX_BYTES = 100 * 2 ** 20
@@ -47,6 +48,7 @@ class Upload:
     discs_dir: Path  # where it goes: content.directory/discs
     uploads_dir: Path  # where it streams to: <data dir>/uploads
     max_audio_bytes: int
+    limits: Limits = Limits()  # the scan's pixels, judged from its header as it arrives
 
     def __post_init__(self) -> None:
         self.staging = self.uploads_dir / secrets.token_hex(8)
@@ -102,6 +104,7 @@ class Upload:
         assert self.folder is not None
         limit = {"scan": SCAN_MAX_BYTES, "audio": self.max_audio_bytes, "yaml": YAML_MAX_BYTES}[name]
         tmp, size, head = self.folder / f".{name}.part", 0, b""
+        judged = name != "scan"  # a scan's pixels are judged once its header is in
         with open(tmp, "wb") as out:
             while True:
                 chunk = await part.read_chunk(CHUNK)
@@ -110,12 +113,30 @@ class Upload:
                 size += len(chunk)
                 if size > limit:
                     raise Refused(413, f"{name}: more than {limit / 2 ** 20:.2f} MB (stopped while it came)")
-                if len(head) < 16:
-                    head += chunk[:16]
+                if len(head) < HEADER_BYTES:
+                    head += chunk[:HEADER_BYTES - len(head)]
+                if not judged:
+                    judged = self._judge_scan(head, whole=False)
                 out.write(chunk)
+        if not judged:
+            self._judge_scan(head, whole=True)
         target = self.folder / self._file_name(name, head, part.filename or "")
         tmp.rename(target)
         return target
+
+    def _judge_scan(self, head: bytes, whole: bool) -> bool:
+        """Refused as soon as the header says too many pixels; True once it has been judged."""
+        assert self.folder is not None
+        try:
+            size = header_size(head, whole)
+        except ValueError as exc:
+            raise Refused(422, "the disc is refused", [f"{self.discs_dir / self.folder.name / 'scan'}: {exc}"])
+        if size is None:
+            return False
+        problem = too_many_pixels(str(self.discs_dir / self.folder.name / "scan"), *size, self.limits)
+        if problem:
+            raise Refused(413, "scan: too many pixels (stopped while it came)", [problem])
+        return True
 
     @staticmethod
     def _file_name(name: str, head: bytes, sent_as: str) -> str:

@@ -13,6 +13,12 @@ const FIELDS = [
   ["problems", "Последние проблемы", "Last problems"],
 ];
 
+const REFUSALS = {
+  400: "Запрос не понят", 401: "Неверный пароль или вход просрочен", 403: "Отказано",
+  404: "Не найдено", 409: "Такая уже есть", 413: "Слишком большой файл: остановлено при загрузке",
+  422: "Не принято: вот что сказала проверка", 429: "Слишком много попыток: подождите минуту",
+  503: "Киоск занят или эта возможность выключена",
+};
 const PANELS = ["now", "discs", "cuts", "schedule", "log", "add", "logout"];
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -161,7 +167,9 @@ async function api(method, path, body) {
   const response = await fetch(path, { method, headers, body, credentials: "same-origin" });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw Object.assign(new Error(data.error || response.statusText), { status: response.status, problems: data.problems });
+    const said = data.error || response.statusText;  // the server's words are English; in Russian, what they mean first
+    const message = lang === "ru" && REFUSALS[response.status] ? `${REFUSALS[response.status]} (${said})` : said;
+    throw Object.assign(new Error(message), { status: response.status, problems: data.problems });
   }
   return data;
 }
