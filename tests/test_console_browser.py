@@ -112,9 +112,13 @@ def test_the_technician_and_the_curator_on_a_phone(kiosk_on_screen, tmp_path):
                                        lambda s: (s > 170).sum() > 2000, "the countdown's words")
         assert countdown is not None
         page.wait_for_selector("#now-scene:has-text('live_cut')", timeout=20000)
+        page.wait_for_selector("#now-next_demo:has-text('2026-12-05 15:05 Буги на плёнке')", timeout=20000)
+        memory = {key: float(page.text_content(f"#now-{key}")) for key in ("memory_mb", "sound_memory_mb")}
+        assert memory["memory_mb"] > 50 and memory["sound_memory_mb"] > 20, memory  # both processes, read live
+        assert "1024x640" in page.text_content("#now-display")
         assert page.locator("#plays-chart rect").count() == 24, "plays by the hour, today"
         page.click("#lang")
-        page.wait_for_selector("dt:has-text('Screen')")
+        page.wait_for_selector("dt:has-text('Scene')")
         page.wait_for_selector("#disc-list li:has-text('Swing Under the Skull')")
         page.screenshot(path=str(tmp_path / "console-phone.png"), full_page=True)
     assert "Подпись, исправленная с телефона." in (content / "discs" / new / "disc.yaml").read_text(encoding="utf-8")

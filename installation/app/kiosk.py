@@ -99,7 +99,8 @@ class Kiosk:
         self.audience = Audience(Sensors(cfg.osc.presence_seconds, cfg.osc.max_zones), self.show, s.sound,
                                  cfg.audio.master_volume, cfg.osc.proximity_volume)
         self.health = Health(self.show, self.collection, s.sound, s.status, s.notifier, cfg.data_path, s.wall,
-                             s.lathe, s.osc, cfg.osc.feedback, self.stage.headless)
+                             s.lathe, s.osc, cfg.osc.feedback, self.stage.headless, self.programme.outlook,
+                             self.stage.describe)
         self.controls = Controls(cfg, self.bus, self.stage, s.lathe)
         self.commands = Dispatcher({**self.show.handlers(), **self.programme.handlers(),
                                     **self.audience.handlers(), **self.health.handlers(),

@@ -103,6 +103,12 @@ class Stage:
         self.use(watch.reopen())
         return not watch.waiting
 
+    def describe(self) -> str:
+        """The display as the console shows it: size, SDL's video driver, how it is drawn."""
+        w, h = self.size
+        driver = pygame.display.get_driver() if pygame.display.get_init() else "none"
+        return f"{w}x{h} · {driver} · {self.canvas.name}"
+
     @staticmethod
     def headless() -> bool:
         return pygame.display.get_driver() in ("dummy", "offscreen") if pygame.display.get_init() else True

@@ -16,7 +16,7 @@ from ..remote.osc.server import OscServer
 from ..remote.osc.settings import FeedbackConfig
 from ..service.notify import Notifier
 from ..service.status import StatusBoard
-from ..service.vitals import FrameTimes, recent_problems, release_memory
+from ..service.vitals import FrameTimes, recent_problems, release_memory, rss_mb
 from ..sound.port import Sound, SoundStatus
 from .collection import Collection
 from .selftest import SelfTestReport, run_self_test
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 OVERLAY_SECONDS = 60.0  # the technician's overlay hides itself after this
 SELF_TEST_AFTER_START = 10.0  # seconds: the sound has found its device by then
 SELF_TEST_EVERY = 10.0  # seconds: asked again sooner (a flood over OSC), it runs once, that much later
+VITALS_EVERY = 1.0  # seconds between readings of memory, the next demo and opening, the last problems
 SOUND_STALL_SECONDS = 5.0  # no audio block rendered for this long: the sound counts as stalled
 TRIM_EVERY = 3600.0  # seconds between handing freed memory back to the system
 
@@ -35,10 +36,14 @@ class Health:
     def __init__(self, show: Show, collection: Collection, sound: Optional[Sound], status: StatusBoard,
                  notifier: Notifier, data_path: Any, wall: Callable[[], dt.datetime],
                  lathe: Optional[LatheStation] = None, osc: Optional[OscServer] = None,
-                 feedback: FeedbackConfig = FeedbackConfig(), headless: Callable[[], bool] = lambda: True):
+                 feedback: FeedbackConfig = FeedbackConfig(), headless: Callable[[], bool] = lambda: True,
+                 outlook: Callable[[], Dict[str, str]] = dict, display: Callable[[], str] = lambda: ""):
         self.show, self.collection, self.sound, self.status, self.notifier = show, collection, sound, status, notifier
         self.data_path, self.wall, self.lathe, self.osc, self.feedback = data_path, wall, lathe, osc, feedback
         self.headless = headless  # no display: the status line says so
+        self.outlook, self.display = outlook, display  # the next demo and opening; the display, in words
+        self._vitals: Dict[str, Any] = {}  # what changes slowly, read every VITALS_EVERY s (not every frame)
+        self._vitals_at = -VITALS_EVERY
         self.frames = FrameTimes()
         self.problems = recent_problems()
         self.self_test: Optional[SelfTestReport] = None  # the latest (show/selftest.py)
@@ -96,13 +101,16 @@ class Health:
         """The status board (OSC's /kiosk/status reads it) and, when due, feedback to the laptop."""
         s, show = self.sound_status(), self.show
         lathe = self.lathe.view if self.lathe is not None else None
-        self.status.publish(scene=show.scene.name if show.scene else "", disc=show.disc_id, position=s.position,
-                            level=s.level, speed=s.speed, underruns=s.underruns,
+        if show.now - self._vitals_at >= VITALS_EVERY:
+            self._vitals_at = show.now
+            self._vitals = dict(self.outlook(), display=self.display(), memory_mb=round(rss_mb(), 1),
+                                sound_memory_mb=round(s.memory_mb, 1), problems=list(self.problems.lines)[-10:])
+        self.status.publish(**self._vitals, scene=show.scene.name if show.scene else "", disc=show.disc_id,
+                            position=s.position, level=s.level, speed=s.speed, underruns=s.underruns,
                             selftest=self.self_test.summary() if self.self_test else "not run yet",
                             fps=round(self.frames.fps, 1), frame_p99_ms=round(self.frames.p99_ms, 1),
                             uptime=int(show.now), sound_device=s.device,
-                            lathe=f"{lathe.state.value}: {lathe.reason}" if lathe is not None else "off",
-                            problems=list(self.problems.lines)[-10:])
+                            lathe=f"{lathe.state.value}: {lathe.reason}" if lathe is not None else "off")
         if self.osc is not None and self.feedback.hosts and show.now >= self._next_feedback:
             self._next_feedback = show.now + self.feedback.interval_seconds
             messages = self.osc.status_messages()

@@ -61,6 +61,19 @@ class Programme:
         log.info("schedule changed: %d demo(s), opening hours %s", len(c.demos.events),
                  "on" if c.opening_hours.enabled else "off (always open)")
 
+    def outlook(self) -> Dict[str, str]:
+        """What comes next, for the console: the next demo and, while closed, the next opening
+        (local time, "" when there is none)."""
+        now, tz = self.wall(), self.hours.tz
+        demo = self.schedule.next_demo(now) if self.schedule is not None else None
+        if self.hours.is_open(now):
+            opening = "open now"
+        else:
+            at = self.hours.next_opening(now)
+            opening = f"{at:%Y-%m-%d %H:%M}" if at else "not in the next two weeks"
+        return {"next_demo": f"{demo.start.astimezone(tz):%Y-%m-%d %H:%M} {demo.demo.title}".strip() if demo else "",
+                "next_opening": opening}
+
     def demo_on(self) -> bool:
         """A demo counting down or on."""
         return self.phase is not None and self.phase.kind in (DemoKind.COUNTDOWN, DemoKind.LIVE)

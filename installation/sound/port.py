@@ -102,6 +102,7 @@ class SoundStatus:
     blocks: int = 0  # callbacks so far: a heartbeat that stops when the stream does
     loading: bool = False  # a disc is being decoded and cut
     grooves_mb: float = 0.0  # the cut grooves kept for quick returns (bounded by audio.cache_mb)
+    memory_mb: float = 0.0  # the sound process's resident memory (0: it runs in the kiosk's own)
     render_p50: float = 0.0  # seconds a callback took: median and 99th percentile of the recent ones
     render_p99: float = 0.0
 

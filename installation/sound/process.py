@@ -32,6 +32,7 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 
+from ..service.vitals import rss_mb
 from .grooves import with_param
 from .port import (
     DeviceChanged,
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 # shared memory slots (float64)
 (BLOCKS, POSITION, LEVEL, SPEED, RPM, UNDERRUNS, ERRORS, READY, RATE, NULL, RENDER_P50, RENDER_P99, LOADING,
- GROOVES_MB) = range(14)
+ GROOVES_MB, RSS_MB) = range(15)
 SLOTS = 16
 TICK = 0.01  # the child's loop: commands in, status out
 PROCESS_NAME = "bonemusic-audio"
@@ -224,7 +225,7 @@ class EngineProcess:
                            position=float(s[POSITION]), level=float(s[LEVEL]), speed=float(s[SPEED]),
                            rpm=float(s[RPM]) or 78.0, underruns=int(self._before[0] + s[UNDERRUNS]),
                            errors=int(self._before[1] + s[ERRORS]), blocks=int(s[BLOCKS]), loading=bool(s[LOADING]),
-                           grooves_mb=float(s[GROOVES_MB]),
+                           grooves_mb=float(s[GROOVES_MB]), memory_mb=float(s[RSS_MB]),
                            render_p50=float(s[RENDER_P50]), render_p99=float(s[RENDER_P99]))
 
 
@@ -304,6 +305,7 @@ def _serve(engine, commands, replies, status: np.ndarray, parent: int) -> None:
             replies.put(("event", engine.events.get_nowait()))
         if time.monotonic() >= next_times:  # percentiles of the callback's cost, twice a second
             status[RENDER_P50], status[RENDER_P99] = s.render_p50, s.render_p99
+            status[RSS_MB] = rss_mb()  # (its own memory, for the console: the parent need not know its pid)
             next_times = time.monotonic() + 0.5
         if s.playing_id != playing:
             playing = s.playing_id

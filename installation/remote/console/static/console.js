@@ -6,10 +6,13 @@ let csrf = null;
 let events = null;
 const $ = (id) => document.getElementById(id);
 const FIELDS = [
-  ["scene", "Экран", "Screen"], ["disc", "Пластинка", "Disc"], ["position", "Позиция, с", "Position, s"],
+  ["scene", "Сцена", "Scene"], ["disc", "Пластинка", "Disc"], ["position", "Позиция, с", "Position, s"],
   ["fps", "Кадров в секунду", "Frames a second"], ["frame_p99_ms", "Кадр p99, мс", "Frame p99, ms"],
   ["underruns", "Пропуски звука", "Sound underruns"], ["sound_device", "Звуковое устройство", "Sound device"],
-  ["uptime", "Работает", "Up"], ["selftest", "Самопроверка", "Self-test"], ["lathe", "Станок", "Lathe"],
+  ["uptime", "Работает", "Up"], ["display", "Экран", "Display"], ["memory_mb", "Память киоска, МБ", "Kiosk memory, MB"],
+  ["sound_memory_mb", "Память звука, МБ", "Sound process memory, MB"], ["selftest", "Самопроверка", "Self-test"],
+  ["lathe", "Станок", "Lathe"], ["next_demo", "Следующая демонстрация", "Next demo"],
+  ["next_opening", "Открытие", "Next opening"],
   ["problems", "Последние проблемы", "Last problems"],
 ];
 
