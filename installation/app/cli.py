@@ -265,9 +265,22 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
                         wall=wall, pictures_aside=True)
     shown = Shown(lambda: library.discs, lambda: counts.counts, lambda: library.hidden, counts.day,
                   lambda: wall().astimezone(tz).date().isoformat())
-    services.console = start_console(cfg, bus, status, disc_check(cfg), shown)
+    services.gallery = start_gallery(cfg, bus, status)
+    services.console = start_console(cfg, bus, status, disc_check(cfg), shown, services.gallery)
     services.dropped = start_dropped(cfg, bus, library)
     return Kiosk(cfg, library, canvas, services), services
+
+
+def start_gallery(cfg: Config, bus, status):
+    """This box on the gallery's broker, or None (gallery.enabled: false, as shipped)."""
+    if not cfg.gallery.enabled:
+        return None
+    from ..remote.gallery.link import GalleryLink
+
+    link = GalleryLink(cfg.gallery, bus, status.read,
+                       cfg.gallery_password_path if cfg.gallery.password_file else None)
+    link.start()
+    return link
 
 
 def disc_check(cfg: Config):
@@ -290,7 +303,8 @@ def start_dropped(cfg: Config, bus, library):
 def close_services(services) -> None:
     import pygame
 
-    for part in (services.dropped, services.console, services.osc, services.lathe, services.counts, services.sound):
+    for part in (services.gallery, services.dropped, services.console, services.osc, services.lathe, services.counts,
+                 services.sound):
         if part is not None:
             part.close()
     pygame.quit()
@@ -333,7 +347,7 @@ def rehearsal_plan(cfg: Config, now) -> str:
     return f"{len(soon)} demo(s) in the next 24 h: {names}; {lathe}"
 
 
-def start_console(cfg: Config, bus, status, check, shown):
+def start_console(cfg: Config, bus, status, check, shown, gallery=None):
     """The web console on its thread, or None (disabled, or its port taken: said, the show goes on)."""
     if not cfg.console.enabled:
         return None
@@ -343,7 +357,7 @@ def start_console(cfg: Config, bus, status, check, shown):
     console = Console(cfg.console, cfg.data_path, bus, status.read, discs_dir=cfg.content_dir / "discs",
                       add_disc=check, limits=cfg.content.limits, shown=shown, board=status,
                       config_path=Path(cfg.source) if cfg.source else None, load_config=load_config,
-                      preview=preview_in_a_process(Path(cfg.source)) if cfg.source else None)
+                      preview=preview_in_a_process(Path(cfg.source)) if cfg.source else None, gallery=gallery)
     try:
         console.start()
     except OSError as exc:

@@ -74,6 +74,7 @@ class Services:
     pictures_aside: bool = False  # disc pictures built off the main loop (the live kiosk; a screenshot waits)
     console: Optional[Closable] = None  # the web console (remote/console): it only posts and reads
     dropped: Optional[Closable] = None  # the watch for disc folders dropped in by hand (show/dropped.py)
+    gallery: Optional[Closable] = None  # this box on the gallery's MQTT broker (remote/gallery)
 
 
 class Kiosk:

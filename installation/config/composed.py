@@ -16,6 +16,7 @@ from ..core.registry import SCENES
 from ..core.yamlconf import ConfigError, limits, load_dataclass
 from ..lathe.settings import LatheConfig
 from ..remote.console.settings import ConsoleConfig
+from ..remote.gallery.settings import GalleryConfig
 from ..remote.osc.settings import OscConfig
 from ..show.calendar import DemosConfig, OpeningHoursConfig
 from ..sound.settings import AudioConfig, DspConfig
@@ -81,6 +82,7 @@ class Config:
     demos: DemosConfig = field(default_factory=DemosConfig)  # live-cutting demos: when, who, what
     lathe: LatheConfig = field(default_factory=LatheConfig)  # the lathe they cut on: docs/lathe.md
     console: ConsoleConfig = field(default_factory=ConsoleConfig)  # the web console: docs/console.md
+    gallery: GalleryConfig = field(default_factory=GalleryConfig)  # this box on the show's MQTT broker: docs/gallery.md
     data_dir: str = "~/.local/state/bone-music"  # play counts and logs; outside the source tree
     base_dir: str = field(default=".", init=False)  # folder of the config file
     source: str = field(default="", init=False, compare=False)  # the file it came from
@@ -94,6 +96,10 @@ class Config:
     @property
     def data_path(self) -> Path:
         return _resolve(self.base_dir, self.data_dir)
+
+    @property
+    def gallery_password_path(self) -> Path:
+        return _resolve(self.base_dir, self.gallery.password_file)
 
     @property
     def disc_folders(self) -> List[Path]:
@@ -118,6 +124,9 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
     object.__setattr__(cfg, "base_dir", str(path.resolve().parent))
     object.__setattr__(cfg, "source", str(path))
     object.__setattr__(cfg, "lines", lines)
+    if cfg.gallery.enabled and cfg.gallery.password_file and not cfg.gallery_password_path.is_file():
+        raise ConfigError([f"{cfg.where('gallery.password_file')}: no file {cfg.gallery_password_path} "
+                           "(one line: this box's password on the broker; docs/gallery.md)"])
     if not (cfg.content_dir / "discs").is_dir():
         raise ConfigError([f"{cfg.where('content.directory')}: no discs/ folder in {cfg.content_dir} "
                            f"(the path is relative to the folder of {path.name})"])

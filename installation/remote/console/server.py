@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import re
 import threading
 import time
@@ -20,21 +19,11 @@ from typing import Any, Callable, Dict, Optional
 from aiohttp import web
 
 from ...content.library import Disc, Limits
-from ...core.commands import (
-    Command,
-    CommandBus,
-    DiscChanged,
-    PlayDisc,
-    Quit,
-    RunSelfTest,
-    ScheduleChanged,
-    SetVolume,
-    ShowScene,
-    Stop,
-)
-from ...core.registry import SCENES
+from ...core.commands import CommandBus, DiscChanged, ScheduleChanged
 from ...core.yamlconf import ConfigError
 from ...service.status import StatusBoard
+from ..actions import ACTIONS, command_for
+from ..gallery.link import GalleryLink
 from .edits import edit_disc_yaml
 from .password import check_password, has_password
 from .previews import MakePreview, Previews
@@ -60,7 +49,7 @@ class Console:
                  add_disc: Optional[Callable[[Path], Disc]] = None, limits: Limits = Limits(),
                  shown: Optional[Shown] = None, board: Optional[StatusBoard] = None,
                  config_path: Optional[Path] = None, load_config: Optional[Load] = None,
-                 preview: Optional[MakePreview] = None):
+                 preview: Optional[MakePreview] = None, gallery: Optional[GalleryLink] = None):
         """`add_disc(folder)`: `check`'s own validation of a disc folder (ConfigError with its
         lines); uploads go to `discs_dir` (content.directory/discs); `preview(folder, out)` draws
         and plays one (app/preview.py)."""
@@ -70,6 +59,7 @@ class Console:
         self.add_disc, self.limits = add_disc, limits
         self.shown, self.records = shown, Records(self.data_dir, board)
         self.previews = Previews(self.uploads_dir, bus, preview, clock)
+        self.gallery = gallery  # the other boxes, where this one is on the gallery's broker
         self.config_path = config_path  # the technician's config.yaml: the schedule is edited in it
         self.load_config = load_config  # how the kiosk reads it (config/composed.py)
         self.sessions = Sessions(cfg.session_hours, clock)
@@ -119,7 +109,9 @@ class Console:
             web.post("/api/discs", self._add_disc), web.get("/api/discs", self._discs),
             web.get("/api/discs/{id}/scan", self._scan), web.post("/api/discs/{id}/edit", self._edit),
             web.get("/api/schedule", self._schedule), web.post("/api/schedule", self._edit_schedule),
-            web.get("/api/plays", self._plays), *self.previews.routes(), *self.records.routes()])
+            web.get("/api/plays", self._plays), web.get("/api/gallery", self._gallery),
+            web.post("/api/gallery/{box}/{name}", self._gallery_command),
+            *self.previews.routes(), *self.records.routes()])
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.cfg.port)
@@ -299,38 +291,43 @@ class Console:
         log.info("console: the schedule edited from %s (%s)", who, ", ".join(sorted(changes)))
         return web.json_response(schedule_of(cfg))
 
+    # -- the gallery ---------------------------------------------------------------------------
+    async def _gallery(self, request: web.Request) -> web.Response:
+        """Every box seen on the broker: online or not and since when, its last status."""
+        if self.gallery is None:
+            return web.json_response({"enabled": False, "boxes": []})
+        return web.json_response({"enabled": True, "connected": self.gallery.connected, "box": self.gallery.box,
+                                  "site": self.gallery.site, "boxes": self.gallery.boxes()})
+
+    async def _gallery_command(self, request: web.Request) -> web.Response:
+        """An action to one box (its id) or to all: published on the broker, whose ACL decides."""
+        box, name, who = request.match_info["box"], request.match_info["name"], request.remote or "?"
+        if self.gallery is None:
+            return error(503, "this box is not on a gallery broker (gallery.enabled: false)")
+        if not self.gallery.connected:
+            return error(503, "the gallery's broker is gone: the command was not sent")
+        try:
+            body = await request.json() if request.can_read_body else {}
+            body = body if isinstance(body, dict) else {}
+            if command_for(name, body, "") is None:  # (checked here too: a typo is said to the page)
+                return error(404, f"no action {name!r} ({', '.join(ACTIONS)})")
+            self.gallery.command(box, name, body)
+        except (ValueError, TypeError, KeyError) as exc:
+            return error(400, f"{name}: {exc}")
+        log.info("console: %s to %s over the gallery from %s", name, box, who)
+        return web.json_response({"ok": True})
+
     # -- doing ---------------------------------------------------------------------------------
     async def _action(self, request: web.Request) -> web.Response:
         name, who = request.match_info["name"], request.remote or "?"
         try:
             body = await request.json() if request.can_read_body else {}
-            command = self._command(name, body if isinstance(body, dict) else {}, who)
+            command = command_for(name, body if isinstance(body, dict) else {}, f"in the console from {who}")
         except (ValueError, TypeError, KeyError) as exc:
             return error(400, f"{name}: {exc}")
         if command is None:
-            return error(404, f"no action {name!r} (selftest, volume, disc, scene, stop, restart)")
+            return error(404, f"no action {name!r} ({', '.join(ACTIONS)})")
         if not self.bus.post(command):
             return error(503, "the kiosk is busy: try again")
         log.info("console: %s %s from %s", name, json.dumps(body, ensure_ascii=False) if body else "", who)
         return web.json_response({"ok": True})
-
-    @staticmethod
-    def _command(name: str, body: Dict[str, Any], who: str) -> Optional[Command]:
-        if name == "selftest":
-            return RunSelfTest(f"asked for in the console from {who}")
-        if name == "volume":
-            level = float(body["level"])
-            if not (math.isfinite(level) and 0.0 <= level <= 1.0):
-                raise ValueError("level is 0..1")
-            return SetVolume(level)
-        if name == "disc":
-            return PlayDisc(str(body["id"]))
-        if name == "scene":
-            if body.get("name") not in SCENES:
-                raise ValueError(f"name is one of {', '.join(SCENES)}")
-            return ShowScene(str(body["name"]))
-        if name == "stop":
-            return Stop()
-        if name == "restart":
-            return Quit(f"restart asked for in the console from {who}")
-        return None

@@ -22,7 +22,7 @@ const REFUSALS = {
   422: "Не принято: вот что сказала проверка", 429: "Слишком много попыток: подождите минуту",
   503: "Киоск занят или эта возможность выключена",
 };
-const PANELS = ["now", "discs", "cuts", "schedule", "log", "add", "logout"];
+const PANELS = ["now", "gallery", "discs", "cuts", "schedule", "log", "add", "logout"];
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 function demoRow(d = {}) {
@@ -136,6 +136,47 @@ async function refresh() {
   $("log-lines").textContent = log.lines.join("\n");
 }
 
+// A moment as a person reads it: the time today, the date and time before.
+function when(iso) {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return "—";
+  const time = t.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return t.toDateString() === new Date().toDateString() ? time : `${t.toLocaleDateString(lang)} ${time}`;
+}
+
+// The gallery: a tile per box on the broker (docs/gallery.md), commands to one box or to all.
+async function gallery() {
+  const g = await api("GET", "/api/gallery").catch(() => ({ enabled: false, boxes: [] }));
+  $("gallery").hidden = !g.enabled;
+  if (!g.enabled) return;
+  $("gallery-state").textContent = g.connected ? `${g.site} · ${lang === "ru" ? "брокер на связи" : "broker connected"}`
+    : (lang === "ru" ? "Брокер недоступен: боксы играют дальше, связь восстанавливается" : "The broker is gone: the boxes play on, reconnecting");
+  $("box-list").replaceChildren(...g.boxes.map((b) => {
+    const s = b.status || {};
+    const state = b.online ? (lang === "ru" ? "на связи" : "online") : (lang === "ru" ? "нет связи" : "offline");
+    return el("li", { className: `tile ${b.online ? "" : "off"}` }, el("strong", { textContent: b.box }),
+      el("div", { className: "dim", textContent: `${state} · ${lang === "ru" ? "с" : "since"} ${when(b.since)}` }),
+      el("div", { textContent: b.online ? `${s.scene || ""} ${s.disc || ""}` : "" }),
+      el("div", { className: "dim", textContent: b.online ? `${s.fps ?? ""} fps · p99 ${s.frame_p99_ms ?? ""} ms · ${lang === "ru" ? "пропуски" : "underruns"} ${s.underruns ?? ""}` : "" }),
+      el("div", { className: "dim", textContent: b.online ? (s.selftest || "") : "" }));
+  }));
+  const target = $("gallery-target");
+  const chosen = target.value;
+  target.replaceChildren(el("option", { value: "all", textContent: lang === "ru" ? "всем" : "all boxes" }),
+    ...g.boxes.map((b) => el("option", { value: b.box, textContent: b.box })));
+  target.value = [...target.options].some((o) => o.value === chosen) ? chosen : "all";
+}
+for (const button of document.querySelectorAll("[data-gallery]")) {
+  button.addEventListener("click", async () => {
+    const action = button.dataset.gallery;
+    const body = action === "disc" ? { id: $("gallery-disc").value.trim() } : {};
+    try {
+      await api("POST", `/api/gallery/${encodeURIComponent($("gallery-target").value)}/${action}`, body);
+      $("gallery-result").textContent = `✓ ${button.textContent} → ${$("gallery-target").value}`;
+    } catch (err) { $("gallery-result").textContent = err.message; }
+  });
+}
+
 function translate() {
   document.documentElement.lang = lang;
   for (const el of document.querySelectorAll("[data-ru]")) el.textContent = el.dataset[lang];
@@ -182,6 +223,9 @@ function loggedIn(token) {
   $("login").hidden = true;
   for (const id of PANELS) $(id).hidden = false;
   refresh();
+  gallery();
+  clearInterval(window.galleryTimer);
+  window.galleryTimer = setInterval(() => { if (csrf && !document.hidden) gallery(); }, 2000);
   loadSchedule().catch((err) => { $("schedule-result").textContent = err.message; });
   if (events) events.close();
   events = new EventSource("/api/events");
@@ -196,6 +240,7 @@ function loggedIn(token) {
 function loggedOut() {
   csrf = null;
   clearInterval(window.screenTimer);
+  clearInterval(window.galleryTimer);
   if (events) { events.close(); events = null; }
   for (const id of PANELS) $(id).hidden = true;
   $("login").hidden = false;

@@ -1,0 +1,172 @@
+"""This box on the gallery's MQTT broker (paho-mqtt, on paho's own network thread).
+
+- Its status, retained, on `bonemusic/<site>/<box>/status` when it changes and at most once a
+  second; a last will marks it offline when the broker loses it (1.5 x the keepalive).
+- Commands on `bonemusic/<site>/<box>/cmd` and `bonemusic/<site>/all/cmd` — JSON such as
+  `{"action": "disc", "id": "vals-kisti"}`, the web console's actions by the same names — posted
+  on the command bus like any other producer's. Who may command is the broker's business (its
+  ACL: docs/gallery.md); a bad message is logged and dropped.
+- Every box's retained status, where the broker lets this box read them (the console's box):
+  the gallery page's tiles, with when each box came or went.
+Broker gone: the show plays on, paho reconnects with back-off (1 to 30 s), and the status is
+published again on reconnection."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional
+
+import paho.mqtt.client as mqtt
+
+from ...core.commands import CommandBus
+from ..actions import ACTIONS, command_for
+from .settings import GalleryConfig
+
+log = logging.getLogger(__name__)
+ROOT = "bonemusic"
+PUBLISH_EVERY = 1.0  # seconds: the status at most this often
+LOOK_EVERY = 0.25  # seconds between looks at the status snapshot
+FIELDS = ("scene", "disc", "position", "fps", "frame_p99_ms", "underruns", "selftest", "sound_device", "display",
+          "memory_mb", "sound_memory_mb", "lathe", "next_demo", "next_opening", "uptime")
+MAX_COMMAND_BYTES = 4096
+
+
+def topic(site: str, box: str, leaf: str) -> str:
+    return f"{ROOT}/{site}/{box}/{leaf}"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class GalleryLink:
+    def __init__(self, cfg: GalleryConfig, bus: CommandBus, status: Callable[[], Dict[str, Any]],
+                 password_file: Optional[Path] = None):
+        self.cfg, self.bus, self.status = cfg, bus, status
+        self.box, self.site = cfg.box_id, cfg.site
+        self.connected = False
+        self.since = ""  # when this link last connected (the broker's view of us starts there)
+        self._boxes: Dict[str, Dict[str, Any]] = {}  # box -> {"online", "since", "status"} (paho's thread writes)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._published = ("", 0.0)  # (payload, when)
+        client = self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                                           client_id=f"{ROOT}-{self.site}-{self.box}", protocol=mqtt.MQTTv311)
+        password = password_file.read_text(encoding="utf-8").strip() if password_file else None
+        client.username_pw_set(cfg.user, password)
+        if cfg.tls:
+            client.tls_set(ca_certs=cfg.ca_file or None)
+        client.will_set(self.status_topic, json.dumps({"box": self.box, "online": False}), qos=1, retain=True)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect, client.on_disconnect, client.on_message = self._connected, self._disconnected, self._message
+        self._thread = threading.Thread(target=self._publisher, name="gallery", daemon=True)
+
+    @property
+    def status_topic(self) -> str:
+        return topic(self.site, self.box, "status")
+
+    # -- the threads ---------------------------------------------------------------------------
+    def start(self) -> None:
+        host, port = self.cfg.address
+        self.client.connect_async(host, port, keepalive=self.cfg.keepalive_seconds)
+        self.client.loop_start()
+        self._thread.start()
+        log.info("gallery: box %s of %s, broker %s:%d", self.box, self.site, host, port)
+
+    def close(self) -> None:
+        """Offline said by the box itself (the will is for when it cannot say it)."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(2)
+        if self.connected:
+            self.client.publish(self.status_topic, json.dumps({"box": self.box, "online": False, "since": _now()}),
+                                qos=1, retain=True).wait_for_publish(2)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _publisher(self) -> None:
+        while not self._stop.wait(LOOK_EVERY):
+            if self.connected:
+                self.publish_status()
+
+    def publish_status(self, now: Optional[float] = None) -> bool:
+        """The status, retained, when it changed and the last one is a second old; True if sent."""
+        now = time.monotonic() if now is None else now
+        snapshot = self.status()
+        payload = json.dumps({"box": self.box, "online": True, "since": self.since,
+                              **{k: snapshot[k] for k in FIELDS if k in snapshot}}, ensure_ascii=False, default=str)
+        last, at = self._published
+        if payload == last or now - at < PUBLISH_EVERY:
+            return False
+        self.client.publish(self.status_topic, payload, qos=1, retain=True)
+        self._published = (payload, now)
+        return True
+
+    # -- paho's callbacks (its network thread) -------------------------------------------------
+    def _connected(self, client, userdata, flags, reason, properties) -> None:
+        if reason.is_failure:
+            log.error("gallery: the broker %s refused this box (user %r): %s", self.cfg.broker, self.cfg.user, reason)
+            return
+        self.connected, self.since = True, _now()
+        self._published = ("", 0.0)
+        client.subscribe([(topic(self.site, self.box, "cmd"), 1), (topic(self.site, "all", "cmd"), 1),
+                          (topic(self.site, "+", "status"), 1)])
+        log.info("gallery: connected to %s as %s", self.cfg.broker, self.cfg.user)
+
+    def _disconnected(self, client, userdata, flags, reason, properties) -> None:
+        if self.connected:
+            log.warning("gallery: the broker %s is gone (%s); the show goes on, reconnecting", self.cfg.broker, reason)
+        self.connected = False
+
+    def _message(self, client, userdata, msg: mqtt.MQTTMessage) -> None:
+        parts = msg.topic.split("/")
+        if len(parts) == 4 and parts[3] == "status":
+            self._seen(parts[2], bytes(msg.payload))
+        elif len(parts) == 4 and parts[3] == "cmd":
+            self._command(msg.topic, bytes(msg.payload))
+
+    def _seen(self, box: str, payload: bytes) -> None:
+        try:
+            status = json.loads(payload) if payload else {"online": False}
+        except ValueError:
+            return
+        if not isinstance(status, dict):
+            return
+        with self._lock:
+            before = self._boxes.get(box, {})
+            online = bool(status.get("online"))
+            since = before.get("since", _now()) if before.get("online") == online else _now()
+            self._boxes[box] = {"box": box, "online": online, "since": since, "status": status}
+
+    def _command(self, where: str, payload: bytes) -> None:
+        try:
+            if len(payload) > MAX_COMMAND_BYTES:
+                raise ValueError(f"more than {MAX_COMMAND_BYTES} bytes")
+            body = json.loads(payload.decode("utf-8"))
+            if not isinstance(body, dict) or not isinstance(body.get("action"), str):
+                raise ValueError('a JSON object with "action"')
+            command = command_for(body["action"], body, f"over the gallery ({where})")
+            if command is None:
+                raise ValueError(f"no action {body['action']!r} ({', '.join(ACTIONS)})")
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            log.warning("gallery: a command on %s dropped: %s", where, exc)  # (20 a minute: service/logs.py)
+            return
+        self.bus.post(command)
+        log.info("gallery: %s on %s", body["action"], where)
+
+    # -- for the console -----------------------------------------------------------------------
+    def boxes(self) -> list:
+        """Every box this one has seen, with its last status and since when it is on or offline."""
+        with self._lock:
+            return [dict(b) for _, b in sorted(self._boxes.items())]
+
+    def command(self, box: str, action: str, body: Dict[str, Any]) -> None:
+        """A command to one box, or to all of them (`box` "all"): the broker's ACL decides."""
+        self.client.publish(topic(self.site, box, "cmd"), json.dumps({**body, "action": action},
+                                                                     ensure_ascii=False), qos=1)
