@@ -189,3 +189,24 @@ def test_random_config_files_are_refused_by_line_never_with_a_traceback(tmp_path
     # accepted: what the kiosk builds from it at start must work too
     OpeningHours(cfg.opening_hours, zone(cfg.demos.timezone))
     DemoSchedule(cfg.demos, tmp_path / "demos.json")
+
+
+def test_the_gallery_section_is_checked_by_line(tmp_path):
+    """gallery: names the broker as host:port, its names are MQTT topic levels, and an enabled
+    box's password file must exist: each refused with config.yaml:LINE."""
+    from installation.config.composed import ConfigError, load_config
+
+    from conftest import write_config
+
+    bad = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "data",
+                       "gallery:\n  enabled: true\n  broker: nohost\n  site: show/1\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(bad)
+    text = str(err.value)
+    assert f"{bad}:6: gallery.broker: host:port" in text and f"{bad}:7: gallery.site:" in text, text
+    missing = write_config(tmp_path / "config2.yaml", ROOT / "assets", tmp_path / "data",
+                           "gallery:\n  enabled: true\n  password_file: nowhere.secret\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(missing)
+    assert f"{missing}:6: gallery.password_file: no file {tmp_path / 'nowhere.secret'}" in str(err.value)
+    assert load_config(write_config(tmp_path / "ok.yaml", ROOT / "assets", tmp_path / "data")).gallery.enabled is False
