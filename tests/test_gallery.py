@@ -225,3 +225,80 @@ def test_the_console_shows_the_gallery_and_commands_all_boxes(broker, tmp_path):
         console.close()
         for g in (a, b, hall):
             g.close()
+
+
+def _box_with_files(port, folder, box, content, data, discs):
+    """A box that shares discs: its console's server for the files, its link and fetcher."""
+    from installation.content.library import load_disc
+    from installation.remote.console.password import set_password
+    from installation.remote.console.server import Console
+    from installation.remote.console.settings import ConsoleConfig
+    from installation.remote.console.views import Shown
+    from installation.remote.gallery.discs import Fetcher
+    from installation.screen.disc_art import load_scan
+
+    (folder / f"{box}.secret").write_text(USERS[box] + "\n", encoding="utf-8")
+    set_password(data, "пароль-галереи")
+    bus, token = CommandBus(), "токен-выставки"
+    shown = Shown(lambda: discs, dict)
+    check = lambda path: load_disc(path, deep=True, check_scan=load_scan)  # noqa: E731
+    fetcher = Fetcher(content, data / "gallery-incoming", bus, token, check,
+                      lambda disc_id: (content / disc_id).exists(), 50 * 10 ** 6)
+    console = Console(ConsoleConfig(host="127.0.0.1", port=0), data, bus, dict, shown=shown)
+    cfg = GalleryConfig(enabled=True, broker=f"127.0.0.1:{port}", site=SITE, box=box, keepalive_seconds=2)
+    g = GalleryLink(cfg, bus, dict, folder / f"{box}.secret", shown.all, fetcher, token, lambda: console.port)
+    console.gallery = g
+    console.start()
+    g.start()
+    return g, bus, console
+
+
+def test_a_disc_on_one_box_is_fetched_verified_and_joins_the_other(broker, tmp_path, caplog):
+    """box-a announces its disc (sizes, sha256); box-b fetches it over HTTP with the site's token,
+    checks it with `check`'s code and moves it in whole. A manifest whose hash does not match the
+    file is refused with one line and leaves nothing; the files are not served without the token."""
+    import urllib.error
+    import urllib.request
+
+    from installation.content.library import load_disc
+
+    port, folder = broker
+    content_a, content_b = tmp_path / "a" / "discs", tmp_path / "b" / "discs"
+    content_b.mkdir(parents=True)
+    shutil.copytree(ROOT / "assets" / "discs" / "свинг-под-черепом", content_a / "свинг-под-черепом")
+    shutil.copytree(ROOT / "assets" / "discs" / "vals-kisti", content_a / "vals-kisti")
+    skull = load_disc(content_a / "свинг-под-черепом")
+    a, bus_a, console_a = _box_with_files(port, folder, "box-a", content_a, tmp_path / "a" / "data", [skull])
+    b, bus_b, console_b = _box_with_files(port, folder, "box-b", content_b, tmp_path / "b" / "data", [])
+    try:
+        started = time.monotonic()
+        wait_for(lambda: bus_b._queue.qsize(), 20, "the disc fetched by box-b")
+        print(f"announced on box-a -> in box-b's collection after {time.monotonic() - started:.2f} s")
+        arrived = bus_b.drain()
+        assert [(type(c).__name__, c.source) for c in arrived] == [("DiscArrived", "the gallery, from box-a")]
+        fetched = content_b / "свинг-под-черепом"
+        assert arrived[0].folder == str(fetched)
+        assert sorted(p.name for p in fetched.iterdir()) == sorted(p.name for p in skull.folder.iterdir())
+        assert all((fetched / p.name).read_bytes() == p.read_bytes() for p in skull.folder.iterdir())
+        assert not list((tmp_path / "b" / "data" / "gallery-incoming").glob("*")), "nothing half-fetched left"
+        url = f"http://127.0.0.1:{console_a.port}/gallery/discs/{urllib.parse.quote('свинг-под-черепом')}/disc.yaml"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=10)
+        assert refused.value.code == 403, "not without the site's token"
+        # a manifest (box-a's user may write its own) whose sha256 is not the file's
+        console_a.shown = type(console_a.shown)(lambda: [skull, load_disc(content_a / "vals-kisti")], dict)
+        sender = Watcher(port, "box-a", USERS["box-a"])
+        hand = {p.name: {"size": p.stat().st_size, "sha256": "0" * 64}
+                for p in (content_a / "vals-kisti").iterdir()}
+        sender.client.publish(f"bonemusic/{SITE}/box-a/discs", json.dumps({
+            "box": "box-a", "url": f"http://127.0.0.1:{console_a.port}/gallery/discs",
+            "discs": {"vals-kisti": hand}}), qos=1, retain=True).wait_for_publish(5)
+        wait_for(lambda: "the disc vals-kisti from box-a refused" in caplog.text, 20, "the tampered disc refused")
+        assert "sha256 or size is not what box-a announced" in caplog.text
+        assert not (content_b / "vals-kisti").exists() and bus_b.drain() == []
+        assert caplog.text.count("the disc vals-kisti from box-a refused") == 1, "one line"
+        sender.close()
+    finally:
+        for g, c in ((a, console_a), (b, console_b)):
+            g.close()
+            c.close()

@@ -265,20 +265,32 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
                         wall=wall, pictures_aside=True)
     shown = Shown(lambda: library.discs, lambda: counts.counts, lambda: library.hidden, counts.day,
                   lambda: wall().astimezone(tz).date().isoformat())
-    services.gallery = start_gallery(cfg, bus, status)
-    services.console = start_console(cfg, bus, status, disc_check(cfg), shown, services.gallery)
+    ports: list = []  # the console's, once it listens: where the other boxes fetch this one's discs
+    services.gallery = start_gallery(cfg, bus, status, shown, lambda: ports[0] if ports else 0)
+    console = services.console = start_console(cfg, bus, status, disc_check(cfg), shown, services.gallery)
+    if console is not None:
+        ports.append(console.port)
     services.dropped = start_dropped(cfg, bus, library)
     return Kiosk(cfg, library, canvas, services), services
 
 
-def start_gallery(cfg: Config, bus, status):
-    """This box on the gallery's broker, or None (gallery.enabled: false, as shipped)."""
+def start_gallery(cfg: Config, bus, status, shown, console_port):
+    """This box on the gallery's broker, or None (gallery.enabled: false, as shipped). With the
+    site's token, the discs are shared: announced, and fetched from the other boxes."""
     if not cfg.gallery.enabled:
         return None
+    from ..remote.gallery.discs import Fetcher
     from ..remote.gallery.link import GalleryLink
 
-    link = GalleryLink(cfg.gallery, bus, status.read,
-                       cfg.gallery_password_path if cfg.gallery.password_file else None)
+    token, fetcher = "", None
+    if cfg.gallery.token_file:
+        token = cfg.gallery_token_path.read_text(encoding="utf-8").strip()
+        discs, limits = cfg.content_dir / "discs", cfg.content.limits
+        fetcher = Fetcher(discs, cfg.data_path / "gallery-incoming", bus, token, disc_check(cfg),
+                          lambda disc_id: shown.find(disc_id) is not None or (discs / disc_id).exists(),
+                          int((limits.max_audio_mb + 101) * 1e6))
+    link = GalleryLink(cfg.gallery, bus, status.read, cfg.gallery_password_path if cfg.gallery.password_file else None,
+                       shown.all, fetcher, token, console_port)
     link.start()
     return link
 

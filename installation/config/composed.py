@@ -102,6 +102,10 @@ class Config:
         return _resolve(self.base_dir, self.gallery.password_file)
 
     @property
+    def gallery_token_path(self) -> Path:
+        return _resolve(self.base_dir, self.gallery.token_file)
+
+    @property
     def disc_folders(self) -> List[Path]:
         """Where discs are: the curated ones, then the live cuts made into discs."""
         return [self.content_dir / "discs", self.data_path / "discs"]
@@ -127,6 +131,9 @@ def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
     if cfg.gallery.enabled and cfg.gallery.password_file and not cfg.gallery_password_path.is_file():
         raise ConfigError([f"{cfg.where('gallery.password_file')}: no file {cfg.gallery_password_path} "
                            "(one line: this box's password on the broker; docs/gallery.md)"])
+    if cfg.gallery.enabled and cfg.gallery.token_file and not cfg.gallery_token_path.is_file():
+        raise ConfigError([f"{cfg.where('gallery.token_file')}: no file {cfg.gallery_token_path} (one line, the "
+                           "same on every box of the site; docs/gallery.md)"])
     if not (cfg.content_dir / "discs").is_dir():
         raise ConfigError([f"{cfg.where('content.directory')}: no discs/ folder in {cfg.content_dir} "
                            f"(the path is relative to the folder of {path.name})"])

@@ -8,6 +8,7 @@ and carry the session's CSRF token in X-CSRF-Token (pages and scripts alike)."""
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import re
@@ -23,6 +24,7 @@ from ...core.commands import CommandBus, DiscChanged, ScheduleChanged
 from ...core.yamlconf import ConfigError
 from ...service.status import StatusBoard
 from ..actions import ACTIONS, command_for
+from ..gallery.discs import TOKEN_HEADER, disc_files, token_header
 from ..gallery.link import GalleryLink
 from .edits import edit_disc_yaml
 from .password import check_password, has_password
@@ -110,6 +112,7 @@ class Console:
             web.get("/api/discs/{id}/scan", self._scan), web.post("/api/discs/{id}/edit", self._edit),
             web.get("/api/schedule", self._schedule), web.post("/api/schedule", self._edit_schedule),
             web.get("/api/plays", self._plays), web.get("/api/gallery", self._gallery),
+            web.get("/gallery/discs/{id}/{name}", self._gallery_file),
             web.post("/api/gallery/{box}/{name}", self._gallery_command),
             *self.previews.routes(), *self.records.routes()])
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
@@ -298,6 +301,19 @@ class Console:
             return web.json_response({"enabled": False, "boxes": []})
         return web.json_response({"enabled": True, "connected": self.gallery.connected, "box": self.gallery.box,
                                   "site": self.gallery.site, "boxes": self.gallery.boxes()})
+
+    async def _gallery_file(self, request: web.Request) -> web.StreamResponse:
+        """A disc's file for another box of the site (its token in X-Gallery-Token; no session)."""
+        token = self.gallery.token if self.gallery is not None else ""
+        if not token or not hmac.compare_digest(request.headers.get(TOKEN_HEADER, ""), token_header(token)):
+            log.warning("console: a gallery file asked for by %s without the site's token", request.remote)
+            return error(403, "the site's token is needed (gallery.token_file)")
+        disc = self.shown.find(request.match_info["id"]) if self.shown else None
+        name = request.match_info["name"]
+        files = {p.name: p for p in disc_files(disc.folder)} if disc is not None else {}
+        if name not in files:
+            return error(404, "no such file of a disc here")
+        return web.FileResponse(files[name], headers={"Content-Type": "application/octet-stream"})
 
     async def _gallery_command(self, request: web.Request) -> web.Response:
         """An action to one box (its id) or to all: published on the broker, whose ACL decides."""

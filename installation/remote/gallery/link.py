@@ -18,12 +18,14 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import paho.mqtt.client as mqtt
 
+from ...content.library import Disc
 from ...core.commands import CommandBus
 from ..actions import ACTIONS, command_for
+from .discs import Fetcher, Hashes, Wanted
 from .settings import GalleryConfig
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ LOOK_EVERY = 0.25  # seconds between looks at the status snapshot
 FIELDS = ("scene", "disc", "position", "fps", "frame_p99_ms", "underruns", "selftest", "sound_device", "display",
           "memory_mb", "sound_memory_mb", "lathe", "next_demo", "next_opening", "uptime")
 MAX_COMMAND_BYTES = 4096
+MANIFEST_EVERY = 3.0  # seconds between looks at the collection (at once when its list is replaced)
 
 
 def topic(site: str, box: str, leaf: str) -> str:
@@ -45,8 +48,15 @@ def _now() -> str:
 
 class GalleryLink:
     def __init__(self, cfg: GalleryConfig, bus: CommandBus, status: Callable[[], Dict[str, Any]],
-                 password_file: Optional[Path] = None):
+                 password_file: Optional[Path] = None, collection: Callable[[], List[Disc]] = list,
+                 fetcher: Optional[Fetcher] = None, token: str = "", files_port: Callable[[], int] = lambda: 0):
+        """`collection`: every disc this box holds (shown or hidden); `fetcher` takes the ones it
+        lacks; `token` and `files_port`: where other boxes fetch this one's (the console's server)."""
         self.cfg, self.bus, self.status = cfg, bus, status
+        self.collection, self.fetcher, self.token, self.files_port = collection, fetcher, token, files_port
+        self.address = ""  # this box's address as the broker sees it (the MQTT socket's own end)
+        self._hashes = Hashes()
+        self._manifest: Tuple[str, float, Optional[List[Disc]]] = ("", 0.0, None)  # (payload, when, made of)
         self.box, self.site = cfg.box_id, cfg.site
         self.connected = False
         self.since = ""  # when this link last connected (the broker's view of us starts there)
@@ -84,16 +94,37 @@ class GalleryLink:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(2)
-        if self.connected:
+        was_connected, self.connected = self.connected, False  # (not "the broker is gone": we leave)
+        if was_connected:
             self.client.publish(self.status_topic, json.dumps({"box": self.box, "online": False, "since": _now()}),
                                 qos=1, retain=True).wait_for_publish(2)
         self.client.disconnect()
         self.client.loop_stop()
+        if self.fetcher is not None:
+            self.fetcher.close()
 
     def _publisher(self) -> None:
         while not self._stop.wait(LOOK_EVERY):
             if self.connected:
                 self.publish_status()
+                if self.token:
+                    self.publish_manifest()
+
+    def publish_manifest(self, now: Optional[float] = None) -> bool:
+        """The discs this box holds, with their files' sizes and sha256, retained; when changed."""
+        now = time.monotonic() if now is None else now
+        discs = self.collection()
+        last, at, made_of = self._manifest
+        if discs is made_of and now - at < MANIFEST_EVERY:
+            return False
+        port = self.files_port()
+        payload = json.dumps({"box": self.box, "url": f"http://{self.address}:{port}/gallery/discs" if port else "",
+                              "discs": self._hashes.manifest(discs)}, ensure_ascii=False, sort_keys=True)
+        self._manifest = (payload, now, discs)
+        if payload == last:
+            return False
+        self.client.publish(topic(self.site, self.box, "discs"), payload, qos=1, retain=True)
+        return True
 
     def publish_status(self, now: Optional[float] = None) -> bool:
         """The status, retained, when it changed and the last one is a second old; True if sent."""
@@ -114,9 +145,13 @@ class GalleryLink:
             log.error("gallery: the broker %s refused this box (user %r): %s", self.cfg.broker, self.cfg.user, reason)
             return
         self.connected, self.since = True, _now()
-        self._published = ("", 0.0)
+        self._published, self._manifest = ("", 0.0), ("", 0.0, None)
+        try:
+            self.address = client.socket().getsockname()[0]
+        except (OSError, AttributeError):
+            self.address = "127.0.0.1"
         client.subscribe([(topic(self.site, self.box, "cmd"), 1), (topic(self.site, "all", "cmd"), 1),
-                          (topic(self.site, "+", "status"), 1)])
+                          (topic(self.site, "+", "status"), 1), (topic(self.site, "+", "discs"), 1)])
         log.info("gallery: connected to %s as %s", self.cfg.broker, self.cfg.user)
 
     def _disconnected(self, client, userdata, flags, reason, properties) -> None:
@@ -130,6 +165,26 @@ class GalleryLink:
             self._seen(parts[2], bytes(msg.payload))
         elif len(parts) == 4 and parts[3] == "cmd":
             self._command(msg.topic, bytes(msg.payload))
+        elif len(parts) == 4 and parts[3] == "discs" and parts[2] != self.box:
+            self._announced(parts[2], bytes(msg.payload))
+
+    def _announced(self, box: str, payload: bytes) -> None:
+        """Another box's manifest: the discs it has that this one lacks are fetched."""
+        if self.fetcher is None or not payload:
+            return
+        try:
+            manifest = json.loads(payload.decode("utf-8"))
+            discs, url = manifest["discs"], str(manifest["url"])
+            if not isinstance(discs, dict):
+                raise ValueError("discs: not a table")
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            log.warning("gallery: the manifest of %s dropped: %s", box, exc)
+            return
+        if not url:
+            return
+        for disc_id, files in discs.items():
+            if isinstance(files, dict):
+                self.fetcher.offer(Wanted(str(disc_id), files, box, url))
 
     def _seen(self, box: str, payload: bytes) -> None:
         try:
