@@ -84,7 +84,7 @@ def test_the_technician_and_the_curator_on_a_phone(kiosk_on_screen, tmp_path):
         page.set_input_files("#add-scan", str(source / "scan.jpg"))
         page.set_input_files("#add-audio", str(source / "audio.ogg"))
         page.click("#add-form button[value=no]")  # a look and a listen first
-        page.wait_for_selector("#preview:not([hidden])", timeout=120000)
+        page.wait_for_selector("#preview:not([hidden])", timeout=170000)  # (some 5 s idle; a busy CI is slower)
         page.wait_for_function("document.querySelector('#preview-picture').naturalWidth === 1024", timeout=20000)
         page.wait_for_function("document.querySelector('#preview-sound').duration > 9.9", timeout=20000)
         assert not (content / "discs" / new).exists(), "not in the show before it is published"

@@ -18,6 +18,7 @@ from ..content.library import Condition, Disc, Library
 PREVIEW_SECONDS = 10.0
 PREVIEW_PICTURE, PREVIEW_SOUND = "picture.jpg", "sound.wav"
 PREVIEW_TIMEOUT = 180.0  # seconds: a long FLAC on a small box is decoded and cut first
+PREVIEW_NICE = 5  # below the show (frames and sound first), not so far below that a busy box never gets to it
 
 
 def play_through(cfg: Config, audio_path: Path, condition: Condition, diameter_cm: float, rpm: float,
@@ -88,7 +89,7 @@ def preview_in_a_process(config_path: Path) -> Callable[[Path, Path], None]:
         env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=PREVIEW_TIMEOUT, env=env,
-                                  preexec_fn=lambda: os.nice(10))
+                                  preexec_fn=lambda: os.nice(PREVIEW_NICE))
         except subprocess.TimeoutExpired:
             raise RuntimeError(f"the preview took more than {PREVIEW_TIMEOUT:g} s") from None
         if done.returncode != 0:
