@@ -147,30 +147,62 @@ def test_a_box_publishes_its_status_and_takes_commands_the_broker_lets_through(b
         watcher.close()
 
 
+async def _upload(port: int, disc_id: str, password: str) -> int:
+    """A disc uploaded in a box's console, as the page's form does it."""
+    import aiohttp
+
+    source = ROOT / "assets" / "discs" / "свинг-под-черепом"
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+        async with s.post(f"http://127.0.0.1:{port}/api/login", data={"password": password}) as r:
+            csrf = (await r.json())["csrf"]
+        form = aiohttp.FormData()
+        form.add_field("id", disc_id)
+        for name, file in (("scan", "scan.jpg"), ("audio", "audio.ogg"), ("yaml", "disc.yaml")):
+            form.add_field(name, (source / file).read_bytes(), filename=file)
+        async with s.post(f"http://127.0.0.1:{port}/api/discs", data=form, headers={"X-CSRF-Token": csrf}) as r:
+            return r.status
+
+
 @pytest.mark.slow
-def test_kiosks_on_one_broker_a_command_to_all_and_a_killed_box_offline(broker, tmp_path):
-    """Two real kiosks (their own data, content and OSC ports): "show this disc" to all plays it on
-    both; one killed with SIGKILL is offline for the console within 1.5 x its keepalive."""
+def test_kiosks_on_one_broker_share_a_disc_obey_all_and_a_killed_box_catches_up(broker, tmp_path):
+    """Two real kiosks (their own content copies, data dirs, OSC and console ports): a disc uploaded
+    in box-a's console joins box-b; "show this disc" to all plays it on both; box-b killed with
+    SIGKILL is offline at once; a disc added meanwhile reaches it when it is started again."""
+    import asyncio
+
+    from installation.remote.console.password import set_password
+
     port, folder = broker
-    keepalive, kiosks, osc = 2, {}, {}
+    keepalive, kiosks, osc, web, cfgs = 2, {}, {}, {}, {}
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+    (folder / "site.token").write_text("токен-выставки\n", encoding="utf-8")
+    logs = {box: tmp_path / f"{box}.log" for box in ("box-a", "box-b")}
+    joined = lambda box, disc: f"new disc from the gallery, from box-a: {disc}" in logs[box].read_text()  # noqa: E731
     try:
         for box in ("box-a", "box-b"):
             (folder / f"{box}.secret").write_text(USERS[box] + "\n", encoding="utf-8")
-            osc[box] = free_udp_port()
-            cfg = write_config(tmp_path / f"{box}.yaml", ROOT / "assets", tmp_path / box,
-                               f"display:\n  size: [640, 400]\naudio:\n  device: no-such-device\n"
-                               f"osc:\n  port: {osc[box]}\n"
-                               f"gallery:\n  enabled: true\n  broker: 127.0.0.1:{port}\n  site: {SITE}\n  box: {box}\n"
-                               f"  password_file: {folder / (box + '.secret')}\n  keepalive_seconds: {keepalive}\n")
-            kiosks[box] = start_kiosk(cfg, env, tmp_path / f"{box}.log")
+            osc[box], web[box] = free_udp_port(), free_tcp_port()
+            shutil.copytree(ROOT / "assets", tmp_path / box / "content")
+            set_password(tmp_path / box / "data", "пароль-галереи")
+            cfgs[box] = write_config(
+                tmp_path / f"{box}.yaml", tmp_path / box / "content", tmp_path / box / "data",
+                f"display:\n  size: [640, 400]\naudio:\n  device: no-such-device\nosc:\n  port: {osc[box]}\n"
+                f"console:\n  port: {web[box]}\n"
+                f"gallery:\n  enabled: true\n  broker: 127.0.0.1:{port}\n  site: {SITE}\n  box: {box}\n"
+                f"  password_file: {folder / (box + '.secret')}\n  token_file: {folder / 'site.token'}\n"
+                f"  keepalive_seconds: {keepalive}\n")
+            kiosks[box] = start_kiosk(cfgs[box], env, logs[box])
         watcher = Watcher(port)
         wait_for(lambda: all(watcher.statuses(b) and watcher.statuses(b)[-1]["online"] for b in kiosks), 30,
                  "both kiosks online")
-        watcher.send("all", {"action": "disc", "id": "vals-kisti"})
+        uploaded = time.monotonic()
+        assert asyncio.run(_upload(web["box-a"], "буги-из-галереи", "пароль-галереи")) == 201
+        wait_for(lambda: joined("box-b", "буги-из-галереи"), 30, "the disc uploaded on box-a, in box-b's show")
+        print(f"uploaded on box-a -> in box-b's collection after {time.monotonic() - uploaded:.2f} s")
+        watcher.send("all", {"action": "disc", "id": "буги-из-галереи"})
         for box in kiosks:
-            wait_for(lambda: kiosk_status(osc[box]).get("disc") == "vals-kisti", 30, f"{box} playing the disc")
-        wait_for(lambda: watcher.statuses("box-b")[-1].get("disc") == "vals-kisti", 10, "box-b's status says so")
+            wait_for(lambda: kiosk_status(osc[box]).get("disc") == "буги-из-галереи", 30, f"{box} playing it")
+        wait_for(lambda: watcher.statuses("box-b")[-1].get("disc") == "буги-из-галереи", 10, "box-b's status")
         killed = time.monotonic()
         kiosks["box-b"].send_signal(signal.SIGKILL)
         kiosks["box-b"].wait(10)
@@ -180,6 +212,12 @@ def test_kiosks_on_one_broker_a_command_to_all_and_a_killed_box_offline(broker, 
         print(f"box-b killed -> offline on the broker after {seen - killed:.2f} s (keepalive {keepalive} s)")
         assert seen - killed < 1.5 * keepalive + 1.0, "the broker's keepalive (1.5 x) plus a loaded machine's second"
         assert watcher.statuses("box-a")[-1]["online"] is True
+        assert asyncio.run(_upload(web["box-a"], "пока-его-не-было", "пароль-галереи")) == 201  # while box-b is off
+        started = time.monotonic()
+        kiosks["box-b"] = start_kiosk(cfgs["box-b"], env, logs["box-b"])
+        wait_for(lambda: joined("box-b", "пока-его-не-было"), 30, "box-b catching up on what it missed")
+        print(f"box-b started again -> caught up after {time.monotonic() - started:.2f} s (from its start)")
+        assert not list((tmp_path / "box-b" / "data" / "gallery-incoming").glob("*")), "nothing half-fetched"
         watcher.close()
     finally:
         for proc in kiosks.values():
