@@ -67,7 +67,7 @@ def test_kiosk_window_touch_and_quit(xvfb, tmp_path, touch):
         player = screenshot(xvfb, tmp_path / "player.png")
         p = player_layout(size, dpi)
         assert (player[p.text.x:p.text.right, p.text.y:p.text.y + 60] > 170).sum() > 300, "the disc's title"
-        wait_for(lambda: kiosk_status(port)["speed"] > 0.95, 10, "the platter at speed")
+        wait_for(lambda: kiosk_status(port)["speed"] > 0.95, 30, "the platter at speed")  # (10 s missed under load)
 
         # a finger on the record: round a quarter turn, then held still
         cx, cy = p.disc_center
