@@ -82,6 +82,12 @@ def test_the_technician_and_the_curator_on_a_phone(kiosk_on_screen, tmp_path):
         for name, value in fields.items():
             page.fill(f"#add-form [name={name}]", value)
         page.set_input_files("#add-scan", str(source / "scan.jpg"))
+        garbage = tmp_path / "не-звук.ogg"
+        garbage.write_bytes(b"OggS" + bytes(4000))
+        page.set_input_files("#add-audio", str(garbage))  # a garbage sound first: check's line on the page
+        page.click("#add-form button[value=no]")
+        page.wait_for_selector("#add-result:has-text('cannot decode audio')", timeout=60000)
+        assert not (content / "discs" / new).exists()
         page.set_input_files("#add-audio", str(source / "audio.ogg"))
         page.click("#add-form button[value=no]")  # a look and a listen first
         page.wait_for_selector("#preview:not([hidden])", timeout=170000)  # (some 5 s idle; a busy CI is slower)
@@ -117,10 +123,22 @@ def test_the_technician_and_the_curator_on_a_phone(kiosk_on_screen, tmp_path):
         assert memory["memory_mb"] > 50 and memory["sound_memory_mb"] > 20, memory  # both processes, read live
         assert "1024x640" in page.text_content("#now-display")
         assert page.locator("#plays-chart rect").count() == 24, "plays by the hour, today"
+        refused = page.evaluate("""async () => (await fetch('/api/actions/stop', {method: 'POST'})).status""")
+        assert refused == 403, "a change without the session's token, from the page itself"
         page.click("#lang")
         page.wait_for_selector("dt:has-text('Scene')")
         page.wait_for_selector("#disc-list li:has-text('Swing Under the Skull')")
         page.screenshot(path=str(tmp_path / "console-phone.png"), full_page=True)
+        page.click("#logout")  # and the rate limit: five wrong tries, then even the right one waits
+        for _ in range(5):
+            page.fill("#password", "not the password")
+            page.click("#login-form button[type=submit]")
+            page.wait_for_selector("#login-error:not(:empty)")
+            page.evaluate("document.querySelector('#login-error').textContent = ''")
+        page.fill("#password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#login-error:has-text('too many tries')")
+        assert page.is_hidden("#now")
     assert "Подпись, исправленная с телефона." in (content / "discs" / new / "disc.yaml").read_text(encoding="utf-8")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:  # the performer plays it, over OSC
         sock.sendto(message("/kiosk/disc", new), ("127.0.0.1", osc))

@@ -68,6 +68,9 @@ function editor(d) {
       box.append(el("label", { className: "dim", textContent: `${key} · ${l}` }), input);
     }
   }
+  const order = el("input", { type: "number", step: "1", value: d.order });
+  order.dataset.key = "order";
+  box.append(el("label", { className: "dim", textContent: lang === "ru" ? "порядок (меньше — раньше)" : "order (lower comes first)" }), order);
   box.append(Object.assign(el("button", { type: "button", textContent: lang === "ru" ? "Сохранить" : "Save" }), {
     onclick: () => {
       const changes = {};
@@ -76,6 +79,7 @@ function editor(d) {
         if (key === "story" && !d.story.ru && !input.value) continue;
         (changes[key] = changes[key] || {})[l] = input.value;
       }
+      if (Number(order.value) !== d.order) changes.order = Math.round(Number(order.value));
       edit(d.id, changes);
     } }));
   return box;
@@ -256,6 +260,11 @@ $("login-form").addEventListener("submit", async (e) => {
   } catch (err) { $("login-error").textContent = err.message; }
 });
 
+$("restart").addEventListener("click", async () => {
+  if (!confirm(lang === "ru" ? "Перезапустить киоск? Экран погаснет на несколько секунд." : "Restart the kiosk? The screen goes dark for a few seconds.")) return;
+  try { await api("POST", "/api/actions/restart", {}); $("action-result").textContent = lang === "ru" ? "Перезапуск…" : "Restarting…"; }
+  catch (err) { $("action-result").textContent = err.message; }
+});
 for (const button of document.querySelectorAll("[data-action]")) {
   button.addEventListener("click", async () => {
     try { await api("POST", `/api/actions/${button.dataset.action}`, {}); $("action-result").textContent = "✓ " + button.textContent; }
