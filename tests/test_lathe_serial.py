@@ -152,6 +152,7 @@ def test_a_cut_on_a_lathe_guide_controller(guide):
     host.to_cutting(side_seconds=1.0)
     host.run(10, until=lambda: host.ctl.state == "done")
     assert host.ctl.state == "done", host.ctl.reason
+    host.run(3, until=lambda: host.fw.received[-1:] == ["C0"])  # (the last line still on its way when loaded)
     got = host.fw.received
     assert got[:4] == ["R7800", "C5", "T39", "R7800"]
     assert "C1" in got and got[-1] == "C0" and host.fw.motion == 0

@@ -120,7 +120,7 @@ def test_the_real_kiosk_pings_only_while_frames_and_sound_are_alive(tmp_path):
         listener.collect(8.0)
         log = (tmp_path / "data" / "kiosk.log").read_text(encoding="utf-8")
         assert "restart" in log.lower(), "the stalled sound process was replaced"
-        assert pings(listener.collect(5.0)) >= 4, "and the watchdog is fed again (a loaded machine: a moment later)"
+        assert pings(listener.collect(8.0)) >= 4, "and the watchdog is fed again (a loaded machine: a moment later)"
         with contextlib.suppress(ProcessLookupError):  # it was killed and replaced
             os.kill(child, signal.SIGCONT)
         os.kill(proc.pid, signal.SIGSTOP)  # the main loop hangs
