@@ -56,7 +56,7 @@ class GalleryLink:
         self.collection, self.fetcher, self.token, self.files_port = collection, fetcher, token, files_port
         self.address = ""  # this box's address as the broker sees it (the MQTT socket's own end)
         self._hashes = Hashes()
-        self._manifest: Tuple[str, float, Optional[List[Disc]]] = ("", 0.0, None)  # (payload, when, made of)
+        self._manifest: Tuple[str, float, Tuple[str, ...]] = ("", 0.0, ())  # (payload, when, of which discs)
         self.box, self.site = cfg.box_id, cfg.site
         self.connected = False
         self.since = ""  # when this link last connected (the broker's view of us starts there)
@@ -114,13 +114,14 @@ class GalleryLink:
         """The discs this box holds, with their files' sizes and sha256, retained; when changed."""
         now = time.monotonic() if now is None else now
         discs = self.collection()
+        ids = tuple(d.id for d in discs)
         last, at, made_of = self._manifest
-        if discs is made_of and now - at < MANIFEST_EVERY:
+        if ids == made_of and now - at < MANIFEST_EVERY:  # (the files themselves looked at every few seconds)
             return False
         port = self.files_port()
         payload = json.dumps({"box": self.box, "url": f"http://{self.address}:{port}/gallery/discs" if port else "",
                               "discs": self._hashes.manifest(discs)}, ensure_ascii=False, sort_keys=True)
-        self._manifest = (payload, now, discs)
+        self._manifest = (payload, now, ids)
         if payload == last:
             return False
         self.client.publish(topic(self.site, self.box, "discs"), payload, qos=1, retain=True)
@@ -145,7 +146,7 @@ class GalleryLink:
             log.error("gallery: the broker %s refused this box (user %r): %s", self.cfg.broker, self.cfg.user, reason)
             return
         self.connected, self.since = True, _now()
-        self._published, self._manifest = ("", 0.0), ("", 0.0, None)
+        self._published, self._manifest = ("", 0.0), ("", 0.0, ())
         try:
             self.address = client.socket().getsockname()[0]
         except (OSError, AttributeError):
