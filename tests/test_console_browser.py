@@ -119,8 +119,9 @@ def test_the_technician_and_the_curator_on_a_phone(kiosk_on_screen, tmp_path):
         assert countdown is not None
         page.wait_for_selector("#now-scene:has-text('live_cut')", timeout=20000)
         page.wait_for_selector("#now-next_demo:has-text('2026-12-05 15:05 Буги на плёнке')", timeout=20000)
-        memory = {key: float(page.text_content(f"#now-{key}")) for key in ("memory_mb", "sound_memory_mb")}
-        assert memory["memory_mb"] > 50 and memory["sound_memory_mb"] > 20, memory  # both processes, read live
+        # both processes' memory, read live (a sound process just replaced, as under load, reads 0 a moment)
+        page.wait_for_function("Number(document.querySelector('#now-sound_memory_mb').textContent) > 20", timeout=30000)
+        assert float(page.text_content("#now-memory_mb")) > 50
         assert "1024x640" in page.text_content("#now-display")
         assert page.locator("#plays-chart rect").count() == 24, "plays by the hour, today"
         refused = page.evaluate("""async () => (await fetch('/api/actions/stop', {method: 'POST'})).status""")
