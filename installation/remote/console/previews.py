@@ -97,7 +97,7 @@ class Previews:
         try:
             response = await self.publish(upload, disc, request.remote or "?")
         except Refused as exc:
-            return web.json_response({"error": exc.error, "problems": exc.problems}, status=exc.status)
+            return error(exc.status, exc.error, exc.problems)
         self._kept.pop(token, None)
         return response
 

@@ -19,9 +19,10 @@ log = logging.getLogger(__name__)
 PICTURE_SECONDS = 1.0  # a picture of the screen at most this often
 
 
-def error(status: int, text: str) -> web.Response:
-    """Every refusal of the console: JSON `{"error": ...}` with its status."""
-    return web.json_response({"error": text}, status=status)
+def error(status: int, text: str, problems: Optional[List[str]] = None) -> web.Response:
+    """Every refusal of the console: JSON `{"error": ...}` with its status (and `check`'s lines)."""
+    return web.json_response({"error": text, **({"problems": problems} if problems is not None else {})},
+                             status=status)
 
 
 class Records:

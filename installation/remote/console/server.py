@@ -226,7 +226,7 @@ class Console:
             upload.discard()
             log.warning("console: a disc upload from %s refused: %s%s", who, exc.error,
                         "".join(f"\n  {p}" for p in exc.problems))
-            return web.json_response({"error": exc.error, "problems": exc.problems}, status=exc.status)
+            return error(exc.status, exc.error, exc.problems)
         except (ValueError, OSError, AssertionError) as exc:  # a broken multipart, the disk full
             upload.discard()
             log.warning("console: a disc upload from %s failed: %s", who, exc)
@@ -261,7 +261,7 @@ class Console:
                 raise Refused(400, "a JSON object of what to change")
             await asyncio.get_running_loop().run_in_executor(None, edit_disc_yaml, disc.folder / "disc.yaml", changes)
         except Refused as exc:
-            return web.json_response({"error": exc.error, "problems": exc.problems}, status=exc.status)
+            return error(exc.status, exc.error, exc.problems)
         except ValueError as exc:
             return error(400, f"not JSON: {exc}")
         self.bus.post(DiscChanged(str(disc.folder), f"the console, from {who}"))
@@ -287,7 +287,7 @@ class Console:
             cfg = await asyncio.get_running_loop().run_in_executor(None, edit_schedule, self.config_path, changes,
                                                                    self.load_config)
         except Refused as exc:
-            return web.json_response({"error": exc.error, "problems": exc.problems}, status=exc.status)
+            return error(exc.status, exc.error, exc.problems)
         except ValueError as exc:
             return error(400, f"not JSON: {exc}")
         self.bus.post(ScheduleChanged(cfg.opening_hours, cfg.demos, str(cfg.data_path / "demos.json")))
