@@ -12,6 +12,9 @@
    and in the frame (the baseline).
 
     python bench/bench_frames.py [--frames 600] [--discs 500] [--quick]
+
+`--quick` (what `make test` runs to see that the bench works) draws at 960x540, few frames,
+24 discs, a 2400 px scan: its figures are not the targets'.
 """
 from __future__ import annotations
 
@@ -47,7 +50,7 @@ def child(args) -> None:
 
     t0 = time.perf_counter()
     cfg = load_config(Path(args.config))
-    cfg = dataclasses.replace(cfg, display=dataclasses.replace(cfg.display, size=SIZE, fullscreen=False,
+    cfg = dataclasses.replace(cfg, display=dataclasses.replace(cfg.display, size=args.size, fullscreen=False,
                                                                renderer=args.path))
     library = load_library(cfg.content_dir, more=cfg.disc_folders[1:])
     canvas = open_canvas(cfg.display, windowed=True)
@@ -119,14 +122,14 @@ def big_scan(folder: Path, side: int) -> Path:
 
 
 def run_child(path: str, driver: str, config: Path, display: str, frames: int, warmup: int, scenes: str,
-              scroll: float = 0.0, *more: str):
+              scroll: float = 0.0, *more: str, size=SIZE):
     env = {**os.environ, "DISPLAY": display}
     env.pop("SDL_VIDEODRIVER", None)
     if driver:
         env["SDL_RENDER_DRIVER"] = driver
     result = subprocess.run([sys.executable, __file__, "--child", "--path", path, "--config", str(config),
                              "--frames", str(frames), "--warmup", str(warmup), "--scenes", scenes,
-                             "--scroll", str(scroll), *more],
+                             "--scroll", str(scroll), "--size", f"{size[0]}x{size[1]}", *more],
                             env=env, capture_output=True, text=True, timeout=1800)
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if line is None:
@@ -169,24 +172,26 @@ def main() -> None:
     parser.add_argument("--until-drawn", action="store_true", help="the player until its disc is drawn")
     parser.add_argument("--in-frame", action="store_true", help="disc pictures built in the frame (the baseline)")
     parser.add_argument("--scan-side", type=int, default=6000)
+    parser.add_argument("--size", type=lambda t: tuple(int(v) for v in t.split("x")), default=SIZE)
     args = parser.parse_args()
     if args.child:
         child(args)
         return
     if args.quick:
-        args.frames, args.warmup, args.discs, args.scan_side = 20, 10, 24, 2400
+        args.frames, args.warmup, args.discs, args.scan_side, args.size = 20, 10, 24, 2400, (960, 540)
     if not shutil.which("Xvfb"):
         raise SystemExit("needs Xvfb (scripts/system-deps.sh test installs it)")
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
+    size = args.size
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", f"{size[0]}x{size[1]}x24", "-nolisten", "tcp"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     display = f":{xvfb.stdout.readline().strip()}"  # the X server picks a free display and says which, once up
     try:
-        print(f"Frame CPU time at {SIZE[0]}x{SIZE[1]} under Xvfb, median / p99 over {args.frames} frames (ms)")
+        print(f"Frame CPU time at {size[0]}x{size[1]} under Xvfb, median / p99 over {args.frames} frames (ms)")
         print(f"  {'path':<22}" + "".join(f"{s:>20}" for s in SCENES))
         results = {}
         for name, (path, driver) in PATHS.items():
             r = results[name] = run_child(path, driver, ROOT / "config.yaml", display, args.frames, args.warmup,
-                                          ",".join(SCENES))
+                                          ",".join(SCENES), size=size)
             print(f"  {name:<22}" + "".join(f"{r[s][0]:>11.1f} / {r[s][1]:<6.1f}" for s in SCENES)
                   + ("" if r["path"] == path else f"  (fell back to {r['path']})"))
         base = results["surface (baseline)"]
@@ -198,7 +203,7 @@ def main() -> None:
             print(f"\nA collection of {args.discs} discs, carousel scrolled 3 discs a second for {args.frames} frames")
             for name in ("renderer (OpenGL)", "surface (baseline)"):
                 path, driver = PATHS[name]
-                r = run_child(path, driver, cfg, display, args.frames, args.warmup, "carousel", scroll=3.0)
+                r = run_child(path, driver, cfg, display, args.frames, args.warmup, "carousel", 3.0, size=size)
                 print(f"  {name:<22} first frame {r['first_frame_s']:.2f} s after start, RSS {r['rss_mb']:.0f} MB, "
                       f"scrolling {r['carousel'][0]:.1f} / {r['carousel'][1]:.1f} ms (median / p99), "
                       f"{r['discs']} discs")
@@ -207,7 +212,8 @@ def main() -> None:
             print(f"\nA {args.scan_side}x{args.scan_side} scan opened in the player (surface path)")
             found = {}
             for name, more in (("beside the frames", ()), ("in the frame (baseline)", ("--in-frame",))):
-                r = found[name] = run_child("surface", "", cfg, display, 0, 0, "player", 0.0, "--until-drawn", *more)
+                r = found[name] = run_child("surface", "", cfg, display, 0, 0, "player", 0.0, "--until-drawn", *more,
+                                            size=size)
                 print(f"  {name:<24} peak RSS {r['peak_rss_mb']:.0f} MB (from {r['rss_before_mb']:.0f}), longest "
                       f"frame {r['longest_ms']:.0f} ms, disc drawn after {r['drawn_s']:.2f} s")
             new, old = found["beside the frames"], found["in the frame (baseline)"]

@@ -74,14 +74,15 @@ class PlayerScene(Scene):
             return
         self.hold = hold  # the performer's disc: the idle timer waits for the end of the side
         self.came_from = came_from
-        self.index = max(0, library.index_of(disc_id))
+        self._disc = library.discs[max(0, library.index_of(disc_id))]
         self.hint_left = HINT_SECONDS if came_from != "player" else 0.0
         self._load()
 
     @property
     def disc(self) -> Disc:
-        discs = self.kiosk.collection.library.discs
-        return discs[self.index % len(discs)]
+        """The disc on the platter, held (not an index: the show's list changes when a disc is
+        added, hidden or deleted while it plays, and it plays to its end)."""
+        return self._disc
 
     def _load(self) -> None:
         info = self.disc.info
@@ -102,8 +103,17 @@ class PlayerScene(Scene):
         k.show.play(self.disc)
 
     def change(self, step: int) -> None:
+        discs = self.kiosk.collection.library.discs
+        if not discs:
+            self.kiosk.show.switch("attract")
+            return
         self.hold = False
-        self.index = (self.index + step) % len(self.kiosk.collection.library.discs)
+        place = (self._disc.info.order, self._disc.id)
+        here = next((i for i, d in enumerate(discs) if d.id == self._disc.id), None)
+        if here is None:  # it left the show: the next is the first after its place, the previous the last before
+            after = next((i for i, d in enumerate(discs) if (d.info.order, d.id) > place), len(discs))
+            here = after - 1 if step > 0 else after
+        self._disc = discs[(here + step) % len(discs)]
         self._load()
 
     # -- geometry ------------------------------------------------------------------------------

@@ -306,7 +306,7 @@ def test_a_flood_of_accepted_commands_leaves_the_log_short(tmp_path):
         flood = bundle(*([message("/kiosk/disc", "нет-такого"), message("/lathe/start"),
                           message("/kiosk/selftest")] * 40))
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            deadline = time.monotonic() + 8.0
+            deadline = time.monotonic() + 4.0
             while time.monotonic() < deadline:
                 sock.sendto(flood, ("127.0.0.1", port))
                 time.sleep(0.01)
@@ -314,7 +314,7 @@ def test_a_flood_of_accepted_commands_leaves_the_log_short(tmp_path):
         time.sleep(1.0)
         grew_log, grew_err = log.stat().st_size - before_log, stderr.stat().st_size - before_err
         text = log.read_text(encoding="utf-8")
-        print(f"8 s of accepted floods: kiosk.log +{grew_log / 1000:.1f} KB, stderr +{grew_err / 1000:.1f} KB")
+        print(f"4 s of accepted floods: kiosk.log +{grew_log / 1000:.1f} KB, stderr +{grew_err / 1000:.1f} KB")
         assert grew_log < 40_000 and grew_err < 40_000, (grew_log, grew_err)
         assert "OSC: listening on" in text, "the start-up lines are still in the file"
         assert text.count("no such disc") <= 21 and text.count("start refused") <= 21

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -15,7 +16,7 @@ import time
 import paho.mqtt.client as mqtt
 import pytest
 
-from installation.core.commands import CommandBus, PlayDisc
+from installation.core.commands import CommandBus, DiscArrived, PlayDisc
 from installation.remote.gallery.link import GalleryLink
 from installation.remote.gallery.settings import GalleryConfig
 
@@ -23,39 +24,58 @@ from conftest import ROOT, free_tcp_port, free_udp_port, kiosk_status, start_kio
 
 pytestmark = pytest.mark.skipif(shutil.which("mosquitto") is None, reason="apt install mosquitto (make test does)")
 SITE = "test"
-USERS = {"box-a": "пароль-a", "box-b": "пароль-b", "console": "пароль-пульта"}
+USERS = {"box-a": "пароль-a", "box-b": "пароль-b", "box-c": "пароль-c", "console": "пароль-пульта"}
+
+
+class Broker:
+    """Mosquitto with the shipped ACL and a password file of its own, on a free loopback port
+    (no persistence: a restart forgets every retained message, as a broker's crash can)."""
+
+    def __init__(self, folder):
+        self.port, self.folder = free_tcp_port(), folder
+        folder.mkdir()
+        passwd = folder / "passwd"
+        for n, (user, password) in enumerate(USERS.items()):
+            subprocess.run(["mosquitto_passwd", "-b"] + (["-c"] if n == 0 else []) + [str(passwd), user, password],
+                           check=True, capture_output=True, timeout=30)
+        shipped = (ROOT / "gallery" / "mosquitto.conf").read_text(encoding="utf-8")
+        self.conf = folder / "mosquitto.conf"
+        self.conf.write_text(shipped.replace("listener 1883", f"listener {self.port} 127.0.0.1")
+                             .replace("/etc/mosquitto/bonemusic.passwd", str(passwd))
+                             .replace("/etc/mosquitto/bonemusic.acl", str(ROOT / "gallery" / "bonemusic.acl"))
+                             .replace("persistence true", "persistence false")
+                             # (as root it would become the `mosquitto` user, who cannot read a test's folders)
+                             + ("user root\n" if os.geteuid() == 0 else ""), encoding="utf-8")
+        self.start()
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(["mosquitto", "-c", str(self.conf)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+
+        def listening() -> bool:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return True
+            except OSError:
+                return False
+
+        wait_for(listening, 20, "mosquitto listening")
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
 
 
 @pytest.fixture
 def broker(tmp_path):
-    """Mosquitto with the shipped ACL and a password file of its own, on a free loopback port."""
-    port, folder = free_tcp_port(), tmp_path / "broker"
-    folder.mkdir()
-    passwd = folder / "passwd"
-    for n, (user, password) in enumerate(USERS.items()):
-        subprocess.run(["mosquitto_passwd", "-b"] + (["-c"] if n == 0 else []) + [str(passwd), user, password],
-                       check=True, capture_output=True, timeout=30)
-    shipped = (ROOT / "gallery" / "mosquitto.conf").read_text(encoding="utf-8")
-    conf = folder / "mosquitto.conf"
-    conf.write_text(shipped.replace("listener 1883", f"listener {port} 127.0.0.1")
-                    .replace("/etc/mosquitto/bonemusic.passwd", str(passwd))
-                    .replace("/etc/mosquitto/bonemusic.acl", str(ROOT / "gallery" / "bonemusic.acl"))
-                    .replace("persistence true", "persistence false")
-                    # (as root it would become the `mosquitto` user, who cannot read a test's folders)
-                    + ("user root\n" if os.geteuid() == 0 else ""), encoding="utf-8")
-    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    def listening() -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            return False
-
-    wait_for(listening, 20, "mosquitto listening")
-    yield port, folder
-    proc.terminate()
-    proc.wait(10)
+    b = Broker(tmp_path / "broker")
+    yield b
+    b.stop()
 
 
 class Watcher:
@@ -108,7 +128,7 @@ def link(port: int, box: str, folder, status, keepalive: int = 2) -> tuple:
 
 
 def test_a_box_publishes_its_status_and_takes_commands_the_broker_lets_through(broker, caplog):
-    port, folder = broker
+    port, folder = broker.port, broker.folder
     a, bus_a = link(port, "box-a", folder, lambda: {"scene": "attract", "disc": "", "underruns": 0})
     b, bus_b = link(port, "box-b", folder, lambda: {"scene": "player", "disc": "vals-kisti"})
     watcher = Watcher(port)
@@ -163,61 +183,108 @@ async def _upload(port: int, disc_id: str, password: str) -> int:
             return r.status
 
 
+def _hours_behind(hours: int) -> tuple:
+    """`run`'s arguments for a box whose clock is `hours` behind (as a Raspberry Pi's before NTP
+    answers): the kiosk's own wall clock, which its show and its gallery link state times by."""
+    import datetime as dt
+
+    return ("--rehearse", (dt.datetime.now() - dt.timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M"))
+
+
+def _same_disc(box_content, source) -> bool:
+    """The disc folder in a box is whole: the same files, byte for byte, as at its source."""
+    return box_content.is_dir() and sorted(p.name for p in box_content.iterdir()) == sorted(
+        p.name for p in source.iterdir()) and all((box_content / p.name).read_bytes() == p.read_bytes()
+                                                  for p in source.iterdir())
+
+
 @pytest.mark.slow
-def test_kiosks_on_one_broker_share_a_disc_obey_all_and_a_killed_box_catches_up(broker, tmp_path):
-    """Two real kiosks (their own content copies, data dirs, OSC and console ports): a disc uploaded
-    in box-a's console joins box-b; "show this disc" to all plays it on both; box-b killed with
-    SIGKILL is offline at once; a disc added meanwhile reaches it when it is started again."""
+def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed_box_catches_up(broker, tmp_path):
+    """Three real kiosks (their own content copies, data dirs, OSC and console ports; box-c's
+    clock six hours behind): a disc uploaded in box-a's console plays on b and c; the broker
+    killed just after a disc is announced and kept down 10 s while another is uploaded: every box
+    converges on both, whole, nothing half-fetched anywhere; "show this disc" to all plays it on
+    all three; box-c killed with SIGKILL is offline at once and catches up when started again."""
     import asyncio
 
     from installation.remote.console.password import set_password
 
-    port, folder = broker
-    keepalive, kiosks, osc, web, cfgs = 2, {}, {}, {}, {}
+    port, folder = broker.port, broker.folder
+    keepalive, kiosks, osc, web, cfgs, more = 2, {}, {}, {}, {}, {}
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+    boxes = ("box-a", "box-b", "box-c")
     (folder / "site.token").write_text("токен-выставки\n", encoding="utf-8")
-    logs = {box: tmp_path / f"{box}.log" for box in ("box-a", "box-b")}
-    joined = lambda box, disc: f"new disc from the gallery, from box-a: {disc}" in logs[box].read_text()  # noqa: E731
+    logs = {box: tmp_path / f"{box}.log" for box in boxes}
+    def joined(box: str, disc: str) -> bool:  # (from whichever box that holds it announced it first)
+        return re.search(f"new disc from the gallery, from box-[abc]: {disc}\n",
+                         logs[box].read_text(encoding="utf-8", errors="replace")) is not None
+
+    content = {box: tmp_path / box / "content" / "discs" for box in boxes}
     try:
-        for box in ("box-a", "box-b"):
+        for box in boxes:
             (folder / f"{box}.secret").write_text(USERS[box] + "\n", encoding="utf-8")
             osc[box], web[box] = free_udp_port(), free_tcp_port()
             shutil.copytree(ROOT / "assets", tmp_path / box / "content")
             set_password(tmp_path / box / "data", "пароль-галереи")
             cfgs[box] = write_config(
                 tmp_path / f"{box}.yaml", tmp_path / box / "content", tmp_path / box / "data",
-                f"display:\n  size: [640, 400]\naudio:\n  device: no-such-device\nosc:\n  port: {osc[box]}\n"
+                f"display:\n  size: [480, 300]\n  fps: 20\naudio:\n  device: no-such-device\nosc:\n  port: {osc[box]}\n"
                 f"console:\n  port: {web[box]}\n"
                 f"gallery:\n  enabled: true\n  broker: 127.0.0.1:{port}\n  site: {SITE}\n  box: {box}\n"
                 f"  password_file: {folder / (box + '.secret')}\n  token_file: {folder / 'site.token'}\n"
                 f"  keepalive_seconds: {keepalive}\n")
-            kiosks[box] = start_kiosk(cfgs[box], env, logs[box])
+            more[box] = _hours_behind(6) if box == "box-c" else ()
+            kiosks[box] = start_kiosk(cfgs[box], env, logs[box], *more[box])
         watcher = Watcher(port)
         wait_for(lambda: all(watcher.statuses(b) and watcher.statuses(b)[-1]["online"] for b in kiosks), 30,
-                 "both kiosks online")
+                 "the three kiosks online")
+        since_c = watcher.statuses("box-c")[-1]["since"]
+        assert since_c < watcher.statuses("box-a")[-1]["since"], f"box-c's clock is behind ({since_c})"
         uploaded = time.monotonic()
         assert asyncio.run(_upload(web["box-a"], "буги-из-галереи", "пароль-галереи")) == 201
-        wait_for(lambda: joined("box-b", "буги-из-галереи"), 30, "the disc uploaded on box-a, in box-b's show")
-        print(f"uploaded on box-a -> in box-b's collection after {time.monotonic() - uploaded:.2f} s")
-        watcher.send("all", {"action": "disc", "id": "буги-из-галереи"})
+        for box in ("box-b", "box-c"):
+            wait_for(lambda: joined(box, "буги-из-галереи"), 30, f"the disc uploaded on box-a, in {box}'s show")
+            print(f"uploaded on box-a -> in {box}'s collection after {time.monotonic() - uploaded:.2f} s")
+        # the broker killed as the next disc is announced, down for 10 s while a third is uploaded
+        assert asyncio.run(_upload(web["box-a"], "перед-обрывом", "пароль-галереи")) == 201
+        time.sleep(0.3)  # (box-a announces within a quarter of a second; the others start fetching)
+        broker.kill()
+        assert asyncio.run(_upload(web["box-a"], "без-брокера", "пароль-галереи")) == 201
+        time.sleep(10)
+        assert all(kiosks[b].poll() is None for b in boxes), "every box plays on without the broker"
+        broker.start()
+        restarted = time.monotonic()
+        for box in ("box-b", "box-c"):
+            for disc in ("перед-обрывом", "без-брокера"):
+                wait_for(lambda: joined(box, disc), 60, f"{disc} in {box}'s show after the broker's restart")
+        print(f"broker back -> both discs on box-b and box-c after {time.monotonic() - restarted:.2f} s")
+        for box in ("box-b", "box-c"):
+            for disc in ("буги-из-галереи", "перед-обрывом", "без-брокера"):
+                assert _same_disc(content[box] / disc, content["box-a"] / disc), f"{disc} whole in {box}"
+            assert not list((content[box] / ".gallery-incoming").glob("*")), f"nothing half-fetched in {box}"
+        watcher.close()
+        watcher = Watcher(port)
+        wait_for(lambda: all(watcher.statuses(b) and watcher.statuses(b)[-1]["online"] for b in kiosks), 30,
+                 "the three statuses again on the restarted broker")
+        watcher.send("all", {"action": "disc", "id": "без-брокера"})
         for box in kiosks:
-            wait_for(lambda: kiosk_status(osc[box]).get("disc") == "буги-из-галереи", 30, f"{box} playing it")
-        wait_for(lambda: watcher.statuses("box-b")[-1].get("disc") == "буги-из-галереи", 10, "box-b's status")
+            wait_for(lambda: kiosk_status(osc[box]).get("disc") == "без-брокера", 30, f"{box} playing it")
+        wait_for(lambda: watcher.statuses("box-c")[-1].get("disc") == "без-брокера", 10, "box-c's status")
         killed = time.monotonic()
-        kiosks["box-b"].send_signal(signal.SIGKILL)
-        kiosks["box-b"].wait(10)
-        wait_for(lambda: watcher.statuses("box-b")[-1]["online"] is False, 30, "box-b offline")
-        seen = next(t for t, topic, p, _ in reversed(watcher.messages) if topic.endswith("box-b/status")
+        kiosks["box-c"].send_signal(signal.SIGKILL)
+        kiosks["box-c"].wait(10)
+        wait_for(lambda: watcher.statuses("box-c")[-1]["online"] is False, 30, "box-c offline")
+        seen = next(t for t, topic, p, _ in reversed(watcher.messages) if topic.endswith("box-c/status")
                     and p and json.loads(p)["online"] is False)
-        print(f"box-b killed -> offline on the broker after {seen - killed:.2f} s (keepalive {keepalive} s)")
+        print(f"box-c killed -> offline on the broker after {seen - killed:.2f} s (keepalive {keepalive} s)")
         assert seen - killed < 1.5 * keepalive + 1.0, "the broker's keepalive (1.5 x) plus a loaded machine's second"
         assert watcher.statuses("box-a")[-1]["online"] is True
-        assert asyncio.run(_upload(web["box-a"], "пока-его-не-было", "пароль-галереи")) == 201  # while box-b is off
+        assert asyncio.run(_upload(web["box-a"], "пока-его-не-было", "пароль-галереи")) == 201  # while box-c is off
         started = time.monotonic()
-        kiosks["box-b"] = start_kiosk(cfgs["box-b"], env, logs["box-b"])
-        wait_for(lambda: joined("box-b", "пока-его-не-было"), 30, "box-b catching up on what it missed")
-        print(f"box-b started again -> caught up after {time.monotonic() - started:.2f} s (from its start)")
-        assert not list((tmp_path / "box-b" / "data" / "gallery-incoming").glob("*")), "nothing half-fetched"
+        kiosks["box-c"] = start_kiosk(cfgs["box-c"], env, logs["box-c"], *more["box-c"])
+        wait_for(lambda: joined("box-c", "пока-его-не-было"), 30, "box-c catching up on what it missed")
+        print(f"box-c started again -> caught up after {time.monotonic() - started:.2f} s (from its start)")
+        assert _same_disc(content["box-c"] / "пока-его-не-было", content["box-a"] / "пока-его-не-было")
         watcher.close()
     finally:
         for proc in kiosks.values():
@@ -236,7 +303,7 @@ def test_the_console_shows_the_gallery_and_commands_all_boxes(broker, tmp_path):
 
     from conftest import browser_page
 
-    port, folder = broker
+    port, folder = broker.port, broker.folder
     a, bus_a = link(port, "box-a", folder, lambda: {"scene": "attract", "disc": "", "fps": 60.0, "underruns": 0,
                                                     "selftest": "ok"})
     b, bus_b = link(port, "box-b", folder, lambda: {"scene": "player", "disc": "vals-kisti", "fps": 59.8})
@@ -265,30 +332,57 @@ def test_the_console_shows_the_gallery_and_commands_all_boxes(broker, tmp_path):
             g.close()
 
 
-def _box_with_files(port, folder, box, content, data, discs):
-    """A box that shares discs: its console's server for the files, its link and fetcher."""
-    from installation.content.library import load_disc
-    from installation.remote.console.password import set_password
-    from installation.remote.console.server import Console
-    from installation.remote.console.settings import ConsoleConfig
-    from installation.remote.console.views import Shown
-    from installation.remote.gallery.discs import Fetcher
-    from installation.screen.disc_art import load_scan
+class SharingBox:
+    """A box that shares discs, in this process: its library and collection as the kiosk keeps
+    them (the bus's commands carried out by `settle`, the main loop's part), its console's server
+    for the files, its link, ledger and fetcher."""
 
-    (folder / f"{box}.secret").write_text(USERS[box] + "\n", encoding="utf-8")
-    set_password(data, "пароль-галереи")
-    bus, token = CommandBus(), "токен-выставки"
-    shown = Shown(lambda: discs, dict)
-    check = lambda path: load_disc(path, deep=True, check_scan=load_scan)  # noqa: E731
-    fetcher = Fetcher(content, data / "gallery-incoming", bus, token, check,
-                      lambda disc_id: (content / disc_id).exists(), 50 * 10 ** 6)
-    console = Console(ConsoleConfig(host="127.0.0.1", port=0), data, bus, dict, shown=shown)
-    cfg = GalleryConfig(enabled=True, broker=f"127.0.0.1:{port}", site=SITE, box=box, keepalive_seconds=2)
-    g = GalleryLink(cfg, bus, dict, folder / f"{box}.secret", shown.all, fetcher, token, lambda: console.port)
-    console.gallery = g
-    console.start()
-    g.start()
-    return g, bus, console
+    def __init__(self, port, folder, box: str, root, keep=()):
+        from installation.content.library import load_disc, load_library
+        from installation.remote.console.password import set_password
+        from installation.remote.console.server import Console
+        from installation.remote.console.settings import ConsoleConfig
+        from installation.remote.console.views import Shown
+        from installation.remote.gallery.discs import Fetcher
+        from installation.remote.gallery.ledger import Ledger
+        from installation.screen.disc_art import load_scan
+        from installation.show.collection import Collection
+
+        (folder / f"{box}.secret").write_text(USERS[box] + "\n", encoding="utf-8")
+        self.content, self.data = root / "discs", root / "data"
+        self.content.mkdir(parents=True, exist_ok=True)
+        set_password(self.data, "пароль-галереи")
+        self.bus, self.seen = CommandBus(), []
+        self.library = load_library(root)
+        self.collection = Collection(self.library)
+        shown = Shown(lambda: self.library.discs, dict, lambda: self.library.hidden)
+        check = lambda path: load_disc(path, deep=True, check_scan=load_scan)  # noqa: E731
+        self.fetcher = Fetcher([self.content], Ledger(self.data / "gallery_ledger.json"), self.bus, "токен-выставки",
+                               check, 50 * 10 ** 6, keep)
+        self.console = Console(ConsoleConfig(host="127.0.0.1", port=0), self.data, self.bus, dict, shown=shown)
+        cfg = GalleryConfig(enabled=True, broker=f"127.0.0.1:{port}", site=SITE, box=box, keepalive_seconds=2)
+        self.link = GalleryLink(cfg, self.bus, dict, folder / f"{box}.secret", shown.all, self.fetcher,
+                                lambda: self.console.port)
+        self.console.gallery = self.link
+        self.console.start()
+        self.link.start()
+
+    def settle(self) -> list:
+        """The commands on the bus carried out as the kiosk's main loop would; the new ones."""
+        new = self.bus.drain()
+        handlers = self.collection.handlers()
+        for c in new:
+            handlers[type(c)](c)
+        self.seen += new
+        return new
+
+    def ids(self) -> list:
+        self.settle()
+        return sorted(d.id for d in self.library.discs)
+
+    def close(self) -> None:
+        self.link.close()
+        self.console.close()
 
 
 def test_a_disc_on_one_box_is_fetched_verified_and_joins_the_other(broker, tmp_path, caplog):
@@ -298,45 +392,97 @@ def test_a_disc_on_one_box_is_fetched_verified_and_joins_the_other(broker, tmp_p
     import urllib.error
     import urllib.request
 
-    from installation.content.library import load_disc
-
-    port, folder = broker
-    content_a, content_b = tmp_path / "a" / "discs", tmp_path / "b" / "discs"
-    content_b.mkdir(parents=True)
-    shutil.copytree(ROOT / "assets" / "discs" / "свинг-под-черепом", content_a / "свинг-под-черепом")
-    shutil.copytree(ROOT / "assets" / "discs" / "vals-kisti", content_a / "vals-kisti")
-    skull = load_disc(content_a / "свинг-под-черепом")
-    a, bus_a, console_a = _box_with_files(port, folder, "box-a", content_a, tmp_path / "a" / "data", [skull])
-    b, bus_b, console_b = _box_with_files(port, folder, "box-b", content_b, tmp_path / "b" / "data", [])
+    port, folder = broker.port, broker.folder
+    shutil.copytree(ROOT / "assets" / "discs" / "свинг-под-черепом", tmp_path / "a" / "discs" / "свинг-под-черепом")
+    a = SharingBox(port, folder, "box-a", tmp_path / "a")
+    b = SharingBox(port, folder, "box-b", tmp_path / "b")
     try:
         started = time.monotonic()
-        wait_for(lambda: bus_b._queue.qsize(), 20, "the disc fetched by box-b")
+        wait_for(lambda: b.bus._queue.qsize(), 20, "the disc fetched by box-b")
         print(f"announced on box-a -> in box-b's collection after {time.monotonic() - started:.2f} s")
-        arrived = bus_b.drain()
+        arrived = b.settle()
         assert [(type(c).__name__, c.source) for c in arrived] == [("DiscArrived", "the gallery, from box-a")]
-        fetched = content_b / "свинг-под-черепом"
-        assert arrived[0].folder == str(fetched)
-        assert sorted(p.name for p in fetched.iterdir()) == sorted(p.name for p in skull.folder.iterdir())
-        assert all((fetched / p.name).read_bytes() == p.read_bytes() for p in skull.folder.iterdir())
-        assert not list((tmp_path / "b" / "data" / "gallery-incoming").glob("*")), "nothing half-fetched left"
-        url = f"http://127.0.0.1:{console_a.port}/gallery/discs/{urllib.parse.quote('свинг-под-черепом')}/disc.yaml"
+        fetched, skull = b.content / "свинг-под-черепом", a.content / "свинг-под-черепом"
+        assert arrived[0].folder == str(fetched) and b.ids() == ["свинг-под-черепом"]
+        assert sorted(p.name for p in fetched.iterdir()) == sorted(p.name for p in skull.iterdir())
+        assert all((fetched / p.name).read_bytes() == p.read_bytes() for p in skull.iterdir())
+        assert not list(b.fetcher.staging_dir.glob("*")), "nothing half-fetched left"
+        url = f"http://127.0.0.1:{a.console.port}/gallery/discs/{urllib.parse.quote('свинг-под-черепом')}/disc.yaml"
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(url, timeout=10)
         assert refused.value.code == 403, "not without the site's token"
-        # a manifest (box-a's user may write its own) whose sha256 is not the file's
-        console_a.shown = type(console_a.shown)(lambda: [skull, load_disc(content_a / "vals-kisti")], dict)
+        # a newer revision (box-a's user may write its own manifest) whose sha256 is not the file's
+        shutil.copytree(ROOT / "assets" / "discs" / "vals-kisti", a.content / "vals-kisti")
+        a.bus.post(DiscArrived(str(a.content / "vals-kisti"), "a folder dropped in"))
+        a.settle()
+        wait_for(lambda: "vals-kisti" in b.ids(), 20, "the second disc at box-b")
+        good = (b.content / "vals-kisti" / "audio.flac").read_bytes()
         sender = Watcher(port, "box-a", USERS["box-a"])
-        hand = {p.name: {"size": p.stat().st_size, "sha256": "0" * 64}
-                for p in (content_a / "vals-kisti").iterdir()}
+        hand = {p.name: {"size": p.stat().st_size, "sha256": "0" * 64} for p in (a.content / "vals-kisti").iterdir()}
         sender.client.publish(f"bonemusic/{SITE}/box-a/discs", json.dumps({
-            "box": "box-a", "url": f"http://127.0.0.1:{console_a.port}/gallery/discs",
-            "discs": {"vals-kisti": hand}}), qos=1, retain=True).wait_for_publish(5)
+            "box": "box-a", "url": f"http://127.0.0.1:{a.console.port}/gallery/discs",
+            "discs": {"vals-kisti": {"rev": 5, "files": hand}}}), qos=1, retain=True).wait_for_publish(5)
         wait_for(lambda: "the disc vals-kisti from box-a refused" in caplog.text, 20, "the tampered disc refused")
         assert "sha256 or size is not what box-a announced" in caplog.text
-        assert not (content_b / "vals-kisti").exists() and bus_b.drain() == []
+        assert (b.content / "vals-kisti" / "audio.flac").read_bytes() == good, "the good one stays"
+        assert b.settle() == [] and not list(b.fetcher.staging_dir.glob("*"))
         assert caplog.text.count("the disc vals-kisti from box-a refused") == 1, "one line"
         sender.close()
     finally:
-        for g, c in ((a, console_a), (b, console_b)):
-            g.close()
-            c.close()
+        a.close()
+        b.close()
+
+
+def _disc_yaml_set(folder, key: str, value: str) -> None:
+    """An edit as the console makes it: one key of disc.yaml rewritten (a new file, a new mtime)."""
+    path = folder / "disc.yaml"
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith(f"{key}:")]
+    path.write_text("\n".join(lines + [f"{key}: {value}"]) + "\n", encoding="utf-8")
+
+
+def test_edits_hiding_and_deleting_travel_and_each_box_keeps_its_own_selection(broker, tmp_path, caplog):
+    """Each disc's word goes by its revision, not by a clock: an edit or hiding on one box
+    replaces the disc on the other (the old one kept aside), a folder removed by hand on one box
+    takes the disc away everywhere (and it is not fetched back from a box that still had it), a
+    disc edited on two boxes at once ends the same on both; box-c takes only the discs of its room."""
+    from installation.core.commands import DiscChanged
+
+    port, folder = broker.port, broker.folder
+    for name in ("vals-kisti", "rok-na-kostyakh", "bugi-na-rebrakh"):
+        shutil.copytree(ROOT / "assets" / "discs" / name, tmp_path / "a" / "discs" / name)
+    a = SharingBox(port, folder, "box-a", tmp_path / "a")
+    b = SharingBox(port, folder, "box-b", tmp_path / "b")
+    c = SharingBox(port, folder, "box-c", tmp_path / "c", keep=("vals-*", "rok-*"))
+    everything = ["bugi-na-rebrakh", "rok-na-kostyakh", "vals-kisti"]
+    try:
+        wait_for(lambda: b.ids() == everything and c.ids() == ["rok-na-kostyakh", "vals-kisti"], 30, "all fetched")
+        # hidden on box-b's console (its disc.yaml edited): hidden on box-a and box-c too
+        _disc_yaml_set(b.content / "vals-kisti", "hidden", "true")
+        b.bus.post(DiscChanged(str(b.content / "vals-kisti"), "the console"))  # as the console says it
+        wait_for(lambda: a.ids() == ["bugi-na-rebrakh", "rok-na-kostyakh"] and c.ids() == ["rok-na-kostyakh"], 20,
+                 "hidden everywhere")
+        assert [d.id for d in a.library.hidden] == ["vals-kisti"]
+        assert (a.content / ".gallery-aside" / "vals-kisti" / "disc.yaml").is_file(), "the old one kept aside"
+        assert {type(x).__name__ for x in a.seen[-1:]} == {"DiscChanged"}
+        # removed by hand on box-a: gone from box-b and box-c, and not fetched back from them
+        shutil.rmtree(a.content / "rok-na-kostyakh")
+        wait_for(lambda: "rok-na-kostyakh" not in b.ids() + c.ids() + a.ids(), 20, "deleted everywhere")
+        assert "the disc rok-na-kostyakh deleted on box-a" in caplog.text
+        assert (b.content / ".gallery-aside" / "rok-na-kostyakh").is_dir(), "a deleted disc is kept aside, not lost"
+        time.sleep(2 * 3.0)  # two more manifests from every box
+        assert not (a.content / "rok-na-kostyakh").exists() and "rok-na-kostyakh" not in a.ids()
+        # the same disc edited on box-a and box-b at once: both end with one of the two, the same
+        _disc_yaml_set(a.content / "bugi-na-rebrakh", "year", "1957")
+        _disc_yaml_set(b.content / "bugi-na-rebrakh", "year", "1958")
+
+        def year(box) -> str:
+            return next(ln for ln in (box.content / "bugi-na-rebrakh" / "disc.yaml")
+                        .read_text(encoding="utf-8").splitlines() if ln.startswith("year:"))
+
+        wait_for(lambda: year(a) == year(b) and a.fetcher.ledger.get("bugi-na-rebrakh").rev >= 2
+                 and a.fetcher.ledger.get("bugi-na-rebrakh") == b.fetcher.ledger.get("bugi-na-rebrakh"),
+                 30, "the two edits settled on one")
+        assert not (c.content / "bugi-na-rebrakh").exists(), "not in box-c's room"
+    finally:
+        for box in (a, b, c):
+            box.close()

@@ -266,7 +266,7 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
     shown = Shown(lambda: library.discs, lambda: counts.counts, lambda: library.hidden, counts.day,
                   lambda: wall().astimezone(tz).date().isoformat())
     ports: list = []  # the console's, once it listens: where the other boxes fetch this one's discs
-    services.gallery = start_gallery(cfg, bus, status, shown, lambda: ports[0] if ports else 0)
+    services.gallery = start_gallery(cfg, bus, status, shown, lambda: ports[0] if ports else 0, wall)
     console = services.console = start_console(cfg, bus, status, disc_check(cfg), shown, services.gallery)
     if console is not None:
         ports.append(console.port)
@@ -274,23 +274,22 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
     return Kiosk(cfg, library, canvas, services), services
 
 
-def start_gallery(cfg: Config, bus, status, shown, console_port):
+def start_gallery(cfg: Config, bus, status, shown, console_port, wall):
     """This box on the gallery's broker, or None (gallery.enabled: false, as shipped). With the
     site's token, the discs are shared: announced, and fetched from the other boxes."""
     if not cfg.gallery.enabled:
         return None
     from ..remote.gallery.discs import Fetcher
+    from ..remote.gallery.ledger import Ledger
     from ..remote.gallery.link import GalleryLink
 
-    token, fetcher = "", None
+    fetcher = None
     if cfg.gallery.token_file:
         token = cfg.gallery_token_path.read_text(encoding="utf-8").strip()
-        discs, limits = cfg.content_dir / "discs", cfg.content.limits
-        fetcher = Fetcher(discs, cfg.data_path / "gallery-incoming", bus, token, disc_check(cfg),
-                          lambda disc_id: shown.find(disc_id) is not None or (discs / disc_id).exists(),
-                          int((limits.max_audio_mb + 101) * 1e6))
+        fetcher = Fetcher(cfg.disc_folders, Ledger(cfg.data_path / "gallery_ledger.json"), bus, token,
+                          disc_check(cfg), int((cfg.content.limits.max_audio_mb + 101) * 1e6), cfg.gallery.keep)
     link = GalleryLink(cfg.gallery, bus, status.read, cfg.gallery_password_path if cfg.gallery.password_file else None,
-                       shown.all, fetcher, token, console_port)
+                       shown.all, fetcher, console_port, wall)
     link.start()
     return link
 

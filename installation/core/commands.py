@@ -107,6 +107,13 @@ class DiscChanged(Command):
 
 
 @dataclass(frozen=True)
+class DiscRemoved(Command):
+    """A disc deleted (on another box of the gallery, or its folder removed): it leaves the show."""
+    disc_id: str
+    source: str
+
+
+@dataclass(frozen=True)
 class ScheduleChanged(Command):
     """Opening hours and demos edited (in the console, written to config.yaml): in force now."""
     opening_hours: Any  # show/calendar.py OpeningHoursConfig (core imports nothing above it)

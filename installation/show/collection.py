@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, Optional, Tuple, Union
 import yaml
 
 from ..content.library import Disc, Library, Limits, load_disc
-from ..core.commands import CutFinished, DiscArrived, DiscChanged
+from ..core.commands import CutFinished, DiscArrived, DiscChanged, DiscRemoved
 from ..core.geometry import DiscGeometry
 from ..core.yamlconf import ConfigError
 from ..service.play_counts import PlayCounts
@@ -38,7 +38,8 @@ class Collection:
         self._counted: Dict[str, float] = {}  # disc -> when its last play was counted
 
     def handlers(self) -> Dict[type, Callable[[Any], None]]:
-        return {CutFinished: self._cut_finished, DiscArrived: self._arrived, DiscChanged: self._arrived}
+        return {CutFinished: self._cut_finished, DiscArrived: self._arrived, DiscChanged: self._arrived,
+                DiscRemoved: self._removed}
 
     def count_play(self, disc: Disc, now: float) -> None:
         """One play of `disc` at `now` (the show's clock), counted once a minute at most."""
@@ -66,6 +67,12 @@ class Collection:
         self.library.add(disc)
         log.info("%s from %s: %s%s", "new disc" if isinstance(c, DiscArrived) else "disc changed", c.source, disc.id,
                  " (hidden)" if disc.info.hidden else "")
+
+    def _removed(self, c: DiscRemoved) -> None:
+        """A deleted disc leaves the show (and the hidden ones); one playing now plays to its end."""
+        self.library.discs = [d for d in self.library.discs if d.id != c.disc_id]
+        self.library.hidden = [d for d in self.library.hidden if d.id != c.disc_id]
+        log.info("disc removed from %s: %s", c.source, c.disc_id)
 
     def _cut_finished(self, c: CutFinished) -> None:
         """A finished cut joins the collection now, without a restart."""

@@ -1,12 +1,13 @@
 """One collection for the gallery: each box announces the discs it holds (every file's size and
-sha256) in a retained manifest, and fetches over HTTP the ones it lacks from a box that has
-them — verified against the hashes, checked by `check`'s own code in a folder of its own, then
-moved into the content folder in one rename: a half-fetched or tampered disc never appears.
-A box that was off catches up from the retained manifests when it comes back."""
+sha256, and each disc's revision: ledger.py) in a retained manifest, and fetches over HTTP the
+newer ones from a box that has them — verified against the hashes, checked by `check`'s own code
+in a folder of its own beside the discs, then moved in by one rename: a half-fetched or tampered
+disc never appears. Deletions travel the same way. A box that was off catches up from the
+retained manifests when it comes back."""
 from __future__ import annotations
 
+import fnmatch
 import hashlib
-import json
 import logging
 import os
 import queue
@@ -16,21 +17,22 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ...content.library import Disc
-from ...core.commands import CommandBus, DiscArrived
+from ...core.commands import CommandBus, DiscArrived, DiscChanged, DiscRemoved
 from ...core.yamlconf import ConfigError
+from .ledger import Entry, Files, Ledger, files_digest
 
 log = logging.getLogger(__name__)
 CHUNK = 256 * 1024
 TOKEN_HEADER = "X-Gallery-Token"
+ASIDE = ".gallery-aside"  # beside the discs: the last version of each disc the gallery replaced or deleted
 
 
 def token_header(token: str) -> str:
     """What a box sends for the site's token: its sha256 (a header is Latin-1; a token may be Russian)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-Files = Dict[str, Dict[str, object]]  # file name -> {"size": bytes, "sha256": hex}
 
 
 def disc_files(folder: Path) -> List[Path]:
@@ -57,13 +59,16 @@ class Hashes:
         self._known[path] = (st.st_size, st.st_mtime_ns, digest.hexdigest())
         return st.st_size, digest.hexdigest()
 
-    def manifest(self, discs: Iterable[Disc]) -> Dict[str, Files]:
+    def files(self, folder: Path) -> Files:
+        return {p.name: {"size": size, "sha256": sha} for p in disc_files(folder) for size, sha in [self.of(p)]}
+
+    def present(self, discs: Iterable[Disc]) -> Dict[str, Files]:
+        """The files of each disc whose folder is there now."""
         out: Dict[str, Files] = {}
         for disc in discs:
             try:
-                out[disc.id] = {p.name: {"size": size, "sha256": sha} for p in disc_files(disc.folder)
-                                for size, sha in [self.of(p)]}
-            except OSError:  # a disc leaving while it is read: the next manifest says
+                out[disc.id] = self.files(disc.folder)
+            except OSError:  # a disc leaving while it is read: the next look says
                 continue
         return out
 
@@ -71,62 +76,102 @@ class Hashes:
 @dataclass(frozen=True)
 class Wanted:
     disc_id: str
-    files: Files
+    entry: Entry  # its revision, and its files or that it is deleted
     source: str  # the box that announced it
     url: str  # its files: <url>/<disc id>/<file name>
 
 
 class Fetcher:
-    """Discs this box lacks, fetched one at a time on a thread of its own."""
+    """The gallery's word on discs, carried out one at a time on a thread of its own: a newer
+    disc fetched (and a changed one replaced), a deleted one taken away. Whatever the gallery
+    takes away or replaces is kept, the last version of each disc, in `.gallery-aside` beside it."""
 
-    def __init__(self, discs_dir: Path, staging_dir: Path, bus: CommandBus, token: str,
-                 check: Callable[[Path], Disc], have: Callable[[str], bool], max_bytes: int):
-        self.discs_dir, self.staging_dir, self.bus, self.token = discs_dir, staging_dir, bus, token
-        self.check, self.have, self.max_bytes = check, have, max_bytes
-        self.refused: Dict[str, str] = {}  # disc -> the manifest (as JSON) it was refused for: not again
+    def __init__(self, roots: Sequence[Path], ledger: Ledger, bus: CommandBus, token: str,
+                 check: Callable[[Path], Disc], max_bytes: int, keep: Sequence[str] = ()):
+        """`roots`: the folders of discs (the first takes new ones); `keep`: the disc ids this box
+        takes from the gallery (patterns such as `vals-*`; none = every disc)."""
+        self.roots, self.ledger, self.bus, self.token = [Path(r) for r in roots], ledger, bus, token
+        self.check, self.max_bytes, self.keep = check, max_bytes, tuple(keep)
+        self.staging_dir = self.roots[0] / ".gallery-incoming"  # beside the discs: moved in by one rename
+        self.hashes = Hashes()
+        self.ready = threading.Event()  # set once this box's own discs are in the ledger
+        self.refused: Dict[str, Tuple[int, int, str]] = {}  # disc -> the revision refused: not again
         self.fetched: List[str] = []
         self._queue: "queue.Queue[Optional[Wanted]]" = queue.Queue()
-        self._asked: Dict[str, str] = {}  # disc -> manifest asked for (not twice while queued)
-        shutil.rmtree(staging_dir, ignore_errors=True)  # what a stopped box left half-fetched
+        self._asked: Dict[str, Tuple[int, int, str]] = {}  # disc -> revision asked for (not twice while queued)
+        shutil.rmtree(self.staging_dir, ignore_errors=True)  # what a stopped box left half-fetched
         self._thread = threading.Thread(target=self._run, name="gallery-fetch", daemon=True)
         self._thread.start()
 
+    def folder_of(self, disc_id: str) -> Optional[Path]:
+        return next((r / disc_id for r in self.roots if (r / disc_id).is_dir()), None)
+
+    def takes(self, disc_id: str) -> bool:
+        return not self.keep or any(fnmatch.fnmatchcase(disc_id, k) for k in self.keep)
+
     def offer(self, wanted: Wanted) -> None:
-        key = json.dumps(wanted.files, sort_keys=True)
-        if self.have(wanted.disc_id) or self.refused.get(wanted.disc_id) == key \
-                or self._asked.get(wanted.disc_id) == key:
+        rank = wanted.entry.rank
+        if (not wanted.entry.deleted and not self.takes(wanted.disc_id)) or not self.ledger.newer(
+                wanted.disc_id, wanted.entry) or rank in (self.refused.get(wanted.disc_id),
+                                                          self._asked.get(wanted.disc_id)):
             return
-        self._asked[wanted.disc_id] = key
+        self._asked[wanted.disc_id] = rank
         self._queue.put(wanted)
 
     def close(self) -> None:
+        self.ready.set()
         self._queue.put(None)
         self._thread.join(5)
 
     def _run(self) -> None:
+        self.ready.wait()  # (an edit made here while the box was off is this box's word, not lost to an older one)
         while True:
             wanted = self._queue.get()
             if wanted is None:
                 return
             try:
-                if not self.have(wanted.disc_id):
-                    self._fetch(wanted)
+                if self.ledger.newer(wanted.disc_id, wanted.entry):
+                    (self._take_away if wanted.entry.deleted else self._fetch)(wanted)
             except Exception as exc:  # a box gone mid-transfer, a full disk: tried again at the next manifest
                 log.warning("gallery: %s from %s not fetched: %s", wanted.disc_id, wanted.source, exc)
             finally:
                 self._asked.pop(wanted.disc_id, None)
 
+    def _take_away(self, wanted: Wanted) -> None:
+        with self.ledger.lock:
+            if not self.ledger.newer(wanted.disc_id, wanted.entry):
+                return
+            folder = self.folder_of(wanted.disc_id)
+            if folder is not None:
+                self._set_aside(folder)
+            self.ledger.record(wanted.disc_id, wanted.entry)
+        if folder is not None:
+            log.warning("gallery: the disc %s deleted on %s; kept in %s", wanted.disc_id, wanted.source,
+                        folder.parent / ASIDE)
+            self.bus.post(DiscRemoved(wanted.disc_id, f"deleted on {wanted.source}"))
+
+    def _set_aside(self, folder: Path) -> None:
+        aside = folder.parent / ASIDE / folder.name
+        shutil.rmtree(aside, ignore_errors=True)
+        aside.parent.mkdir(exist_ok=True)
+        os.rename(folder, aside)
+
     def _fetch(self, wanted: Wanted) -> None:
-        key = json.dumps(wanted.files, sort_keys=True)
-        staging = self.staging_dir / hashlib.sha256(key.encode()).hexdigest()[:16]
+        files = wanted.entry.files or {}
+        with self.ledger.lock:  # the same files here already (the same shipped discs): nothing to fetch
+            here = self.folder_of(wanted.disc_id)
+            if here is not None and self.hashes.files(here) == files:
+                self.ledger.record(wanted.disc_id, wanted.entry)
+                return
+        staging = self.staging_dir / files_digest(files)[:16]
         folder = staging / wanted.disc_id
         shutil.rmtree(staging, ignore_errors=True)
         folder.mkdir(parents=True)
         try:
-            total = sum(int(str(f.get("size", 0))) for f in wanted.files.values())
-            if total > self.max_bytes or not wanted.files:
+            total = sum(int(str(f.get("size", 0))) for f in files.values())
+            if total > self.max_bytes or not files:
                 raise Refused(f"{total / 1e6:.1f} MB: more than this box takes ({self.max_bytes / 1e6:.0f} MB)")
-            for name, meta in wanted.files.items():
+            for name, meta in files.items():
                 if "/" in name or name.startswith(".") or not name:
                     raise Refused(f"a file name {name!r} that is not a plain name")
                 self._download(wanted, name, meta, folder / name)
@@ -134,18 +179,24 @@ class Fetcher:
                 self.check(folder)
             except ConfigError as exc:
                 raise Refused("; ".join(exc.problems)) from None
-            target = self.discs_dir / wanted.disc_id
-            if target.exists():
-                return
-            os.rename(folder, target)
+            with self.ledger.lock:
+                if not self.ledger.newer(wanted.disc_id, wanted.entry):  # a newer word came meanwhile
+                    return
+                here = self.folder_of(wanted.disc_id)
+                if here is not None:
+                    self._set_aside(here)
+                target = here or self.roots[0] / wanted.disc_id
+                os.rename(folder, target)
+                self.ledger.record(wanted.disc_id, wanted.entry)
         except Refused as exc:
-            self.refused[wanted.disc_id] = key
+            self.refused[wanted.disc_id] = wanted.entry.rank
             log.error("gallery: the disc %s from %s refused: %s", wanted.disc_id, wanted.source, exc)
             return
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self.fetched.append(wanted.disc_id)
-        self.bus.post(DiscArrived(str(target), f"the gallery, from {wanted.source}"))
+        source = f"the gallery, from {wanted.source}"
+        self.bus.post(DiscChanged(str(target), source) if here is not None else DiscArrived(str(target), source))
 
     def _download(self, wanted: Wanted, name: str, meta: Dict[str, object], path: Path) -> None:
         url = f"{wanted.url}/{urllib.parse.quote(wanted.disc_id)}/{urllib.parse.quote(name)}"

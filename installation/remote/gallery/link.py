@@ -23,9 +23,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import paho.mqtt.client as mqtt
 
 from ...content.library import Disc
-from ...core.commands import CommandBus
+from ...core.commands import CommandBus, DiscRemoved
 from ..actions import ACTIONS, command_for
-from .discs import Fetcher, Hashes, Wanted
+from .discs import Fetcher, Wanted
+from .ledger import entries_of
 from .settings import GalleryConfig
 
 log = logging.getLogger(__name__)
@@ -42,20 +43,22 @@ def topic(site: str, box: str, leaf: str) -> str:
     return f"{ROOT}/{site}/{box}/{leaf}"
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+def _utc() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
 
 
 class GalleryLink:
     def __init__(self, cfg: GalleryConfig, bus: CommandBus, status: Callable[[], Dict[str, Any]],
                  password_file: Optional[Path] = None, collection: Callable[[], List[Disc]] = list,
-                 fetcher: Optional[Fetcher] = None, token: str = "", files_port: Callable[[], int] = lambda: 0):
-        """`collection`: every disc this box holds (shown or hidden); `fetcher` takes the ones it
-        lacks; `token` and `files_port`: where other boxes fetch this one's (the console's server)."""
+                 fetcher: Optional[Fetcher] = None, files_port: Callable[[], int] = lambda: 0,
+                 wall: Callable[[], dt.datetime] = _utc):
+        """`collection`: every disc this box holds (shown or hidden); `fetcher` (when the discs are
+        shared) carries out the gallery's word on them; `files_port`: where other boxes fetch this
+        one's (the console's server); `wall`: the box's clock, for the times it states (`since`):
+        nothing the gallery decides reads a clock (a box's may be hours off)."""
         self.cfg, self.bus, self.status = cfg, bus, status
-        self.collection, self.fetcher, self.token, self.files_port = collection, fetcher, token, files_port
+        self.collection, self.fetcher, self.files_port, self.wall = collection, fetcher, files_port, wall
         self.address = ""  # this box's address as the broker sees it (the MQTT socket's own end)
-        self._hashes = Hashes()
         self._manifest: Tuple[str, float, Tuple[str, ...]] = ("", 0.0, ())  # (payload, when, of which discs)
         self.box, self.site = cfg.box_id, cfg.site
         self.connected = False
@@ -74,6 +77,14 @@ class GalleryLink:
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect, client.on_disconnect, client.on_message = self._connected, self._disconnected, self._message
         self._thread = threading.Thread(target=self._publisher, name="gallery", daemon=True)
+
+    def _now(self) -> str:
+        return self.wall().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+    @property
+    def token(self) -> str:
+        """The site's token for the discs' files ("": this box does not share its discs)."""
+        return self.fetcher.token if self.fetcher is not None else ""
 
     @property
     def status_topic(self) -> str:
@@ -96,7 +107,7 @@ class GalleryLink:
             self._thread.join(2)
         was_connected, self.connected = self.connected, False  # (not "the broker is gone": we leave)
         if was_connected:
-            self.client.publish(self.status_topic, json.dumps({"box": self.box, "online": False, "since": _now()}),
+            self.client.publish(self.status_topic, json.dumps({"box": self.box, "online": False, "since": self._now()}),
                                 qos=1, retain=True).wait_for_publish(2)
         self.client.disconnect()
         self.client.loop_stop()
@@ -107,20 +118,31 @@ class GalleryLink:
         while not self._stop.wait(LOOK_EVERY):
             if self.connected:
                 self.publish_status()
-                if self.token:
-                    self.publish_manifest()
+                self.publish_manifest()
 
     def publish_manifest(self, now: Optional[float] = None) -> bool:
-        """The discs this box holds, with their files' sizes and sha256, retained; when changed."""
+        """The discs this box holds, with their revisions and files' sizes and sha256, and the
+        deleted ones, retained; when changed. This box's own changes are noted in the ledger here."""
+        fetcher = self.fetcher
+        if fetcher is None:
+            return False
         now = time.monotonic() if now is None else now
         discs = self.collection()
         ids = tuple(d.id for d in discs)
         last, at, made_of = self._manifest
         if ids == made_of and now - at < MANIFEST_EVERY:  # (the files themselves looked at every few seconds)
             return False
+        with fetcher.ledger.lock:
+            present = fetcher.hashes.present(discs)
+            before = {i for i, e in fetcher.ledger.items() if e.deleted}
+            fetcher.ledger.note_local(present, lambda disc_id: fetcher.folder_of(disc_id) is not None)
+            body = fetcher.ledger.manifest(present)
+        for disc_id in set(body["deleted"]) - before:  # type: ignore[call-overload]
+            self.bus.post(DiscRemoved(disc_id, "its folder was removed"))
+        fetcher.ready.set()
         port = self.files_port()
         payload = json.dumps({"box": self.box, "url": f"http://{self.address}:{port}/gallery/discs" if port else "",
-                              "discs": self._hashes.manifest(discs)}, ensure_ascii=False, sort_keys=True)
+                              **body}, ensure_ascii=False, sort_keys=True)
         self._manifest = (payload, now, ids)
         if payload == last:
             return False
@@ -145,7 +167,7 @@ class GalleryLink:
         if reason.is_failure:
             log.error("gallery: the broker %s refused this box (user %r): %s", self.cfg.broker, self.cfg.user, reason)
             return
-        self.connected, self.since = True, _now()
+        self.connected, self.since = True, self._now()
         self._published, self._manifest = ("", 0.0), ("", 0.0, ())
         try:
             self.address = client.socket().getsockname()[0]
@@ -175,17 +197,13 @@ class GalleryLink:
             return
         try:
             manifest = json.loads(payload.decode("utf-8"))
-            discs, url = manifest["discs"], str(manifest["url"])
-            if not isinstance(discs, dict):
-                raise ValueError("discs: not a table")
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            url, entries = str(manifest["url"]), list(entries_of(manifest))
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             log.warning("gallery: the manifest of %s dropped: %s", box, exc)
             return
-        if not url:
-            return
-        for disc_id, files in discs.items():
-            if isinstance(files, dict):
-                self.fetcher.offer(Wanted(str(disc_id), files, box, url))
+        for disc_id, entry in entries:
+            if url or entry.deleted:
+                self.fetcher.offer(Wanted(disc_id, entry, box, url))
 
     def _seen(self, box: str, payload: bytes) -> None:
         try:
@@ -197,7 +215,7 @@ class GalleryLink:
         with self._lock:
             before = self._boxes.get(box, {})
             online = bool(status.get("online"))
-            since = before.get("since", _now()) if before.get("online") == online else _now()
+            since = before.get("since", self._now()) if before.get("online") == online else self._now()
             self._boxes[box] = {"box": box, "online": online, "since": since, "status": status}
 
     def _command(self, where: str, payload: bytes) -> None:

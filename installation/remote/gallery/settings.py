@@ -33,6 +33,7 @@ class GalleryConfig:
     box: str = field(default="", metadata=limits(check=_check_name))  # this box's id; "" = the host name
     keepalive_seconds: int = field(default=10, metadata=limits(2, 600))  # offline after 1.5 x this
     token_file: str = ""  # the site's shared secret (one line) for fetching discs between boxes; "" = no sharing
+    keep: Tuple[str, ...] = ()  # this room's own selection: the disc ids it takes from the gallery (`vals-*`)
     tls: bool = False  # TLS to the broker (then ca_file, or the system's certificates)
     ca_file: str = ""
 
