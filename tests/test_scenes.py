@@ -377,6 +377,30 @@ def test_track_end_moves_to_the_next_disc_and_wraps(kiosk):
     assert kiosk.show.scene.disc.id == discs[0].id
 
 
+def test_a_disc_deleted_or_hidden_while_it_plays_plays_on_and_the_next_is_the_one_after_its_place(kiosk):
+    """The gallery (or the console) takes discs out of the show's list while one plays: the
+    player keeps its disc (picture and sound), then goes on from where that disc stood."""
+    from installation.core.commands import DiscRemoved
+
+    open_player(kiosk)
+    discs = list(kiosk.collection.library.discs)
+    kiosk.step(DT, events=[pygame.event.Event(TRACK_ENDED, disc_id=discs[0].id)])
+    playing = kiosk.show.scene.disc
+    assert playing.id == discs[1].id
+    handlers = kiosk.collection.handlers()
+    for gone in (discs[0], discs[1]):  # the one before it, then itself
+        handlers[DiscRemoved](DiscRemoved(gone.id, "another box"))
+        kiosk.step(DT, events=[])
+        assert kiosk.show.scene.disc is playing, "the same disc on the platter"
+    kiosk.step(DT, events=[pygame.event.Event(TRACK_ENDED, disc_id=playing.id)])
+    assert kiosk.show.scene.disc.id == discs[2].id, "the next after its place"
+    for d in discs[2:]:
+        handlers[DiscRemoved](DiscRemoved(d.id, "another box"))
+    kiosk.step(DT, events=[pygame.event.Event(TRACK_ENDED, disc_id=discs[2].id)])
+    kiosk.step(DT, events=[])
+    assert kiosk.show.scene.name == "attract", "no disc left: attract says so, no crash"
+
+
 def test_idle_returns_to_attract_from_every_scene(kiosk):
     for scene in ("carousel", "player"):
         kiosk.show.switch(scene, disc_id=kiosk.collection.library.discs[1].id)
