@@ -91,7 +91,9 @@ def test_a_whole_cut_over_our_protocol(ours):
 
 
 def test_garbled_replies_are_survived_by_resending(ours):
-    host = ours(garble_every=4)
+    # (status lines are garbled too: 2 s without one, not 0.5, before the lathe is called silent —
+    # a loaded machine's pauses on top of garbled lines tripped 0.5 s in a parallel run)
+    host = ours(garble_every=4, status_timeout_seconds=2.0)
     host.to_cutting(side_seconds=0.5)
     host.run(10, until=lambda: host.ctl.state in ("done", "fault"))
     assert host.ctl.state == "done", host.ctl.reason
