@@ -176,6 +176,7 @@ def read_alsa_wav(path: Path) -> np.ndarray:
     return frames.reshape(-1, 2)
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_real_portaudio_device_plays_resampled_faded_audio(tmp_path, alsa_file_device):
     home, out = alsa_file_device
     src = tmp_path / "tone.wav"

@@ -158,6 +158,7 @@ def _set(tree: dict, path: tuple, value) -> None:
     node[path[-1]] = value
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(PATHS), values), min_size=1, max_size=4),

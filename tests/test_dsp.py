@@ -188,6 +188,7 @@ def test_inner_grooves_lose_more_high_frequencies():
     assert inner < 0.6 * outer, f"hf share outer {outer:.3f}, inner {inner:.3f}"
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_block_size_does_not_change_the_sound():
     music, rate = soundfile.read(str(ROOT / "assets/discs/bugi-na-rebrakh/audio.ogg"), dtype="float32")
     music = np.interp(np.arange(0, len(music), rate / FS), np.arange(len(music)), music)[: FS * 4]

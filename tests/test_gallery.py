@@ -440,6 +440,7 @@ def _disc_yaml_set(folder, key: str, value: str) -> None:
     path.write_text("\n".join(lines + [f"{key}: {value}"]) + "\n", encoding="utf-8")
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_edits_hiding_and_deleting_travel_and_each_box_keeps_its_own_selection(broker, tmp_path, caplog):
     """Each disc's word goes by its revision, not by a clock: an edit or hiding on one box
     replaces the disc on the other (the old one kept aside), a folder removed by hand on one box

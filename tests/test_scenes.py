@@ -154,6 +154,7 @@ def test_a_faster_swipe_of_the_same_length_goes_further(kiosk):
     assert far[0] == 2.0 and far[0] < far[1] < far[2], far
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_a_second_finger_and_a_vanished_finger_do_not_confuse_it(kiosk):
     kiosk.show.switch("carousel")
     spacing = carousel_layout(SIZE, kiosk.cfg.display.dpi).spacing
@@ -327,6 +328,7 @@ def test_a_tap_inside_the_last_groove_changes_nothing(kiosk):
     assert kiosk.sound.status().position == pytest.approx(before, abs=0.1), "no needle dropped off the music"
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_pause_back_and_language_controls(kiosk):
     lay = open_player(kiosk, 2)
     tap(kiosk, lay.controls["play"].center)

@@ -18,6 +18,7 @@ from installation.core.commands import CommandBus, Dispatcher, PlayDisc, Quit, S
 from conftest import ROOT
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
 def test_sound_osc_and_the_parts_import_without_pygame():
     code = ("import sys; import installation.sound.engine, installation.sound.process, installation.remote.osc.server, "
             "installation.config.composed, installation.show.show, installation.show.programme, "
