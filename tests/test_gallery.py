@@ -198,6 +198,17 @@ def _same_disc(box_content, source) -> bool:
                                                   for p in source.iterdir())
 
 
+async def _box_screen(port: int, box: str, password: str) -> tuple:
+    """A tile's picture, as the gallery page asks the console's server for it: (status, bytes)."""
+    import aiohttp
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+        async with s.post(f"http://127.0.0.1:{port}/api/login", data={"password": password}) as r:
+            assert r.status == 200
+        async with s.get(f"http://127.0.0.1:{port}/api/gallery/{box}/screen") as r:
+            return r.status, await r.read()
+
+
 @pytest.mark.slow
 def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed_box_catches_up(broker, tmp_path):
     """Three real kiosks (their own content copies, data dirs, OSC and console ports; box-c's
@@ -245,6 +256,18 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
         for box in ("box-b", "box-c"):
             wait_for(lambda: joined(box, "буги-из-галереи"), 30, f"the disc uploaded on box-a, in {box}'s show")
             print(f"uploaded on box-a -> in {box}'s collection after {time.monotonic() - uploaded:.2f} s")
+        # box-b's screen on box-a's console (box-a reads every manifest: where box-b serves it)
+        status, png = asyncio.run(_box_screen(web["box-a"], "box-b", "пароль-галереи"))
+        assert status == 200 and png[:8] == b"\x89PNG\r\n\x1a\n", (status, png[:200])
+        import io
+
+        import pygame
+
+        shot = pygame.image.load(io.BytesIO(png))
+        colours = {tuple(shot.get_at((x, y)))[:3] for x in range(0, shot.get_width(), 7)
+                   for y in range(0, shot.get_height(), 7)}
+        assert shot.get_width() >= 240 and len(colours) > 20, "a drawn screen, not an empty frame"
+        (tmp_path / "box-b-screen.png").write_bytes(png)
         # the broker killed as the next disc is announced, down for 10 s while a third is uploaded
         assert asyncio.run(_upload(web["box-a"], "перед-обрывом", "пароль-галереи")) == 201
         time.sleep(0.3)  # (box-a announces within a quarter of a second; the others start fetching)

@@ -32,12 +32,12 @@ class Records:
         self._png: Tuple[float, bytes] = (-1.0, b"")  # the last picture, as a PNG
 
     def routes(self) -> List[web.RouteDef]:
-        return [web.get("/api/screen", self._screen), web.get("/api/log", self._log),
+        return [web.get("/api/screen", self.screen), web.get("/api/log", self._log),
                 web.get("/api/log/download", self._log_file), web.get("/api/cuts", self._cuts),
                 web.get("/api/cuts/{name}/audio", self._cut_audio),
                 web.post("/api/cuts/{name}/delete", self._cut_delete)]
 
-    async def _screen(self, request: web.Request) -> web.StreamResponse:
+    async def screen(self, request: web.Request) -> web.StreamResponse:
         """What is on the screen now: a picture the main loop takes after its next frame (one a
         second at most, whoever asks: a fresher one is shared)."""
         board = self.board

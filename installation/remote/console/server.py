@@ -8,7 +8,6 @@ and carry the session's CSRF token in X-CSRF-Token (pages and scripts alike)."""
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import re
@@ -24,9 +23,9 @@ from ...core.commands import CommandBus, DiscChanged, ScheduleChanged
 from ...core.yamlconf import ConfigError
 from ...service.status import StatusBoard
 from ..actions import ACTIONS, command_for
-from ..gallery.discs import TOKEN_HEADER, disc_files, token_header
 from ..gallery.link import GalleryLink
 from .edits import edit_disc_yaml
+from .gallery_pages import GalleryPages
 from .password import check_password, has_password
 from .previews import MakePreview, Previews
 from .records import Records, error
@@ -111,9 +110,7 @@ class Console:
             web.post("/api/discs", self._add_disc), web.get("/api/discs", self._discs),
             web.get("/api/discs/{id}/scan", self._scan), web.post("/api/discs/{id}/edit", self._edit),
             web.get("/api/schedule", self._schedule), web.post("/api/schedule", self._edit_schedule),
-            web.get("/api/plays", self._plays), web.get("/api/gallery", self._gallery),
-            web.get("/gallery/discs/{id}/{name}", self._gallery_file),
-            web.post("/api/gallery/{box}/{name}", self._gallery_command),
+            web.get("/api/plays", self._plays), *GalleryPages(lambda: self.gallery, self.shown, self.records).routes(),
             *self.previews.routes(), *self.records.routes()])
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -293,45 +290,6 @@ class Console:
         self.bus.post(ScheduleChanged(cfg.opening_hours, cfg.demos, str(cfg.data_path / "demos.json")))
         log.info("console: the schedule edited from %s (%s)", who, ", ".join(sorted(changes)))
         return web.json_response(schedule_of(cfg))
-
-    # -- the gallery ---------------------------------------------------------------------------
-    async def _gallery(self, request: web.Request) -> web.Response:
-        """Every box seen on the broker: online or not and since when, its last status."""
-        if self.gallery is None:
-            return web.json_response({"enabled": False, "boxes": []})
-        return web.json_response({"enabled": True, "connected": self.gallery.connected, "box": self.gallery.box,
-                                  "site": self.gallery.site, "boxes": self.gallery.boxes()})
-
-    async def _gallery_file(self, request: web.Request) -> web.StreamResponse:
-        """A disc's file for another box of the site (its token in X-Gallery-Token; no session)."""
-        token = self.gallery.token if self.gallery is not None else ""
-        if not token or not hmac.compare_digest(request.headers.get(TOKEN_HEADER, ""), token_header(token)):
-            log.warning("console: a gallery file asked for by %s without the site's token", request.remote)
-            return error(403, "the site's token is needed (gallery.token_file)")
-        disc = self.shown.find(request.match_info["id"]) if self.shown else None
-        name = request.match_info["name"]
-        files = {p.name: p for p in disc_files(disc.folder)} if disc is not None else {}
-        if name not in files:
-            return error(404, "no such file of a disc here")
-        return web.FileResponse(files[name], headers={"Content-Type": "application/octet-stream"})
-
-    async def _gallery_command(self, request: web.Request) -> web.Response:
-        """An action to one box (its id) or to all: published on the broker, whose ACL decides."""
-        box, name, who = request.match_info["box"], request.match_info["name"], request.remote or "?"
-        if self.gallery is None:
-            return error(503, "this box is not on a gallery broker (gallery.enabled: false)")
-        if not self.gallery.connected:
-            return error(503, "the gallery's broker is gone: the command was not sent")
-        try:
-            body = await request.json() if request.can_read_body else {}
-            body = body if isinstance(body, dict) else {}
-            if command_for(name, body, "") is None:  # (checked here too: a typo is said to the page)
-                return error(404, f"no action {name!r} ({', '.join(ACTIONS)})")
-            self.gallery.command(box, name, body)
-        except (ValueError, TypeError, KeyError) as exc:
-            return error(400, f"{name}: {exc}")
-        log.info("console: %s to %s over the gallery from %s", name, box, who)
-        return web.json_response({"ok": True})
 
     # -- doing ---------------------------------------------------------------------------------
     async def _action(self, request: web.Request) -> web.Response:

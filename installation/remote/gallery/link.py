@@ -64,6 +64,7 @@ class GalleryLink:
         self.connected = False
         self.since = ""  # when this link last connected (the broker's view of us starts there)
         self._boxes: Dict[str, Dict[str, Any]] = {}  # box -> {"online", "since", "status"} (paho's thread writes)
+        self._urls: Dict[str, str] = {}  # box -> where its discs' files are (from its manifest)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._published = ("", 0.0)  # (payload, when)
@@ -201,6 +202,7 @@ class GalleryLink:
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             log.warning("gallery: the manifest of %s dropped: %s", box, exc)
             return
+        self._urls[box] = url
         for disc_id, entry in entries:
             if url or entry.deleted:
                 self.fetcher.offer(Wanted(disc_id, entry, box, url))
@@ -239,6 +241,10 @@ class GalleryLink:
         """Every box this one has seen, with its last status and since when it is on or offline."""
         with self._lock:
             return [dict(b) for _, b in sorted(self._boxes.items())]
+
+    def files_url(self, box: str) -> str:
+        """Where a box's discs' files are, on its console's server ("" when it shares none)."""
+        return self._urls.get(box, "")
 
     def command(self, box: str, action: str, body: Dict[str, Any]) -> None:
         """A command to one box, or to all of them (`box` "all"): the broker's ACL decides."""

@@ -149,6 +149,12 @@ function when(iso) {
 }
 
 // The gallery: a tile per box on the broker (docs/gallery.md), commands to one box or to all.
+function screenOf(box) {  // its screen, fetched by this box with the site's token; a new one every 10 s
+  const img = el("img", { className: "shot", alt: box, loading: "lazy",
+    src: `/api/gallery/${encodeURIComponent(box)}/screen?at=${Math.floor(Date.now() / 10000)}` });
+  img.addEventListener("error", () => img.remove());  // a box that shares no screen (no site token)
+  return img;
+}
 async function gallery() {
   const g = await api("GET", "/api/gallery").catch(() => ({ enabled: false, boxes: [] }));
   $("gallery").hidden = !g.enabled;
@@ -162,7 +168,8 @@ async function gallery() {
       el("div", { className: "dim", textContent: `${state} · ${lang === "ru" ? "с" : "since"} ${when(b.since)}` }),
       el("div", { textContent: b.online ? `${s.scene || ""} ${s.disc || ""}` : "" }),
       el("div", { className: "dim", textContent: b.online ? `${s.fps ?? ""} fps · p99 ${s.frame_p99_ms ?? ""} ms · ${lang === "ru" ? "пропуски" : "underruns"} ${s.underruns ?? ""}` : "" }),
-      el("div", { className: "dim", textContent: b.online ? (s.selftest || "") : "" }));
+      el("div", { className: "dim", textContent: b.online ? (s.selftest || "") : "" }),
+      ...(b.online && b.box !== g.box ? [screenOf(b.box)] : []));
   }));
   const target = $("gallery-target");
   const chosen = target.value;
