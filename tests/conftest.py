@@ -43,7 +43,8 @@ def content_copy(tmp_path: Path) -> Path:
 LOCAL_ROLES = """  roles:
     sensor: {networks: [127.0.0.1/32], prefixes: [/sensor/presence, /sensor/proximity]}
     encoder: {networks: [127.0.0.1/32], prefixes: [/turntable/]}
-    performer: {networks: [127.0.0.1/32], prefixes: [/kiosk/, /dsp/, /lathe/, /demo/], patterns: true, replies: true}
+    performer: {networks: [127.0.0.1/32], prefixes: [/kiosk/, /dsp/, /lathe/, /demo/, /gallery/], patterns: true,
+                replies: true}
 """
 
 
@@ -66,7 +67,7 @@ def local_performer(cfg):
 
     from installation.remote.osc.settings import RoleConfig
 
-    performer = RoleConfig(networks=("127.0.0.1/32",), prefixes=("/kiosk/", "/dsp/", "/lathe/", "/demo/"),
+    performer = RoleConfig(networks=("127.0.0.1/32",), prefixes=("/kiosk/", "/dsp/", "/lathe/", "/demo/", "/gallery/"),
                            patterns=True, replies=True)
     return dataclasses.replace(cfg, roles={**cfg.roles, "performer": performer})
 

@@ -167,6 +167,49 @@ def test_a_box_publishes_its_status_and_takes_commands_the_broker_lets_through(b
         watcher.close()
 
 
+@pytest.mark.slow  # (several seconds: `make test` has it, `make test-fast` leaves it)
+@pytest.mark.skipif(shutil.which("oscsend") is None, reason="apt install liblo-tools (make test does)")
+def test_the_performer_addresses_one_box_or_all_over_osc(broker, caplog):
+    """liblo's oscsend (the performer's laptop) to the console box's OSC port: /gallery/all/disc
+    plays on every box, /gallery/box-b/volume on box-b only; the same from a box whose user may
+    not command never arrives; a box id that is not one is refused at the OSC port."""
+    from installation.core.commands import SetVolume
+    from installation.remote.osc.server import OscServer
+    from installation.remote.osc.settings import OscConfig
+
+    from conftest import local_performer
+
+    port, folder = broker.port, broker.folder
+    a, bus_a = link(port, "box-a", folder, dict)
+    b, bus_b = link(port, "box-b", folder, dict)
+    hall, _ = link(port, "hall", folder, dict)  # logs in as the console's user
+    servers = []
+    try:
+        for gallery in (hall, a):
+            server = OscServer(local_performer(OscConfig(port=0)), CommandBus())
+            server.gallery = gallery
+            server.start()
+            servers.append(server)
+
+        def send(server, address, *args):
+            subprocess.run(["oscsend", "127.0.0.1", str(server.address[1]), address, *args], check=True, timeout=10)
+
+        send(servers[1], "/gallery/box-b/stop", "i", "1")  # from box-a's OSC port: its user may not command
+        send(servers[0], "/gallery/all/disc", "s", "свинг-под-черепом")
+        send(servers[0], "/gallery/box-b/volume", "f", "0.25")  # (OSC floats are 32-bit: 0.25 is exact)
+        send(servers[0], "/gallery/box+b/stop", "i", "1")
+        wait_for(lambda: bus_a._queue.qsize() >= 1 and bus_b._queue.qsize() >= 2, 10, "the performer's commands")
+        time.sleep(0.5)  # (anything else would be here by now)
+        assert bus_a.drain() == [PlayDisc("свинг-под-черепом")]
+        assert bus_b.drain() == [PlayDisc("свинг-под-черепом"), SetVolume(0.25)], "box-a's stop never came"
+        assert "'box+b' is not a box's id" in caplog.text
+    finally:
+        for server in servers:
+            server.close()
+        for g in (a, b, hall):
+            g.close()
+
+
 async def _upload(port: int, disc_id: str, password: str) -> int:
     """A disc uploaded in a box's console, as the page's form does it."""
     import aiohttp

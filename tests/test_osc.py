@@ -373,8 +373,9 @@ def test_open_stage_control_layout_uses_only_real_addresses():
                 widgets.append(w)
                 walk(w)
         walk(session["content"])
-        addresses = [w["address"] for w in widgets if w.get("address", "").startswith(("/kiosk", "/dsp", "/sensor"))]
-        assert len(addresses) >= 8
+        addresses = [w["address"].replace("@{gallery_box}", "all") for w in widgets
+                     if w.get("address", "").startswith(("/kiosk", "/dsp", "/sensor", "/gallery/@{gallery_box}/"))]
+        assert len(addresses) >= 12 and "/gallery/all/disc" in addresses
         for address in addresses:
             handlers = list(dispatcher.handlers_for_address(address))
             assert handlers and handlers[0].callback != server._unknown, address

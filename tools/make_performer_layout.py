@@ -1,10 +1,14 @@
 """Write performer/bone-music.json, an Open Stage Control session for the performer's laptop.
 
-    python tools/make_performer_layout.py
+    python tools/make_performer_layout.py [--boxes hall-1,hall-2]
 
 Buttons, a scene and a disc menu, volume, the main sound parameters, and status read-outs
-fed by the kiosk's feedback (osc.feedback.hosts). Disc ids come from assets/discs.
+fed by the kiosk's feedback (osc.feedback.hosts). Disc ids come from assets/discs. The Gallery
+tab sends the same to another box or to all (`/gallery/<box|all>/...`, relayed over the
+gallery's broker by the kiosk the laptop talks to: docs/gallery.md); its box menu holds "all"
+and the `--boxes` named.
 """
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -39,6 +43,22 @@ def kiosk_tab(disc_ids):
     return {"type": "tab", "id": "kiosk", "label": "Kiosk", "widgets": w, "tabs": []}
 
 
+def gallery_tab(disc_ids, boxes):
+    """Open Stage Control puts the box menu's value into the addresses (`@{gallery_box}`)."""
+    to = "/gallery/@{gallery_box}"
+    w = [widget("dropdown", "gallery_box", "Box / Бокс", "", 10, 10, width=330,
+                values={b: b for b in ["all", *boxes]}, default="all", bypass=True),
+         widget("button", "gallery_stop", "■ Stop", f"{to}/stop", 90, 10, mode="tap", on=1, off=0),
+         widget("button", "gallery_selftest", "Self-test", f"{to}/selftest", 90, 180, mode="tap", on=1, off=0),
+         widget("dropdown", "gallery_disc", "Disc / Пластинка", f"{to}/disc", 170, 10, width=330,
+                values={d: d for d in disc_ids}),
+         widget("fader", "gallery_volume", "Volume", f"{to}/volume", 10, 520, width=80, height=300,
+                range={"min": 0, "max": 1}, default=0.8),
+         widget("text", "gallery_refusal", "refusal", "/gallery/refusal", 250, 10, width=500, height=35,
+                interaction=False)]
+    return {"type": "tab", "id": "gallery", "label": "Gallery", "widgets": w, "tabs": []}
+
+
 def sound_tab():
     dsp = DspConfig()
     w = []
@@ -51,9 +71,13 @@ def sound_tab():
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--boxes", default="", help="the gallery's box ids, comma-separated")
+    boxes = [b for b in parser.parse_args().boxes.split(",") if b]
     discs = [d.id for d in load_library(ROOT / "assets").discs]
     session = {"createdWith": "Open Stage Control", "version": "1.26.2", "type": "session",
-               "content": {"type": "root", "id": "root", "widgets": [], "tabs": [kiosk_tab(discs), sound_tab()]}}
+               "content": {"type": "root", "id": "root", "widgets": [], "tabs": [kiosk_tab(discs), sound_tab(),
+                                                                            gallery_tab(discs, boxes)]}}
     out = ROOT / "performer" / "bone-music.json"
     out.write_text(json.dumps(session, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(out)

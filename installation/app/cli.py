@@ -267,6 +267,8 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
                   lambda: wall().astimezone(tz).date().isoformat())
     ports: list = []  # the console's, once it listens: where the other boxes fetch this one's discs
     services.gallery = start_gallery(cfg, bus, status, shown, lambda: ports[0] if ports else 0, wall)
+    if services.osc is not None:
+        services.osc.gallery = services.gallery
     console = services.console = start_console(cfg, bus, status, disc_check(cfg), shown, services.gallery)
     if console is not None:
         ports.append(console.port)

@@ -29,6 +29,8 @@ from ...core.commands import (
 from ...core.registry import SCENES
 from ...sound.port import SetParam, Sound
 from ...sound.turntable import Turntable
+from ..actions import command_for
+from ..gallery.settings import NAME
 from .messages import message
 from .settings import OscConfig
 
@@ -90,6 +92,7 @@ class OscContext(Protocol):
     turntable: Turntable  # the encoder's readings go to its tracker
     sound: Optional[Sound]
     lathe: Any  # the lathe station (lathe/station.py), or None when lathe.enabled is false
+    gallery: Any  # this box on the gallery's broker (remote/gallery/link.py), or None
 
     def post(self, command: Command, address: str) -> None: ...
 
@@ -115,7 +118,7 @@ class Route:
     any_role: bool = False  # every configured role may send it (the e-stop), whatever its prefixes
 
     def describe(self) -> str:
-        address = self.pattern.replace("/dsp/*/*", "/dsp/<stage>/<param>")
+        address = self.pattern.replace("/dsp/*/*", "/dsp/<stage>/<param>").replace("/gallery/*/", "/gallery/<box>/")
         return " ".join([address.replace("*", "<n>"), *(a.describe() for a in self.args),
                          *(["[args...]"] if self.variadic or self.button else [])])
 
@@ -170,6 +173,24 @@ def _lathe_status(osc: OscContext, m: Incoming) -> None:
         osc.reply(m.sender, [message("/lathe/refusal", f"status: {NO_LATHE}")])
         raise ValueError(NO_LATHE)
     osc.reply(m.sender, lathe_messages(osc.lathe.view))
+
+
+def _gallery(action: str, *names: str) -> Handler:
+    """The same action to another box of the gallery, or to all (/gallery/<box|all>/<action>),
+    over the broker: from the box whose user may command (the console's), as its page does."""
+    def handler(osc: OscContext, m: Incoming) -> None:
+        box = m.address.split("/")[2]
+        why = ("this box is not on a gallery broker (gallery.enabled: false)" if osc.gallery is None else
+               "the gallery's broker is gone: not sent" if not osc.gallery.connected else "")
+        if why:
+            osc.reply(m.sender, [message("/gallery/refusal", f"{action} to {box}: {why}")])
+            raise ValueError(why)
+        if not NAME.fullmatch(box):
+            raise ValueError(f"{box!r} is not a box's id (letters, digits, - and _) nor all")
+        body = dict(zip(names, m.values))
+        command_for(action, body, "")  # (a bad argument is said here, not at every box)
+        osc.gallery.command(box, action, body)
+    return handler
 
 
 def lathe_messages(view: Any) -> List[bytes]:
@@ -236,6 +257,16 @@ ROUTES: Tuple[Route, ...] = (
     Route("/demo/postpone", (Arg("minutes", float, 1.0, 24 * 60.0),), "move the current or next demo later",
           posts(lambda minutes: DemoRequest("postpone", minutes))),
     Route("/demo/cancel", (), "cancel the current or next demo", posts(lambda: DemoRequest("cancel")), button=True),
+    Route("/gallery/*/disc", (Arg("id", str),),
+          "another box of the gallery (its id), or every box (all), plays that disc: sent over the gallery's "
+          "broker, which takes commands from the console's user only (docs/gallery.md); "
+          "a refusal here is answered /gallery/refusal s", _gallery("disc", "id")),
+    Route("/gallery/*/scene", (Arg("name", str, choices=tuple(SCENES)),), "another box, or all, shows that screen",
+          _gallery("scene", "name")),
+    Route("/gallery/*/volume", (Arg("level", float, 0.0, 1.0),), "another box's master volume, or all's",
+          _gallery("volume", "level")),
+    Route("/gallery/*/stop", (), "another box, or all, back to attract", _gallery("stop"), button=True),
+    Route("/gallery/*/selftest", (), "another box, or all, tests itself", _gallery("selftest"), button=True),
 )
 
 

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections import OrderedDict
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from pythonosc import osc_packet
 from pythonosc.dispatcher import Dispatcher
@@ -178,6 +178,7 @@ class OscServer:
         self.bus = bus
         self.sound = sound
         self.lathe = lathe
+        self.gallery: Any = None  # this box's gallery link, once it is started (after OSC: app/cli.py)
         self.turntable = turntable or Turntable(sound, cfg.encoder_timeout_seconds, cfg.encoder_release_seconds)
         self.status = status
         self.started = time.monotonic()

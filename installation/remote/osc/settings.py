@@ -49,7 +49,8 @@ def _default_roles() -> Dict[str, RoleConfig]:
     return {"sensor": RoleConfig(prefixes=("/sensor/presence", "/sensor/proximity")),
             "encoder": RoleConfig(prefixes=("/turntable/",)),
             "technician": RoleConfig(prefixes=TECHNICIAN, replies=True),
-            "performer": RoleConfig(networks=(), prefixes=("/kiosk/", "/dsp/", "/lathe/", "/demo/"), patterns=True,
+            "performer": RoleConfig(networks=(), prefixes=("/kiosk/", "/dsp/", "/lathe/", "/demo/", "/gallery/"),
+                                    patterns=True,
                                     replies=True)}
 
 
