@@ -55,7 +55,7 @@ class Collection:
     def remove(self, disc_id: str, why: str) -> None:
         """Take a disc out of the show (its scan would not decode): one line says why."""
         log.error("skipping disc: %s", why)
-        self.library.discs = [d for d in self.library.discs if d.id != disc_id]
+        self._drop(disc_id)
 
     def _arrived(self, c: Union[DiscArrived, DiscChanged]) -> None:
         """A disc someone added or edited (checked already by `check`'s code) takes its place now."""
@@ -69,10 +69,14 @@ class Collection:
                  " (hidden)" if disc.info.hidden else "")
 
     def _removed(self, c: DiscRemoved) -> None:
-        """A deleted disc leaves the show (and the hidden ones); one playing now plays to its end."""
-        self.library.discs = [d for d in self.library.discs if d.id != c.disc_id]
-        self.library.hidden = [d for d in self.library.hidden if d.id != c.disc_id]
+        """A deleted disc leaves the show; one playing now plays to its end."""
+        self._drop(c.disc_id)
         log.info("disc removed from %s: %s", c.source, c.disc_id)
+
+    def _drop(self, disc_id: str) -> None:
+        """Out of the show and out of the hidden ones (each list replaced whole: other threads read them)."""
+        self.library.discs = [d for d in self.library.discs if d.id != disc_id]
+        self.library.hidden = [d for d in self.library.hidden if d.id != disc_id]
 
     def _cut_finished(self, c: CutFinished) -> None:
         """A finished cut joins the collection now, without a restart."""

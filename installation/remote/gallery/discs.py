@@ -96,7 +96,6 @@ class Fetcher:
         self.hashes = Hashes()
         self.ready = threading.Event()  # set once this box's own discs are in the ledger
         self.refused: Dict[str, Tuple[int, int, str]] = {}  # disc -> the revision refused: not again
-        self.fetched: List[str] = []
         self._queue: "queue.Queue[Optional[Wanted]]" = queue.Queue()
         self._asked: Dict[str, Tuple[int, int, str]] = {}  # disc -> revision asked for (not twice while queued)
         shutil.rmtree(self.staging_dir, ignore_errors=True)  # what a stopped box left half-fetched
@@ -194,7 +193,6 @@ class Fetcher:
             return
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        self.fetched.append(wanted.disc_id)
         source = f"the gallery, from {wanted.source}"
         self.bus.post(DiscChanged(str(target), source) if here is not None else DiscArrived(str(target), source))
 

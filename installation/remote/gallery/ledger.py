@@ -12,8 +12,9 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Callable, Dict, Iterator, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 from ...service.atomic import move_aside, save_state
 
@@ -34,7 +35,7 @@ class Entry:
     def deleted(self) -> bool:
         return self.files is None
 
-    @property
+    @cached_property  # (asked at every manifest heard, of every disc in it)
     def rank(self) -> Tuple[int, int, str]:
         """What decides between two boxes' word on a disc: the same everywhere, no clock in it."""
         return (self.rev, int(self.deleted), "" if self.files is None else files_digest(self.files))
@@ -55,10 +56,6 @@ class Ledger:
         with self.lock:
             return self._entries.get(disc_id)
 
-    def items(self) -> Iterator[Tuple[str, Entry]]:
-        with self.lock:
-            return iter(sorted(self._entries.items()))
-
     def newer(self, disc_id: str, entry: Entry) -> bool:
         """True when `entry` outranks what this box holds of the disc (or it knows nothing of it)."""
         known = self.get(disc_id)
@@ -69,10 +66,11 @@ class Ledger:
             self._entries[disc_id] = entry
             self._save()
 
-    def note_local(self, present: Dict[str, Files], folder_exists: Callable[[str], bool]) -> bool:
+    def note_local(self, present: Dict[str, Files], folder_exists: Callable[[str], bool]) -> List[str]:
         """This box's discs as they are on its disk now (call with `lock` held since they were
-        read): new or changed ones, and ones whose folder is gone, take the next revision."""
-        changed = False
+        read): new or changed ones, and ones whose folder is gone, take the next revision. The
+        ones found gone, to leave the show."""
+        changed, gone = False, []
         with self.lock:
             for disc_id, files in present.items():
                 known = self._entries.get(disc_id)
@@ -83,10 +81,10 @@ class Ledger:
                 if known.files is not None and disc_id not in present and not folder_exists(disc_id):
                     self._entries[disc_id] = Entry(known.rev + 1, None)
                     log.info("gallery: the disc %s was removed here; the other boxes are told", disc_id)
-                    changed = True
-            if changed:
+                    gone.append(disc_id)
+            if changed or gone:
                 self._save()
-        return changed
+        return gone
 
     def manifest(self, present: Dict[str, Files]) -> Dict[str, object]:
         """The retained manifest's body: the discs held here with their revisions, and the deleted."""

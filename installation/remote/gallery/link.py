@@ -135,10 +135,9 @@ class GalleryLink:
             return False
         with fetcher.ledger.lock:
             present = fetcher.hashes.present(discs)
-            before = {i for i, e in fetcher.ledger.items() if e.deleted}
-            fetcher.ledger.note_local(present, lambda disc_id: fetcher.folder_of(disc_id) is not None)
+            gone = fetcher.ledger.note_local(present, lambda disc_id: fetcher.folder_of(disc_id) is not None)
             body = fetcher.ledger.manifest(present)
-        for disc_id in set(body["deleted"]) - before:  # type: ignore[call-overload]
+        for disc_id in gone:
             self.bus.post(DiscRemoved(disc_id, "its folder was removed"))
         fetcher.ready.set()
         port = self.files_port()

@@ -50,8 +50,7 @@ def _default_roles() -> Dict[str, RoleConfig]:
             "encoder": RoleConfig(prefixes=("/turntable/",)),
             "technician": RoleConfig(prefixes=TECHNICIAN, replies=True),
             "performer": RoleConfig(networks=(), prefixes=("/kiosk/", "/dsp/", "/lathe/", "/demo/", "/gallery/"),
-                                    patterns=True,
-                                    replies=True)}
+                                    patterns=True, replies=True)}
 
 
 @dataclass(frozen=True)
