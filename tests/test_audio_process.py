@@ -49,7 +49,8 @@ def engine():
         e = EngineProcess(AudioConfig(**{"fade_seconds": 0.0, **audio}), DspConfig(enabled=False))
         e.start()
         made.append(e)
-        wait_until(lambda: e.status().blocks > 0, 60, "the sound process")
+        # (120 s: on PulseAudio's sink beside two busy loops a first start stalled past 60 s once)
+        wait_until(lambda: e.status().blocks > 0, 120, "the sound process")
         return e
     yield make
     for e in made:
