@@ -13,8 +13,10 @@ import subprocess
 import threading
 import time
 
+import numpy as np
 import paho.mqtt.client as mqtt
 import pytest
+import soundfile
 
 from installation.core.commands import CommandBus, DiscArrived, PlayDisc
 from installation.remote.gallery.link import GalleryLink
@@ -253,6 +255,30 @@ async def _box_screen(port: int, box: str, password: str) -> tuple:
             return r.status, await r.read()
 
 
+def _box_config(tmp_path, broker, box: str, keepalive: int, more: str = "") -> tuple:
+    """A headless kiosk's config.yaml on the test's broker, with a copy of the shipped content,
+    its own data dir (console password "пароль-галереи"), OSC and console ports; `more`: further
+    sections. Returns (config path, OSC port, console port)."""
+    from installation.remote.console.password import set_password
+
+    folder = broker.folder
+    token = folder / "site.token"
+    if not token.exists():
+        token.write_text("токен-выставки\n", encoding="utf-8")
+    (folder / f"{box}.secret").write_text(USERS[box] + "\n", encoding="utf-8")
+    osc, web = free_udp_port(), free_tcp_port()
+    shutil.copytree(ROOT / "assets", tmp_path / box / "content")
+    set_password(tmp_path / box / "data", "пароль-галереи")
+    cfg = write_config(
+        tmp_path / f"{box}.yaml", tmp_path / box / "content", tmp_path / box / "data",
+        f"display:\n  size: [480, 300]\n  fps: 20\naudio:\n  device: no-such-device\nosc:\n  port: {osc}\n"
+        f"console:\n  port: {web}\n"
+        f"gallery:\n  enabled: true\n  broker: 127.0.0.1:{broker.port}\n  site: {SITE}\n  box: {box}\n"
+        f"  password_file: {folder / (box + '.secret')}\n  token_file: {token}\n"
+        f"  keepalive_seconds: {keepalive}\n" + more)
+    return cfg, osc, web
+
+
 @pytest.mark.slow
 def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed_box_catches_up(broker, tmp_path):
     """Three real kiosks (their own content copies, data dirs, OSC and console ports; box-c's
@@ -262,13 +288,10 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
     all three; box-c killed with SIGKILL is offline at once and catches up when started again."""
     import asyncio
 
-    from installation.remote.console.password import set_password
-
-    port, folder = broker.port, broker.folder
+    port = broker.port
     keepalive, kiosks, osc, web, cfgs, more = 2, {}, {}, {}, {}, {}
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
     boxes = ("box-a", "box-b", "box-c")
-    (folder / "site.token").write_text("токен-выставки\n", encoding="utf-8")
     logs = {box: tmp_path / f"{box}.log" for box in boxes}
     def joined(box: str, disc: str) -> bool:  # (from whichever box that holds it announced it first)
         return re.search(f"new disc from the gallery, from box-[abc]: {disc}\n",
@@ -277,17 +300,7 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
     content = {box: tmp_path / box / "content" / "discs" for box in boxes}
     try:
         for box in boxes:
-            (folder / f"{box}.secret").write_text(USERS[box] + "\n", encoding="utf-8")
-            osc[box], web[box] = free_udp_port(), free_tcp_port()
-            shutil.copytree(ROOT / "assets", tmp_path / box / "content")
-            set_password(tmp_path / box / "data", "пароль-галереи")
-            cfgs[box] = write_config(
-                tmp_path / f"{box}.yaml", tmp_path / box / "content", tmp_path / box / "data",
-                f"display:\n  size: [480, 300]\n  fps: 20\naudio:\n  device: no-such-device\nosc:\n  port: {osc[box]}\n"
-                f"console:\n  port: {web[box]}\n"
-                f"gallery:\n  enabled: true\n  broker: 127.0.0.1:{port}\n  site: {SITE}\n  box: {box}\n"
-                f"  password_file: {folder / (box + '.secret')}\n  token_file: {folder / 'site.token'}\n"
-                f"  keepalive_seconds: {keepalive}\n")
+            cfgs[box], osc[box], web[box] = _box_config(tmp_path, broker, box, keepalive)
             more[box] = _hours_behind(6) if box == "box-c" else ()
             kiosks[box] = start_kiosk(cfgs[box], env, logs[box], *more[box])
         watcher = Watcher(port)
@@ -358,6 +371,79 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(20)
+
+
+@pytest.mark.slow
+def test_a_live_cut_on_a_lathe_station_with_no_screen_joins_the_kiosks(broker, tmp_path, monkeypatch):
+    """The lathe station as a box of its own: a kiosk process on SDL's dummy driver (no screen,
+    no keyboard) driving a serial lathe (the firmware stand-in on a real pty) and recording the
+    performer from a PulseAudio source; confirmed with the lathe's own button. Its cut, made into
+    a disc, is fetched by a kiosk over the broker, and plays there when the console says so."""
+    from installation.lathe.settings import LatheConfig
+    from installation.remote.osc.messages import message
+
+    from conftest import pulse_sink
+    from fake_firmware import OurFirmware
+
+    fw = OurFirmware(LatheConfig(enabled=True), speedup=20.0)
+    kiosks: dict = {}
+    with pulse_sink(1) as mic, pulse_sink(2) as speakers:
+        monkeypatch.setenv("PULSE_SOURCE", f"{mic}.monitor")
+        monkeypatch.setenv("PULSE_SINK", speakers)
+        tone = (0.4 * np.sin(2 * np.pi * 220 * np.arange(30 * 48000) / 48000)).astype(np.float32)
+        soundfile.write(str(tmp_path / "performer.wav"), tone, 48000)
+        player = subprocess.Popen(["paplay", "-d", mic, str(tmp_path / "performer.wav")])
+        env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+        station_cfg, station_osc, _ = _box_config(tmp_path, broker, "box-b", 2, (
+            f"lathe:\n  enabled: true\n  backend: serial\n  port: {fw.port}\n  spin_up_seconds: 30\n"
+            "  audio: {input_device: pulse, output_device: pulse}\n"))
+        kiosk_cfg, kiosk_osc, _ = _box_config(tmp_path, broker, "box-a", 2)
+        logs = {box: tmp_path / f"{box}.log" for box in ("box-a", "box-b")}
+        try:
+            kiosks["box-b"] = start_kiosk(station_cfg, env, logs["box-b"])
+            kiosks["box-a"] = start_kiosk(kiosk_cfg, env, logs["box-a"])
+            station_log = lambda: logs["box-b"].read_text(encoding="utf-8", errors="replace")  # noqa: E731
+
+            def lathe_says(what: str) -> bool:
+                return f" -> {what}:" in station_log()
+
+            def send(address: str) -> None:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                    sock.sendto(message(address, 1), ("127.0.0.1", station_osc))
+
+            wait_for(lambda: "serial" in station_log() and fw.received, 30, "the station talking to its lathe")
+            send("/lathe/force")  # no demo scheduled: the performer arms by hand
+            wait_for(lambda: "armed: confirm at the lathe" in station_log(), 20, "armed")
+            fw.sim.confirm_button = True  # the lathe's own button: a box with no keyboard
+            wait_for(lambda: lathe_says("preparing"), 20, "confirmed at the lathe")
+            fw.sim.confirm_button = False
+            wait_for(lambda: lathe_says("ready"), 60, "the lathe at speed")
+            send("/lathe/start")
+            wait_for(lambda: lathe_says("cutting"), 20, "cutting")
+            time.sleep(3)
+            send("/lathe/stop")
+            wait_for(lambda: "new disc from the live cut: " in station_log(), 60, "the cut made into a disc")
+            cut_id = station_log().split("new disc from the live cut: ")[1].split()[0]
+            finished = time.monotonic()
+            wait_for(lambda: f"new disc from the gallery, from box-b: {cut_id}\n" in
+                     logs["box-a"].read_text(encoding="utf-8", errors="replace"), 30, "the cut in box-a's show")
+            print(f"live cut made into a disc on the station -> in box-a's show after "
+                  f"{time.monotonic() - finished:.2f} s")
+            station_disc = tmp_path / "box-b" / "data" / "discs" / cut_id
+            assert _same_disc(tmp_path / "box-a" / "content" / "discs" / cut_id, station_disc)
+            audio, rate = soundfile.read(str(station_disc / "audio.wav"))
+            assert np.abs(audio).max() > 0.05, "the performer's tone, recorded at the station"
+            watcher = Watcher(broker.port)
+            watcher.send("box-a", {"action": "disc", "id": cut_id})
+            wait_for(lambda: kiosk_status(kiosk_osc).get("disc") == cut_id, 30, "the live cut playing on box-a")
+            watcher.close()
+        finally:
+            player.kill()
+            for proc in kiosks.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+                    proc.wait(20)
+            fw.close()
 
 
 @pytest.mark.slow

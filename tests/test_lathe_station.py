@@ -277,6 +277,26 @@ def test_the_station_interface_is_opened_again_when_it_stalls_or_returns(private
         audio.close()
 
 
+def test_the_lathes_own_confirm_button_opens_the_station_audio_too(tmp_path: Path):
+    """A station with no keyboard (a box of its own) is confirmed with the lathe's button: its
+    audio is opened then, as after the key, so a missing microphone is a fault before the cut.
+    (Only the key opened it: a button-confirmed cut was archived empty and never became a disc.)"""
+    cfg = LatheConfig(enabled=True, audio=CutterAudioConfig(input_device="no-such-microphone",
+                                                            output_device="no-such-cutter"))
+    lathe = SimulatedLathe(cfg)
+    station = LatheStation(cfg, lathe, StationAudio(cfg.audio), Archive(tmp_path / "data"), CommandBus(),
+                           clock=FastClock(5.0))
+    station.start()
+    try:
+        station.request("arm", "test", force=True)
+        wait_for(lambda: station.view.armed, 10, "armed")
+        lathe.confirm_button = True
+        wait_for(lambda: station.view.state == "fault", 10, "the fault of a microphone that is not there")
+    finally:
+        station.close()
+    assert "will not open" in station.view.reason and "no-such-microphone" in station.view.reason
+
+
 def test_the_station_logs_its_audio_by_the_devices_names():
     """It logged `lathe audio: (1, 1)`: PortAudio's device numbers."""
     from installation.lathe.station_audio import duplex_name

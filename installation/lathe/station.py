@@ -189,7 +189,6 @@ class LatheStation:
                         side_seconds=window.side_seconds if window else None)
             elif kind == "confirm":
                 ctl.confirm(now, source)
-                self._open_audio(now)
             elif kind == "start":
                 ctl.start(now)
             elif kind == "stop":
@@ -225,7 +224,9 @@ class LatheStation:
 
     def _on_transition(self, t: Transition) -> None:
         self.bus.post(LatheChanged(t.new, t.reason))
-        if t.new == LatheState.CUTTING:
+        if t.new == LatheState.PREPARING:  # confirmed: by the station's key, or the lathe's own button
+            self._open_audio(t.at)
+        elif t.new == LatheState.CUTTING:
             self._begin_recording(t.at)
         elif t.old == LatheState.CUTTING:
             self._seconds = self.audio.record_to(None)  # what was cut; the lift and spin-down are not
