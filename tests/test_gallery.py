@@ -586,6 +586,78 @@ def test_a_disc_on_one_box_is_fetched_verified_and_joins_the_other(broker, tmp_p
         b.close()
 
 
+class CuttingOffSource:
+    """A box's file server that stops sending half-way through its first large file and closes
+    the connection, as a box does that is restarted or unplugged mid-transfer (real HTTP over
+    TCP: the full Content-Length announced, half the bytes sent); whole after that."""
+
+    def __init__(self, folder):
+        import http.server
+        import urllib.parse
+
+        self.cut_off: list = []
+        source = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                name = urllib.parse.unquote(self.path.rsplit("/", 1)[-1])
+                data = (folder / name).read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if not source.cut_off and len(data) > 100_000:
+                    source.cut_off.append(name)
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/gallery/discs"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.slow  # (the fetcher's back-off of 4 s: `make test` has it, `make test-fast` leaves it)
+def test_a_transfer_cut_off_by_its_source_leaves_nothing_and_is_fetched_again(broker, tmp_path, caplog):
+    """box-c announces a disc and its server stops half-way through a file: box-b shows nothing of
+    it, keeps nothing half-fetched, does not take the short file for a tampered one, and fetches
+    the disc whole when it asks again a few seconds later."""
+    import hashlib
+
+    disc = tmp_path / "c" / "свинг-под-черепом"
+    shutil.copytree(ROOT / "assets" / "discs" / "свинг-под-черепом", disc)
+    source = CuttingOffSource(disc)
+    b = SharingBox(broker.port, broker.folder, "box-b", tmp_path / "b")
+    c = Watcher(broker.port, "box-c", USERS["box-c"])
+    try:
+        files = {p.name: {"size": p.stat().st_size, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+                 for p in disc.iterdir()}
+        c.client.publish(f"bonemusic/{SITE}/box-c/status", json.dumps({"box": "box-c", "online": True}),
+                         qos=1, retain=True).wait_for_publish(5)
+        c.client.publish(f"bonemusic/{SITE}/box-c/discs", json.dumps({
+            "box": "box-c", "url": source.url, "discs": {disc.name: {"rev": 1, "files": files}}}),
+            qos=1, retain=True).wait_for_publish(5)
+        wait_for(lambda: "transfer was cut off" in caplog.text, 20, "the transfer cut off")
+        assert b.ids() == [] and not list(b.fetcher.staging_dir.glob("*")), "nothing of it shown, nothing left"
+        cut_at = time.monotonic()
+        wait_for(lambda: disc.name in b.ids(), 30, "the disc fetched again, whole")
+        print(f"cut off -> fetched again whole {time.monotonic() - cut_at:.2f} s later")
+        assert _same_disc(b.content / disc.name, disc)
+        assert "refused" not in caplog.text, "a short file is not a tampered one"
+    finally:
+        c.close()
+        b.close()
+        source.close()
+
+
 def _disc_yaml_set(folder, key: str, value: str) -> None:
     """An edit as the console makes it: one key of disc.yaml rewritten (a new file, a new mtime)."""
     path = folder / "disc.yaml"

@@ -13,6 +13,7 @@ import os
 import queue
 import shutil
 import threading
+import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 CHUNK = 256 * 1024
 TOKEN_HEADER = "X-Gallery-Token"
 ASIDE = ".gallery-aside"  # beside the discs: the last version of each disc the gallery replaced or deleted
+FIRST_BACK_OFF, MAX_BACK_OFF = 4.0, 300.0  # seconds before a disc that failed to come is asked for again
 
 
 def token_header(token: str) -> str:
@@ -98,6 +100,7 @@ class Fetcher:
         self.refused: Dict[str, Tuple[int, int, str]] = {}  # disc -> the revision refused: not again
         self._queue: "queue.Queue[Optional[Wanted]]" = queue.Queue()
         self._asked: Dict[str, Tuple[int, int, str]] = {}  # disc -> revision asked for (not twice while queued)
+        self._failed: Dict[str, Tuple[Tuple[int, int, str], float, float]] = {}  # disc -> (revision, not before, delay)
         shutil.rmtree(self.staging_dir, ignore_errors=True)  # what a stopped box left half-fetched
         self._thread = threading.Thread(target=self._run, name="gallery-fetch", daemon=True)
         self._thread.start()
@@ -114,6 +117,9 @@ class Fetcher:
                 wanted.disc_id, wanted.entry) or rank in (self.refused.get(wanted.disc_id),
                                                           self._asked.get(wanted.disc_id)):
             return
+        failed = self._failed.get(wanted.disc_id)
+        if failed is not None and failed[0] == rank and time.monotonic() < failed[1]:
+            return  # it failed a moment ago: asked for again after its back-off
         self._asked[wanted.disc_id] = rank
         self._queue.put(wanted)
 
@@ -131,10 +137,20 @@ class Fetcher:
             try:
                 if self.ledger.newer(wanted.disc_id, wanted.entry):
                     (self._take_away if wanted.entry.deleted else self._fetch)(wanted)
-            except Exception as exc:  # a box gone mid-transfer, a full disk: tried again at the next manifest
-                log.warning("gallery: %s from %s not fetched: %s", wanted.disc_id, wanted.source, exc)
+            except Exception as exc:  # a box gone mid-transfer, a full disk: asked for again (link.py)
+                delay = self._back_off(wanted)
+                log.warning("gallery: %s from %s not fetched (asked for again in %.0f s): %s", wanted.disc_id,
+                            wanted.source, delay, exc)
             finally:
                 self._asked.pop(wanted.disc_id, None)
+
+    def _back_off(self, wanted: Wanted) -> float:
+        """The seconds until a disc that failed is asked for again: 4, doubling to 5 minutes."""
+        rank = wanted.entry.rank
+        last = self._failed.get(wanted.disc_id)
+        delay = min(MAX_BACK_OFF, 2 * last[2]) if last is not None and last[0] == rank else FIRST_BACK_OFF
+        self._failed[wanted.disc_id] = (rank, time.monotonic() + delay, delay)
+        return delay
 
     def _take_away(self, wanted: Wanted) -> None:
         with self.ledger.lock:
@@ -211,9 +227,15 @@ class Fetcher:
                     raise Refused(f"{name}: more bytes than announced ({size})")
                 digest.update(block)
                 out.write(block)
+        if got < size:  # the source stopped sending (restarted, unplugged): not its word on the file
+            raise CutOff(f"{name}: the transfer was cut off after {got} of {size} bytes")
         if got != size or digest.hexdigest() != meta.get("sha256"):
             raise Refused(f"{name}: its sha256 or size is not what {wanted.source} announced (tampered or changed)")
 
 
 class Refused(Exception):
     """A disc this box will not take (until its manifest changes)."""
+
+
+class CutOff(OSError):
+    """A file that stopped coming before its end: tried again, never refused."""

@@ -26,7 +26,7 @@ from ...content.library import Disc
 from ...core.commands import CommandBus, DiscRemoved
 from ..actions import ACTIONS, command_for
 from .discs import Fetcher, Wanted
-from .ledger import entries_of
+from .ledger import Entry, entries_of
 from .settings import GalleryConfig
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ FIELDS = ("scene", "disc", "position", "fps", "frame_p99_ms", "underruns", "self
           "memory_mb", "sound_memory_mb", "lathe", "next_demo", "next_opening", "uptime")
 MAX_COMMAND_BYTES = 4096
 MANIFEST_EVERY = 3.0  # seconds between looks at the collection (at once when its list is replaced)
+OFFER_AGAIN_EVERY = 5.0  # seconds: what could not be fetched (a transfer cut off) is asked for again
 
 
 def topic(site: str, box: str, leaf: str) -> str:
@@ -64,7 +65,7 @@ class GalleryLink:
         self.connected = False
         self.since = ""  # when this link last connected (the broker's view of us starts there)
         self._boxes: Dict[str, Dict[str, Any]] = {}  # box -> {"online", "since", "status"} (paho's thread writes)
-        self._urls: Dict[str, str] = {}  # box -> where its discs' files are (from its manifest)
+        self._manifests: Dict[str, Tuple[str, List[Tuple[str, Entry]]]] = {}  # box -> (its files' url, its entries)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._published = ("", 0.0)  # (payload, when)
@@ -116,10 +117,14 @@ class GalleryLink:
             self.fetcher.close()
 
     def _publisher(self) -> None:
+        offered = time.monotonic()
         while not self._stop.wait(LOOK_EVERY):
             if self.connected:
                 self.publish_status()
                 self.publish_manifest()
+            if time.monotonic() - offered >= OFFER_AGAIN_EVERY:
+                offered = time.monotonic()
+                self.offer_again()
 
     def publish_manifest(self, now: Optional[float] = None) -> bool:
         """The discs this box holds, with their revisions and files' sizes and sha256, and the
@@ -201,10 +206,23 @@ class GalleryLink:
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             log.warning("gallery: the manifest of %s dropped: %s", box, exc)
             return
-        self._urls[box] = url
+        self._manifests[box] = (url, entries)
+        self._offer(box, url, entries)
+
+    def _offer(self, box: str, url: str, entries: List[Tuple[str, Entry]]) -> None:
+        assert self.fetcher is not None
         for disc_id, entry in entries:
             if url or entry.deleted:
                 self.fetcher.offer(Wanted(disc_id, entry, box, url))
+
+    def offer_again(self) -> None:
+        """Every box's manifest offered again: a transfer cut off (its box restarted, the network
+        gone for a moment) is tried again, from any box that has the disc, at the fetcher's
+        back-off. What is here already, or refused, is passed over at once."""
+        if self.fetcher is None:
+            return
+        for box, (url, entries) in list(self._manifests.items()):
+            self._offer(box, url, entries)
 
     def _seen(self, box: str, payload: bytes) -> None:
         try:
@@ -243,7 +261,7 @@ class GalleryLink:
 
     def files_url(self, box: str) -> str:
         """Where a box's discs' files are, on its console's server ("" when it shares none)."""
-        return self._urls.get(box, "")
+        return self._manifests.get(box, ("", []))[0]
 
     def command(self, box: str, action: str, body: Dict[str, Any]) -> None:
         """A command to one box, or to all of them (`box` "all"): the broker's ACL decides."""
