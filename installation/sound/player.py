@@ -66,14 +66,18 @@ class Player:
         self._error: Optional[BaseException] = None  # the last one, for mend() to log
         self._broken = False
         self._failed: Tuple[Optional[Track], float] = (None, 0.0)  # the disc on the platter at the last failure
+        self.compiled = cfg.core == "compiled" and compiled_core_ready()
         self._build(dsp)
 
     def _build(self, dsp: DspConfig) -> None:
         self.transport = Transport(self.sample_rate, self.max_frames)
-        self.dsp = DiscEmulation(dsp, self.transport, self.max_frames)
+        self.dsp = DiscEmulation(dsp, self.transport, self.max_frames, self.compiled)
         self.fader = Fader(self.sample_rate, self.max_frames, self.cfg.fade_seconds)
         self.volume = Gain(self.cfg.master_volume, self.sample_rate, self.max_frames)
-        self.limiter = Limiter(dsp.output.limiter_threshold, self.max_frames, self.sample_rate)
+        limiter = Limiter
+        if self.compiled:
+            from .compiled import CompiledLimiter as limiter
+        self.limiter = limiter(dsp.output.limiter_threshold, self.max_frames, self.sample_rate)
         self.chain = Chain([*self.dsp.stages, self.fader, self.volume, self.limiter])
         self._block = np.zeros(self.max_frames, dtype=np.float32)
         self._pending: Optional[Load] = None
@@ -243,6 +247,26 @@ class Player:
         self.fader.set(1.0)
         self.volume.set(volume)
         self._broken = False
+
+
+_core: Dict[str, bool] = {}  # this process's compiled core: loaded (or compiled) once, before any block
+
+
+def compiled_core_ready() -> bool:
+    """Load the compiled core now, outside the audio callback (from numba's cache: a tenth of a
+    second; compiled: a few seconds, once per machine); False, said once, where numba is missing."""
+    if "ready" not in _core:
+        try:
+            from .compiled import warm
+
+            took = warm()
+            log.info("audio: the compiled playback core is ready (%.2f s)", took)
+            _core["ready"] = True
+        except ImportError as exc:
+            log.warning("audio: no compiled playback core (%s); the stages run as numpy code (audio.core: python)",
+                        exc)
+            _core["ready"] = False
+    return _core["ready"]
 
 
 def _keep_playback(current: DspConfig, cut_with: DspConfig):

@@ -24,8 +24,10 @@ class Wow:
         n = len(transport.ratio)
         self._angle = np.zeros(n)  # fraction of a revolution, float64: exact whatever the turn count
         self._cycles = np.zeros(n)  # warp or flutter cycles, before taking the fraction
-        self._a = np.zeros(n, dtype=np.float32)  # float32 sin/cos are ten times faster
-        self._b = np.zeros(n, dtype=np.float32)
+        # float64 (float32's sin and cos are faster): the ratio's rounding adds up in the read position,
+        # and the compiled core (compiled.py) must be able to follow it to the last frame
+        self._a = np.zeros(n)
+        self._b = np.zeros(n)
         self.configure(settings)
 
     def configure(self, settings: WowSettings) -> None:
@@ -36,7 +38,7 @@ class Wow:
         angle, a, b = self._angle[:n], self._a[:n], self._b[:n]
         fraction(t.turns[:n], angle)  # the angle within the turn, exact whatever the turn count
         # eccentricity: (e / r) cos(2π turns + φ0)
-        np.multiply(angle, 2 * math.pi, out=a, casting="same_kind")
+        np.multiply(angle, 2 * math.pi, out=a)
         a += self.phase[0]
         np.cos(a, out=a)
         a *= s.eccentricity_mm
@@ -47,7 +49,7 @@ class Wow:
             if depth:
                 np.multiply(t.turns[:n], per_rev, out=self._cycles[:n])
                 fraction(self._cycles[:n], angle)
-                np.multiply(angle, 2 * math.pi, out=b, casting="same_kind")
+                np.multiply(angle, 2 * math.pi, out=b)
                 b += phase
                 np.sin(b, out=b)
                 b *= depth
