@@ -17,7 +17,11 @@ def test_dsp_bench_quick_runs_and_prints_its_figures():
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert re.search(r"^\s+256\s+\d+x", result.stdout, re.M)
-    assert re.search(r"per 256-frame block: median [\d.]+ ms, p99 [\d.]+ ms = [\d.]+ %", result.stdout)
+    for core in ("compiled", "numpy"):
+        assert re.search(f"per 256-frame block, {core}: median [\\d.]+ ms, p99 [\\d.]+ ms = [\\d.]+ %", result.stdout)
+    assert re.search(r"the compiled core at a process's start: [\d.]+ s compiled .* [\d.]+ s from numba's cache",
+                     result.stdout)
+    assert len(re.findall(r"^  (PASS|MISS)  ", result.stdout, re.M)) >= 3, "each figure beside its target"
 
 
 def test_osc_bench_quick_runs_and_prints_its_figures():
