@@ -28,8 +28,10 @@ def test_osc_bench_quick_runs_and_prints_its_figures():
     result = subprocess.run([sys.executable, str(ROOT / "bench/bench_osc.py"), "--quick"], capture_output=True,
                             text=True, timeout=300, env={**__import__("os").environ, "SDL_VIDEODRIVER": "dummy"})
     assert result.returncode == 0, result.stderr
-    rows = re.findall(r"^\s*(kiosk|python-osc)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)", result.stdout, re.M)
-    assert len(rows) == 4
+    rows = re.findall(r"^\s*(encoder port|kiosk|python-osc)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)",
+                      result.stdout, re.M)
+    assert [r[0] for r in rows] == ["encoder port"] * 2 + ["kiosk"] * 2 + ["python-osc"] * 2
+    assert len(re.findall(r"^  (PASS|MISS)  encoder port at [12] kHz", result.stdout, re.M)) == 4
     assert re.search(r"throughput, .* ratio [\d.]+", result.stdout)
 
 

@@ -211,3 +211,12 @@ def test_the_gallery_section_is_checked_by_line(tmp_path):
         load_config(missing)
     assert f"{missing}:6: gallery.password_file: no file {tmp_path / 'nowhere.secret'}" in str(err.value)
     assert load_config(write_config(tmp_path / "ok.yaml", ROOT / "assets", tmp_path / "data")).gallery.enabled is False
+
+
+def test_the_encoder_port_is_another_port(tmp_path):
+    problems = problems_for(tmp_path, "osc:\n  port: 9000\n  encoder_port: 9000\n")
+    assert len(problems) == 1 and "osc: encoder_port (9000) must be another port than `port`" in problems[0]
+    assert problems[0].startswith(f"{tmp_path / 'config.yaml'}:")
+    from installation.remote.osc.settings import OscConfig
+
+    assert OscConfig(port=9000, encoder_port=9001).encoder_port == 9001

@@ -441,3 +441,66 @@ def test_status_level_is_never_minus_zero():
     server = OscServer(cfg, CommandBus(8), status=lambda: {"level": -0.0})
     level = next(v[0] for m in server.status_messages() for a, v in unpacked(m) if a == "/status/level")
     assert level == 0.0 and math.copysign(1.0, level) == 1.0
+
+
+@pytest.mark.slow  # (a sound process and seconds of angles: `make test` has it, `make test-fast` leaves it)
+def test_the_encoder_port_is_read_by_the_sound_process_itself():
+    """osc.encoder_port: the sound process serves the encoder's rows of the route table on a port
+    of its own (the kiosk's frames cannot delay them there): angles over real UDP set the sound's
+    speed, the platter's angle comes back to the kiosk's Turntable for the picture, a silent
+    encoder holds the platter, and what is not the encoder's is not served there (the performer's
+    /kiosk/stop: no such address on that port; another turntable: refused as on the main port)."""
+    import threading
+
+    from installation.remote.osc.encoder_port import EncoderPort
+    from installation.sound.process import EngineProcess
+    from installation.sound.turntable import Turntable
+
+    from conftest import free_udp_port, wait_for
+
+    port = free_udp_port()
+    sound = EngineProcess(AudioConfig(device="no-such-device", fade_seconds=0.0), DspConfig(),
+                          encoder=EncoderPort(local_performer(OscConfig(port=free_udp_port(), encoder_port=port))))
+    sound.start()
+    turning = {"degrees_per_s": 468.0, "on": True}  # 78 rpm
+
+    def encoder() -> None:  # 500 angles a second, as a real encoder would send them
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            angle, last = 0.0, time.perf_counter()
+            while turning["on"]:
+                now = time.perf_counter()
+                angle = (angle + turning["degrees_per_s"] * (now - last)) % 360.0
+                last = now
+                if turning["degrees_per_s"]:
+                    sock.sendto(message("/turntable/1/angle", angle), ("127.0.0.1", port))
+                time.sleep(0.002)
+
+    sender = threading.Thread(target=encoder, daemon=True)
+    try:
+        wait_for(lambda: sound.status().blocks > 0, 120, "the sound process")
+        sender.start()
+        wait_for(lambda: abs(sound.status().speed - 1.0) < 0.03, 20, "the sound at the encoder's 78 rpm")
+        turntable = Turntable(sound, 0.25, 5.0)  # the kiosk's own: the picture
+        wait_for(lambda: (turntable.frame(time.perf_counter()), turntable.platter)[1] is not None, 5, "a reading")
+        assert turntable.platter.rev_per_s == pytest.approx(1.3, rel=0.05)
+        turning["degrees_per_s"] = 234.0
+        wait_for(lambda: abs(sound.status().speed - 0.5) < 0.03, 20, "half the speed")
+        turning["degrees_per_s"] = 0.0  # the encoder stops sending: a hand holds the platter
+        wait_for(lambda: sound.status().speed < 0.01, 20, "the platter held")
+        seen: list = []  # the sound process's log lines, written by this one
+        handler = logging.Handler()
+        handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+        logging.getLogger("installation.sound.process").addHandler(handler)
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.sendto(message("/kiosk/stop"), ("127.0.0.1", port))
+                sock.sendto(message("/turntable/2/angle", 10.0), ("127.0.0.1", port))
+            wait_for(lambda: any("/kiosk/stop" in line and "no such address" in line for line in seen) and
+                     any("/turntable/2/angle" in line and "not the one configured" in line for line in seen), 10,
+                     "what is not the encoder's, refused there")
+        finally:
+            logging.getLogger("installation.sound.process").removeHandler(handler)
+        assert sound.status().playing_id is None and sound.status().speed < 0.01
+    finally:
+        turning["on"] = False
+        sound.close()

@@ -249,7 +249,12 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
              f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")
     pygame.font.init()  # not pygame.init(): SDL audio must not grab the card sounddevice uses
     canvas = open_canvas(cfg.display, windowed=args.windowed)
-    sound = EngineProcess(cfg.audio, cfg.dsp)  # the sound in a process of its own
+    encoder = None
+    if cfg.osc.enabled and cfg.osc.encoder_port:  # read by the sound process: no frame delays the platter
+        from ..remote.osc.encoder_port import EncoderPort
+
+        encoder = EncoderPort(cfg.osc)
+    sound = EngineProcess(cfg.audio, cfg.dsp, encoder=encoder)  # the sound in a process of its own
     sound.start()
     bus, status = CommandBus(cfg.osc.queue_size), StatusBoard()
     turntable = Turntable(sound, cfg.osc.encoder_timeout_seconds, cfg.osc.encoder_release_seconds)

@@ -13,7 +13,7 @@ import math
 import queue
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional, Protocol, Union
+from typing import Optional, Protocol, Tuple, Union
 
 from .settings import DspConfig, check_live_param
 
@@ -105,6 +105,10 @@ class SoundStatus:
     memory_mb: float = 0.0  # the sound process's resident memory (0: it runs in the kiosk's own)
     render_p50: float = 0.0  # seconds a callback took: median and 99th percentile of the recent ones
     render_p99: float = 0.0
+    # a real platter's encoder read by the sound process itself (osc.encoder_port): (turns, rev/s,
+    # the perf_counter time of that angle), and whether a hand is on it; None: no encoder speaks there
+    platter: Optional[Tuple[float, float, float]] = None
+    platter_touched: bool = False
 
 
 class Sound(Protocol):

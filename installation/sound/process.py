@@ -52,8 +52,8 @@ log = logging.getLogger(__name__)
 
 # shared memory slots (float64)
 (BLOCKS, POSITION, LEVEL, SPEED, RPM, UNDERRUNS, ERRORS, READY, RATE, NULL, RENDER_P50, RENDER_P99, LOADING,
- GROOVES_MB, RSS_MB) = range(15)
-SLOTS = 16
+ GROOVES_MB, RSS_MB, PLATTER_AT, PLATTER_TURNS, PLATTER_REV, PLATTER_TOUCHED) = range(19)
+SLOTS = 20
 TICK = 0.01  # the child's loop: commands in, status out
 PROCESS_NAME = "bonemusic-audio"
 RT_PRIORITY = 10  # SCHED_FIFO, low among real-time tasks: the sound before the picture on a shared core
@@ -66,8 +66,11 @@ CLOSE = "close"  # the one message down the queue that is not a command: the chi
 class EngineProcess:
     """The `Sound` port, served by an `AudioEngine` in a spawned child."""
 
-    def __init__(self, cfg: AudioConfig, dsp: DspConfig, stall_seconds: float = 2.0):
+    def __init__(self, cfg: AudioConfig, dsp: DspConfig, stall_seconds: float = 2.0, encoder: Any = None):
+        """`encoder`: the turntable's encoder port, served in the child (remote/osc/encoder_port.py's
+        EncoderPort: `start(engine)` listens), so that the main loop's frames never delay it."""
         self.cfg = cfg
+        self.encoder = encoder
         self.dsp_cfg = dsp  # with the performer's live changes, for a restarted child
         self.stall_seconds = stall_seconds
         self.events: "queue.SimpleQueue[SoundEvent]" = queue.SimpleQueue()  # Ended for the main loop
@@ -103,7 +106,7 @@ class EngineProcess:
         self._replies = self._ctx.Queue()
         self._child = self._ctx.Process(target=child_main, name=PROCESS_NAME, daemon=True,
                                         args=(self._commands, self._replies, self._shm.name, self.cfg, self.dsp_cfg,
-                                              os.getpid()))
+                                              os.getpid(), self.encoder))
         self._child.start()
         self._spawned = time.monotonic()
         self._last_blocks, self._last_progress = -1.0, self._spawned
@@ -131,6 +134,11 @@ class EngineProcess:
         for q in (self._commands, self._replies):
             q.close()
             q.cancel_join_thread()
+
+    @property
+    def reads_encoder(self) -> bool:
+        """The child serves the encoder's port: the platter's angle is in the status."""
+        return self.encoder is not None
 
     @property
     def pid(self) -> Optional[int]:
@@ -226,7 +234,9 @@ class EngineProcess:
                            rpm=float(s[RPM]) or 78.0, underruns=int(self._before[0] + s[UNDERRUNS]),
                            errors=int(self._before[1] + s[ERRORS]), blocks=int(s[BLOCKS]), loading=bool(s[LOADING]),
                            grooves_mb=float(s[GROOVES_MB]), memory_mb=float(s[RSS_MB]),
-                           render_p50=float(s[RENDER_P50]), render_p99=float(s[RENDER_P99]))
+                           render_p50=float(s[RENDER_P50]), render_p99=float(s[RENDER_P99]),
+                           platter=(float(s[PLATTER_TURNS]), float(s[PLATTER_REV]), float(s[PLATTER_AT]))
+                           if s[PLATTER_AT] else None, platter_touched=bool(s[PLATTER_TOUCHED]))
 
 
 class _ToParent(logging.Handler):
@@ -244,7 +254,8 @@ class _ToParent(logging.Handler):
             pass
 
 
-def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfig, parent: int) -> None:
+def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfig, parent: int,
+               encoder: Any = None) -> None:
     """The child: the real engine, its device, and a 10 ms loop of commands in, status out."""
     from .engine import AudioEngine
 
@@ -267,15 +278,25 @@ def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfi
     engine.start()
     status[RATE], status[NULL], status[READY] = engine.sample_rate, float(engine.is_null), 1.0
     replies.put(("ready", engine.device_name, engine.sample_rate))
+    listener = None
+    if encoder is not None:
+        try:
+            listener = encoder.start(engine)
+            log.info("OSC: the turntable's encoder on %s:%d, read by the sound process", *listener.server.address[:2])
+        except OSError as exc:
+            log.error("OSC: cannot listen for the encoder on port %s (%s); it is read on the kiosk's own port only",
+                      getattr(getattr(encoder, "cfg", None), "encoder_port", "?"), exc)
     try:
-        _serve(engine, commands, replies, status, parent)
+        _serve(engine, commands, replies, status, parent, listener)
     finally:
+        if listener is not None:
+            listener.close()
         engine.close()
         del status
         shm.close()
 
 
-def _serve(engine, commands, replies, status: np.ndarray, parent: int) -> None:
+def _serve(engine, commands, replies, status: np.ndarray, parent: int, encoder: Any = None) -> None:
     """Every TICK: the commands waiting, then the status and the events up to the parent."""
     playing, next_times = None, 0.0
     while True:
@@ -301,6 +322,13 @@ def _serve(engine, commands, replies, status: np.ndarray, parent: int) -> None:
         status[UNDERRUNS], status[ERRORS], status[NULL], status[RATE] = s.underruns, s.errors, float(s.is_null), \
             engine.sample_rate
         status[LOADING], status[GROOVES_MB] = float(s.loading), s.grooves_mb
+        if encoder is not None:  # a silent encoder held or let go; the platter for the picture
+            platter, touched = encoder.frame(time.perf_counter())
+            status[PLATTER_TOUCHED] = float(touched)
+            if platter is None:
+                status[PLATTER_AT] = 0.0
+            else:
+                status[PLATTER_TURNS], status[PLATTER_REV], status[PLATTER_AT] = platter
         while not engine.events.empty():
             replies.put(("event", engine.events.get_nowait()))
         if time.monotonic() >= next_times:  # percentiles of the callback's cost, twice a second

@@ -125,11 +125,14 @@ class Turntable:
     """Finger, motor and encoder in one place, so two writers never fight over the speed: every
     change goes to the sound as one `SetSpeed`."""
 
-    def __init__(self, sound: Optional[Sound], timeout: float, release: float):
+    def __init__(self, sound: Optional[Sound], timeout: float, release: float,
+                 rpm: Optional[Callable[[], float]] = None):
+        """`rpm`: the nominal rpm of the disc on the platter (default: the sound's status)."""
         self.sound = sound
         self.timeout, self.release = timeout, release  # osc.encoder_timeout_seconds, _release_seconds
-        self.encoder = EncoderTracker(self.set_speed, self._rpm)
+        self.encoder = EncoderTracker(self.set_speed, rpm or self._rpm)
         self.platter: Optional[PlatterReading] = None  # a real platter, as the last frame read it
+        self._touched_there = False  # a hand on the platter, as the sound process's encoder port has it
 
     def set_speed(self, ratio: float) -> None:
         """Platter speed as a ratio of nominal, at the motor's slew (SetSpeed; a hand lets go)."""
@@ -146,12 +149,24 @@ class Turntable:
         """Once a frame: a silent encoder held or let go, and the real platter's reading for the
         picture (`platter`: None while no encoder drives it)."""
         self.encoder.check_timeout(self.timeout, now, self.release)
-        self.platter = self.encoder.reading(now)
+        self.platter = self.encoder.reading(now) or self._read_by_the_sound(now)
+
+    def _read_by_the_sound(self, now: float) -> Optional[PlatterReading]:
+        """The platter as the sound process reads it on osc.encoder_port: carried on to `now`
+        (the same monotonic clock in both processes), as display_turns does."""
+        if not getattr(self.sound, "reads_encoder", False):
+            return None
+        status = self.sound.status()  # type: ignore[union-attr]  # (reads_encoder: there is a sound)
+        self._touched_there = status.platter_touched
+        if status.platter is None:
+            return None
+        turns, rev_per_s, at = status.platter
+        return PlatterReading(turns + rev_per_s * min(max(now - at, 0.0), 0.25), rev_per_s)
 
     @property
     def touched(self) -> bool:
         """A hand on the real platter (its touch sensor)."""
-        return self.encoder.touched
+        return self.encoder.touched or self._touched_there
 
     def _rpm(self) -> float:
         return self.sound.status().rpm if self.sound is not None else 78.0

@@ -268,6 +268,8 @@ ROUTES: Tuple[Route, ...] = (
     Route("/gallery/*/stop", (), "another box, or all, back to attract", _gallery("stop"), button=True),
     Route("/gallery/*/selftest", (), "another box, or all, tests itself", _gallery("selftest"), button=True),
 )
+# what the sound process serves on osc.encoder_port (encoder_port.py): the encoder's own rows
+ENCODER_ROUTES: Tuple[Route, ...] = tuple(r for r in ROUTES if r.pattern.startswith("/turntable/"))
 
 
 def osc_map() -> str:

@@ -173,7 +173,9 @@ class OscServer:
     """`status` is read for /kiosk/status and feedback: the main loop's latest published status."""
 
     def __init__(self, cfg: OscConfig, bus: CommandBus, sound: Optional[Sound] = None,
-                 status: Callable[[], Dict] = dict, lathe=None, turntable: Optional[Turntable] = None):
+                 status: Callable[[], Dict] = dict, lathe=None, turntable: Optional[Turntable] = None,
+                 routes: Tuple[Route, ...] = ROUTES, port: Optional[int] = None):
+        """`routes` and `port`: another server of the same table's rows (the encoder's own port)."""
         self.cfg = cfg
         self.bus = bus
         self.sound = sound
@@ -190,12 +192,12 @@ class OscServer:
         # (thread, sender, replies) of the datagram being handled: its answers go back in one datagram
         self.answering: Optional[Tuple[int, Tuple[str, int], Dict[bytes, None]]] = None
         self.unanswered = 0  # replies held back: no role of the sender's reads them, or over budget
-        self.any_role = frozenset(r.pattern for r in ROUTES if r.any_role)
+        self.any_role = frozenset(r.pattern for r in routes if r.any_role)
         dispatcher = _SafeDispatcher(self)
-        for route in ROUTES:
+        for route in routes:
             dispatcher.map(route.pattern, self._handle, route, needs_reply_address=True)
         dispatcher.set_default_handler(self._unknown, needs_reply_address=True)
-        self.server = BlockingOSCUDPServer((cfg.host, cfg.port), dispatcher)
+        self.server = BlockingOSCUDPServer((cfg.host, cfg.port if port is None else port), dispatcher)
         self.server.service_actions = self._looped  # type: ignore[method-assign]  # called every poll
         self.server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)  # absorb bursts
         self.address = self.server.server_address

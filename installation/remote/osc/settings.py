@@ -72,6 +72,8 @@ class OscConfig:
     enabled: bool = True
     host: str = "127.0.0.1"  # safe default: this machine only; 0.0.0.0 listens on every network
     port: int = field(default=9000, metadata=limits(1, 65535))
+    # the turntable's encoder on a port of its own, read by the sound process (0: only on `port`)
+    encoder_port: int = field(default=0, metadata=limits(0, 65535))
     turntable: int = field(default=1, metadata=limits(1, 99))  # which /turntable/<n> drives the sound
     queue_size: int = field(default=256, metadata=limits(8, 100000))
     encoder_timeout_seconds: float = field(default=0.25, metadata=limits(0.02, 10.0))  # no angle: held
@@ -81,3 +83,8 @@ class OscConfig:
     roles: Dict[str, RoleConfig] = field(default_factory=_default_roles)
     proximity_volume: ProximityVolumeConfig = field(default_factory=ProximityVolumeConfig)
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
+
+    def __post_init__(self) -> None:
+        if self.encoder_port and self.encoder_port == self.port:
+            raise ValueError(f"encoder_port ({self.encoder_port}) must be another port than `port` "
+                             f"(or 0: the encoder sends to `port`)")
