@@ -249,12 +249,7 @@ def build_kiosk(cfg: Config, args: argparse.Namespace, notifier):
              f"; {len(library.problems)} skipped (run `python -m installation check`)" if library.problems else "")
     pygame.font.init()  # not pygame.init(): SDL audio must not grab the card sounddevice uses
     canvas = open_canvas(cfg.display, windowed=args.windowed)
-    encoder = None
-    if cfg.osc.enabled and cfg.osc.encoder_port:  # read by the sound process: no frame delays the platter
-        from ..remote.osc.encoder_port import EncoderPort
-
-        encoder = EncoderPort(cfg.osc)
-    sound = EngineProcess(cfg.audio, cfg.dsp, encoder=encoder)  # the sound in a process of its own
+    sound = EngineProcess(cfg.audio, cfg.dsp, encoder=encoder_port(cfg))  # the sound in a process of its own
     sound.start()
     bus, status = CommandBus(cfg.osc.queue_size), StatusBoard()
     turntable = Turntable(sound, cfg.osc.encoder_timeout_seconds, cfg.osc.encoder_release_seconds)
@@ -404,6 +399,15 @@ def console_password(cfg: Config) -> int:
         return 1
     print(f"{path}: the console's password is set (a salted scrypt hash); it counts from the next start")
     return 0
+
+
+def encoder_port(cfg: Config):
+    """The turntable's encoder port for the sound process to serve, or None (osc.encoder_port: 0)."""
+    if not (cfg.osc.enabled and cfg.osc.encoder_port):
+        return None
+    from ..remote.osc.encoder_port import EncoderPort
+
+    return EncoderPort(cfg.osc)  # read by the sound process: no frame delays the platter
 
 
 def start_lathe(cfg: Config, bus, clock, wall, speed: float = 1.0):

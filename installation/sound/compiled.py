@@ -67,22 +67,16 @@ def _oscillator(turns, per_rev, phase, step):
 
 
 @_jit
-def _disc_block(block, padded, par, st, work, table, taps, bounds, rumble):
-    """One block through motion, wow, read head, surface, groove loss and hum, in place: each
-    step as its stage does it (transport.py, wow.py, readhead.py, surface.py, groove_loss.py)."""
-    n = block.shape[0]
-    f32 = np.float32
-    speed, turns, radius, ratio = work[W_SPEED], work[W_TURNS], work[W_RADIUS], work[W_RATIO]
-    pos, abs_inc, abs_speed = work[W_POS], work[W_ABS_INC], work[W_ABS_SPEED]
-    fs, rpm = par[P_FS], par[P_RPM]
-    enabled = par[P_ENABLED] != 0.0
-    # -- motion: a straight ramp toward the target at the slew limit, then level
+def _motion(n, par, st, work):
+    """transport.Motion: a straight ramp toward the target at the slew limit, then level; the
+    platter's angle and the groove's radius per frame. True when the speed is one all block."""
+    speed, turns, radius, abs_speed = work[W_SPEED], work[W_TURNS], work[W_RADIUS], work[W_ABS_SPEED]
     speed0 = st[S_SPEED]
     delta = par[P_TARGET] - speed0
     step = (1.0 if delta > 0 else -1.0) * par[P_SLEW]
     for i in range(n):
         speed[i] = speed0 if delta == 0.0 else min(max((i + 1) * step, -abs(delta)), abs(delta)) + speed0
-    rev_per_frame = rpm / 60.0 / fs
+    rev_per_frame = par[P_RPM] / 60.0 / par[P_FS]
     turns0, groove0 = st[S_TURNS], st[S_GROOVE_POS]
     mm_per_frame = -rev_per_frame * par[P_PITCH]
     outer, inner = par[P_OUTER], par[P_INNER]
@@ -93,25 +87,27 @@ def _disc_block(block, padded, par, st, work, table, taps, bounds, rumble):
         g = c - speed[i]  # frames travelled before frame i
         turns[i] = g * rev_per_frame + turns0
         radius[i] = min(max((g + groove0) * mm_per_frame + outer, inner), outer)
-        abs_speed[i] = f32(abs(speed[i]))
+        abs_speed[i] = np.float32(abs(speed[i]))
     travelled = g + speed[n - 1]
     st[S_SPEED] = speed[n - 1]
     st[S_TURNS] = turns0 + travelled * rev_per_frame
     st[S_GROOVE_POS] = groove0 + travelled
-    # -- wow: (e / r) cos(2π turns + φ0), warp and flutter
+    return delta == 0.0
+
+
+@_jit
+def _wow(n, par, work, steady):
+    """wow.Wow: the pitch ratio 1 + (e / r) cos(2π turns + φ0) + warp + flutter."""
+    turns, radius, ratio = work[W_TURNS], work[W_RADIUS], work[W_RATIO]
     ecc, wow0 = par[P_ECC], par[P_WOW0]
     warp, warp_rev, wow1 = par[P_WARP], par[P_WARP_REV], par[P_WOW1]
     flutter, flutter_rev, wow2 = par[P_FLUTTER], par[P_FLUTTER_REV], par[P_WOW2]
-    steady = delta == 0.0  # one speed all block: each angle turns by the same step every frame
-    turn_step = TAU * speed0 * rev_per_frame
+    turn_step = TAU * work[W_SPEED][0] * par[P_RPM] / 60.0 / par[P_FS]
     t = turns[0]
     ec, es, ed_c, ed_s = _oscillator(t, 1.0, wow0, turn_step)
     wc, ws, wd_c, wd_s = _oscillator(t, warp_rev, wow1, turn_step * warp_rev)
     fc, fs_, fd_c, fd_s = _oscillator(t, flutter_rev, wow2, turn_step * flutter_rev)
     for i in range(n):
-        if not enabled:
-            ratio[i] = 1.0
-            continue
         if not steady:
             t = turns[i]
             ec = math.cos((t - math.floor(t)) * TAU + wow0)
@@ -122,9 +118,14 @@ def _disc_block(block, padded, par, st, work, table, taps, bounds, rumble):
             ec, es = ec * ed_c - es * ed_s, es * ed_c + ec * ed_s
             wc, ws = wc * wd_c - ws * wd_s, ws * wd_c + wc * wd_s
             fc, fs_ = fc * fd_c - fs_ * fd_s, fs_ * fd_c + fc * fd_s
-    # -- read head: a windowed-sinc read at the fractional position, one kernel per grid stretch
+
+
+@_jit
+def _positions(n, st, work):
+    """readhead.ReadHead's positions: the groove read at speed x ratio frames a frame. True when
+    it reads faster than the normal kernel serves somewhere in the block."""
+    speed, ratio, pos, abs_inc = work[W_SPEED], work[W_RATIO], work[W_POS], work[W_ABS_INC]
     p0 = st[S_POS]
-    start = np.int64(st[S_INDEX])
     c = 0.0
     inc = 0.0
     fast = False
@@ -132,52 +133,64 @@ def _disc_block(block, padded, par, st, work, table, taps, bounds, rumble):
         inc = speed[i] * ratio[i]
         c += inc
         pos[i] = (c - inc) + p0
-        abs_inc[i] = f32(abs(inc))
+        abs_inc[i] = np.float32(abs(inc))
         fast = fast or abs_inc[i] > 1.1
     st[S_POS] = pos[n - 1] + inc
+    return fast
+
+
+@_jit
+def _read(block, padded, par, st, work, table, taps, bounds, fast):
+    """readhead.ReadHead: a windowed-sinc read at each position, one kernel family per stretch of
+    the absolute grid, the adjacent grooves' echo, the velocity pickup's level."""
+    n = block.shape[0]
+    pos, abs_inc, abs_speed = work[W_POS], work[W_ABS_INC], work[W_ABS_SPEED]
+    start = np.int64(st[S_INDEX])
     st[S_INDEX] = start + n
-    if par[P_HAS_TRACK] != 0.0:
-        last = padded.shape[0] - 1
-        echo, turn = f32(par[P_ECHO]), np.int64(par[P_TURN])
-        at = 0
-        while at < n:
-            stop = min(n, at + GRID - (start + at) % GRID)
-            fam = 0
-            if fast:
-                top = 0.0
-                for i in range(at, stop):
-                    top = max(top, abs_inc[i])
-                while fam < bounds.shape[0] and bounds[fam] < top:
-                    fam += 1
-            k = taps[fam]
+    last = padded.shape[0] - 1
+    echo, turn = np.float32(par[P_ECHO]), np.int64(par[P_TURN])
+    at = 0
+    while at < n:
+        stop = min(n, at + GRID - (start + at) % GRID)
+        fam = 0
+        if fast:
+            top = 0.0
             for i in range(at, stop):
-                p = pos[i]
-                fl = math.floor(p)
-                at_floor = min(max(np.int64(fl) + PAD, 0), last)
-                row = np.int64((p - fl) * PHASES)
-                base = min(max(at_floor - (k // 2 - 1), 0), last + 1 - k)
-                acc = 0.0
-                for j in range(k):
-                    acc += table[fam, row, j] * padded[base + j]
-                x = f32(acc)
-                if echo != 0.0:
-                    lo, hi = at_floor - turn, at_floor + turn
-                    e = f32((padded[lo] if lo >= 0 else f32(0.0)) + (padded[hi] if hi <= last else f32(0.0)))
-                    x += f32(e * echo)
-                block[i] = x * f32(abs_speed[i])
-            at = stop
-        if st[S_POS] >= par[P_LEN]:
-            st[S_ENDED] = 1.0
-    else:
-        for i in range(n):
-            block[i] = 0.0
-    if not enabled:
-        return
-    # -- surface: the film's level swing once a turn, the motor's rumble at the platter's position
+                top = max(top, abs_inc[i])
+            while fam < bounds.shape[0] and bounds[fam] < top:
+                fam += 1
+        k = taps[fam]
+        for i in range(at, stop):
+            p = pos[i]
+            fl = math.floor(p)
+            at_floor = min(max(np.int64(fl) + PAD, 0), last)
+            row = np.int64((p - fl) * PHASES)
+            base = min(max(at_floor - (k // 2 - 1), 0), last + 1 - k)
+            acc = 0.0
+            for j in range(k):
+                acc += table[fam, row, j] * padded[base + j]
+            x = np.float32(acc)
+            if echo != 0.0:
+                lo, hi = at_floor - turn, at_floor + turn
+                e = np.float32((padded[lo] if lo >= 0 else np.float32(0.0)) +
+                               (padded[hi] if hi <= last else np.float32(0.0)))
+                x += np.float32(e * echo)
+            block[i] = x * np.float32(abs_speed[i])
+        at = stop
+    if st[S_POS] >= par[P_LEN]:
+        st[S_ENDED] = 1.0
+
+
+@_jit
+def _surface(block, par, work, rumble, steady):
+    """surface.Surface: the film's level swing once a turn, the motor's rumble at the platter's position."""
+    f32 = np.float32
+    n = block.shape[0]
+    turns, abs_speed = work[W_TURNS], work[W_ABS_SPEED]
     wobble, surf0, rumble_gain = f32(par[P_WOBBLE]), par[P_SURF0], f32(par[P_RUMBLE])
-    to_loop = fs * 60.0 / rpm / RUMBLE_LOOP
+    to_loop = par[P_FS] * 60.0 / par[P_RPM] / RUMBLE_LOOP
     mask = RUMBLE_LOOP - 1
-    oc, os_, od_c, od_s = _oscillator(turns[0], 1.0, surf0, turn_step)
+    oc, os_, od_c, od_s = _oscillator(turns[0], 1.0, surf0, TAU * work[W_SPEED][0] * par[P_RPM] / 60.0 / par[P_FS])
     for i in range(n):
         t = turns[i]
         x = block[i]
@@ -196,7 +209,17 @@ def _disc_block(block, padded, par, st, work, table, taps, bounds, rumble):
             r = r0 + f32((rumble[(at_loop + 1) & mask] - r0) * (u - fl))
             x += f32(r * f32(abs_speed[i])) * rumble_gain
         block[i] = x
-    # -- groove loss: tracing x + k x², the lowpass that follows radius and speed, the subsonic filter
+
+
+@_jit
+def _groove_loss(block, par, st, work):
+    """groove_loss.GrooveLoss: tracing x + k x², the lowpass that follows radius and speed
+    (retuned on the CONTROL grid, carried on from its recent input and output as lfiltic
+    does), the subsonic filter; both in transposed direct form II, as scipy's lfilter."""
+    f32 = np.float32
+    n = block.shape[0]
+    radius, abs_speed = work[W_RADIUS], work[W_ABS_SPEED]
+    fs = par[P_FS]
     g_index = np.int64(st[S_G_INDEX])
     hf, tracing, g_outer, g_inner = par[P_HF], par[P_TRACING], par[P_G_OUTER], par[P_G_INNER]
     k, cutoff = st[S_K], st[S_CUTOFF]
@@ -212,20 +235,16 @@ def _disc_block(block, padded, par, st, work, table, taps, bounds, rumble):
             retune = abs(new_cutoff - cutoff) > RETUNE * cutoff
             if retune or abs(new_k - k) > RETRACE * max(k, 1e-6):
                 k, kf = new_k, f32(new_k)
-                if retune:  # filters.lowpass, carried on from the recent input and output (lfiltic)
+                if retune:
                     cutoff = new_cutoff
-                    w = TAU * min(cutoff, 0.49 * fs) / fs
-                    alpha, cw = math.sin(w) / (2 * (1 / math.sqrt(2))), math.cos(w)
-                    a0 = 1 + alpha
-                    b0, b1, b2, a1, a2 = (1 - cw) / 2 / a0, (1 - cw) / a0, (1 - cw) / 2 / a0, -2 * cw / a0, \
-                        (1 - alpha) / a0
+                    b0, b1, b2, a1, a2 = _lowpass(cutoff, fs)
                     z0 = b1 * x0 + b2 * x1 - (a1 * y0 + a2 * y1)
                     z1 = b2 * x0 - a2 * y0
         x = block[i]
         if k != 0.0:
             x += f32(x * x) * kf
         xd = np.float64(x)
-        y = z0 + b0 * xd  # transposed direct form II, as scipy's lfilter
+        y = z0 + b0 * xd
         z0 = z1 + xd * b1 - y * a1
         z1 = xd * b2 - y * a2
         x1, x0, y1, y0 = x0, xd, y0, y
@@ -239,17 +258,57 @@ def _disc_block(block, padded, par, st, work, table, taps, bounds, rumble):
     st[S_LP_Z0], st[S_LP_Z1], st[S_LP_X0], st[S_LP_X1], st[S_LP_Y0], st[S_LP_Y1] = z0, z1, x0, x1, y0, y1
     st[S_LP_B0], st[S_LP_B1], st[S_LP_B2], st[S_LP_A1], st[S_LP_A2] = b0, b1, b2, a1, a2
     st[S_HP_Z0], st[S_HP_Z1] = h0, h1
-    # -- hum: hum_hz and its second harmonic, from the frame count
+
+
+@_jit
+def _lowpass(cutoff, fs):
+    """filters.lowpass (Q 1/√2), normalised: b0, b1, b2, a1, a2."""
+    w = TAU * min(cutoff, 0.49 * fs) / fs
+    alpha, cw = math.sin(w) / (2 * (1 / math.sqrt(2))), math.cos(w)
+    a0 = 1 + alpha
+    return (1 - cw) / 2 / a0, (1 - cw) / a0, (1 - cw) / 2 / a0, -2 * cw / a0, (1 - alpha) / a0
+
+
+@_jit
+def _hum(block, par, st):
+    """surface.Hum: hum_hz and its second harmonic from the frame count (a fixed frequency:
+    always a rotation)."""
+    f32 = np.float32
+    n = block.shape[0]
     hum_gain = f32(par[P_HUM])
     hum_start = np.int64(st[S_HUM_INDEX])
     st[S_HUM_INDEX] = hum_start + n
-    if hum_gain != 0.0:  # a fixed frequency: always a rotation
-        per_frame = par[P_HUM_HZ] / fs
-        hc, hs, hd_c, hd_s = _oscillator(np.float64(hum_start), per_frame, 0.0, TAU * per_frame)
-        for i in range(n):
-            b = f32(f32(hs) + f32(f32(2.0 * hs * hc) * f32(0.5)))  # sin θ + sin 2θ / 2
-            block[i] += b * hum_gain
-            hc, hs = hc * hd_c - hs * hd_s, hs * hd_c + hc * hd_s
+    if hum_gain == 0.0:
+        return
+    per_frame = par[P_HUM_HZ] / par[P_FS]
+    hc, hs, hd_c, hd_s = _oscillator(np.float64(hum_start), per_frame, 0.0, TAU * per_frame)
+    for i in range(n):
+        b = f32(f32(hs) + f32(f32(2.0 * hs * hc) * f32(0.5)))  # sin θ + sin 2θ / 2
+        block[i] += b * hum_gain
+        hc, hs = hc * hd_c - hs * hd_s, hs * hd_c + hc * hd_s
+
+
+@_jit
+def _disc_block(block, padded, par, st, work, table, taps, bounds, rumble):
+    """One block through motion, wow, read head, surface, groove loss and hum, in place: each
+    step as its stage does it, in the same order of operations."""
+    n = block.shape[0]
+    enabled = par[P_ENABLED] != 0.0
+    steady = _motion(n, par, st, work)
+    if enabled:
+        _wow(n, par, work, steady)
+    else:
+        work[W_RATIO][:n] = 1.0
+    fast = _positions(n, st, work)
+    if par[P_HAS_TRACK] != 0.0:
+        _read(block, padded, par, st, work, table, taps, bounds, fast)
+    else:
+        st[S_INDEX] += n
+        block[:] = 0.0
+    if enabled:
+        _surface(block, par, work, rumble, steady)
+        _groove_loss(block, par, st, work)
+        _hum(block, par, st)
 
 
 def warm() -> float:

@@ -22,9 +22,7 @@ SECTIONS = {"hum": "surface"}  # a stage whose settings live under another name 
 
 
 class DiscEmulation:
-    def __init__(self, cfg: DspConfig, transport: Transport, max_frames: int, compiled: bool = False):
-        """`compiled`: the stages run as one compiled loop (compiled.py), each keeping its
-        parameters and state as before; otherwise each runs its own numpy code."""
+    def __init__(self, cfg: DspConfig, transport: Transport, max_frames: int):
         self.motion = Motion(transport, cfg.motion, cfg.groove)
         self.read_head = ReadHead(transport, _head(cfg), max_frames)
         self.by_name: Dict[str, Any] = {"motion": self.motion, "read_head": self.read_head}
@@ -35,11 +33,8 @@ class DiscEmulation:
         else:
             order = ("motion", "read_head")
         self.settings = cfg
-        self.stages: List[Any] = [self.by_name[name] for name in order]  # each with process(block)
-        if compiled:
-            from .compiled import FusedDisc  # (numba: imported where the sound plays, not everywhere)
-
-            self.stages = [FusedDisc(self)]
+        # each with process(block); the player may put compiled.FusedDisc, one loop of them all, in their place
+        self.stages: List[Any] = [self.by_name[name] for name in order]
 
     def configure(self, settings: DspConfig) -> None:
         """Apply a disc's settings (or a live change) to the stages whose part of them changed:

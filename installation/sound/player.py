@@ -71,12 +71,15 @@ class Player:
 
     def _build(self, dsp: DspConfig) -> None:
         self.transport = Transport(self.sample_rate, self.max_frames)
-        self.dsp = DiscEmulation(dsp, self.transport, self.max_frames, self.compiled)
+        self.dsp = DiscEmulation(dsp, self.transport, self.max_frames)
         self.fader = Fader(self.sample_rate, self.max_frames, self.cfg.fade_seconds)
         self.volume = Gain(self.cfg.master_volume, self.sample_rate, self.max_frames)
         limiter = Limiter
-        if self.compiled:
+        if self.compiled:  # the stages' arithmetic as compiled loops (numba: imported where the sound plays)
             from .compiled import CompiledLimiter as limiter
+            from .compiled import FusedDisc
+
+            self.dsp.stages = [FusedDisc(self.dsp)]
         self.limiter = limiter(dsp.output.limiter_threshold, self.max_frames, self.sample_rate)
         self.chain = Chain([*self.dsp.stages, self.fader, self.volume, self.limiter])
         self._block = np.zeros(self.max_frames, dtype=np.float32)
