@@ -504,3 +504,40 @@ def test_the_encoder_port_is_read_by_the_sound_process_itself():
     finally:
         turning["on"] = False
         sound.close()
+
+
+@pytest.mark.slow  # (a kiosk process: `make test` has it, `make test-fast` leaves it)
+def test_the_kiosk_hands_its_encoder_port_to_its_sound_process(tmp_path):
+    """`python -m installation run` with osc.encoder_port: its sound process listens there, and an
+    encoder's angles at 39 rpm put the kiosk's sound at half speed (its /kiosk/status says so)."""
+    import os
+    import signal
+    import threading
+
+    from conftest import free_udp_port, kiosk_status, start_kiosk, wait_for, write_config
+
+    port, encoder_port = free_udp_port(), free_udp_port()
+    cfg = write_config(tmp_path / "config.yaml", ROOT / "assets", tmp_path / "данные",
+                       f"audio:\n  device: no-such-device\nosc:\n  port: {port}\n  encoder_port: {encoder_port}\n")
+    log = tmp_path / "kiosk.log"
+    kiosk = start_kiosk(cfg, {**os.environ, "SDL_VIDEODRIVER": "dummy"}, log)
+    on = {"sending": True}
+
+    def encoder() -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            t0 = time.perf_counter()
+            while on["sending"]:
+                sock.sendto(message("/turntable/1/angle", (234.0 * (time.perf_counter() - t0)) % 360.0),
+                            ("127.0.0.1", encoder_port))
+                time.sleep(0.002)
+
+    sender = threading.Thread(target=encoder, daemon=True)
+    try:
+        wait_for(lambda: f"the turntable's encoder on 127.0.0.1:{encoder_port}, read by the sound process"
+                 in log.read_text(encoding="utf-8"), 60, "the sound process on the encoder's port")
+        sender.start()
+        wait_for(lambda: abs(float(kiosk_status(port).get("speed", 0.0)) - 0.5) < 0.05, 30, "the sound at 39 rpm")
+    finally:
+        on["sending"] = False
+        kiosk.send_signal(signal.SIGTERM)
+        kiosk.wait(20)
