@@ -51,3 +51,22 @@ def test_the_renderer_and_the_surface_draw_the_same_frame(canvases, scene):
     assert (diff > 48).mean() < 0.02, f"{(diff > 48).mean():.3%} of pixels differ much (edges of turned pictures)"
     c = frame(cpu, scene, 0.387)  # and the comparison can tell a different moment apart
     assert np.abs(a - c).max(axis=2).mean() > diff.mean() * 2
+
+
+def test_the_surface_path_presents_through_the_drivers_own_framebuffer(tmp_path):
+    """SDL may present a window's surface through an OpenGL texture instead of the driver's
+    framebuffer: on Mesa's software OpenGL that costs 10 ms a 1080p frame whatever was drawn.
+    The kiosk asks for the driver's own (SDL_FRAMEBUFFER_ACCELERATION=0) unless the technician
+    set the hint, before SDL's video starts."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os; from installation.screen.display import init_video; init_video(); "
+            "print(os.environ['SDL_FRAMEBUFFER_ACCELERATION'])")
+    env = {k: v for k, v in os.environ.items() if k != "SDL_FRAMEBUFFER_ACCELERATION"}
+    for given, expected in ((None, "0"), ("1", "1")):
+        run_env = {**env, "SDL_VIDEODRIVER": "dummy", **({"SDL_FRAMEBUFFER_ACCELERATION": given} if given else {})}
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=run_env, capture_output=True, text=True,
+                             timeout=60)
+        assert out.stdout.split()[-1:] == [expected], out.stdout + out.stderr

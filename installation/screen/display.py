@@ -28,10 +28,19 @@ class _Fallback:
 _fallback = _Fallback()
 
 
+# The surface path presents its frame through the driver's own framebuffer (X11: shared memory),
+# not through an OpenGL texture SDL may choose instead: on Mesa's software OpenGL that texture
+# costs 10 ms a 1080p frame, whatever was drawn (0.1 to 1 ms natively; bench/bench_frames.py).
+# A driver with no framebuffer of its own (KMS/DRM) uses the texture anyway; a GPU's speed is
+# the renderer path's (display.renderer). A technician's own setting of the hint wins.
+FRAMEBUFFER_HINT = "SDL_FRAMEBUFFER_ACCELERATION"
+
+
 def init_video() -> bool:
     """Initialise SDL video; fall back to the dummy driver. Returns True when headless."""
     if pygame.display.get_init():  # already up (open_canvas, then open_screen): as it is
         return pygame.display.get_driver() in ("dummy", "offscreen")
+    os.environ.setdefault(FRAMEBUFFER_HINT, "0")
     retrying = _fallback.on
     if retrying:  # another look for the display: ask for what was asked for at first
         _restore_driver(_fallback.requested)
