@@ -131,7 +131,9 @@ def test_rotation_between_frames_matches_rpm(tmp_path, library):
         assert result.returncode == 0, result.stderr
         shots.append(luminance(out))
     s0, s1 = np.array(find_spindle(shots[0])), np.array(find_spindle(shots[1]))
-    assert np.hypot(*(s0 - s1)) < 2.5, "the disc turns about its hole"
+    # (the centroid of the 20 px burnt hole, turned nearest-neighbour, moves a little with the angle:
+    # 2.34 px between these two frames with the film's soft edge blended, 2.53 with it keyed)
+    assert np.hypot(*(s0 - s1)) < 3.0, "the disc turns about its hole"
     spindle = (s0 + s1) / 2
     n = 1440
     score = np.zeros(n)
@@ -189,8 +191,9 @@ def test_the_picture_cache_keeps_the_recently_drawn_and_counts_their_pixels(libr
     first = cache.get(a, 200)
     assert cache.get(a, 200) is first, "drawn once"
     held = cache.megabytes
-    layers = (first.surface, first.sheen, first.shadow)
-    assert held * 1e6 == sum(s.get_width() * s.get_height() * 4 for s in layers), "disc, highlight and shadow"
+    layers = (first.surface, first.sheen, first.shadow, first._keyed)
+    assert held * 1e6 == sum(s.get_width() * s.get_height() * 4 for s in layers), \
+        "disc, highlight, shadow and the disc's keyed copy"
     assert 200 <= first.surface.get_width() < 260
     first.draw(pygame.Surface((300, 300)), (150, 150), 0.1, scale=0.5)  # the carousel's smaller copy
     assert cache.megabytes > held * 1.2
@@ -275,3 +278,34 @@ def test_a_big_scan_is_drawn_beside_the_frames_from_a_copy_the_size_the_screen_n
     aside.settle()
     assert len(aside) == 0 and all(aside.get(disc, 240) is None for disc in library.discs[:3])
     aside.close()
+
+
+def test_the_disc_is_turned_as_a_colour_key_copy_that_leaves_the_background_and_the_film_as_they_are(library):
+    """DiscArt.draw turns an opaque copy with its clear part keyed (a copy, not a blend): where
+    the film is not, the background stays exactly as it was; where it is, the film's own pixels
+    land; the key's colour never shows; and the turned disc matches the alpha-blended one."""
+    from installation.screen.disc_art import KEY
+
+    pygame.display.init()
+    pygame.display.set_mode((8, 8))
+    disc = library.discs[0]
+    art = build_disc_art(load_scan(disc.scan_path), disc.info.diameter_cm, 400)
+    background = (20, 30, 40)
+    for turns in (0.0, 0.137):
+        target = pygame.Surface((600, 600), 0, 32)
+        target.fill(background)
+        art.draw(target, (300, 300), turns)
+        shot = pygame.surfarray.array3d(target).astype(int)
+        assert not ((shot[..., 0] == KEY[0]) & (shot[..., 1] == KEY[1]) & (shot[..., 2] == KEY[2])).any()
+        reference = pygame.Surface((600, 600), 0, 32)  # the same disc blended with its alpha, as before
+        reference.fill(background)
+        offset = max(2, art.surface.get_width() // 60)
+        reference.blit(art.shadow, art.shadow.get_rect(center=(300 + offset, 300 + offset * 3 // 2)))
+        turned = pygame.transform.rotate(art.surface, -360.0 * turns)
+        rect = turned.get_rect(center=(300, 300))
+        reference.blit(turned, rect)
+        reference.blit(art.sheen, art.sheen.get_rect(center=rect.center), special_flags=pygame.BLEND_RGB_ADD)
+        diff = np.abs(shot - pygame.surfarray.array3d(reference).astype(int)).max(axis=2)
+        assert (diff > 24).mean() < 0.005, f"{(diff > 24).mean():.3%} differ: only the cut edge's soft pixels may"
+        assert (shot[5:30, 5:30] == background).all(), "a corner outside the disc and its shadow untouched"
+        assert shot[300 - 60:300 + 60, 300 - 140:300 - 100].mean() > 40, "the film is there"
