@@ -300,7 +300,8 @@ def test_the_disc_is_turned_as_a_colour_key_copy_that_leaves_the_background_and_
         reference = pygame.Surface((600, 600), 0, 32)  # the same disc blended with its alpha, as before
         reference.fill(background)
         offset = max(2, art.surface.get_width() // 60)
-        reference.blit(art.shadow, art.shadow.get_rect(center=(300 + offset, 300 + offset * 3 // 2)))
+        reference.blit(art.shadow, art.shadow.get_rect(center=(300 + offset, 300 + offset * 3 // 2)),
+                       special_flags=pygame.BLEND_RGB_MULT)
         turned = pygame.transform.rotate(art.surface, -360.0 * turns)
         rect = turned.get_rect(center=(300, 300))
         reference.blit(turned, rect)

@@ -21,7 +21,7 @@ from .disc_art import SCALE_STEP, scale_step
 
 log = logging.getLogger(__name__)
 
-BLEND, ADD = 1, 2  # SDL_BLENDMODE_BLEND, SDL_BLENDMODE_ADD
+BLEND, ADD, MULTIPLY = 1, 2, 4  # SDL_BLENDMODE_BLEND, _ADD, _MOD
 
 
 class Canvas(Protocol):
@@ -107,7 +107,7 @@ class RendererCanvas:
             sheen = Texture.from_surface(self.renderer, art.sheen)
             sheen.blend_mode = ADD
             shadow = Texture.from_surface(self.renderer, art.shadow)
-            shadow.blend_mode = BLEND
+            shadow.blend_mode = MULTIPLY
             textures = art.textures = (self.renderer, disc, sheen, shadow)
         return textures[1:]
 

@@ -37,7 +37,7 @@ def scale_step(scale: float) -> int:
 class DiscArt:
     surface: pygame.Surface  # SRCALPHA; the hole is at the exact centre of the surface
     sheen: pygame.Surface  # additive highlight, centred on the hole, never rotated
-    shadow: pygame.Surface  # black with a soft alpha: drawn under the disc, offset, never rotated
+    shadow: pygame.Surface  # what the lightbox is multiplied by under the disc (white: untouched), offset, never rotated
     _scaled: dict = field(default_factory=dict, repr=False)  # step -> (surface, sheen, shadow, keyed)
     _keyed: Optional[pygame.Surface] = field(default=None, repr=False)
 
@@ -48,7 +48,8 @@ class DiscArt:
         The disc turned is its opaque, colour-keyed copy: copied, not blended (keyed())."""
         surface, sheen, shadow, keyed = self._at(scale)
         offset = max(2, surface.get_width() // 60)
-        target.blit(shadow, shadow.get_rect(center=(round(center[0]) + offset, round(center[1]) + offset * 3 // 2)))
+        target.blit(shadow, shadow.get_rect(center=(round(center[0]) + offset, round(center[1]) + offset * 3 // 2)),
+                    special_flags=pygame.BLEND_RGB_MULT)
         rotated = pygame.transform.rotate(keyed, -360.0 * (turns % 1.0))  # pygame turns counter-clockwise
         rotated.set_colorkey(KEY)  # (and no RLE: rotate asks for it, and encoding a new surface a frame costs 2 ms)
         rect = rotated.get_rect(center=(round(center[0]), round(center[1])))
@@ -210,13 +211,14 @@ def _scorched(rgb: np.ndarray, hrho: np.ndarray, hphi: np.ndarray, ragged: np.nd
 
 
 def _shadow(alpha: np.ndarray) -> pygame.Surface:
-    """A soft shadow of the disc on the lightbox: its outline, blurred, a little below right."""
+    """A soft shadow of the disc on the lightbox: its outline, blurred, a little below right; as
+    what the lightbox is multiplied by (255 - the shadow's alpha), not as black with an alpha:
+    the same pixels to a level, and a multiply is half the blend's time (0.36 ms a 950 px disc)."""
     size = alpha.shape[0]
     small = max(8, size // 12)
-    mask = pygame.Surface((size, size), pygame.SRCALPHA, 32)
-    pygame.surfarray.pixels_alpha(mask)[:] = (alpha * 150).astype(np.uint8)
-    blurred = pygame.transform.smoothscale(pygame.transform.smoothscale(mask, (small, small)), (size, size))
-    return blurred
+    mask = pygame.Surface((size, size), 0, 32)
+    pygame.surfarray.pixels3d(mask)[:] = (255 - alpha * 150).astype(np.uint8)[..., None]
+    return pygame.transform.smoothscale(pygame.transform.smoothscale(mask, (small, small)), (size, size))
 
 
 def _sheen(size: int, radius: float, hole_r: float) -> pygame.Surface:
