@@ -37,7 +37,7 @@ def scale_step(scale: float) -> int:
 class DiscArt:
     surface: pygame.Surface  # SRCALPHA; the hole is at the exact centre of the surface
     sheen: pygame.Surface  # additive highlight, centred on the hole, never rotated
-    shadow: pygame.Surface  # what the lightbox is multiplied by under the disc (white: untouched), offset, never rotated
+    shadow: pygame.Surface  # the lightbox is multiplied by it under the disc (white: untouched); never rotated
     _scaled: dict = field(default_factory=dict, repr=False)  # step -> (surface, sheen, shadow, keyed)
     _keyed: Optional[pygame.Surface] = field(default=None, repr=False)
 
