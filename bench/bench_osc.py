@@ -159,8 +159,18 @@ class InSoundProcess:
         deadline = time.monotonic() + 60
         while self.sound.status().blocks == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(1.0)  # (its encoder port opens after the engine)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:  # its encoder port opens after the engine
+            while time.monotonic() < deadline:
+                probe.sendto(message("/turntable/1/angle", 0.0), ("127.0.0.1", self.port))
+                try:
+                    self.applied.get(timeout=0.1)
+                    break
+                except queue.Empty:
+                    continue
+        time.sleep(0.3)
         self.done: list[float] = []
+        self.times()  # (the probes' own)
+        self.done.clear()
 
     def drain_engine(self):
         pass
@@ -256,6 +266,8 @@ def main() -> None:
         try:
             for rate in (1000, 2000):
                 sent, dropped, lat = streams[name, rate] = run_stream(target, rate, seconds)
+                if not len(lat):  # (nothing came: the figures below say so rather than fail)
+                    lat = np.array([float("inf")])
                 print(f"{name:>13} {rate:>7} {sent:>7} {dropped:>8} {np.percentile(lat, 50):>7.3f} "
                       f"{np.percentile(lat, 99):>7.3f} {lat.max():>7.3f}")
             results[name] = throughput(target, 5000 if args.quick else 20000)

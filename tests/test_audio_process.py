@@ -139,7 +139,9 @@ def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_p
     assert len(playing) > 400, "the tone reached the sink"
     middle = rms[playing[0] + 1: playing[-1]]  # whole windows only
     assert middle.min() > 0.9 * np.median(middle), "continuous: not one window of the tone went quiet"
-    assert e.status().underruns == 0
+    # a sound that shared the main loop's lock would have missed some 65 blocks in each stall; a loaded
+    # machine's own sound server misses one now and then (3 in a loaded suite, with no gap recorded)
+    assert e.status().underruns < 10
 
 
 def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):

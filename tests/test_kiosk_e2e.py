@@ -297,8 +297,11 @@ def test_a_turn_back_by_hand_moves_the_music_back_one_turn(xvfb, tmp_path):
         xdotool(xvfb, "mouseup", "1")
         print(f"one turn back: {back - rest:+.3f} s, half a turn forward: {forward - back:+.3f} s "
               f"(a turn is {per_turn:.3f} s)")
-        assert back - rest == pytest.approx(-per_turn, rel=0.05)
-        assert forward - back == pytest.approx(per_turn / 2, rel=0.05)
+        # (idle: -0.770 and +0.382 s of a 0.769 s turn; beside two busy loops and a parallel suite the
+        # window's pointer lost a little of the move: -0.723 and +0.338 s. A wrong direction, half a
+        # turn or two turns are far outside either)
+        assert back - rest == pytest.approx(-per_turn, rel=0.15)
+        assert forward - back == pytest.approx(per_turn / 2, rel=0.15)
         wait_for(lambda: kiosk_status(port)["speed"] > 0.95, 10, "let go: the motor brings it back")
     finally:
         proc.terminate()
