@@ -191,7 +191,7 @@ def test_the_picture_cache_keeps_the_recently_drawn_and_counts_their_pixels(libr
     first = cache.get(a, 200)
     assert cache.get(a, 200) is first, "drawn once"
     held = cache.megabytes
-    layers = (first.surface, first.sheen, first.shadow, first._keyed)
+    layers = (first.surface, first.sheen, first.shadow, first.turned)
     assert held * 1e6 == sum(s.get_width() * s.get_height() * 4 for s in layers), \
         "disc, highlight, shadow and the disc's keyed copy"
     assert 200 <= first.surface.get_width() < 260

@@ -38,19 +38,19 @@ class DiscArt:
     surface: pygame.Surface  # SRCALPHA; the hole is at the exact centre of the surface
     sheen: pygame.Surface  # additive highlight, centred on the hole, never rotated
     shadow: pygame.Surface  # the lightbox is multiplied by it under the disc (white: untouched); never rotated
+    turned: pygame.Surface  # the surface opaque, its clear part KEY: what is turned (keyed())
     _scaled: dict = field(default_factory=dict, repr=False)  # step -> (surface, sheen, shadow, keyed)
-    _keyed: Optional[pygame.Surface] = field(default=None, repr=False)
 
     def draw(self, target: pygame.Surface, center: tuple[float, float], turns: float,
              scale: float = 1.0) -> pygame.Rect:
         """Blit at `center` (the spindle) after `turns` clockwise revolutions, `scale`d (in
         5 % steps: a carousel's discs reuse a few scaled copies instead of zooming every frame).
         The disc turned is its opaque, colour-keyed copy: copied, not blended (keyed())."""
-        surface, sheen, shadow, keyed = self._at(scale)
+        surface, sheen, shadow, turned = self._at(scale)
         offset = max(2, surface.get_width() // 60)
         target.blit(shadow, shadow.get_rect(center=(round(center[0]) + offset, round(center[1]) + offset * 3 // 2)),
                     special_flags=pygame.BLEND_RGB_MULT)
-        rotated = pygame.transform.rotate(keyed, -360.0 * (turns % 1.0))  # pygame turns counter-clockwise
+        rotated = pygame.transform.rotate(turned, -360.0 * (turns % 1.0))  # pygame turns counter-clockwise
         rotated.set_colorkey(KEY)  # (and no RLE: rotate asks for it, and encoding a new surface a frame costs 2 ms)
         rect = rotated.get_rect(center=(round(center[0]), round(center[1])))
         target.blit(rotated, rect)
@@ -60,9 +60,7 @@ class DiscArt:
     def _at(self, scale: float):
         step = scale_step(scale)
         if step * SCALE_STEP >= 1.0:
-            if self._keyed is None:
-                self._keyed = keyed(self.surface)
-            return self.surface, self.sheen, self.shadow, self._keyed
+            return self.surface, self.sheen, self.shadow, self.turned
         if step not in self._scaled:
             if len(self._scaled) >= 8:
                 self._scaled.pop(next(iter(self._scaled)))
@@ -74,8 +72,8 @@ class DiscArt:
     @property
     def nbytes(self) -> int:
         """Pixels held, with the scaled and keyed copies (the soak tells a filling cache from a leak)."""
-        surfaces = [self.surface, self.sheen, self.shadow] + [s for copy in list(self._scaled.values()) for s in copy] \
-            + ([self._keyed] if self._keyed is not None else [])
+        surfaces = [self.surface, self.sheen, self.shadow, self.turned] + [s for copy in list(self._scaled.values())
+                                                                           for s in copy]
         return sum(s.get_bytesize() * s.get_width() * s.get_height() for s in surfaces)
 
 
@@ -179,7 +177,7 @@ def build_disc_art(scan: pygame.Surface, diameter_cm: float, diameter_px: int, s
     pygame.surfarray.blit_array(surface, rgb.astype(np.uint8))
     del rgb
     pygame.surfarray.pixels_alpha(surface)[:] = (alpha * 255).astype(np.uint8)
-    return DiscArt(surface, _sheen(size, radius - ecc, hole_r), _shadow(alpha), _keyed=keyed(surface))
+    return DiscArt(surface, _sheen(size, radius - ecc, hole_r), _shadow(alpha), keyed(surface))
 
 
 def _grooved(rho: np.ndarray, radius: float, px_per_mm: float, rng, end_mm: float) -> np.ndarray:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -96,13 +96,12 @@ def _motion(n, par, st, work):
 
 
 @_jit
-def _wow(n, par, work, steady):
+def _wow(n, par, work, steady, turn_step):
     """wow.Wow: the pitch ratio 1 + (e / r) cos(2π turns + φ0) + warp + flutter."""
     turns, radius, ratio = work[W_TURNS], work[W_RADIUS], work[W_RATIO]
     ecc, wow0 = par[P_ECC], par[P_WOW0]
     warp, warp_rev, wow1 = par[P_WARP], par[P_WARP_REV], par[P_WOW1]
     flutter, flutter_rev, wow2 = par[P_FLUTTER], par[P_FLUTTER_REV], par[P_WOW2]
-    turn_step = TAU * work[W_SPEED][0] * par[P_RPM] / 60.0 / par[P_FS]
     t = turns[0]
     ec, es, ed_c, ed_s = _oscillator(t, 1.0, wow0, turn_step)
     wc, ws, wd_c, wd_s = _oscillator(t, warp_rev, wow1, turn_step * warp_rev)
@@ -182,7 +181,7 @@ def _read(block, padded, par, st, work, table, taps, bounds, fast):
 
 
 @_jit
-def _surface(block, par, work, rumble, steady):
+def _surface(block, par, work, rumble, steady, turn_step):
     """surface.Surface: the film's level swing once a turn, the motor's rumble at the platter's position."""
     f32 = np.float32
     n = block.shape[0]
@@ -190,7 +189,7 @@ def _surface(block, par, work, rumble, steady):
     wobble, surf0, rumble_gain = f32(par[P_WOBBLE]), par[P_SURF0], f32(par[P_RUMBLE])
     to_loop = par[P_FS] * 60.0 / par[P_RPM] / RUMBLE_LOOP
     mask = RUMBLE_LOOP - 1
-    oc, os_, od_c, od_s = _oscillator(turns[0], 1.0, surf0, TAU * work[W_SPEED][0] * par[P_RPM] / 60.0 / par[P_FS])
+    oc, os_, od_c, od_s = _oscillator(turns[0], 1.0, surf0, turn_step)
     for i in range(n):
         t = turns[i]
         x = block[i]
@@ -295,8 +294,9 @@ def _disc_block(block, padded, par, st, work, table, taps, bounds, rumble):
     n = block.shape[0]
     enabled = par[P_ENABLED] != 0.0
     steady = _motion(n, par, st, work)
+    turn_step = TAU * work[W_SPEED][0] * par[P_RPM] / 60.0 / par[P_FS]  # (the platter's angle a frame, when steady)
     if enabled:
-        _wow(n, par, work, steady)
+        _wow(n, par, work, steady, turn_step)
     else:
         work[W_RATIO][:n] = 1.0
     fast = _positions(n, st, work)
@@ -306,7 +306,7 @@ def _disc_block(block, padded, par, st, work, table, taps, bounds, rumble):
         st[S_INDEX] += n
         block[:] = 0.0
     if enabled:
-        _surface(block, par, work, rumble, steady)
+        _surface(block, par, work, rumble, steady, turn_step)
         _groove_loss(block, par, st, work)
         _hum(block, par, st)
 
@@ -332,7 +332,11 @@ class FusedDisc:
         self.st = np.zeros(S_HP_A2 + 1)
         self.work = np.zeros((W_ABS_SPEED + 1, len(emu.motion.t.speed)))  # whole: one layout, one compilation
         self._none = np.zeros(2 * PAD + 1, dtype=np.float32)  # no track (and no rumble in the plain chain)
-        groove = emu.by_name.get("groove")
+        # the stages with state of their own (none of them in the plain chain: dsp.enabled false)
+        self._groove: Any = emu.by_name.get("groove")
+        self._hum: Any = emu.by_name.get("hum")
+        self._surface: Any = emu.by_name.get("surface")
+        groove = self._groove
         if groove is not None:  # the filters' state lives here from now on (the stage's own stays unused)
             b, a = groove.filter.b, groove.filter.a
             self.st[S_LP_B0:S_LP_A2 + 1] = b[0], b[1], b[2], a[1], a[2]
@@ -376,17 +380,16 @@ class FusedDisc:
         par[P_LEN] = len(track) if track is not None else 0
         st[S_SPEED], st[S_TURNS], st[S_GROOVE_POS] = motion.speed, motion.turns, motion.groove_pos
         st[S_POS], st[S_INDEX], st[S_ENDED] = head.pos, head.index, head.ended
-        groove = emu.by_name.get("groove")
+        groove, hum, surface = self._groove, self._hum, self._surface
         if groove is not None:
-            st[S_G_INDEX], st[S_K] = groove.index, groove.k
-            st[S_HUM_INDEX] = emu.by_name["hum"].index
+            st[S_G_INDEX], st[S_K], st[S_HUM_INDEX] = groove.index, groove.k, hum.index
         _disc_block(block, track.padded if track is not None else self._none, par, st, self.work,
-                 _TABLE, _TAPS, _BOUNDS, emu.by_name["surface"].rumble if groove is not None else self._none)
+                    _TABLE, _TAPS, _BOUNDS, surface.rumble if surface is not None else self._none)
         motion.speed, motion.turns, motion.groove_pos = float(st[S_SPEED]), float(st[S_TURNS]), float(st[S_GROOVE_POS])
         head.pos, head.index, head.ended = float(st[S_POS]), int(st[S_INDEX]), bool(st[S_ENDED])
         if groove is not None:
             groove.index, groove.k, groove.cutoff = int(st[S_G_INDEX]), float(st[S_K]), float(st[S_CUTOFF])
-            emu.by_name["hum"].index = int(st[S_HUM_INDEX])
+            hum.index = int(st[S_HUM_INDEX])
         return block
 
 

@@ -284,8 +284,7 @@ def child_main(commands, replies, shm_name: str, cfg: AudioConfig, dsp: DspConfi
             listener = encoder.start(engine)
             log.info("OSC: the turntable's encoder on %s:%d, read by the sound process", *listener.server.address[:2])
         except OSError as exc:
-            log.error("OSC: cannot listen for the encoder on port %s (%s); it is read on the kiosk's own port only",
-                      getattr(getattr(encoder, "cfg", None), "encoder_port", "?"), exc)
+            log.error("OSC: cannot listen for the encoder (%s); it is read on the kiosk's own port only", exc)
     try:
         _serve(engine, commands, replies, status, parent, listener)
     finally:

@@ -12,7 +12,6 @@ pickled by reference, so that the sound layer needs to know nothing of OSC.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any, Optional, Tuple
 
@@ -30,8 +29,7 @@ class EncoderListener:
     def __init__(self, cfg: OscConfig, engine: Any):
         self.turntable = Turntable(engine, cfg.encoder_timeout_seconds, cfg.encoder_release_seconds,
                                    rpm=lambda: engine.player.rpm)  # (not engine.status(): percentiles per angle)
-        self.server = OscServer(dataclasses.replace(cfg, feedback=dataclasses.replace(cfg.feedback, hosts=())),
-                                CommandBus(16), engine, dict, turntable=self.turntable, routes=ENCODER_ROUTES,
+        self.server = OscServer(cfg, CommandBus(16), engine, dict, turntable=self.turntable, routes=ENCODER_ROUTES,
                                 port=cfg.encoder_port)
         self.server.start()
 
@@ -53,5 +51,8 @@ class EncoderPort:
     cfg: OscConfig
 
     def start(self, engine: Any) -> EncoderListener:
-        """Listening on the port now; OSError when it is taken."""
-        return EncoderListener(self.cfg, engine)
+        """Listening on the port now; OSError naming the port when it is taken."""
+        try:
+            return EncoderListener(self.cfg, engine)
+        except OSError as exc:
+            raise OSError(f"port {self.cfg.encoder_port}: {exc.strerror or exc}") from None
