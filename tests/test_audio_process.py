@@ -124,8 +124,8 @@ def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_p
     with open(raw, "wb") as out:
         rec = subprocess.Popen(["parec", "-d", f"{null_sink}.monitor", "--format=float32le", "--rate=48000",
                                 "--channels=1", "--raw"], stdout=out)
-        try:
-            time.sleep(1.0)
+        try:  # (a loaded machine starts parec late: the stalls come once a second of the tone is on disk)
+            wait_until(lambda: raw.stat().st_size >= RATE * 4, 30, "the sink being recorded")
             stalls = [gil_stall(0.35) for _ in range(3)]  # the main loop stuck in C, three times
             time.sleep(1.0)
         finally:
