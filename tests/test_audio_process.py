@@ -138,10 +138,18 @@ def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_p
     playing = np.flatnonzero(rms > 0.1)
     assert len(playing) > 400, "the tone reached the sink"
     middle = rms[playing[0] + 1: playing[-1]]  # whole windows only
-    assert middle.min() > 0.9 * np.median(middle), "continuous: not one window of the tone went quiet"
-    # a sound that shared the main loop's lock would have missed some 65 blocks in each stall; a loaded
-    # machine's own sound server misses one now and then (3 in a loaded suite, with no gap recorded)
-    assert e.status().underruns < 10
+    quiet = middle < 0.9 * np.median(middle)
+    runs = np.diff(np.flatnonzero(np.diff(np.concatenate(([0], quiet.astype(np.int8), [0])))))[::2]
+    longest_ms = (runs.max() if len(runs) else 0) * window / RATE * 1000.0
+    underruns = e.status().underruns
+    # A sound that shared the main loop's lock would go quiet for the whole stall (350 ms, some 65
+    # blocks, three times). A loaded machine's own sound server misses a block now and then, stall
+    # or no stall: one 5 ms window in a CI run of the suite (-n 4 on two busy cores), 3 underruns
+    # with no gap in another. Those are the soak bench's to count (bench_audio: 0 in 120 s idle).
+    assert longest_ms < 50.0, (f"the tone went quiet for {longest_ms:.0f} ms at a stretch "
+                               f"({int(quiet.sum())} quiet windows, {underruns} underruns)")
+    assert quiet.sum() < 10, f"{int(quiet.sum())} quiet windows of {len(middle)}"
+    assert underruns < 10
 
 
 def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):

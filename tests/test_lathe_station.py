@@ -310,3 +310,23 @@ def test_the_station_logs_its_audio_by_the_devices_names():
     assert duplex_name(PortAudio, (1, 2), cfg) == ("microphone 'USB Audio CODEC' channel 1, cutter 'bcm2835 "
                                                    "Headphones' channel 2, 48000 Hz")
     assert duplex_name(PortAudio, (1, 7), cfg).startswith("microphone 'USB Audio CODEC' channel 1, cutter '#7'")
+
+
+def test_an_arm_queued_before_the_stations_first_tick_is_judged_on_the_lathes_first_answer(tmp_path: Path):
+    """CI armed a station in the moment between its start and its first tick, and the arm was
+    refused with "the lathe has not answered": the request was judged before the lathe was asked."""
+    cfg = LatheConfig(enabled=True, audio=CutterAudioConfig(input_device="no-such-microphone",
+                                                            output_device="no-such-cutter"))
+    lathe = SimulatedLathe(cfg)
+    station = LatheStation(cfg, lathe, StationAudio(cfg.audio), Archive(tmp_path / "data"), CommandBus())
+    lathe.connect(0.0)
+    station.request("arm", "test", force=True)
+    station.step(0.0)  # the station's first tick
+    assert station.view.armed and not station.view.refusal, station.view.refusal
+    unplugged = SimulatedLathe(cfg)
+    unplugged.silent = True  # a lathe that never answers is still refused
+    quiet = LatheStation(cfg, unplugged, StationAudio(cfg.audio), Archive(tmp_path / "data"), CommandBus())
+    unplugged.connect(0.0)
+    quiet.request("arm", "test", force=True)
+    quiet.step(1.0)
+    assert not quiet.view.armed and "the lathe has not answered" in quiet.view.refusal

@@ -149,7 +149,10 @@ class LatheStation:
             self._stop.wait(TICK_SECONDS)
 
     def step(self, now: float) -> None:
-        """One tick: requests, the lathe's news, the groove, the state machine, the snapshot."""
+        """One tick: the lathe's news, requests (judged on that news: an arm queued before the
+        station's first tick is not refused for a lathe that simply was not asked yet), the groove,
+        the state machine, the snapshot."""
+        self.lathe.poll(now)
         while True:
             try:
                 kind, source, params = self._requests.get_nowait()
@@ -157,7 +160,6 @@ class LatheStation:
                 break
             self._handle(kind, source, params, now)
         self.audio.check()
-        self.lathe.poll(now)
         status = self.lathe.status()
         dt_ = 0.0 if self._last is None else max(0.0, now - self._last)
         self._last = now
