@@ -396,6 +396,7 @@ def test_a_live_cut_on_a_lathe_station_with_no_screen_joins_the_kiosks(broker, t
         env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
         station_cfg, station_osc, _ = _box_config(tmp_path, broker, "box-b", 2, (
             f"lathe:\n  enabled: true\n  backend: serial\n  port: {fw.port}\n  spin_up_seconds: 30\n"
+                "  status_timeout_seconds: 5\n"  # (a loaded machine may starve the firmware stand-in, a thread of this test, for a second; the 1 s interlock is test_lathe's, on a fake clock)
             "  audio: {input_device: pulse, output_device: pulse}\n"))
         kiosk_cfg, kiosk_osc, _ = _box_config(tmp_path, broker, "box-a", 2)
         logs = {box: tmp_path / f"{box}.log" for box in ("box-a", "box-b")}
@@ -437,6 +438,11 @@ def test_a_live_cut_on_a_lathe_station_with_no_screen_joins_the_kiosks(broker, t
             watcher.send("box-a", {"action": "disc", "id": cut_id})
             wait_for(lambda: kiosk_status(kiosk_osc).get("disc") == cut_id, 30, "the live cut playing on box-a")
             watcher.close()
+        except AssertionError:  # what the boxes said of it, for a failure on a CI machine
+            for box, path in logs.items():
+                lines = path.read_text(encoding="utf-8", errors="replace").splitlines() if path.exists() else []
+                print(f"--- {box}'s log, the last lines of {len(lines)}:", *lines[-30:], sep="\n")
+            raise
         finally:
             player.kill()
             for proc in kiosks.values():
