@@ -396,7 +396,9 @@ def test_a_live_cut_on_a_lathe_station_with_no_screen_joins_the_kiosks(broker, t
         env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
         station_cfg, station_osc, _ = _box_config(tmp_path, broker, "box-b", 2, (
             f"lathe:\n  enabled: true\n  backend: serial\n  port: {fw.port}\n  spin_up_seconds: 30\n"
-                "  status_timeout_seconds: 5\n"  # (a loaded machine may starve the firmware stand-in, a thread of this test, for a second; the 1 s interlock is test_lathe's, on a fake clock)
+            # a loaded machine may starve the firmware stand-in (a thread of this test) for a second:
+            # the station gives its lathe 5 s; the 1 s interlock is test_lathe's, on a fake clock
+            "  status_timeout_seconds: 5\n"
             "  audio: {input_device: pulse, output_device: pulse}\n"))
         kiosk_cfg, kiosk_osc, _ = _box_config(tmp_path, broker, "box-a", 2)
         logs = {box: tmp_path / f"{box}.log" for box in ("box-a", "box-b")}
