@@ -19,7 +19,7 @@ from installation.sound.port import DeviceChanged, Ended, PlayFile, SetVolume, S
 from installation.sound.readhead import Track
 from installation.sound.settings import AudioConfig, DspConfig
 
-from conftest import ROOT, WedgedStream, settled
+from conftest import ROOT, WedgedStream, settled, wait_for
 
 RATE = 48000
 
@@ -134,6 +134,35 @@ def test_null_sink_when_the_device_does_not_exist():
     finally:
         engine.close()
 
+
+
+def test_a_null_sink_thread_starved_past_its_stop_does_not_render_beside_the_next():
+    """A thread held inside `render` longer than stop() waits for it (a loaded box) ends when it
+    gets out, instead of going on beside the next start()'s thread at twice the show's speed."""
+    import threading
+
+    from installation.sound.device import NullSink
+
+    gate, renders = threading.Event(), []
+
+    def render(out: np.ndarray) -> None:
+        renders.append(threading.get_ident())
+        if len(renders) == 1:
+            gate.wait(10)
+
+    sink = NullSink(render, 256, 2, lambda: RATE, lambda: None)
+    sink.join_seconds = 0.05
+    sink.start()
+    wait_for(lambda: renders, 10, "the first render")
+    first = renders[0]
+    sink.stop()  # gives up waiting: the first thread is still inside render
+    sink.start()
+    wait_for(lambda: any(t != first for t in renders), 10, "the second thread rendering")
+    gate.set()
+    time.sleep(0.3)
+    sink.stop()
+    assert renders.count(first) == 1, "the starved thread rendered again after its stop"
+    assert len(set(renders)) == 2
 
 PROBE = textwrap.dedent("""
     import sys, time

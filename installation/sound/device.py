@@ -189,36 +189,40 @@ class NullSink:
     def __init__(self, render: Callable[[np.ndarray], None], frames: int, channels: int, rate: Callable[[], int],
                  underrun: Callable[[], None]):
         self.render, self.frames, self.channels, self.rate, self.underrun = render, frames, channels, rate, underrun
-        self._running = False
+        self.join_seconds = 2.0
+        # Each thread has its own stop: a thread starved past stop()'s join (a loaded box) must not
+        # go on beside the next start()'s, rendering the show at twice its speed.
+        self._stop: Optional[threading.Event] = None
         self._thread: Optional[threading.Thread] = None
 
     @property
     def running(self) -> bool:
-        return self._running
+        return self._stop is not None
 
     def start(self) -> None:
-        if self._running:
+        if self._stop is not None:
             return
-        self._running = True
-        self._thread = threading.Thread(target=self._loop, name="null-sink", daemon=True)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, args=(self._stop,), name="null-sink", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        self._running = False
-        thread, self._thread = self._thread, None
+        stop, thread, self._stop, self._thread = self._stop, self._thread, None, None
+        if stop is not None:
+            stop.set()
         if thread is not None:
-            thread.join(timeout=2)
+            thread.join(timeout=self.join_seconds)
 
-    def _loop(self) -> None:
+    def _loop(self, stop: threading.Event) -> None:
         out = np.zeros((self.frames, self.channels), dtype=np.float32)
         period = self.frames / self.rate()
         deadline = time.perf_counter()
-        while self._running:
+        while not stop.is_set():
             self.render(out)
             deadline += period
             delay = deadline - time.perf_counter()
             if delay > 0:
-                time.sleep(delay)
+                stop.wait(delay)
             elif delay < -1.0:  # fell far behind (suspended machine): do not race to catch up
                 deadline = time.perf_counter()
             elif delay < -period:  # a real device would have run dry here
