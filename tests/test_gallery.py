@@ -26,7 +26,8 @@ from conftest import ROOT, free_tcp_port, free_udp_port, kiosk_status, start_kio
 
 pytestmark = pytest.mark.skipif(shutil.which("mosquitto") is None, reason="apt install mosquitto (make test does)")
 SITE = "test"
-USERS = {"box-a": "пароль-a", "box-b": "пароль-b", "box-c": "пароль-c", "console": "пароль-пульта"}
+USERS = {"box-a": "пароль-a", "box-b": "пароль-b", "box-c": "пароль-c", "lathe-station": "пароль-станции",
+         "console": "пароль-пульта"}
 
 
 class Broker:
@@ -378,7 +379,8 @@ def test_a_live_cut_on_a_lathe_station_with_no_screen_joins_the_kiosks(broker, t
     """The lathe station as a box of its own: a kiosk process on SDL's dummy driver (no screen,
     no keyboard) driving a serial lathe (the firmware stand-in on a real pty) and recording the
     performer from a PulseAudio source; confirmed with the lathe's own button. Its cut, made into
-    a disc, is fetched by a kiosk over the broker, and plays there when the console says so."""
+    a disc, is fetched by the three kiosks over the broker, and plays on all three when the console
+    says so to all."""
     from installation.lathe.settings import LatheConfig
     from installation.remote.osc.messages import message
 
@@ -394,18 +396,20 @@ def test_a_live_cut_on_a_lathe_station_with_no_screen_joins_the_kiosks(broker, t
         soundfile.write(str(tmp_path / "performer.wav"), tone, 48000)
         player = subprocess.Popen(["paplay", "-d", mic, str(tmp_path / "performer.wav")])
         env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
-        station_cfg, station_osc, _ = _box_config(tmp_path, broker, "box-b", 2, (
+        station, boxes = "lathe-station", ("box-a", "box-b", "box-c")
+        station_cfg, station_osc, _ = _box_config(tmp_path, broker, station, 2, (
             f"lathe:\n  enabled: true\n  backend: serial\n  port: {fw.port}\n  spin_up_seconds: 30\n"
             # a loaded machine may starve the firmware stand-in (a thread of this test) for a second:
             # the station gives its lathe 5 s; the 1 s interlock is test_lathe's, on a fake clock
             "  status_timeout_seconds: 5\n"
             "  audio: {input_device: pulse, output_device: pulse}\n"))
-        kiosk_cfg, kiosk_osc, _ = _box_config(tmp_path, broker, "box-a", 2)
-        logs = {box: tmp_path / f"{box}.log" for box in ("box-a", "box-b")}
+        kiosk_cfgs = {box: _box_config(tmp_path, broker, box, 2) for box in boxes}
+        logs = {box: tmp_path / f"{box}.log" for box in (station, *boxes)}
         try:
-            kiosks["box-b"] = start_kiosk(station_cfg, env, logs["box-b"])
-            kiosks["box-a"] = start_kiosk(kiosk_cfg, env, logs["box-a"])
-            station_log = lambda: logs["box-b"].read_text(encoding="utf-8", errors="replace")  # noqa: E731
+            kiosks[station] = start_kiosk(station_cfg, env, logs[station])
+            for box in boxes:
+                kiosks[box] = start_kiosk(kiosk_cfgs[box][0], env, logs[box])
+            station_log = lambda: logs[station].read_text(encoding="utf-8", errors="replace")  # noqa: E731
 
             def lathe_says(what: str) -> bool:
                 return f" -> {what}:" in station_log()
@@ -428,17 +432,20 @@ def test_a_live_cut_on_a_lathe_station_with_no_screen_joins_the_kiosks(broker, t
             wait_for(lambda: "new disc from the live cut: " in station_log(), 60, "the cut made into a disc")
             cut_id = station_log().split("new disc from the live cut: ")[1].split()[0]
             finished = time.monotonic()
-            wait_for(lambda: f"new disc from the gallery, from box-b: {cut_id}\n" in
-                     logs["box-a"].read_text(encoding="utf-8", errors="replace"), 30, "the cut in box-a's show")
-            print(f"live cut made into a disc on the station -> in box-a's show after "
-                  f"{time.monotonic() - finished:.2f} s")
-            station_disc = tmp_path / "box-b" / "data" / "discs" / cut_id
-            assert _same_disc(tmp_path / "box-a" / "content" / "discs" / cut_id, station_disc)
+            station_disc = tmp_path / station / "data" / "discs" / cut_id
             audio, rate = soundfile.read(str(station_disc / "audio.wav"))
             assert np.abs(audio).max() > 0.05, "the performer's tone, recorded at the station"
+            for box in boxes:
+                wait_for(lambda: f"new disc from the gallery, from {station}: {cut_id}\n" in
+                         logs[box].read_text(encoding="utf-8", errors="replace"), 30, f"the cut in {box}'s show")
+                print(f"live cut made into a disc on the station -> in {box}'s show after "
+                      f"{time.monotonic() - finished:.2f} s")
+                assert _same_disc(tmp_path / box / "content" / "discs" / cut_id, station_disc), f"whole in {box}"
             watcher = Watcher(broker.port)
-            watcher.send("box-a", {"action": "disc", "id": cut_id})
-            wait_for(lambda: kiosk_status(kiosk_osc).get("disc") == cut_id, 30, "the live cut playing on box-a")
+            watcher.send("all", {"action": "disc", "id": cut_id})
+            for box in boxes:
+                wait_for(lambda: kiosk_status(kiosk_cfgs[box][1]).get("disc") == cut_id, 30,
+                         f"the live cut playing on {box}")
             watcher.close()
         except AssertionError:  # what the boxes said of it, for a failure on a CI machine
             for box, path in logs.items():
