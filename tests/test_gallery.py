@@ -496,6 +496,9 @@ def test_the_console_shows_the_gallery_and_commands_all_boxes(broker, tmp_path):
             assert bus_a.drain() == bus_b.drain() == [PlayDisc("свинг-под-черепом")]
             b.close()
             page.wait_for_selector("#box-list li.off:has-text('box-b')", timeout=20000)
+            tile = {box: page.locator(f"#box-list li:has-text('{box}')").inner_text() for box in ("box-a", "hall")}
+            assert "60 fps" in tile["box-a"] and "p99" not in tile["box-a"], tile  # only figures it reported
+            assert "fps" not in tile["hall"], tile
             page.locator("#gallery").screenshot(path=str(tmp_path / "console-gallery.png"))
     finally:
         console.close()

@@ -148,6 +148,12 @@ function when(iso) {
   return t.toDateString() === new Date().toDateString() ? time : `${t.toLocaleDateString(lang)} ${time}`;
 }
 
+// a box's frame and sound figures, leaving out those it has not reported (a box with no screen has no fps)
+function figures(s) {
+  return [s.fps != null && `${s.fps} fps`, s.frame_p99_ms != null && `p99 ${s.frame_p99_ms} ms`,
+    s.underruns != null && `${lang === "ru" ? "пропуски" : "underruns"} ${s.underruns}`].filter(Boolean).join(" · ");
+}
+
 // The gallery: a tile per box on the broker (docs/gallery.md), commands to one box or to all.
 function screenOf(box) {  // its screen, fetched by this box with the site's token; a new one every 10 s
   const img = el("img", { className: "shot", alt: box, loading: "lazy",
@@ -167,7 +173,7 @@ async function gallery() {
     return el("li", { className: `tile ${b.online ? "" : "off"}` }, el("strong", { textContent: b.box }),
       el("div", { className: "dim", textContent: `${state} · ${lang === "ru" ? "с" : "since"} ${when(b.since)}` }),
       el("div", { textContent: b.online ? `${s.scene || ""} ${s.disc || ""}` : "" }),
-      el("div", { className: "dim", textContent: b.online ? `${s.fps ?? ""} fps · p99 ${s.frame_p99_ms ?? ""} ms · ${lang === "ru" ? "пропуски" : "underruns"} ${s.underruns ?? ""}` : "" }),
+      el("div", { className: "dim", textContent: b.online ? figures(s) : "" }),
       el("div", { className: "dim", textContent: b.online ? (s.selftest || "") : "" }),
       ...(b.online && b.box !== g.box ? [screenOf(b.box)] : []));
   }));
