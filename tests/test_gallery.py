@@ -388,13 +388,16 @@ def test_a_live_cut_on_a_lathe_station_with_no_screen_joins_the_kiosks(broker, t
     from fake_firmware import OurFirmware
 
     fw = OurFirmware(LatheConfig(enabled=True), speedup=20.0)
+    # its host watchdog (1 s without a line -> spin down) is test_lathe_serial's: here a loaded machine
+    # starving the station's thread for a second would stop the platter while it spins up
+    fw.HOST_TIMEOUT = 5.0
     kiosks: dict = {}
     with pulse_sink(1) as mic, pulse_sink(2) as speakers:
         monkeypatch.setenv("PULSE_SOURCE", f"{mic}.monitor")
         monkeypatch.setenv("PULSE_SINK", speakers)
         tone = (0.4 * np.sin(2 * np.pi * 220 * np.arange(30 * 48000) / 48000)).astype(np.float32)
         soundfile.write(str(tmp_path / "performer.wav"), tone, 48000)
-        player = subprocess.Popen(["paplay", "-d", mic, str(tmp_path / "performer.wav")])
+        player = None  # the performer plays when the cut starts: a loaded machine may take 30 s to get there
         env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
         station, boxes = "lathe-station", ("box-a", "box-b", "box-c")
         station_cfg, station_osc, _ = _box_config(tmp_path, broker, station, 2, (
@@ -425,6 +428,7 @@ def test_a_live_cut_on_a_lathe_station_with_no_screen_joins_the_kiosks(broker, t
             wait_for(lambda: lathe_says("preparing"), 20, "confirmed at the lathe")
             fw.sim.confirm_button = False
             wait_for(lambda: lathe_says("ready"), 60, "the lathe at speed")
+            player = subprocess.Popen(["paplay", "-d", mic, str(tmp_path / "performer.wav")])
             send("/lathe/start")
             wait_for(lambda: lathe_says("cutting"), 20, "cutting")
             time.sleep(3)
@@ -456,7 +460,8 @@ def test_a_live_cut_on_a_lathe_station_with_no_screen_joins_the_kiosks(broker, t
                   f"status {fw.sim.status()}, the host's last lines:", *fw.received[-10:], sep="\n")
             raise
         finally:
-            player.kill()
+            if player is not None:
+                player.kill()
             for proc in kiosks.values():
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGTERM)
