@@ -145,8 +145,9 @@ def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_p
     # A sound that shared the main loop's lock would go quiet for the whole stall (350 ms, some 65
     # blocks, three times). A loaded machine's own sound server misses a block now and then, stall
     # or no stall: one 5 ms window in a CI run of the suite (-n 4 on two busy cores), 3 underruns
-    # with no gap in another. Those are the soak bench's to count (bench_audio: 0 in 120 s idle).
-    assert longest_ms < 50.0, (f"the tone went quiet for {longest_ms:.0f} ms at a stretch "
+    # with no gap in another, 80 ms with no underrun in a run beside two more suites. Those are the
+    # soak bench's to count (bench_audio: 0 in 120 s idle); a gap half a stall long is this test's.
+    assert longest_ms < 500.0 * min(stalls), (f"the tone went quiet for {longest_ms:.0f} ms at a stretch "
                                f"({int(quiet.sum())} quiet windows, {underruns} underruns)")
     assert quiet.sum() < 10, f"{int(quiet.sum())} quiet windows of {len(middle)}"
     assert underruns < 10
