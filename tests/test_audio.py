@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from installation.sound.device import NullSink
 from installation.sound.engine import AudioEngine
 from installation.sound.loader import decode
 from installation.sound.port import DeviceChanged, Ended, PlayFile, SetVolume, Stop
@@ -135,14 +137,9 @@ def test_null_sink_when_the_device_does_not_exist():
         engine.close()
 
 
-
 def test_a_null_sink_thread_starved_past_its_stop_does_not_render_beside_the_next():
     """A thread held inside `render` longer than stop() waits for it (a loaded box) ends when it
     gets out, instead of going on beside the next start()'s thread at twice the show's speed."""
-    import threading
-
-    from installation.sound.device import NullSink
-
     gate, renders = threading.Event(), []
 
     def render(out: np.ndarray) -> None:
@@ -163,6 +160,7 @@ def test_a_null_sink_thread_starved_past_its_stop_does_not_render_beside_the_nex
     sink.stop()
     assert renders.count(first) == 1, "the starved thread rendered again after its stop"
     assert len(set(renders)) == 2
+
 
 PROBE = textwrap.dedent("""
     import sys, time

@@ -148,7 +148,7 @@ def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_p
     # with no gap in another, 80 ms with no underrun in a run beside two more suites. Those are the
     # soak bench's to count (bench_audio: 0 in 120 s idle); a gap half a stall long is this test's.
     assert longest_ms < 500.0 * min(stalls), (f"the tone went quiet for {longest_ms:.0f} ms at a stretch "
-                               f"({int(quiet.sum())} quiet windows, {underruns} underruns)")
+                                              f"({int(quiet.sum())} quiet windows, {underruns} underruns)")
     assert quiet.sum() < 10, f"{int(quiet.sum())} quiet windows of {len(middle)}"
     assert underruns < 10
 

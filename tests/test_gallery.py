@@ -455,7 +455,7 @@ def test_a_live_cut_on_a_lathe_station_with_no_screen_joins_the_kiosks(broker, t
             for box, path in logs.items():
                 lines = path.read_text(encoding="utf-8", errors="replace").splitlines() if path.exists() else []
                 print(f"--- {box}'s log, the last lines of {len(lines)}:", *lines[-30:], sep="\n")
-            # a platter at 0 rpm may be the firmware's own host watchdog (no line for 1 s) on a loaded machine
+            # a platter at 0 rpm may be the firmware's host watchdog (no line for fw.HOST_TIMEOUT) on a loaded box
             print(f"--- the lathe: watchdog tripped at {fw.watchdog_tripped_at} (now {time.monotonic():.1f}), "
                   f"status {fw.sim.status()}, the host's last lines:", *fw.received[-10:], sep="\n")
             raise

@@ -200,7 +200,7 @@ class NullSink:
         return self._stop is not None
 
     def start(self) -> None:
-        if self._stop is not None:
+        if self.running:
             return
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, args=(self._stop,), name="null-sink", daemon=True)
