@@ -80,6 +80,7 @@ class OurFirmware(PtyFirmware):
         self.sent_lines = 0
         self.last_host = time.monotonic()
         self.watchdog_tripped_at = None
+        self.watchdog_trips = 0
         self.done: dict = {}
         self._next_status = 0.0
         super().__init__(cfg, speedup)
@@ -119,13 +120,14 @@ class OurFirmware(PtyFirmware):
             self.sim.feed(False)
             self.sim.spin_down()
             self.watchdog_tripped_at = now
+            self.watchdog_trips += 1
         if now >= self._next_status:
             self._next_status = now + 0.05
             st = self.sim.status()
             r = f" r={st.radius_mm:.3f}" if st.radius_mm is not None else ""
             self.say(f"S rpm={st.rpm:.3f}{r} cut={int(st.cutter_down)} feed={int(st.feeding)} "
                      f"estop={int(st.estop)} guard={int(st.guard_open)} in={int(st.inner_limit)} "
-                     f"out={int(st.outer_limit)} ok={int(st.confirm)}")
+                     f"out={int(st.outer_limit)} ok={int(st.confirm)} wd={self.watchdog_trips}")
 
 
 class GuideFirmware(PtyFirmware):

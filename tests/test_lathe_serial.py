@@ -131,6 +131,30 @@ def test_a_pulled_cable_mid_cut_lifts_and_stops_on_both_sides(ours):
     assert host.fw.watchdog_tripped_at - t0 < OurFirmware.HOST_TIMEOUT + 1.5
 
 
+def test_a_host_held_up_past_the_lathes_watchdog_faults_at_once_and_says_why(ours):
+    """The station's thread starved for longer than the firmware's host watchdog while the
+    platter spins up (or waits at speed): the lathe stopped it; the host, back, reads that in the status (wd rises)
+    and faults at once, naming the watchdog, instead of waiting spin_up_seconds for a platter at 0."""
+    host = ours()
+    host.run(5, until=lambda: host.lathe.status().at > 0)
+    assert host.lathe.status().watchdog_trips == 0
+    host.ctl.arm(time.monotonic(), in_window=True, force=False)
+    host.ctl.confirm(time.monotonic(), "test")
+    host.run(0.3)
+    assert host.ctl.state in ("preparing", "ready") and host.fw.sim.target_rps > 0  # (20x physics: soon at speed)
+    time.sleep(OurFirmware.HOST_TIMEOUT + 0.5)  # the host says nothing (a loaded box's stall)
+    back = time.monotonic()
+    host.run(5, until=lambda: host.ctl.state == "fault")
+    assert host.fw.watchdog_tripped_at is not None and host.fw.sim.target_rps == 0, "the firmware made it safe"
+    assert host.ctl.state == "fault" and "host watchdog" in host.ctl.reason, host.ctl.reason
+    assert time.monotonic() - back < host.cfg.spin_up_seconds / 2, "at once, not at the spin-up's deadline"
+    # the next cut starts clean: the count seen at its confirmation is the new baseline
+    host.ctl.reset(time.monotonic())
+    host.to_cutting()
+    host.run(0.5)
+    assert host.ctl.state == "cutting", host.ctl.reason
+
+
 def test_an_error_reply_is_a_fault(ours):
     host = ours()
     host.run(3, until=lambda: host.lathe.status().at > 0)

@@ -54,6 +54,7 @@ class CutController:
         self.cut_started: Optional[float] = None
         self._deadline = 0.0
         self._confirm_was = False
+        self._trips: Optional[int] = None  # the lathe's host-watchdog count when this cut was confirmed
         self._now = 0.0
 
     # -- requests (the station calls these on its thread) -------------------------------------
@@ -79,6 +80,7 @@ class CutController:
             raise Refused("nothing to confirm: the performer arms first (/lathe/arm)")
         self.confirm_until = None
         lathe = self.lathe
+        self._trips = lathe.status().watchdog_trips
         lathe.home()
         lathe.set_pitch(self.cfg.lines_per_inch)
         if self.cfg.stylus_temperature_c > 0 and lathe.capabilities.heater:
@@ -167,6 +169,12 @@ class CutController:
             return f"no status from the lathe for {now - s.at:.1f} s" if s.at > -1e8 else "the lathe has not answered"
         if s.fault:
             return s.fault
+        if not starting and self.state.active and s.watchdog_trips is not None:
+            if self._trips is None:  # (its first status since the confirmation)
+                self._trips = s.watchdog_trips
+            elif s.watchdog_trips > self._trips:
+                return ("the lathe made itself safe: no word from the kiosk for a second (its host watchdog); "
+                        "the station's thread was held up")
         if s.estop:
             return "the e-stop is pressed"
         if s.guard_open:

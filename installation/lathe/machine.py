@@ -24,6 +24,7 @@ class LatheStatus:
     inner_limit: bool = False
     outer_limit: bool = False
     confirm: bool = False  # the station's confirm button is pressed
+    watchdog_trips: Optional[int] = None  # times the lathe made itself safe for want of a word from the host
     fault: str = ""  # the link's own trouble: a command not acknowledged, an error reply
 
 

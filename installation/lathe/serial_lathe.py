@@ -24,6 +24,7 @@ PING_SECONDS = 0.25
 FLAGS = {"cut": "cutter_down", "feed": "feeding", "estop": "estop", "guard": "guard_open", "in": "inner_limit",
          "out": "outer_limit", "ok": "confirm"}
 NUMBERS = {"rpm": "rpm", "r": "radius_mm", "t": "stylus_c"}
+COUNTS = {"wd": "watchdog_trips"}
 
 
 @dataclass
@@ -46,6 +47,8 @@ def parse_status(line: str, at: float) -> Optional[LatheStatus]:
             key, _, value = part.partition("=")
             if key in NUMBERS:
                 values[NUMBERS[key]] = float(value)
+            elif key in COUNTS:
+                values[COUNTS[key]] = int(value)
             elif key in FLAGS and value in ("0", "1"):
                 values[FLAGS[key]] = value == "1"
             else:
