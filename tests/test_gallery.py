@@ -375,6 +375,42 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
 
 
 @pytest.mark.slow
+def test_a_box_that_freezes_with_its_socket_open_is_offline_after_the_keepalive_and_comes_back(broker, tmp_path):
+    """A box that hangs, or whose cable is pulled, closes nothing: the broker hears only silence.
+    The kiosk frozen (SIGSTOP: its connection stays open, no ping comes) is marked offline by the
+    broker's keepalive, 1.5 x keepalive_seconds after the box last spoke; thawed, it finds its
+    connection gone, reconnects and is online again."""
+    keepalive = 2
+    cfg, _, _ = _box_config(tmp_path, broker, "box-a", keepalive)
+    kiosk = start_kiosk(cfg, {**os.environ, "SDL_VIDEODRIVER": "dummy"}, tmp_path / "box-a.log")
+    watcher = Watcher(broker.port)
+
+    def offline_since(t: float):
+        return next((at for at, topic, p, _ in watcher.messages if at > t and topic.endswith("box-a/status")
+                     and p and json.loads(p)["online"] is False), None)
+
+    try:
+        wait_for(lambda: watcher.statuses("box-a") and watcher.statuses("box-a")[-1]["online"], 30, "box-a online")
+        frozen = time.monotonic()
+        kiosk.send_signal(signal.SIGSTOP)
+        wait_for(lambda: offline_since(frozen) is not None, 30, "box-a offline, by the broker's keepalive")
+        gone = offline_since(frozen) - frozen
+        print(f"box-a frozen, its socket open -> offline on the broker after {gone:.2f} s (keepalive {keepalive} s)")
+        # the will came from the keepalive, not from a closed socket (that comes at once: the SIGKILL test)
+        assert 0.5 * keepalive <= gone < 1.5 * keepalive + 1.5, gone
+        kiosk.send_signal(signal.SIGCONT)
+        thawed = time.monotonic()
+        wait_for(lambda: any(at > thawed and topic.endswith("box-a/status") and p and json.loads(p)["online"]
+                             for at, topic, p, _ in watcher.messages), 30, "box-a online again after the thaw")
+        assert kiosk.poll() is None, "the kiosk lived through its freeze"
+    finally:
+        watcher.close()
+        kiosk.send_signal(signal.SIGCONT)
+        kiosk.send_signal(signal.SIGTERM)
+        kiosk.wait(20)
+
+
+@pytest.mark.slow
 def test_a_live_cut_on_a_lathe_station_with_no_screen_joins_the_kiosks(broker, tmp_path, monkeypatch):
     """The lathe station as a box of its own: a kiosk process on SDL's dummy driver (no screen,
     no keyboard) driving a serial lathe (the firmware stand-in on a real pty) and recording the
