@@ -52,8 +52,9 @@ def test_frames_bench_quick_runs_and_prints_its_figures():
     result = subprocess.run([sys.executable, str(ROOT / "bench/bench_frames.py"), "--quick"], capture_output=True,
                             text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr
-    rows = re.findall(r"^\s+(renderer \(OpenGL\)|renderer \(software\)|surface \(baseline\))"
+    rows = re.findall(r"^\s+(renderer \(OpenGL\)|renderer \(software\)|surface|surface, pygame turns)"
                       r"((?:\s+[\d.]+ / [\d.]+){3})",
                       result.stdout, re.M)
-    assert [r[0] for r in rows] == ["renderer (OpenGL)", "renderer (software)", "surface (baseline)"]
+    assert [r[0] for r in rows] == ["renderer (OpenGL)", "renderer (software)", "surface", "surface, pygame turns"]
+    assert re.search(r"surface against surface, pygame turns \(median, cost ratio\): attract [\d.]+x", result.stdout)
     assert re.search(r"first frame [\d.]+ s after start, RSS \d+ MB", result.stdout)

@@ -310,3 +310,40 @@ def test_the_disc_is_turned_as_a_colour_key_copy_that_leaves_the_background_and_
         assert (diff > 24).mean() < 0.005, f"{(diff > 24).mean():.3%} differ: only the cut edge's soft pixels may"
         assert (shot[5:30, 5:30] == background).all(), "a corner outside the disc and its shadow untouched"
         assert shot[300 - 60:300 + 60, 300 - 140:300 - 100].mean() > 40, "the film is there"
+
+
+def test_the_compiled_loop_turns_a_disc_into_the_frame_exactly_as_pygame_does(library):
+    """turning.py draws the turned disc straight into the frame; pygame's rotate and keyed blit
+    are the reference: every pixel of the frame the same, at any angle (multiples of 90 and 45
+    among them), at full size and the carousel's scaled copies, and cut off at the frame's edges
+    and at a clip rect."""
+    from installation.screen import turning
+
+    if turning.warm() is None:
+        pytest.skip("numba is not installed")
+    pygame.display.init()
+    pygame.display.set_mode((8, 8))
+    disc = library.discs[1]
+    art = build_disc_art(load_scan(disc.scan_path), disc.info.diameter_cm, 360)
+    background = pygame.Surface((720, 480), 0, 32)
+    background.fill((9, 11, 16))
+    angles = [0.0, 0.25, 0.5, 0.125, 0.75, 1e-7, 0.999999] + list(np.random.default_rng(3).uniform(0, 5, 40))
+    differing, compared = [], 0
+    for turns in angles:
+        for scale, center in ((1.0, (360, 240)), (0.7, (30, 470)), (0.45, (700, 10)), (1.0, (-100, 240))):
+            frames = []
+            for compiled in (True, False):
+                frame = background.copy()
+                frame.set_clip(pygame.Rect(0, 0, 720, 470) if center[1] == 470 else None)
+                art.draw(frame, center, turns, scale, compiled)
+                frames.append(pygame.surfarray.array2d(frame) & 0xFFFFFF)
+            compared += 1
+            if (frames[0] != frames[1]).any():
+                differing.append((turns, scale, center, int((frames[0] != frames[1]).sum())))
+    assert compared == 4 * len(angles) and not differing, differing
+    assert art.reach < art.surface.get_width() / 2 * 1.05, "the film's reach is about its radius, not the corners"
+    # the loop drew something: the film is in the frame, the background around it untouched
+    frame = background.copy()
+    art.draw(frame, (360, 240), 0.3)
+    shot = pygame.surfarray.array3d(frame).astype(int)
+    assert shot[360 - 100:360 - 60, 240 - 20:240 + 20].mean() > 40 and (shot[:20, :20] == (9, 11, 16)).all()

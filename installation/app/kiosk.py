@@ -90,7 +90,7 @@ class Kiosk:
                                      cfg.lathe.geometry,
                                      partial(draw_scan, blank=film_on_lathe(cfg.content_dir)), load_scan, s.wall,
                                      time_zone(cfg.demos.timezone))
-        canvas = screen if not isinstance(screen, pygame.Surface) else SurfaceCanvas(screen)
+        canvas = screen if not isinstance(screen, pygame.Surface) else SurfaceCanvas(screen, cfg.display.turn)
         self.stage = Stage(canvas, PictureCache(cfg.display.picture_cache, cfg.dsp, cfg.display.picture_cache_mb,
                                                 background=s.pictures_aside),
                            self.collection, cfg.display.dpi, s.display_watch)

@@ -40,6 +40,8 @@ class DisplayConfig:
     picture_cache_mb: int = field(default=256, metadata=limits(16, 8192))
     # auto: SDL's renderer (the GPU) where it works, else surface drawing; or name one
     renderer: str = field(default="auto", metadata=limits(choices=("auto", "renderer", "surface")))
+    # how the surface path turns discs: compiled (numba, straight into the frame) or pygame's own
+    turn: str = field(default="compiled", metadata=limits(choices=("compiled", "pygame")))
     # with no display (started before the desktop, TV off): look for one this often
     retry_seconds: float = field(default=5.0, metadata=limits(0.5, 600.0))
 

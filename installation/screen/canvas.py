@@ -17,6 +17,7 @@ from typing import Any, List, Optional, Protocol, Tuple
 
 import pygame
 
+from . import turning
 from .disc_art import SCALE_STEP, scale_step
 
 log = logging.getLogger(__name__)
@@ -37,18 +38,23 @@ class Canvas(Protocol):
 
 
 class SurfaceCanvas:
-    """Everything on one surface, discs rotated by pygame.transform on the CPU."""
+    """Everything on one surface, discs turned on the CPU: by the compiled loop straight into the
+    frame (turning.py; loaded beside the first frames), or by pygame.transform (`turn="pygame"`,
+    and until the loop is ready), pixel for pixel the same."""
 
     name = "surface"
 
-    def __init__(self, surface: pygame.Surface):
+    def __init__(self, surface: pygame.Surface, turn: str = "compiled"):
         self.surface = surface
+        self.compiled = turn == "compiled"
+        if self.compiled:
+            turning.warm_aside()
 
     def clear(self, background: pygame.Surface) -> None:
         self.surface.blit(background, (0, 0))
 
     def disc(self, art, center, turns, scale=1.0) -> None:
-        art.draw(self.surface, center, turns, scale)
+        art.draw(self.surface, center, turns, scale, self.compiled)
 
     def present(self) -> None:
         pygame.display.flip()

@@ -17,6 +17,7 @@ import pygame
 
 from ..core.files import open_regular
 from ..core.yamlconf import ConfigError
+from . import turning
 
 HOLE_DIAMETER_MM = 7.0
 UNGROOVED_INNER_MM = 38.0  # radius where the run-out ends
@@ -39,41 +40,49 @@ class DiscArt:
     sheen: pygame.Surface  # additive highlight, centred on the hole, never rotated
     shadow: pygame.Surface  # the lightbox is multiplied by it under the disc (white: untouched); never rotated
     turned: pygame.Surface  # the surface opaque, its clear part KEY: what is turned (keyed())
-    _scaled: dict = field(default_factory=dict, repr=False)  # step -> (surface, sheen, shadow, keyed)
+    reach: float = 0.0  # px from the hole to the film's farthest pixel (film_reach); 0: not known
+    _scaled: dict = field(default_factory=dict, repr=False)  # step -> (surface, sheen, shadow, keyed, reach)
 
     def draw(self, target: pygame.Surface, center: tuple[float, float], turns: float,
-             scale: float = 1.0) -> pygame.Rect:
+             scale: float = 1.0, compiled: bool = True) -> pygame.Rect:
         """Blit at `center` (the spindle) after `turns` clockwise revolutions, `scale`d (in
         5 % steps: a carousel's discs reuse a few scaled copies instead of zooming every frame).
-        The disc turned is its opaque, colour-keyed copy: copied, not blended (keyed())."""
-        surface, sheen, shadow, turned = self._at(scale)
+        The disc turned is its opaque, colour-keyed copy: copied, not blended (keyed()), by the
+        compiled loop straight into the frame (turning.py) or, `compiled` false, by pygame: pixel
+        for pixel the same."""
+        surface, sheen, shadow, turned, reach = self._at(scale)
         offset = max(2, surface.get_width() // 60)
-        target.blit(shadow, shadow.get_rect(center=(round(center[0]) + offset, round(center[1]) + offset * 3 // 2)),
+        at = (round(center[0]), round(center[1]))
+        target.blit(shadow, shadow.get_rect(center=(at[0] + offset, at[1] + offset * 3 // 2)),
                     special_flags=pygame.BLEND_RGB_MULT)
-        rotated = pygame.transform.rotate(turned, -360.0 * (turns % 1.0))  # pygame turns counter-clockwise
-        rotated.set_colorkey(KEY)  # (and no RLE: rotate asks for it, and encoding a new surface a frame costs 2 ms)
-        rect = rotated.get_rect(center=(round(center[0]), round(center[1])))
-        target.blit(rotated, rect)
+        degrees = -360.0 * (turns % 1.0)  # pygame turns counter-clockwise
+        if compiled and turning.can_turn_into(target, turned):
+            rect = turning.turn_into(target, turned, degrees, at, reach or surface.get_width())
+        else:
+            rotated = pygame.transform.rotate(turned, degrees)
+            rotated.set_colorkey(KEY)  # (and no RLE: rotate asks for it, and encoding a new surface a frame costs 2 ms)
+            rect = rotated.get_rect(center=at)
+            target.blit(rotated, rect)
         target.blit(sheen, sheen.get_rect(center=rect.center), special_flags=pygame.BLEND_RGB_ADD)
         return rect
 
     def _at(self, scale: float):
         step = scale_step(scale)
         if step * SCALE_STEP >= 1.0:
-            return self.surface, self.sheen, self.shadow, self.turned
+            return self.surface, self.sheen, self.shadow, self.turned, self.reach
         if step not in self._scaled:
             if len(self._scaled) >= 8:
                 self._scaled.pop(next(iter(self._scaled)))
             size = max(2, int(self.surface.get_width() * step * SCALE_STEP))
             scaled = [pygame.transform.smoothscale(s, (size, size)) for s in (self.surface, self.sheen, self.shadow)]
-            self._scaled[step] = (*scaled, keyed(scaled[0]))
+            self._scaled[step] = (*scaled, keyed(scaled[0]), film_reach(scaled[0]))
         return self._scaled[step]
 
     @property
     def nbytes(self) -> int:
         """Pixels held, with the scaled and keyed copies (the soak tells a filling cache from a leak)."""
         surfaces = [self.surface, self.sheen, self.shadow, self.turned] + [s for copy in list(self._scaled.values())
-                                                                           for s in copy]
+                                                                           for s in copy[:4]]
         return sum(s.get_bytesize() * s.get_width() * s.get_height() for s in surfaces)
 
 
@@ -93,6 +102,21 @@ def keyed(surface: pygame.Surface) -> pygame.Surface:
     del rgb, film, is_key
     out.set_colorkey(KEY)
     return out
+
+
+def film_reach(surface: pygame.Surface) -> float:
+    """How far from the centre (the hole) the film reaches, in px, with a pixel to spare: keyed()'s
+    film (alpha >= 128), whose farthest pixel lies at an end of some column."""
+    film = pygame.surfarray.pixels_alpha(surface) >= 128
+    w, h = film.shape
+    columns = np.flatnonzero(film.any(axis=1))
+    if not len(columns):
+        return 0.0
+    first = film[columns].argmax(axis=1)
+    last = h - 1 - film[columns, ::-1].argmax(axis=1)
+    x = columns + 0.5 - w / 2
+    far = np.maximum(np.abs(first + 0.5 - h / 2), np.abs(last + 0.5 - h / 2))
+    return float(np.sqrt((x * x + far * far).max())) + 1.5
 
 
 def scan_side(diameter_px: int) -> int:
@@ -177,7 +201,7 @@ def build_disc_art(scan: pygame.Surface, diameter_cm: float, diameter_px: int, s
     pygame.surfarray.blit_array(surface, rgb.astype(np.uint8))
     del rgb
     pygame.surfarray.pixels_alpha(surface)[:] = (alpha * 255).astype(np.uint8)
-    return DiscArt(surface, _sheen(size, radius - ecc, hole_r), _shadow(alpha), keyed(surface))
+    return DiscArt(surface, _sheen(size, radius - ecc, hole_r), _shadow(alpha), keyed(surface), film_reach(surface))
 
 
 def _grooved(rho: np.ndarray, radius: float, px_per_mm: float, rng, end_mm: float) -> np.ndarray:

@@ -121,7 +121,7 @@ def open_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
                 cpu = time_surface(open_screen(cfg, windowed))
                 log.info("display: a frame costs %.1f ms through SDL's renderer, %.1f ms on a surface", gpu, cpu)
                 if cpu <= gpu:
-                    return _surface(SurfaceCanvas(pygame.display.get_surface()), cfg, windowed, headless)
+                    return _surface(SurfaceCanvas(pygame.display.get_surface(), cfg.turn), cfg, windowed, headless)
                 _restart_video()  # set_mode's window gives way to the renderer's
                 canvas = open_renderer(size, fullscreen, TITLE)
             if cfg.hide_mouse and fullscreen:
@@ -129,7 +129,7 @@ def open_canvas(cfg: DisplayConfig, windowed: bool = False) -> "Canvas":
             return canvas
         except Exception as exc:  # no renderer on this driver, or no GL: the surface path draws the same
             log.warning("display: SDL's renderer is not available (%s); drawing on a surface instead", exc)
-    return _surface(SurfaceCanvas(open_screen(cfg, windowed)), cfg, windowed, headless)
+    return _surface(SurfaceCanvas(open_screen(cfg, windowed), cfg.turn), cfg, windowed, headless)
 
 
 def _restart_video() -> None:
