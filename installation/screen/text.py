@@ -66,18 +66,29 @@ def record_text() -> Iterator[list[Line]]:
         _drawn = old
 
 
+@lru_cache(maxsize=128)  # asked every frame for the same words
+def wrapped(text: str, size: int, face: str, width: int) -> Tuple[str, ...]:
+    return tuple(wrap(text, font(size, face), width))
+
+
+@lru_cache(maxsize=128)  # a screenful or two of lines (a wide line at 1080p is ~0.2 MB)
+def rendered(line: str, size: int, face: str, color: Tuple[int, ...]) -> pygame.Surface:
+    """A line of words drawn once: the same ones come back every frame (a title, a story's page),
+    and drawing them anew was a tenth of the player's frame."""
+    return font(size, face).render(line, True, color)
+
+
 def draw_text(surface: pygame.Surface, text: str, pos: tuple[int, int], size: int, color, *,
               face: str = "regular", width: int = 0, line_gap: float = 1.25, anchor: str = "topleft",
               max_lines: int = 0) -> int:
     """Draw (wrapped to `width` if given); return the y just below the last line."""
-    fnt = font(size, face)
-    lines = wrap(text, fnt, width) if width else [text]
+    lines = list(wrapped(text, size, face, width)) if width else [text]
     if max_lines and len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = lines[-1].rstrip(" .,") + "…"
     x, y = pos
     for line in lines:
-        img = fnt.render(line, True, color)
+        img = rendered(line, size, face, tuple(color))
         rect = img.get_rect(**{anchor: (x, y)})
         surface.blit(img, rect)
         if _drawn is not None and line:

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 OVERLAY_SECONDS = 60.0  # the technician's overlay hides itself after this
 SELF_TEST_AFTER_START = 10.0  # seconds: the sound has found its device by then
 SELF_TEST_EVERY = 10.0  # seconds: asked again sooner (a flood over OSC), it runs once, that much later
-VITALS_EVERY = 1.0  # seconds between readings of memory, the next demo and opening, the last problems
+VITALS_EVERY = 1.0  # seconds between readings of memory, frame times, the next demo and opening, the last problems
 SOUND_STALL_SECONDS = 5.0  # no audio block rendered for this long: the sound counts as stalled
 TRIM_EVERY = 3600.0  # seconds between handing freed memory back to the system
 
@@ -104,11 +104,11 @@ class Health:
         if show.now - self._vitals_at >= VITALS_EVERY:
             self._vitals_at = show.now
             self._vitals = dict(self.outlook(), display=self.display(), memory_mb=round(rss_mb(), 1),
-                                sound_memory_mb=round(s.memory_mb, 1), problems=list(self.problems.lines)[-10:])
+                                sound_memory_mb=round(s.memory_mb, 1), problems=list(self.problems.lines)[-10:],
+                                fps=round(self.frames.fps, 1), frame_p99_ms=round(self.frames.p99_ms, 1))
         self.status.publish(**self._vitals, scene=show.scene.name if show.scene else "", disc=show.disc_id,
                             position=s.position, level=s.level, speed=s.speed, underruns=s.underruns,
                             selftest=self.self_test.summary() if self.self_test else "not run yet",
-                            fps=round(self.frames.fps, 1), frame_p99_ms=round(self.frames.p99_ms, 1),
                             uptime=int(show.now), sound_device=s.device,
                             lathe=f"{lathe.state.value}: {lathe.reason}" if lathe is not None else "off")
         if self.osc is not None and self.feedback.hosts and show.now >= self._next_feedback:
