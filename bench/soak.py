@@ -288,11 +288,35 @@ class LatheOperator(threading.Thread):
 class Monitor:
     """Samples once a simulated hour; at the end, the report."""
 
-    def __init__(self, kiosk, tally: Tally, hours: float, speed: float):
+    def __init__(self, kiosk, tally: Tally, hours: float, speed: float, trace: float = 0.0):
         self.kiosk, self.tally, self.hours, self.speed = kiosk, tally, hours, speed
         self.rows: List[dict] = []
         self.started = time.monotonic()
         self.frame_samples: List[np.ndarray] = []
+        self.trace, self._snapshot = trace, None  # --trace: MB of RSS growth between samples worth explaining
+        if trace:
+            import tracemalloc
+
+            tracemalloc.start()
+
+    def explain(self, row: dict) -> None:
+        """--trace: where Python's and numpy's allocations grew since the last sample, when RSS
+        stepped by `trace` MB or more (what the traced total does not cover is outside Python:
+        SDL's surfaces, fonts, the C heap's own high-water mark)."""
+        import tracemalloc
+
+        snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+        before, self._snapshot = self._snapshot, snapshot
+        if before is None or len(self.rows) < 2 or row["rss"] - self.rows[-2]["rss"] < self.trace:
+            return
+        diffs = snapshot.compare_to(before, "lineno")
+        traced = sum(d.size_diff for d in diffs) / 2 ** 20
+        print(f"        RSS +{row['rss'] - self.rows[-2]['rss']:.1f} MB since the last sample; traced by tracemalloc "
+              f"{traced:+.1f} MB, of it:", flush=True)
+        for d in sorted(diffs, key=lambda d: -d.size_diff)[:6]:
+            frame = d.traceback[0]
+            print(f"          {d.size_diff / 2 ** 20:+7.2f} MB  {d.count_diff:+6d} blocks  "
+                  f"{Path(frame.filename).name}:{frame.lineno}", flush=True)
 
     def sim_hours(self) -> float:
         return (time.monotonic() - self.started) * self.speed / 3600
@@ -318,11 +342,13 @@ class Monitor:
               f"frame p50 {row['p50']:5.1f} p99 {row['p99']:6.1f} ms  "
               f"underruns {row['underruns']:4d}  plays {row['plays']:6d}  tracebacks {row['tracebacks']}  "
               f"errors {row['errors']}", flush=True)
+        if self.trace:
+            self.explain(row)
         return row
 
 
 def soak(hours: float, speed: float, size: str, device: str, seed: int, every: float, folder: Path,
-         start: str = START, osc_rate: float = 20.0) -> dict:
+         start: str = START, osc_rate: float = 20.0, trace: float = 0.0) -> dict:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -335,7 +361,7 @@ def soak(hours: float, speed: float, size: str, device: str, seed: int, every: f
 
     def attach(kiosk) -> None:
         logging.getLogger().addHandler(tally)  # after the kiosk set its logging up
-        monitor = Monitor(kiosk, tally, hours, speed)
+        monitor = Monitor(kiosk, tally, hours, speed, trace)
         visitors = Visitors(kiosk, seed, stop)
         performer = Performer(port, [d.id for d in kiosk.collection.library.discs], seed + 1, stop, osc_rate)
         operator = LatheOperator(kiosk, performer, stop)
@@ -469,6 +495,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--plays", type=int, default=0, help="plays required (default: 20,000 per 72 h)")
     parser.add_argument("--growth", type=float, default=2.0, help="RSS growth allowed after the warm-up, %%")
     parser.add_argument("--data", type=Path, default=None, help="keep the data folder here (default: a temporary one)")
+    parser.add_argument("--trace", type=float, default=0.0, metavar="MB",
+                        help="tracemalloc on; where allocations grew when RSS steps by MB or more between samples")
     a = parser.parse_args(argv)
     plays = a.plays or int(20000 * a.hours / 72)
     folder = a.data or Path(tempfile.mkdtemp(prefix="soak-"))
@@ -476,7 +504,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"soak: {a.hours:g} simulated hours at {a.speed:g}x ({a.hours * 3600 / a.speed / 60:.1f} real minutes), "
           f"data in {folder}", flush=True)
     result = soak(a.hours, a.speed, a.size, a.device, a.seed, a.every or max(a.hours / 24, 0.1), folder, a.start,
-                  a.osc_rate)
+                  a.osc_rate, a.trace)
     return 0 if report(result, a.hours, plays, a.growth) else 1
 
 

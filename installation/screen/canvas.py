@@ -39,7 +39,7 @@ class Canvas(Protocol):
 
 class SurfaceCanvas:
     """Everything on one surface, discs turned on the CPU: by the compiled loop straight into the
-    frame (turning.py; loaded beside the first frames), or by pygame.transform (`turn="pygame"`,
+    frame (turning.py; loaded beside the frames after the first), or by pygame.transform (`turn="pygame"`,
     and until the loop is ready), pixel for pixel the same."""
 
     name = "surface"
@@ -47,8 +47,7 @@ class SurfaceCanvas:
     def __init__(self, surface: pygame.Surface, turn: str = "compiled"):
         self.surface = surface
         self.compiled = turn == "compiled"
-        if self.compiled:
-            turning.warm_aside()
+        self._warm = self.compiled  # after the first frame: numba's import must not delay it (0.6 s)
 
     def clear(self, background: pygame.Surface) -> None:
         self.surface.blit(background, (0, 0))
@@ -58,6 +57,9 @@ class SurfaceCanvas:
 
     def present(self) -> None:
         pygame.display.flip()
+        if self._warm:
+            self._warm = False
+            turning.warm_aside()
 
     def resize(self, size: Tuple[int, int]) -> None:
         """The window changed size: pygame has already resized the display surface."""

@@ -75,7 +75,9 @@ class DiscArt:
                 self._scaled.pop(next(iter(self._scaled)))
             size = max(2, int(self.surface.get_width() * step * SCALE_STEP))
             scaled = [pygame.transform.smoothscale(s, (size, size)) for s in (self.surface, self.sheen, self.shadow)]
-            self._scaled[step] = (*scaled, keyed(scaled[0]), film_reach(scaled[0]))
+            # (the film's reach shrinks with it; smoothscale's soft edge is within a pixel or two of it)
+            reach = self.reach * size / self.surface.get_width() + 2.0 if self.reach else 0.0
+            self._scaled[step] = (*scaled, keyed(scaled[0]), reach)
         return self._scaled[step]
 
     @property
@@ -93,13 +95,14 @@ def keyed(surface: pygame.Surface) -> pygame.Surface:
     pixels (0.3 % of them) go one way or the other, and nearest-neighbour turning hardly keeps them."""
     screen = pygame.display.get_surface()  # its pixel format: a key's blit is a copy only between equal formats
     out = pygame.Surface(surface.get_size(), 0, screen if screen is not None and screen.get_bitsize() == 32 else 32)
-    rgb = pygame.surfarray.pixels3d(out)
-    rgb[...] = pygame.surfarray.pixels3d(surface)
-    film = pygame.surfarray.pixels_alpha(surface) >= 128
-    is_key = (rgb[..., 0] == KEY[0]) & (rgb[..., 1] == KEY[1]) & (rgb[..., 2] == KEY[2])
-    rgb[is_key & film, 0] = KEY[0] - 1  # a film's pixel of the key's colour moves off it
-    rgb[~film] = KEY
-    del rgb, film, is_key
+    film = surface.copy()
+    film.set_alpha(None)  # blitted as a copy of its colours, not blended
+    out.blit(film, (0, 0))
+    del film
+    px, key = pygame.surfarray.pixels2d(out), out.map_rgb(KEY)
+    px[(px & 0xFFFFFF) == (key & 0xFFFFFF)] = out.map_rgb((KEY[0] - 1, KEY[1], KEY[2]))  # (off the key's colour)
+    px[pygame.surfarray.pixels_alpha(surface) < 128] = key
+    del px
     out.set_colorkey(KEY)
     return out
 
