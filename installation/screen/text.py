@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -71,11 +72,34 @@ def wrapped(text: str, size: int, face: str, width: int) -> Tuple[str, ...]:
     return tuple(wrap(text, font(size, face), width))
 
 
-@lru_cache(maxsize=128)  # a screenful or two of lines (a wide line at 1080p is ~0.2 MB)
-def rendered(line: str, size: int, face: str, color: Tuple[int, ...]) -> pygame.Surface:
-    """A line of words drawn once: the same ones come back every frame (a title, a story's page),
-    and drawing them anew was a tenth of the player's frame."""
-    return font(size, face).render(line, True, color)
+class LineCache:
+    """Lines of words drawn once and kept, the least lately drawn let go past `budget` bytes: the
+    same ones come back every frame (a title, a story's page), and drawing them anew was a tenth
+    of the player's frame. A screenful of words at 1080p is 2-4 MB of lines."""
+
+    def __init__(self, budget: int = 8 * 2 ** 20):
+        self.budget, self.nbytes = budget, 0
+        self._lines: "OrderedDict[tuple, pygame.Surface]" = OrderedDict()
+
+    def get(self, line: str, size: int, face: str, color: Tuple[int, ...]) -> pygame.Surface:
+        key = (line, size, face, color)
+        img = self._lines.get(key)
+        if img is not None:
+            self._lines.move_to_end(key)
+            return img
+        img = self._lines[key] = font(size, face).render(line, True, color)
+        self.nbytes += img.get_bytesize() * img.get_width() * img.get_height()
+        while self.nbytes > self.budget and len(self._lines) > 1:
+            old = self._lines.popitem(last=False)[1]
+            self.nbytes -= old.get_bytesize() * old.get_width() * old.get_height()
+        return img
+
+    @property
+    def megabytes(self) -> float:
+        return self.nbytes / 2 ** 20
+
+
+LINES = LineCache()  # (the main loop's: the screen is drawn on one thread)
 
 
 def draw_text(surface: pygame.Surface, text: str, pos: tuple[int, int], size: int, color, *,
@@ -88,7 +112,7 @@ def draw_text(surface: pygame.Surface, text: str, pos: tuple[int, int], size: in
         lines[-1] = lines[-1].rstrip(" .,") + "…"
     x, y = pos
     for line in lines:
-        img = rendered(line, size, face, tuple(color))
+        img = LINES.get(line, size, face, tuple(color))
         rect = img.get_rect(**{anchor: (x, y)})
         surface.blit(img, rect)
         if _drawn is not None and line:
