@@ -47,7 +47,7 @@ class SurfaceCanvas:
     def __init__(self, surface: pygame.Surface, turn: str = "compiled"):
         self.surface = surface
         self.compiled = turn == "compiled"
-        self._warm = self.compiled  # after the first frame: numba's import must not delay it (0.6 s)
+        self._warm = self.compiled  # after the first frame (numba's import must not delay it: 0.6 s)
 
     def clear(self, background: pygame.Surface) -> None:
         self.surface.blit(background, (0, 0))
@@ -59,7 +59,8 @@ class SurfaceCanvas:
         pygame.display.flip()
         if self._warm:
             self._warm = False
-            turning.warm_aside()
+            if pygame.display.get_driver() not in ("dummy", "offscreen"):  # a screen to look at (not a
+                turning.warm_aside()  # lathe station's headless box: numba would cost it 110 MB for nothing)
 
     def resize(self, size: Tuple[int, int]) -> None:
         """The window changed size: pygame has already resized the display surface."""
