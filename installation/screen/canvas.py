@@ -39,8 +39,8 @@ class Canvas(Protocol):
 
 class SurfaceCanvas:
     """Everything on one surface, discs turned on the CPU: by the compiled loop straight into the
-    frame (turning.py; loaded beside the frames after the first), or by pygame.transform (`turn="pygame"`,
-    and until the loop is ready), pixel for pixel the same."""
+    frame (turning.py, loaded beside the frames after the first where there is a screen), or by
+    pygame.transform (`turn="pygame"`, headless, and until the loop is ready): the same pixels."""
 
     name = "surface"
 

@@ -99,8 +99,8 @@ def keyed(surface: pygame.Surface) -> pygame.Surface:
     film.set_alpha(None)  # blitted as a copy of its colours, not blended
     out.blit(film, (0, 0))
     del film
-    px, key = pygame.surfarray.pixels2d(out), out.map_rgb(KEY)
-    px[(px & 0xFFFFFF) == (key & 0xFFFFFF)] = out.map_rgb((KEY[0] - 1, KEY[1], KEY[2]))  # (off the key's colour)
+    px, key, rgb = pygame.surfarray.pixels2d(out), out.map_rgb(KEY), sum(out.get_masks()[:3])
+    px[(px & rgb) == (key & rgb)] = out.map_rgb((KEY[0] - 1, KEY[1], KEY[2]))  # (off the key's colour)
     px[pygame.surfarray.pixels_alpha(surface) < 128] = key
     del px
     out.set_colorkey(KEY)

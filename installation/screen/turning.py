@@ -27,13 +27,13 @@ import numpy as np
 import pygame
 
 log = logging.getLogger(__name__)
-RGB = 0xFFFFFF  # a 32-bit screen's colour bits (the key is compared on them, as SDL does without alpha)
 
 
-def _turn(dst, src, key, isin, icos, ax, ay, nw, nh, left, top, clip, reach):  # pragma: no cover - compiled
+def _turn(dst, src, key, rgb, isin, icos, ax, ay, nw, nh, left, top, clip, reach):  # pragma: no cover - compiled
     """Into dst[x, y] (the frame), from src[x, y] (the disc's keyed copy): the turned square of
-    nw x nh at (left, top), as pygame.transform.rotate maps it, only where src is not `key`, only
-    within `reach` px of the centre and inside `clip` (x0, y0, x1, y1)."""
+    nw x nh at (left, top), as pygame.transform.rotate maps it, only where src's colour bits
+    (`rgb`, as SDL compares a key) are not `key`'s, only within `reach` px of the centre and
+    inside `clip` (x0, y0, x1, y1)."""
     w, h = src.shape[0], src.shape[1]
     mid = nh // 2
     xd, yd = (w - nw) << 15, (h - nh) << 15
@@ -57,12 +57,12 @@ def _turn(dst, src, key, isin, icos, ax, ay, nw, nh, left, top, clip, reach):  #
             if sx < 0 or sy < 0 or sx > xmax or sy > ymax:
                 continue
             v = src[sx >> 16, sy >> 16]
-            if (v & RGB) != key:
+            if (v & rgb) != key:
                 dst[left + x, top + y] = v
 
 
 SIGNATURE = "void(uint32[:, :], uint32[:, :], int64, int64, int64, int64, int64, int64, int64, int64, int64, " \
-            "UniTuple(int64, 4), float64)"
+            "int64, UniTuple(int64, 4), float64)"
 _compiled: Optional[Any] = None  # _turn compiled, once warm() has it
 _warming = threading.Lock()
 
@@ -109,8 +109,8 @@ def turn_into(target: pygame.Surface, keyed: pygame.Surface, degrees: float, cen
     nw, nh, isin, icos, ax, ay = turned_square(w, h, degrees)
     rect = pygame.Rect(0, 0, nw, nh)
     rect.center = center
-    clip = target.get_clip()
-    _compiled(pygame.surfarray.pixels2d(target), pygame.surfarray.pixels2d(keyed), target.map_rgb(key) & RGB,
+    clip, rgb = target.get_clip(), sum(target.get_masks()[:3])
+    _compiled(pygame.surfarray.pixels2d(target), pygame.surfarray.pixels2d(keyed), target.map_rgb(key) & rgb, rgb,
               isin, icos, ax, ay, nw, nh, rect.x, rect.y, (clip.x, clip.y, clip.right, clip.bottom), float(reach))
     return rect
 
