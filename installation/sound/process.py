@@ -84,6 +84,7 @@ class EngineProcess:
         self._send_lock = threading.Lock()
         # what a restarted child is sent to carry on: the disc, the volume, the platter's speed
         self._replay: Dict[type, SoundCommand] = {SetVolume: SetVolume(cfg.master_volume), SetSpeed: SetSpeed(1.0)}
+        self._replay_lock = threading.Lock()  # the main loop's apply() and the watchdog's restart both use it
         self._running = False
         self._child: Optional[Any] = None  # a multiprocessing process while the sound runs
         self._threads: list = []
@@ -110,7 +111,9 @@ class EngineProcess:
         self._child.start()
         self._spawned = time.monotonic()
         self._last_blocks, self._last_progress = -1.0, self._spawned
-        for command in self._replay.values():
+        with self._replay_lock:  # (a disc chosen as the watchdog restarts the child: "dictionary changed size")
+            replay = list(self._replay.values())
+        for command in replay:
             self._send(command)
 
     def close(self) -> None:
@@ -179,9 +182,10 @@ class EngineProcess:
             child.kill()
         child.join(timeout=2)
         self._child = None
-        disc = self._replay.get(PlayFile)
-        if isinstance(disc, PlayFile) and self._playing == disc.track_id:  # carry on where the stylus was
-            self._replay[PlayFile] = dataclasses.replace(disc, at=position)
+        with self._replay_lock:
+            disc = self._replay.get(PlayFile)
+            if isinstance(disc, PlayFile) and self._playing == disc.track_id:  # carry on where the stylus was
+                self._replay[PlayFile] = dataclasses.replace(disc, at=position)
         self._next_spawn = now + wait
         if not wait:
             self._spawn()
@@ -209,15 +213,16 @@ class EngineProcess:
     def apply(self, command: SoundCommand) -> None:
         """Checked here, so the performer's mistake is answered at once; carried out in the child."""
         c = checked(command, self.dsp_cfg)
-        if isinstance(c, SetParam):
-            self.dsp_cfg = replace_param(self.dsp_cfg, c.stage, c.name, c.value)
-            disc = self._replay.get(PlayFile)
-            if isinstance(disc, PlayFile) and (c.stage, c.name) in CUT_PARAMS:
-                self._replay[PlayFile] = with_param(disc, c.stage, c.name, c.value)
-        elif isinstance(c, Stop):
-            self._replay.pop(PlayFile, None)
-        elif isinstance(c, (PlayFile, SetVolume, SetSpeed)):
-            self._replay[type(c)] = c
+        with self._replay_lock:
+            if isinstance(c, SetParam):
+                self.dsp_cfg = replace_param(self.dsp_cfg, c.stage, c.name, c.value)
+                disc = self._replay.get(PlayFile)
+                if isinstance(disc, PlayFile) and (c.stage, c.name) in CUT_PARAMS:
+                    self._replay[PlayFile] = with_param(disc, c.stage, c.name, c.value)
+            elif isinstance(c, Stop):
+                self._replay.pop(PlayFile, None)
+            elif isinstance(c, (PlayFile, SetVolume, SetSpeed)):
+                self._replay[type(c)] = c
         self._send(c)
 
     def _send(self, command: object) -> None:
