@@ -115,12 +115,9 @@ def null_sink():
             os.environ["PULSE_SINK"] = old
 
 
-def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_path):
-    e = engine(device="pulse", block_size=256)
-    assert not e.status().is_null, e.status().device
-    e.apply(PlayFile("tone", tone_file(tmp_path / "tone.wav", 20.0, freq=375.0), e.dsp_cfg))  # a period: 128 frames
-    wait_until(lambda: e.status().playing_id == "tone" and e.status().position > 0.5, 30, "playing")
-    raw = tmp_path / "monitor.raw"
+def _stalled_and_recorded(e, null_sink, raw):
+    """The sink recorded while the main loop is stuck in C three times: (stalls, the longest quiet
+    run in ms, the quiet windows, the windows, underruns so far)."""
     with open(raw, "wb") as out:
         rec = subprocess.Popen(["parec", "-d", f"{null_sink}.monitor", "--format=float32le", "--rate=48000",
                                 "--channels=1", "--raw"], stdout=out)
@@ -140,8 +137,23 @@ def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_p
     middle = rms[playing[0] + 1: playing[-1]]  # whole windows only
     quiet = middle < 0.9 * np.median(middle)
     runs = np.diff(np.flatnonzero(np.diff(np.concatenate(([0], quiet.astype(np.int8), [0])))))[::2]
-    longest_ms = (runs.max() if len(runs) else 0) * window / RATE * 1000.0
-    underruns = e.status().underruns
+    return stalls, (runs.max() if len(runs) else 0) * window / RATE * 1000.0, quiet, middle, e.status().underruns
+
+
+def test_a_stalled_main_loop_leaves_no_gap_in_the_sound(engine, null_sink, tmp_path):
+    e = engine(device="pulse", block_size=256)
+    assert not e.status().is_null, e.status().device
+    e.apply(PlayFile("tone", tone_file(tmp_path / "tone.wav", 20.0, freq=375.0), e.dsp_cfg))  # a period: 128 frames
+    wait_until(lambda: e.status().playing_id == "tone" and e.status().position > 0.5, 30, "playing")
+    for attempt in (1, 2):
+        raw = tmp_path / f"monitor{attempt}.raw"
+        stalls, longest_ms, quiet, middle, underruns = _stalled_and_recorded(e, null_sink, raw)
+        # One gap longer than the three stalls together is not theirs (a sound sharing the main loop's
+        # lock is quiet for a stall at most, each time): the sound server's own outage (an xrun that
+        # stopped PortAudio's stream until it was reopened: 1.96 s once, idle, 3 underruns). Measured again.
+        if longest_ms <= 1000.0 * sum(stalls) + 500.0:
+            break
+        print(f"attempt {attempt}: a {longest_ms:.0f} ms gap, longer than the stalls together: the device's; again")
     # A sound that shared the main loop's lock would go quiet for the whole stall (350 ms, some 65
     # blocks, three times). A loaded machine's own sound server misses a block now and then, stall
     # or no stall: one 5 ms window in a CI run of the suite (-n 4 on two busy cores), 3 underruns
