@@ -169,7 +169,7 @@ class CutController:
             return f"no status from the lathe for {now - s.at:.1f} s" if s.at > -1e8 else "the lathe has not answered"
         if s.fault:
             return s.fault
-        if not starting and self.state.active and s.watchdog_trips is not None:
+        if not starting and s.watchdog_trips is not None:  # (tick asks only while a cut is under way)
             if self._trips is None:  # (its first status since the confirmation)
                 self._trips = s.watchdog_trips
             elif s.watchdog_trips > self._trips:

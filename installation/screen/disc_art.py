@@ -56,7 +56,7 @@ class DiscArt:
         target.blit(shadow, shadow.get_rect(center=(at[0] + offset, at[1] + offset * 3 // 2)),
                     special_flags=pygame.BLEND_RGB_MULT)
         degrees = -360.0 * (turns % 1.0)  # pygame turns counter-clockwise
-        if compiled and turning.can_turn_into(target, turned):
+        if compiled and turning.can_turn_into(target, turned, degrees):
             rect = turning.turn_into(target, turned, degrees, at, reach or surface.get_width())
         else:
             rotated = pygame.transform.rotate(turned, degrees)

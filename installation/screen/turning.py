@@ -67,11 +67,6 @@ _compiled: Optional[Any] = None  # _turn compiled, once warm() has it
 _warming = threading.Lock()
 
 
-def ready() -> bool:
-    """The compiled loop is loaded: turn_into may be called."""
-    return _compiled is not None
-
-
 def turned_square(w: int, h: int, degrees: float) -> Tuple[int, int, int, int, int, int]:
     """pygame.transform.rotate's turned size and fixed-point steps for `degrees` counter-clockwise:
     (width, height, sin, cos, x0, y0), computed as pygame does (its angle is a C float)."""
@@ -84,27 +79,23 @@ def turned_square(w: int, h: int, degrees: float) -> Tuple[int, int, int, int, i
         (nh << 15) - int(s * ((nw - 1) << 15))
 
 
-def can_turn_into(target: pygame.Surface, keyed: pygame.Surface) -> bool:
-    """The compiled loop is ready, and it can copy pixels as they are: `keyed` has its key, both
-    surfaces are 32-bit, in one format, with no alpha."""
-    return (_compiled is not None and keyed.get_colorkey() is not None and target.get_bitsize() == 32
-            and keyed.get_bitsize() == 32 and target.get_masks() == keyed.get_masks() and target.get_masks()[3] == 0)
+def can_turn_into(target: pygame.Surface, keyed: pygame.Surface, degrees: float) -> bool:
+    """The compiled loop is ready, and it maps these pixels as pygame would: `keyed` has its key,
+    both surfaces are 32-bit, in one format, with no alpha, and the angle is not a multiple of 90
+    degrees (those pygame turns by a copy of its own, transposed, not mapped)."""
+    return (_compiled is not None and float(np.float32(degrees)) % 90.0 != 0.0
+            and keyed.get_colorkey() is not None and target.get_bitsize() == 32 and keyed.get_bitsize() == 32
+            and target.get_masks() == keyed.get_masks() and target.get_masks()[3] == 0)
 
 
 def turn_into(target: pygame.Surface, keyed: pygame.Surface, degrees: float, center: Tuple[int, int],
               reach: float) -> pygame.Rect:
     """Draw `keyed` (opaque, its clear part its colour key) turned `degrees` counter-clockwise
     about `center`, as `target.blit(pygame.transform.rotate(keyed, degrees), ...)` would; the
-    rect it covers. `reach`: px from the centre beyond which `keyed` is all key. A multiple of 90
-    degrees pygame turns by a copy of its own (transposed, not mapped): it does that here too."""
+    rect it covers. `reach`: px from the centre beyond which `keyed` is all key. Only where
+    can_turn_into says it may."""
     key = keyed.get_colorkey()
     assert _compiled is not None and key is not None, "turn_into needs warm() and a keyed surface (can_turn_into)"
-    if float(np.float32(degrees)) % 90.0 == 0.0:
-        turned = pygame.transform.rotate(keyed, degrees)
-        turned.set_colorkey(key)
-        rect = turned.get_rect(center=center)
-        target.blit(turned, rect)
-        return rect
     w, h = keyed.get_size()
     nw, nh, isin, icos, ax, ay = turned_square(w, h, degrees)
     rect = pygame.Rect(0, 0, nw, nh)
