@@ -52,8 +52,9 @@ class Broker:
         self.start()
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(["mosquitto", "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+        # its log to a file, read by the tests (a pipe nobody read would stall the broker once full)
+        with open(self.folder / "mosquitto.log", "ab") as log:
+            self.proc = subprocess.Popen(["mosquitto", "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=log)
 
         def listening() -> bool:
             try:
@@ -63,6 +64,9 @@ class Broker:
                 return False
 
         wait_for(listening, 20, "mosquitto listening")
+
+    def log(self) -> str:
+        return (self.folder / "mosquitto.log").read_text(encoding="utf-8", errors="replace")
 
     def kill(self) -> None:
         self.proc.kill()
@@ -105,6 +109,11 @@ class Watcher:
         c.connect("127.0.0.1", port, keepalive=5)
         c.loop_start()
         self.connected.wait(10)
+
+    def went(self, box: str, online: bool, after: float):
+        """When `box`'s status first said `online` after the monotonic time `after` (None: not yet)."""
+        return next((at for at, topic, p, _ in self.messages if at > after and topic == f"bonemusic/{SITE}/{box}/status"
+                     and p and json.loads(p)["online"] is online), None)
 
     def statuses(self, box: str) -> list:
         return [json.loads(p) for _, t, p, _ in self.messages if t == f"bonemusic/{SITE}/{box}/status" and p]
@@ -356,8 +365,7 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
         kiosks["box-c"].send_signal(signal.SIGKILL)
         kiosks["box-c"].wait(10)
         wait_for(lambda: watcher.statuses("box-c")[-1]["online"] is False, 30, "box-c offline")
-        seen = next(t for t, topic, p, _ in reversed(watcher.messages) if topic.endswith("box-c/status")
-                    and p and json.loads(p)["online"] is False)
+        seen = watcher.went("box-c", False, killed)
         print(f"box-c killed -> offline on the broker after {seen - killed:.2f} s (keepalive {keepalive} s)")
         assert seen - killed < 1.5 * keepalive + 1.0, "the broker's keepalive (1.5 x) plus a loaded machine's second"
         assert watcher.statuses("box-a")[-1]["online"] is True
@@ -391,11 +399,6 @@ def test_a_box_that_freezes_with_its_socket_open_is_offline_on_the_console_and_c
     kiosks = {"box-a": start_kiosk(cfg_a, env, tmp_path / "box-a.log"),
               "hall": start_kiosk(cfg_hall, env, tmp_path / "hall.log")}
     watcher = Watcher(broker.port)
-
-    def offline_since(t: float):
-        return next((at for at, topic, p, _ in watcher.messages if at > t and topic.endswith("box-a/status")
-                     and p and json.loads(p)["online"] is False), None)
-
     try:
         wait_for(lambda: all(watcher.statuses(b) and watcher.statuses(b)[-1]["online"] for b in kiosks), 30,
                  "box-a and the hall online")
@@ -413,21 +416,22 @@ def test_a_box_that_freezes_with_its_socket_open_is_offline_on_the_console_and_c
             page.locator("#gallery").screenshot(path=str(tmp_path / "console-gallery-kiosks.png"))
             frozen = time.monotonic()
             kiosks["box-a"].send_signal(signal.SIGSTOP)
-            wait_for(lambda: offline_since(frozen) is not None, 30, "box-a offline, by the broker's keepalive")
-            gone = offline_since(frozen) - frozen
+            wait_for(lambda: watcher.went("box-a", False, frozen) is not None, 30, "box-a offline, by the keepalive")
+            gone = watcher.went("box-a", False, frozen) - frozen
             page.wait_for_selector("#box-list li.off:has-text('box-a')", timeout=20000)
             on_console = time.monotonic() - frozen
             page.locator("#gallery").screenshot(path=str(tmp_path / "console-gallery-frozen.png"))
             print(f"box-a frozen, its socket open -> offline on the broker after {gone:.2f} s, on the console's "
                   f"page by {on_console:.2f} s (keepalive {keepalive} s; the page asks every few seconds)")
-            # the will came from the keepalive, not from a closed socket (that comes at once: the SIGKILL test);
-            # Mosquitto counts whole seconds (time_t) in its loop's check: a second late or more, and a loaded
-            # machine (two kiosks and chromium here) adds its own (the figure is printed: 2.6-5.4 s seen)
-            assert 0.5 * keepalive <= gone < 1.5 * keepalive + 5.0, gone
+            # the will came from the keepalive, not from a closed socket (that comes at once: the SIGKILL test):
+            # the broker says so itself. How long it took is printed, not judged: Mosquitto counts whole seconds
+            # in its check, and a loaded machine (two kiosks and chromium here) adds its own: 2.6-5.4 s seen
+            # idle, 8.5 s in a loaded CI run, for the 3 s of 1.5 x keepalive
+            assert f"Client bonemusic-{SITE}-box-a has exceeded timeout" in broker.log(), broker.log()[-2000:]
+            assert gone >= 0.5 * keepalive, f"offline after {gone:.2f} s: too soon for a keepalive of {keepalive} s"
             kiosks["box-a"].send_signal(signal.SIGCONT)
             thawed = time.monotonic()
-            wait_for(lambda: any(at > thawed and topic.endswith("box-a/status") and p and json.loads(p)["online"]
-                                 for at, topic, p, _ in watcher.messages), 30, "box-a online again after the thaw")
+            wait_for(lambda: watcher.went("box-a", True, thawed) is not None, 30, "box-a online again after the thaw")
             page.wait_for_selector(tile, timeout=20000)
         assert kiosks["box-a"].poll() is None, "the kiosk lived through its freeze"
     finally:
