@@ -114,11 +114,11 @@ def wait_for(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def start_kiosk(cfg: Path, env: dict, log: Path, *more: str) -> subprocess.Popen:
-    """`python -m installation run` as systemd would start it (`more`: a rehearsal's arguments);
-    returns once attract is up."""
+def start_kiosk(cfg: Path, env: dict, log: Path, *more: str, within: tuple = ()) -> subprocess.Popen:
+    """`python -m installation run` as systemd would start it (`more`: a rehearsal's arguments;
+    `within`: a command it runs under, such as `ip netns exec HOST`); returns once attract is up."""
     with open(log, "w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "installation", "--config", str(cfg), "run", *more],
+        proc = subprocess.Popen([*within, sys.executable, "-m", "installation", "--config", str(cfg), "run", *more],
                                 cwd=ROOT, env=env, stdout=err, stderr=err)
     try:
         wait_for(lambda: "scene: attract" in log.read_text(), 60, "the attract scene")

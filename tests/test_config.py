@@ -213,6 +213,27 @@ def test_the_gallery_section_is_checked_by_line(tmp_path):
     assert load_config(write_config(tmp_path / "ok.yaml", ROOT / "assets", tmp_path / "data")).gallery.enabled is False
 
 
+def test_check_warns_when_the_discs_shared_with_the_gallery_cannot_be_fetched(tmp_path):
+    """A box sharing its discs (gallery.token_file) whose console listens on 127.0.0.1 only: the
+    other boxes would hear of its discs and never reach them; said with the console.host line."""
+    from installation.config.composed import gallery_warnings
+
+    from conftest import write_config
+
+    (tmp_path / "site.token").write_text("токен\n", encoding="utf-8")
+    shared = "gallery:\n  enabled: true\n  token_file: site.token\n"
+    local = write_config(tmp_path / "local.yaml", ROOT / "assets", tmp_path / "data",
+                         "console:\n  host: 127.0.0.1\n" + shared)
+    assert gallery_warnings(load_config(local)) == [
+        f"{local}:5: console.host is 127.0.0.1, but gallery.token_file shares this box's discs: the other boxes "
+        "fetch them from its console's server, which they cannot reach there; set console.host: 0.0.0.0"]
+    reachable = write_config(tmp_path / "lan.yaml", ROOT / "assets", tmp_path / "data",
+                             "console:\n  host: 0.0.0.0\n" + shared)
+    assert gallery_warnings(load_config(reachable)) == []
+    unshared = write_config(tmp_path / "alone.yaml", ROOT / "assets", tmp_path / "data", "gallery:\n  enabled: true\n")
+    assert gallery_warnings(load_config(unshared)) == []
+
+
 def test_the_encoder_port_is_another_port(tmp_path):
     problems = problems_for(tmp_path, "osc:\n  port: 9000\n  encoder_port: 9000\n")
     assert len(problems) == 1 and "osc: encoder_port (9000) must be another port than `port`" in problems[0]

@@ -34,8 +34,8 @@ class Broker:
     """Mosquitto with the shipped ACL and a password file of its own, on a free loopback port
     (no persistence: a restart forgets every retained message, as a broker's crash can)."""
 
-    def __init__(self, folder):
-        self.port, self.folder = free_tcp_port(), folder
+    def __init__(self, folder, hosts: tuple = ("127.0.0.1",)):
+        self.port, self.folder, self.host = free_tcp_port(), folder, hosts[0]
         folder.mkdir()
         passwd = folder / "passwd"
         for n, (user, password) in enumerate(USERS.items()):
@@ -43,7 +43,8 @@ class Broker:
                            check=True, capture_output=True, timeout=30)
         shipped = (ROOT / "gallery" / "mosquitto.conf").read_text(encoding="utf-8")
         self.conf = folder / "mosquitto.conf"
-        self.conf.write_text(shipped.replace("listener 1883", f"listener {self.port} 127.0.0.1")
+        listeners = "\n".join(f"listener {self.port} {host}" for host in hosts)
+        self.conf.write_text(shipped.replace("listener 1883", listeners)
                              .replace("/etc/mosquitto/bonemusic.passwd", str(passwd))
                              .replace("/etc/mosquitto/bonemusic.acl", str(ROOT / "gallery" / "bonemusic.acl"))
                              .replace("persistence true", "persistence false")
@@ -58,7 +59,7 @@ class Broker:
 
         def listening() -> bool:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                socket.create_connection((self.host, self.port), timeout=0.5).close()
                 return True
             except OSError:
                 return False
@@ -88,7 +89,7 @@ def broker(tmp_path):
 class Watcher:
     """A plain paho client, as another program on the network would be."""
 
-    def __init__(self, port: int, user: str = "console", password: str = USERS["console"]):
+    def __init__(self, port: int, user: str = "console", password: str = USERS["console"], host: str = "127.0.0.1"):
         self.messages: list = []
         self.refused = None
         self.connected = threading.Event()
@@ -106,7 +107,7 @@ class Watcher:
         c.on_connect = on_connect
         c.on_message = lambda client, userdata, msg: self.messages.append(
             (time.monotonic(), msg.topic, msg.payload.decode("utf-8", "replace"), msg.retain))
-        c.connect("127.0.0.1", port, keepalive=5)
+        c.connect(host, port, keepalive=5)
         c.loop_start()
         self.connected.wait(10)
 
@@ -223,19 +224,19 @@ def test_the_performer_addresses_one_box_or_all_over_osc(broker, caplog):
             g.close()
 
 
-async def _upload(port: int, disc_id: str, password: str) -> int:
+async def _upload(port: int, disc_id: str, password: str, host: str = "127.0.0.1") -> int:
     """A disc uploaded in a box's console, as the page's form does it."""
     import aiohttp
 
     source = ROOT / "assets" / "discs" / "свинг-под-черепом"
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
-        async with s.post(f"http://127.0.0.1:{port}/api/login", data={"password": password}) as r:
+        async with s.post(f"http://{host}:{port}/api/login", data={"password": password}) as r:
             csrf = (await r.json())["csrf"]
         form = aiohttp.FormData()
         form.add_field("id", disc_id)
         for name, file in (("scan", "scan.jpg"), ("audio", "audio.ogg"), ("yaml", "disc.yaml")):
             form.add_field(name, (source / file).read_bytes(), filename=file)
-        async with s.post(f"http://127.0.0.1:{port}/api/discs", data=form, headers={"X-CSRF-Token": csrf}) as r:
+        async with s.post(f"http://{host}:{port}/api/discs", data=form, headers={"X-CSRF-Token": csrf}) as r:
             return r.status
 
 
@@ -265,11 +266,13 @@ async def _box_screen(port: int, box: str, password: str) -> tuple:
             return r.status, await r.read()
 
 
-def _box_config(tmp_path, broker, box: str, keepalive: int, more: str = "", user: str = "") -> tuple:
+def _box_config(tmp_path, broker, box: str, keepalive: int, more: str = "", user: str = "",
+                console_host: str = "127.0.0.1", broker_host: str = "") -> tuple:
     """A headless kiosk's config.yaml on the test's broker, with a copy of the shipped content,
     its own data dir (console password "пароль-галереи"), OSC and console ports; `more`: further
-    sections; `user`: its user on the broker (the box's own name). Returns (config path, OSC
-    port, console port)."""
+    sections; `user`: its user on the broker (the box's own name); `console_host`: where its
+    console listens; `broker_host`: where it finds the broker (the broker's first listener).
+    Returns (config path, OSC port, console port)."""
     from installation.remote.console.password import set_password
 
     folder = broker.folder
@@ -283,8 +286,9 @@ def _box_config(tmp_path, broker, box: str, keepalive: int, more: str = "", user
     cfg = write_config(
         tmp_path / f"{box}.yaml", tmp_path / box / "content", tmp_path / box / "data",
         f"display:\n  size: [480, 300]\n  fps: 20\naudio:\n  device: no-such-device\nosc:\n  port: {osc}\n"
-        f"console:\n  port: {web}\n"
-        f"gallery:\n  enabled: true\n  broker: 127.0.0.1:{broker.port}\n  site: {SITE}\n  box: {box}\n"
+        f"console:\n  host: {console_host}\n  port: {web}\n"
+        f"gallery:\n  enabled: true\n  broker: {broker_host or broker.host}:{broker.port}\n  site: {SITE}\n"
+        f"  box: {box}\n"
         f"  password_file: {folder / (box + '.secret')}\n  token_file: {token}\n"
         f"  keepalive_seconds: {keepalive}\n" + (f"  username: {user}\n" if user else "") + more)
     return cfg, osc, web

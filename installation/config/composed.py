@@ -174,7 +174,7 @@ def exposure_warnings(cfg: Config) -> List[str]:
         local = ipaddress.ip_address(_host_ip(cfg.osc.host)).is_loopback
     except ValueError:  # a host name: only this machine's own counts as local
         local = False
-    out = console_warnings(cfg)
+    out = console_warnings(cfg) + gallery_warnings(cfg)
     if not cfg.osc.enabled or local:
         return out
     for name, role in cfg.osc.roles.items():
@@ -199,6 +199,23 @@ def console_warnings(cfg: Config) -> List[str]:
                 "`python -m installation console-password` sets one, the console serves 127.0.0.1 only"]
     return [f"{cfg.where('console.host')} is {cfg.console.host}: the console's login page is open to the "
             "network (the password is all that keeps it out; logins are limited to 5 a minute an address)"]
+
+
+def gallery_warnings(cfg: Config) -> List[str]:
+    """Discs shared with the gallery, from a console the other boxes cannot reach: they hear of
+    this box's discs and cannot fetch them."""
+    from ..remote.console.settings import is_local
+
+    if not (cfg.gallery.enabled and cfg.gallery.token_file):
+        return []
+    if not cfg.console.enabled:
+        return [f"{cfg.where('console.enabled')} is false, but gallery.token_file shares this box's discs: the "
+                "other boxes fetch them from its console's server; enable the console"]
+    if is_local(cfg.console.host):
+        return [f"{cfg.where('console.host')} is {cfg.console.host}, but gallery.token_file shares this box's discs: "
+                "the other boxes fetch them from its console's server, which they cannot reach there; set "
+                "console.host: 0.0.0.0"]
+    return []
 
 
 def _host_ip(host: str) -> str:

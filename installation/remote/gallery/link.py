@@ -13,12 +13,15 @@ published again on reconnection."""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import logging
+import socket
 import threading
 import time
+import urllib.parse
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import paho.mqtt.client as mqtt
 
@@ -46,6 +49,34 @@ def topic(site: str, box: str, leaf: str) -> str:
 
 def _utc() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def reachable_address(own: str, peers: Iterable[str]) -> str:
+    """Where the other boxes reach this one: the address its connection to the broker leaves
+    from; but where that is loopback (the broker on this very box, `broker: 127.0.0.1:1883`), the
+    address this box's route to another box's host leaves from (a UDP socket's connect sends
+    nothing). With no other box heard of yet, `own`."""
+    if not _is_loopback(own):
+        return own
+    for peer in peers:
+        if not peer or _is_loopback(peer):
+            continue
+        try:
+            with socket.socket(socket.AF_INET6 if ":" in peer else socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.connect((peer, 9))
+                address = str(s.getsockname()[0])
+        except OSError:
+            continue
+        if not _is_loopback(address):
+            return address
+    return own
 
 
 class GalleryLink:
@@ -146,7 +177,10 @@ class GalleryLink:
             self.bus.post(DiscRemoved(disc_id, "its folder was removed"))
         fetcher.ready.set()
         port = self.files_port()
-        payload = json.dumps({"box": self.box, "url": f"http://{self.address}:{port}/gallery/discs" if port else "",
+        peers = (urllib.parse.urlsplit(url).hostname or "" for url, _ in list(self._manifests.values()))
+        host = reachable_address(self.address, peers)
+        host = f"[{host}]" if ":" in host else host
+        payload = json.dumps({"box": self.box, "url": f"http://{host}:{port}/gallery/discs" if port else "",
                               **body}, ensure_ascii=False, sort_keys=True)
         self._manifest = (payload, now, ids)
         if payload == last:
