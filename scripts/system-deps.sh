@@ -19,7 +19,7 @@ if [ "$purpose" = test ]; then
   [ -e /usr/share/alsa/alsa.conf.d/50-pulseaudio.conf ] || need+=(libasound2-plugins)  # ALSA's `pulse` device
   have_cmd chromium || need+=(chromium)                        # the web console in a real browser (Playwright)
   have_cmd mosquitto || need+=(mosquitto)                      # the gallery's MQTT broker, started by the tests
-  have_cmd faketime || need+=(faketime)                        # a box whose clock is hours off (the gallery)
+  have_cmd ip || need+=(iproute2)                              # the gallery's boxes on hosts of their own (ip netns)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 
