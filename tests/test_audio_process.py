@@ -227,6 +227,36 @@ def test_the_sound_process_ends_when_the_kiosk_is_killed(tmp_path):
                Path(f"/proc/{child}/stat").read_text().split()[2] == "Z", 30, "the orphaned sound process to end")
 
 
+def test_a_kiosk_whose_stalled_sound_process_was_restarted_still_exits(tmp_path):
+    """A sound process that stops reading (stalled) while the show goes on sending: its command
+    pipe fills, and the queue's feeder thread waits on it. Restarted, the old queue must be let go
+    without that wait: else the kiosk hangs at exit, joining it (found by the soak: a stall under
+    load, then `soak finished` and a process that never ended; under systemd, a stop that waits
+    for SIGKILL)."""
+    code = ("import os, signal, sys, time; sys.path.insert(0, %r)\n"
+            "from installation.sound.port import SetVolume\n"
+            "from installation.sound.process import EngineProcess\n"
+            "from installation.sound.settings import AudioConfig, DspConfig\n"
+            "if __name__ == '__main__':\n"
+            "    e = EngineProcess(AudioConfig(device='no-such-device'), DspConfig(enabled=False)); e.start()\n"
+            "    while e.status().blocks == 0: time.sleep(0.05)\n"
+            "    os.kill(e.pid, signal.SIGSTOP)\n"
+            "    for n in range(5000): e.apply(SetVolume(0.5 + n / 20000))\n"
+            "    while e.restarts == 0: time.sleep(0.05)\n"
+            "    while e.pid is None or e.status().blocks == 0: time.sleep(0.05)\n"
+            "    e.close(); print('closed', flush=True)\n") % str(Path(__file__).resolve().parent.parent)
+    script = tmp_path / "kiosk_stand_in.py"
+    script.write_text(code)
+    kiosk = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        out, _ = kiosk.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        kiosk.kill()
+        out, _ = kiosk.communicate()
+        pytest.fail(f"the kiosk stand-in never exited (printed {out!r}): a queue's feeder thread joined at exit")
+    assert out.strip() == "closed" and kiosk.returncode == 0, (out, kiosk.returncode)
+
+
 @pytest.mark.parametrize("what", ["server", "sink"])
 def test_the_sound_comes_back_when_its_device_returns(engine, private_pulse, tmp_path, caplog, what):
     """The TV switched off and on: the device's sound server dies and comes back (`server`), or

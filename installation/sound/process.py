@@ -134,6 +134,12 @@ class EngineProcess:
         if child.is_alive():
             child.kill()
             child.join(timeout=2)
+        self._let_go_queues()
+
+    def _let_go_queues(self) -> None:
+        """The queues of a child that is gone: what they still hold is dropped. Their feeder
+        threads may wait on a pipe that nobody reads any more (a stalled child's, filled): joined
+        at exit, as multiprocessing does by default, they would hang the kiosk for ever."""
         for q in (self._commands, self._replies):
             q.close()
             q.cancel_join_thread()
@@ -182,6 +188,8 @@ class EngineProcess:
             child.kill()
         child.join(timeout=2)
         self._child = None
+        with self._send_lock:  # (no command goes into a queue being let go; the restart sends the state again)
+            self._let_go_queues()
         with self._replay_lock:
             disc = self._replay.get(PlayFile)
             if isinstance(disc, PlayFile) and self._playing == disc.track_id:  # carry on where the stylus was
@@ -194,7 +202,10 @@ class EngineProcess:
         while self._running:
             try:
                 kind, *args = self._replies.get(timeout=0.2)
-            except (queue.Empty, EOFError, OSError, ValueError):
+            except queue.Empty:
+                continue
+            except (EOFError, OSError, ValueError):  # let go with its child: the next child's comes
+                time.sleep(0.05)
                 continue
             if kind == "log":
                 level, text, site = args
