@@ -208,17 +208,22 @@ def test_the_real_kiosk_draws_on_while_its_sound_process_is_killed(tmp_path):
         proc.wait(20)
 
 
+def _kiosk_stand_in(tmp_path: Path, *then: str) -> Path:
+    """A script standing in for the kiosk: its sound process started on no device (a null sink),
+    once it sounds `then`, a line each, with `e` the EngineProcess."""
+    lines = ("import os, signal, sys, time", f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})",
+             "from installation.sound.port import SetVolume", "from installation.sound.process import EngineProcess",
+             "from installation.sound.settings import AudioConfig, DspConfig", "if __name__ == '__main__':",
+             "    e = EngineProcess(AudioConfig(device='no-such-device'), DspConfig(enabled=False)); e.start()",
+             "    while e.status().blocks == 0: time.sleep(0.05)", *(f"    {line}" for line in then))
+    script = tmp_path / "kiosk_stand_in.py"
+    script.write_text("\n".join(lines) + "\n")
+    return script
+
+
 def test_the_sound_process_ends_when_the_kiosk_is_killed(tmp_path):
     """kill -9 of the kiosk must not leave its sound process playing on, adopted by whoever."""
-    code = ("import sys, time; sys.path.insert(0, %r)\n"
-            "from installation.sound.process import EngineProcess\n"
-            "from installation.sound.settings import AudioConfig, DspConfig\n"
-            "if __name__ == '__main__':\n"
-            "    e = EngineProcess(AudioConfig(device='no-such-device'), DspConfig(enabled=False)); e.start()\n"
-            "    while e.status().blocks == 0: time.sleep(0.05)\n"
-            "    print(e.pid, flush=True); time.sleep(600)\n") % str(Path(__file__).resolve().parent.parent)
-    script = tmp_path / "kiosk_stand_in.py"
-    script.write_text(code)
+    script = _kiosk_stand_in(tmp_path, "print(e.pid, flush=True); time.sleep(600)")
     parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     child = int(parent.stdout.readline())
     parent.kill()
@@ -233,20 +238,11 @@ def test_a_kiosk_whose_stalled_sound_process_was_restarted_still_exits(tmp_path)
     without that wait: else the kiosk hangs at exit, joining it (found by the soak: a stall under
     load, then `soak finished` and a process that never ended; under systemd, a stop that waits
     for SIGKILL)."""
-    code = ("import os, signal, sys, time; sys.path.insert(0, %r)\n"
-            "from installation.sound.port import SetVolume\n"
-            "from installation.sound.process import EngineProcess\n"
-            "from installation.sound.settings import AudioConfig, DspConfig\n"
-            "if __name__ == '__main__':\n"
-            "    e = EngineProcess(AudioConfig(device='no-such-device'), DspConfig(enabled=False)); e.start()\n"
-            "    while e.status().blocks == 0: time.sleep(0.05)\n"
-            "    os.kill(e.pid, signal.SIGSTOP)\n"
-            "    for n in range(5000): e.apply(SetVolume(0.5 + n / 20000))\n"
-            "    while e.restarts == 0: time.sleep(0.05)\n"
-            "    while e.pid is None or e.status().blocks == 0: time.sleep(0.05)\n"
-            "    e.close(); print('closed', flush=True)\n") % str(Path(__file__).resolve().parent.parent)
-    script = tmp_path / "kiosk_stand_in.py"
-    script.write_text(code)
+    script = _kiosk_stand_in(tmp_path, "os.kill(e.pid, signal.SIGSTOP)",
+                             "for n in range(5000): e.apply(SetVolume(0.5 + n / 20000))",
+                             "while e.restarts == 0: time.sleep(0.05)",
+                             "while e.pid is None or e.status().blocks == 0: time.sleep(0.05)",
+                             "e.close(); print('closed', flush=True)")
     kiosk = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     try:
         out, _ = kiosk.communicate(timeout=120)
