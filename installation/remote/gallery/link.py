@@ -13,7 +13,6 @@ published again on reconnection."""
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
 import logging
 import socket
@@ -28,6 +27,7 @@ import paho.mqtt.client as mqtt
 from ...content.library import Disc
 from ...core.commands import CommandBus, DiscRemoved
 from ..actions import ACTIONS, command_for
+from ..console.settings import is_local
 from .discs import Fetcher, Wanted
 from .ledger import Entry, entries_of
 from .settings import GalleryConfig
@@ -51,22 +51,15 @@ def _utc() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 def reachable_address(own: str, peers: Iterable[str]) -> str:
     """Where the other boxes reach this one: the address its connection to the broker leaves
     from; but where that is loopback (the broker on this very box, `broker: 127.0.0.1:1883`), the
     address this box's route to another box's host leaves from (a UDP socket's connect sends
     nothing). With no other box heard of yet, `own`."""
-    if not _is_loopback(own):
+    if not is_local(own):
         return own
     for peer in peers:
-        if not peer or _is_loopback(peer):
+        if not peer or is_local(peer):
             continue
         try:
             with socket.socket(socket.AF_INET6 if ":" in peer else socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -74,7 +67,7 @@ def reachable_address(own: str, peers: Iterable[str]) -> str:
                 address = str(s.getsockname()[0])
         except OSError:
             continue
-        if not _is_loopback(address):
+        if not is_local(address):
             return address
     return own
 
