@@ -15,7 +15,7 @@ import pytest
 import soundfile
 
 from installation.sound.port import PlayFile
-from installation.sound.process import EngineProcess
+from installation.sound.process import READY, EngineProcess
 from installation.sound.settings import AudioConfig, DspConfig
 
 from conftest import pulse_sink
@@ -87,6 +87,43 @@ def test_a_child_that_keeps_dying_is_restarted_with_a_back_off(engine, caplog):
     seconds = [float(re.search(r"again in ([\d.]+) s", w).group(1)) if " in " in w.split("; ")[1] else 0.0
                for w in waits]
     assert seconds[0] <= 0.5 and seconds == sorted(seconds) and seconds[-1] >= 2.0 and len(set(seconds)) >= 3, waits
+
+
+def test_a_slow_start_is_not_taken_for_a_stall():
+    """A child that takes 2.5 s to open its device (a loaded box, a slow sound server) is not
+    stalled the moment it is ready: its blocks are due from then on (seen in the soak: 'ready',
+    then at once 'stalled (no sound for 2.5 s)' and a restart). The watchdog on a given clock."""
+    e = EngineProcess(AudioConfig(device="no-such-device"), DspConfig(enabled=False), stall_seconds=2.0)
+    spawned = []
+
+    class Child:
+        pid = 1
+
+        def is_alive(self) -> bool:
+            return True
+
+        def kill(self) -> None:
+            pass
+
+        def join(self, timeout: float) -> None:
+            pass
+
+    try:
+        e._running, e._child, e._spawn = True, Child(), lambda: spawned.append(1)
+        e._commands, e._replies = e._ctx.Queue(), e._ctx.Queue()
+        e._spawned, e._last_blocks, e._last_progress, e._ready_seen = 100.0, -1.0, 100.0, False  # spawned at 100 s
+        for now in (100.1, 101.0, 102.4):  # opening its device (a start may take 10 s)
+            e.check(now)
+        e._status[READY] = 1.0  # open at 102.5 s
+        for now in (102.5, 103.5, 104.4):
+            e.check(now)
+        assert e.restarts == 0 and not spawned
+        e.check(104.6)  # 2.1 s since it was ready, and not a block: stalled
+        assert e.restarts == 1 and spawned
+    finally:
+        e._running = False
+        e._shm.close()
+        e._shm.unlink()
 
 
 def gil_stall(seconds: float) -> float:

@@ -110,7 +110,7 @@ class EngineProcess:
                                               os.getpid(), self.encoder))
         self._child.start()
         self._spawned = time.monotonic()
-        self._last_blocks, self._last_progress = -1.0, self._spawned
+        self._last_blocks, self._last_progress, self._ready_seen = -1.0, self._spawned, False
         with self._replay_lock:  # (a disc chosen as the watchdog restarts the child: "dictionary changed size")
             replay = list(self._replay.values())
         for command in replay:
@@ -168,9 +168,9 @@ class EngineProcess:
             if now >= self._next_spawn:
                 self._spawn()
             return
-        blocks = float(self._status[BLOCKS])
-        if blocks != self._last_blocks:
-            self._last_blocks, self._last_progress = blocks, now
+        blocks, ready = float(self._status[BLOCKS]), self._status[READY] != 0
+        if blocks != self._last_blocks or ready != self._ready_seen:  # (blocks are due once its device is open,
+            self._last_blocks, self._last_progress, self._ready_seen = blocks, now, ready  # however long that took)
         if not child.is_alive():
             why = f"exited (code {child.exitcode})"
         elif now - self._last_progress > max(self.stall_seconds, 10.0 if self._status[READY] == 0 else 0.0):
