@@ -86,6 +86,9 @@ def main() -> None:
     n = 180 if args.quick else args.frames
     data = Path(tempfile.mkdtemp(prefix="bench-console-"))
     set_password(data, PASSWORD)
+    import pygame
+
+    pygame.display.set_mode((1920, 1080))  # (frames are presented, as the kiosk does: a display to flip)
     kiosk = kiosk_in_process(size=(1920, 1080))
     kiosk.show.switch("player", disc_id=kiosk.collection.library.discs[0].id)
     frames(kiosk, 60)  # the disc drawn, the caches warm

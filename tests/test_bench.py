@@ -58,3 +58,14 @@ def test_frames_bench_quick_runs_and_prints_its_figures():
     assert [r[0] for r in rows] == ["renderer (OpenGL)", "renderer (software)", "surface", "surface, pygame turns"]
     assert re.search(r"surface against surface, pygame turns \(median, cost ratio\): attract [\d.]+x", result.stdout)
     assert re.search(r"first frame [\d.]+ s after start, RSS \d+ MB", result.stdout)
+
+
+def test_console_bench_quick_runs_and_prints_its_figures():
+    result = subprocess.run([sys.executable, str(ROOT / "bench/bench_console.py"), "--quick", "--browsers", "2"],
+                            capture_output=True, text=True, timeout=300,
+                            env={**__import__("os").environ, "SDL_VIDEODRIVER": "dummy"})
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"without the console polled\s+median\s+[\d.]+ ms\s+p99\s+[\d.]+ ms", result.stdout)
+    assert re.search(r"2 browsers polling\s+median\s+[\d.]+ ms\s+p99\s+[\d.]+ ms\s+p99 ratio [\d.]+x", result.stdout)
+    served = re.search(r"served meanwhile: (\d+) status, (\d+) pictures", result.stdout)
+    assert served and int(served.group(1)) > 0 and int(served.group(2)) > 0, result.stdout

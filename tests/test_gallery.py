@@ -3,6 +3,7 @@ with the shipped ACL and a password file: retained statuses with a last will, co
 box or all posted on each box's bus, and the broker refusing whoever may not command."""
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -255,6 +256,25 @@ def _same_disc(box_content, source) -> bool:
                                                   for p in source.iterdir())
 
 
+async def _console(port: int, password: str, method: str, path: str, body: dict = None) -> tuple:
+    """One call of a box's console API after a login, as its page makes it: (status, JSON)."""
+    import aiohttp
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
+        async with s.post(f"http://127.0.0.1:{port}/api/login", data={"password": password}) as r:
+            csrf = (await r.json())["csrf"]
+        async with s.request(method, f"http://127.0.0.1:{port}{path}", json=body,
+                             headers={"X-CSRF-Token": csrf}) as r:
+            return r.status, await r.json()
+
+
+def _on_console(port: int, box: str):
+    """`box`'s tile on a console's gallery page: {"online", "since", "status"}, None if unseen."""
+    status, body = asyncio.run(_console(port, "пароль-галереи", "GET", "/api/gallery"))
+    assert status == 200, body
+    return next((b for b in body["boxes"] if b["box"] == box), None)
+
+
 async def _box_screen(port: int, box: str, password: str) -> tuple:
     """A tile's picture, as the gallery page asks the console's server for it: (status, bytes)."""
     import aiohttp
@@ -297,12 +317,12 @@ def _box_config(tmp_path, broker, box: str, keepalive: int, more: str = "", user
 @pytest.mark.slow
 def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed_box_catches_up(broker, tmp_path):
     """Three real kiosks (their own content copies, data dirs, OSC and console ports; box-c's
-    clock six hours behind): a disc uploaded in box-a's console plays on b and c; the broker
-    killed just after a disc is announced and kept down 10 s while another is uploaded: every box
-    converges on both, whole, nothing half-fetched anywhere; "show this disc" to all plays it on
-    all three; box-c killed with SIGKILL is offline at once and catches up when started again."""
-    import asyncio
-
+    clock six hours behind; box-a's console the gallery's, logged in as the console's user): a
+    disc uploaded in box-a's console plays on b and c; the broker killed just after a disc is
+    announced and kept down 10 s while another is uploaded: every box converges on both, whole,
+    nothing half-fetched anywhere; "show this disc" to all, sent from box-a's console, plays it on
+    all three; box-c killed with SIGKILL is offline on that console at once and catches up when
+    started again."""
     port = broker.port
     keepalive, kiosks, osc, web, cfgs, more = 2, {}, {}, {}, {}, {}
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
@@ -315,7 +335,8 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
     content = {box: tmp_path / box / "content" / "discs" for box in boxes}
     try:
         for box in boxes:
-            cfgs[box], osc[box], web[box] = _box_config(tmp_path, broker, box, keepalive)
+            cfgs[box], osc[box], web[box] = _box_config(tmp_path, broker, box, keepalive,
+                                                        user="console" if box == "box-a" else "")
             more[box] = _hours_behind(6) if box == "box-c" else ()
             kiosks[box] = start_kiosk(cfgs[box], env, logs[box], *more[box])
         watcher = Watcher(port)
@@ -361,7 +382,11 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
         watcher = Watcher(port)
         wait_for(lambda: all(watcher.statuses(b) and watcher.statuses(b)[-1]["online"] for b in kiosks), 30,
                  "the three statuses again on the restarted broker")
-        watcher.send("all", {"action": "disc", "id": "без-брокера"})
+        wait_for(lambda: all((_on_console(web["box-a"], b) or {}).get("online") for b in ("box-b", "box-c")), 30,
+                 "box-b and box-c online on box-a's console after the broker's restart")
+        sent = asyncio.run(_console(web["box-a"], "пароль-галереи", "POST", "/api/gallery/all/disc",
+                                    {"id": "без-брокера"}))
+        assert sent[0] == 200, sent
         for box in kiosks:
             wait_for(lambda: kiosk_status(osc[box]).get("disc") == "без-брокера", 30, f"{box} playing it")
         wait_for(lambda: watcher.statuses("box-c")[-1].get("disc") == "без-брокера", 10, "box-c's status")
@@ -370,7 +395,9 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
         kiosks["box-c"].wait(10)
         wait_for(lambda: watcher.statuses("box-c")[-1]["online"] is False, 30, "box-c offline")
         seen = watcher.went("box-c", False, killed)
-        print(f"box-c killed -> offline on the broker after {seen - killed:.2f} s (keepalive {keepalive} s)")
+        wait_for(lambda: _on_console(web["box-a"], "box-c")["online"] is False, 30, "box-c offline on the console")
+        print(f"box-c killed -> offline on the broker after {seen - killed:.2f} s, on box-a's console by "
+              f"{time.monotonic() - killed:.2f} s (keepalive {keepalive} s)")
         assert seen - killed < 1.5 * keepalive + 1.0, "the broker's keepalive (1.5 x) plus a loaded machine's second"
         assert watcher.statuses("box-a")[-1]["online"] is True
         assert asyncio.run(_upload(web["box-a"], "пока-его-не-было", "пароль-галереи")) == 201  # while box-c is off
@@ -378,6 +405,7 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
         kiosks["box-c"] = start_kiosk(cfgs["box-c"], env, logs["box-c"], *more["box-c"])
         wait_for(lambda: joined("box-c", "пока-его-не-было"), 30, "box-c catching up on what it missed")
         print(f"box-c started again -> caught up after {time.monotonic() - started:.2f} s (from its start)")
+        assert _on_console(web["box-a"], "box-c")["online"] is True, "box-c back on box-a's console"
         assert _same_disc(content["box-c"] / "пока-его-не-было", content["box-a"] / "пока-его-не-было")
         watcher.close()
     finally:
