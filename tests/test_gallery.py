@@ -225,22 +225,6 @@ def test_the_performer_addresses_one_box_or_all_over_osc(broker, caplog):
             g.close()
 
 
-async def _upload(port: int, disc_id: str, password: str, host: str = "127.0.0.1") -> int:
-    """A disc uploaded in a box's console, as the page's form does it."""
-    import aiohttp
-
-    source = ROOT / "assets" / "discs" / "свинг-под-черепом"
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
-        async with s.post(f"http://{host}:{port}/api/login", data={"password": password}) as r:
-            csrf = (await r.json())["csrf"]
-        form = aiohttp.FormData()
-        form.add_field("id", disc_id)
-        for name, file in (("scan", "scan.jpg"), ("audio", "audio.ogg"), ("yaml", "disc.yaml")):
-            form.add_field(name, (source / file).read_bytes(), filename=file)
-        async with s.post(f"http://{host}:{port}/api/discs", data=form, headers={"X-CSRF-Token": csrf}) as r:
-            return r.status
-
-
 def _hours_behind(hours: int) -> tuple:
     """`run`'s arguments for a box whose clock is `hours` behind (as a Raspberry Pi's before NTP
     answers): the kiosk's own wall clock, which its show and its gallery link state times by."""
@@ -256,34 +240,57 @@ def _same_disc(box_content, source) -> bool:
                                                   for p in source.iterdir())
 
 
-async def _console(port: int, password: str, method: str, path: str, body: dict = None) -> tuple:
-    """One call of a box's console API after a login, as its page makes it: (status, JSON)."""
-    import aiohttp
+class ConsoleClient:
+    """A box's console as its pages use it, from a browser logged in once (five logins a minute
+    an address): its session cookie and CSRF token kept, on an event loop of its own."""
 
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
-        async with s.post(f"http://127.0.0.1:{port}/api/login", data={"password": password}) as r:
-            csrf = (await r.json())["csrf"]
-        async with s.request(method, f"http://127.0.0.1:{port}{path}", json=body,
-                             headers={"X-CSRF-Token": csrf}) as r:
-            return r.status, await r.json()
+    def __init__(self, port: int, host: str = "127.0.0.1", password: str = "пароль-галереи"):
+        import aiohttp
 
+        self.base, self.loop = f"http://{host}:{port}", asyncio.new_event_loop()
 
-def _on_console(port: int, box: str):
-    """`box`'s tile on a console's gallery page: {"online", "since", "status"}, None if unseen."""
-    status, body = asyncio.run(_console(port, "пароль-галереи", "GET", "/api/gallery"))
-    assert status == 200, body
-    return next((b for b in body["boxes"] if b["box"] == box), None)
+        async def login():
+            session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+            async with session.post(self.base + "/api/login", data={"password": password}) as r:
+                return session, (await r.json())["csrf"]
 
+        self.session, self.csrf = self.loop.run_until_complete(login())
 
-async def _box_screen(port: int, box: str, password: str) -> tuple:
-    """A tile's picture, as the gallery page asks the console's server for it: (status, bytes)."""
-    import aiohttp
+    def _run(self, method: str, path: str, **kw):
+        async def call():
+            async with self.session.request(method, self.base + path, headers={"X-CSRF-Token": self.csrf}, **kw) as r:
+                return r.status, await r.read()
+        return self.loop.run_until_complete(call())
 
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
-        async with s.post(f"http://127.0.0.1:{port}/api/login", data={"password": password}) as r:
-            assert r.status == 200
-        async with s.get(f"http://127.0.0.1:{port}/api/gallery/{box}/screen") as r:
-            return r.status, await r.read()
+    def call(self, path: str, body: dict = None) -> tuple:
+        """GET, or POST `body` as JSON: (status, the answer's JSON)."""
+        status, answer = self._run("GET" if body is None else "POST", path, json=body)
+        return status, json.loads(answer)
+
+    def upload(self, disc_id: str) -> int:
+        """A disc uploaded, as the page's form does it (a copy of a shipped one): the status."""
+        import aiohttp
+
+        source = ROOT / "assets" / "discs" / "свинг-под-черепом"
+        form = aiohttp.FormData()
+        form.add_field("id", disc_id)
+        for name, file in (("scan", "scan.jpg"), ("audio", "audio.ogg"), ("yaml", "disc.yaml")):
+            form.add_field(name, (source / file).read_bytes(), filename=file)
+        return self._run("POST", "/api/discs", data=form)[0]
+
+    def screen(self, box: str) -> tuple:
+        """A tile's picture, as the gallery page asks the console's server for it: (status, bytes)."""
+        return self._run("GET", f"/api/gallery/{box}/screen")
+
+    def tile(self, box: str):
+        """`box` on the console's gallery page: {"online", "since", "status"}, None if unseen."""
+        status, answer = self.call("/api/gallery")
+        assert status == 200, answer
+        return next((b for b in answer["boxes"] if b["box"] == box), None)
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.session.close())
+        self.loop.close()
 
 
 def _box_config(tmp_path, broker, box: str, keepalive: int, more: str = "", user: str = "",
@@ -333,6 +340,7 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
                          logs[box].read_text(encoding="utf-8", errors="replace")) is not None
 
     content = {box: tmp_path / box / "content" / "discs" for box in boxes}
+    console = None
     try:
         for box in boxes:
             cfgs[box], osc[box], web[box] = _box_config(tmp_path, broker, box, keepalive,
@@ -345,12 +353,13 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
         since_c = watcher.statuses("box-c")[-1]["since"]
         assert since_c < watcher.statuses("box-a")[-1]["since"], f"box-c's clock is behind ({since_c})"
         uploaded = time.monotonic()
-        assert asyncio.run(_upload(web["box-a"], "буги-из-галереи", "пароль-галереи")) == 201
+        console = ConsoleClient(web["box-a"])
+        assert console.upload("буги-из-галереи") == 201
         for box in ("box-b", "box-c"):
             wait_for(lambda: joined(box, "буги-из-галереи"), 30, f"the disc uploaded on box-a, in {box}'s show")
             print(f"uploaded on box-a -> in {box}'s collection after {time.monotonic() - uploaded:.2f} s")
         # box-b's screen on box-a's console (box-a reads every manifest: where box-b serves it)
-        status, png = asyncio.run(_box_screen(web["box-a"], "box-b", "пароль-галереи"))
+        status, png = console.screen("box-b")
         assert status == 200 and png[:8] == b"\x89PNG\r\n\x1a\n", (status, png[:200])
         import io
 
@@ -362,10 +371,10 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
         assert shot.get_width() >= 240 and len(colours) > 20, "a drawn screen, not an empty frame"
         (tmp_path / "box-b-screen.png").write_bytes(png)
         # the broker killed as the next disc is announced, down for 10 s while a third is uploaded
-        assert asyncio.run(_upload(web["box-a"], "перед-обрывом", "пароль-галереи")) == 201
+        assert console.upload("перед-обрывом") == 201
         time.sleep(0.3)  # (box-a announces within a quarter of a second; the others start fetching)
         broker.kill()
-        assert asyncio.run(_upload(web["box-a"], "без-брокера", "пароль-галереи")) == 201
+        assert console.upload("без-брокера") == 201
         time.sleep(10)
         assert all(kiosks[b].poll() is None for b in boxes), "every box plays on without the broker"
         broker.start()
@@ -382,11 +391,9 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
         watcher = Watcher(port)
         wait_for(lambda: all(watcher.statuses(b) and watcher.statuses(b)[-1]["online"] for b in kiosks), 30,
                  "the three statuses again on the restarted broker")
-        wait_for(lambda: all((_on_console(web["box-a"], b) or {}).get("online") for b in ("box-b", "box-c")), 30,
+        wait_for(lambda: all((console.tile(b) or {}).get("online") for b in ("box-b", "box-c")), 30,
                  "box-b and box-c online on box-a's console after the broker's restart")
-        sent = asyncio.run(_console(web["box-a"], "пароль-галереи", "POST", "/api/gallery/all/disc",
-                                    {"id": "без-брокера"}))
-        assert sent[0] == 200, sent
+        assert console.call("/api/gallery/all/disc", {"id": "без-брокера"}) == (200, {"ok": True})
         for box in kiosks:
             wait_for(lambda: kiosk_status(osc[box]).get("disc") == "без-брокера", 30, f"{box} playing it")
         wait_for(lambda: watcher.statuses("box-c")[-1].get("disc") == "без-брокера", 10, "box-c's status")
@@ -395,20 +402,22 @@ def test_three_kiosks_share_discs_through_a_broker_restart_obey_all_and_a_killed
         kiosks["box-c"].wait(10)
         wait_for(lambda: watcher.statuses("box-c")[-1]["online"] is False, 30, "box-c offline")
         seen = watcher.went("box-c", False, killed)
-        wait_for(lambda: _on_console(web["box-a"], "box-c")["online"] is False, 30, "box-c offline on the console")
+        wait_for(lambda: console.tile("box-c")["online"] is False, 30, "box-c offline on the console")
         print(f"box-c killed -> offline on the broker after {seen - killed:.2f} s, on box-a's console by "
               f"{time.monotonic() - killed:.2f} s (keepalive {keepalive} s)")
         assert seen - killed < 1.5 * keepalive + 1.0, "the broker's keepalive (1.5 x) plus a loaded machine's second"
         assert watcher.statuses("box-a")[-1]["online"] is True
-        assert asyncio.run(_upload(web["box-a"], "пока-его-не-было", "пароль-галереи")) == 201  # while box-c is off
+        assert console.upload("пока-его-не-было") == 201  # while box-c is off
         started = time.monotonic()
         kiosks["box-c"] = start_kiosk(cfgs["box-c"], env, logs["box-c"], *more["box-c"])
         wait_for(lambda: joined("box-c", "пока-его-не-было"), 30, "box-c catching up on what it missed")
         print(f"box-c started again -> caught up after {time.monotonic() - started:.2f} s (from its start)")
-        assert _on_console(web["box-a"], "box-c")["online"] is True, "box-c back on box-a's console"
+        wait_for(lambda: console.tile("box-c")["online"] is True, 30, "box-c back on box-a's console")
         assert _same_disc(content["box-c"] / "пока-его-не-было", content["box-a"] / "пока-его-не-было")
         watcher.close()
     finally:
+        if console is not None:
+            console.close()
         for proc in kiosks.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)

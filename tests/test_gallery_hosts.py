@@ -5,7 +5,6 @@ the hall's box, which runs the broker too. On loopback every box reaches every o
 really has, and a cable pulled out closes no socket: the broker hears silence."""
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -16,7 +15,7 @@ import time
 import pytest
 
 from conftest import ROOT, WORKER, start_kiosk, wait_for
-from test_gallery import SITE, Broker, Watcher, _box_config, _same_disc, _upload
+from test_gallery import SITE, Broker, ConsoleClient, Watcher, _box_config, _same_disc
 
 pytestmark = pytest.mark.slow
 
@@ -92,7 +91,7 @@ def test_boxes_on_hosts_of_their_own_share_a_disc_and_a_pulled_cable_is_offline_
         return re.search(f"new disc from the gallery, from box-a: {disc}\n",
                          logs[box].read_text(encoding="utf-8", errors="replace")) is not None
 
-    watcher = None
+    watcher = console = None
     try:
         address["box-a"] = lan.address  # (its console listens there alone: this machine has other networks)
         cfg, _, web["box-a"] = _box_config(tmp_path, broker, "box-a", keepalive, console_host=lan.address)
@@ -115,7 +114,8 @@ def test_boxes_on_hosts_of_their_own_share_a_disc_and_a_pulled_cable_is_offline_
 
         source = ROOT / "assets" / "discs" / "свинг-под-черепом"
         uploaded = time.monotonic()
-        assert asyncio.run(_upload(web["box-a"], "буги-через-сеть", "пароль-галереи", address["box-a"])) == 201
+        console = ConsoleClient(web["box-a"], address["box-a"])
+        assert console.upload("буги-через-сеть") == 201
         wait_for(lambda: joined("box-b", "буги-через-сеть"), 60, "the disc uploaded on box-a, in box-b's show")
         print(f"uploaded on box-a -> in box-b's collection, across hosts, after {time.monotonic() - uploaded:.2f} s")
         assert _same_disc(tmp_path / "box-b" / "content" / "discs" / "буги-через-сеть", source)
@@ -127,7 +127,7 @@ def test_boxes_on_hosts_of_their_own_share_a_disc_and_a_pulled_cable_is_offline_
         print(f"box-b's cable pulled -> offline on the broker after {watcher.went('box-b', False, pulled) - pulled:.2f}"
               f" s (keepalive {keepalive} s)")
         assert f"Client bonemusic-{SITE}-box-b has exceeded timeout" in broker.log(), broker.log()[-2000:]
-        assert asyncio.run(_upload(web["box-a"], "пока-без-кабеля", "пароль-галереи", address["box-a"])) == 201
+        assert console.upload("пока-без-кабеля") == 201
         time.sleep(2)
         assert not joined("box-b", "пока-без-кабеля")
         plugged = time.monotonic()
@@ -142,8 +142,9 @@ def test_boxes_on_hosts_of_their_own_share_a_disc_and_a_pulled_cable_is_offline_
                 logs[box].read_text(encoding="utf-8", errors="replace").splitlines()[-30:]))
         raise
     finally:
-        if watcher:
-            watcher.close()
+        for client in (watcher, console):
+            if client is not None:
+                client.close()
         for proc in kiosks.values():
             proc.send_signal(signal.SIGTERM)
             proc.wait(20)
