@@ -26,7 +26,8 @@ def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 
 class Lan:
     """A bridge in this machine's namespace (the gallery's switch, and the broker's host) and a
-    network namespace for each box, its `eth0` a veth cable into the bridge. Named by the xdist
+    network namespace for each box given a host of its own, its `eth0` a veth cable into the
+    bridge. Named by the xdist
     worker, so that parallel workers have networks of their own; whatever an earlier run left
     with these names is taken down first."""
 
