@@ -92,14 +92,20 @@ def test_a_whole_cut_over_our_protocol(ours):
 
 def test_garbled_replies_are_survived_by_resending(ours):
     # (status lines are garbled too: 2 s without one, not 0.5, before the lathe is called silent —
-    # a loaded machine's pauses on top of garbled lines tripped 0.5 s in a parallel run)
-    host = ours(garble_every=4, status_timeout_seconds=2.0)
+    # a loaded machine's pauses on top of garbled lines tripped 0.5 s in a parallel run; likewise an
+    # ack is waited for 1.5 s, not 0.5, before the resend: a loaded run starved the firmware stand-in,
+    # a thread of this process, past two 0.5 s waits: "the lathe did not acknowledge '3 PITCH 100.0'")
+    host = ours(garble_every=4, status_timeout_seconds=2.0, ack_timeout_seconds=1.5)
     host.to_cutting(side_seconds=0.5)
-    host.run(10, until=lambda: host.ctl.state in ("done", "fault"))
+    host.run(20, until=lambda: host.ctl.state in ("done", "fault"))
     assert host.ctl.state == "done", host.ctl.reason
     assert host.lathe.garbled > 0
-    seqs = [line.split(" ")[0] for line in host.fw.received]
-    assert len(seqs) > len(set(seqs)), "a command whose ack was garbled is sent again with its number"
+
+    def sent_again() -> bool:
+        seqs = [line.split(" ")[0] for line in host.fw.received]
+        return len(seqs) > len(set(seqs))
+    host.run(5, until=sent_again)  # (an ack garbled near the end is waited for after the cut is done)
+    assert sent_again(), "a command whose ack was garbled is sent again with its number"
 
 
 def test_silence_mid_cut_makes_the_lathe_safe(ours):
