@@ -341,6 +341,17 @@ def test_the_compiled_loop_turns_a_disc_into_the_frame_exactly_as_pygame_does(li
             if (frames[0] != frames[1]).any():
                 differing.append((turns, scale, center, int((frames[0] != frames[1]).sum())))
     assert compared == 4 * len(angles) and not differing, differing
+    # a frame whose rows are padded (a subsurface of a wider one) takes the loop's general layout
+    wide = pygame.Surface((900, 480), 0, 32)
+    frames = []
+    for compiled in (True, False):
+        wide.blit(background, (0, 0))
+        frame = wide.subsurface(pygame.Rect(40, 0, 720, 480))
+        assert not pygame.surfarray.pixels2d(frame).flags.f_contiguous
+        for turns in angles[:10]:
+            art.draw(frame, (360, 240), turns, 1.0, compiled)
+        frames.append(pygame.surfarray.array2d(wide) & 0xFFFFFF)
+    assert (frames[0] == frames[1]).all(), int((frames[0] != frames[1]).sum())
     assert art.reach < art.surface.get_width() / 2 * 1.05, "the film's reach is about its radius, not the corners"
     # the loop drew something: the film is in the frame, the background around it untouched
     frame = background.copy()

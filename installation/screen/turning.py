@@ -61,8 +61,11 @@ def _turn(dst, src, key, rgb, isin, icos, ax, ay, nw, nh, left, top, clip, reach
                 dst[left + x, top + y] = v
 
 
-SIGNATURE = "void(uint32[:, :], uint32[:, :], int64, int64, int64, int64, int64, int64, int64, int64, int64, " \
-            "int64, UniTuple(int64, 4), float64)"
+ARGUMENTS = "int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, UniTuple(int64, 4), float64"
+# pixels2d's arrays are x-major: a surface whose rows have no padding (the screen, a disc's keyed copy) is
+# Fortran-contiguous, and the loop that knows it is a fifth faster (bench_frames); any other layout (a
+# subsurface) takes the general one. Both are compiled at once, so no frame compiles.
+SIGNATURES = [f"void(uint32[::1, :], uint32[::1, :], {ARGUMENTS})", f"void(uint32[:, :], uint32[:, :], {ARGUMENTS})"]
 _compiled: Optional[Any] = None  # _turn compiled, once warm() has it
 _warming = threading.Lock()
 
@@ -118,8 +121,7 @@ def warm() -> Optional[float]:
         except ImportError:
             log.warning("display: numba is not installed; pygame turns the discs (slower, the same picture)")
             return None
-        # one signature, compiled (or loaded) here: any layout of pixels2d's arrays, so no frame compiles
-        _compiled = numba.njit(SIGNATURE, cache=True, nogil=True)(_turn)
+        _compiled = numba.njit(SIGNATURES, cache=True, nogil=True)(_turn)
         return time.perf_counter() - started
 
 
