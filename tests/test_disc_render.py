@@ -358,3 +358,19 @@ def test_the_compiled_loop_turns_a_disc_into_the_frame_exactly_as_pygame_does(li
     art.draw(frame, (360, 240), 0.3)
     shot = pygame.surfarray.array3d(frame).astype(int)
     assert shot[360 - 100:360 - 60, 240 - 20:240 + 20].mean() > 40 and (shot[:20, :20] == (9, 11, 16)).all()
+
+
+def test_the_hole_s_ragged_noise_read_from_a_table_is_its_sum_of_harmonics():
+    """The burnt hole's noise is summed over a table of angles and read at every pixel's angle:
+    within 1e-4 of the sum taken at every pixel, from the same random draws."""
+    from installation.screen.disc_art import _angular_noise
+
+    xs = np.arange(600, dtype=np.float32)[:, None] - 299.5
+    phi = np.arctan2(xs.T, xs)
+    for harmonics in (9, 23):
+        rng, ours = np.random.default_rng(7), _angular_noise(phi, np.random.default_rng(7), harmonics)
+        summed = sum(rng.normal(0, 1.0 / k) * np.cos(k * phi + rng.uniform(0, 2 * np.pi))
+                     for k in range(1, harmonics + 1))
+        summed /= np.abs(summed).max()
+        assert ours.dtype == phi.dtype and np.abs(ours - summed).max() < 1e-4
+        assert ours.min() < -0.5 and ours.max() > 0.5  # (not flat: a noise about [-1, 1])
