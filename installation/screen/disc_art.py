@@ -180,27 +180,19 @@ def build_disc_art(scan: pygame.Surface, diameter_cm: float, diameter_px: int, s
     phi = np.arctan2(ys - disc_cy, xs - disc_cx)
 
     rgb *= _grooved(rho, radius, px_per_mm, rng, max(grooves_end_mm, UNGROOVED_INNER_MM))[..., None]
-    # The burnt hole, worked out in a square about it only: beyond it the char, the hole's cut
-    # and its rim light are exactly nothing (a build over every pixel spent a third of its time here).
-    hole_r = HOLE_DIAMETER_MM / 2 * px_per_mm
-    rim_w = max(1.2, radius * 0.006)
-    reach = int(math.ceil(max(2.8 * hole_r, 1.18 * hole_r + 7 * rim_w))) + 2  # (noise: |ragged| <= 1.18 hole_r)
-    near = (slice(max(0, int(c) - reach), int(c) + reach),) * 2
-    hrho, hphi = np.hypot(xs[near[0]] - c, ys[:, near[1]] - c), np.arctan2(ys[:, near[1]] - c, xs[near[0]] - c)
-    ragged = hole_r * (1 + 0.18 * _angular_noise(hphi, rng, 9))
-    _scorched(rgb[near], hrho, hphi, ragged, hole_r, rng)
-    del hphi
+    hole_r, rim_w = HOLE_DIAMETER_MM / 2 * px_per_mm, max(1.2, radius * 0.006)
+    near, hole_alpha, hole_rim = _burnt_hole(rgb, xs, ys, c, hole_r, rim_w, rng)
 
     # Scissor-cut edge: straight-ish cuts between jittered vertices.
     edge = _scissor_edge(phi, radius, rng)
     del phi
     alpha = np.clip(edge - rho + 0.5, 0.0, 1.0)
-    alpha[near] *= np.clip(hrho - ragged + 0.5, 0.0, 1.0)
+    alpha[near] *= hole_alpha
     # Rim light: the cut edge of the film catches the lightbox's glow, so the scissor line and
     # the burnt hole read against the dark background.
     rim = np.exp(-((edge - rho) / rim_w) ** 2) * 0.9
-    rim[near] += np.exp(-((hrho - ragged) / rim_w) ** 2) * 0.5
-    del edge, rho, hrho, ragged
+    rim[near] += hole_rim
+    del edge, rho
     for channel, glow in enumerate((70, 92, 120)):
         rgb[..., channel] += rim * np.float32(glow)
     del rim
@@ -228,6 +220,19 @@ def _grooved(rho: np.ndarray, radius: float, px_per_mm: float, rng, end_mm: floa
     shade -= np.exp(-((rho - inner) / 1.5) ** 2) * 0.35
     shade -= np.exp(-((rho - outer) / 1.2) ** 2) * 0.25
     return shade
+
+
+def _burnt_hole(rgb: np.ndarray, xs: np.ndarray, ys: np.ndarray, c: float, hole_r: float, rim_w: float, rng):
+    """The hole burnt at the surface's centre (`c`, `c`): charred into `rgb` in place; (the square
+    about it, the film's alpha there, the rim light there). Worked out in that square only: beyond
+    it the char, the cut and the light are exactly nothing (over every pixel they were a third of
+    a build)."""
+    reach = int(math.ceil(max(2.8 * hole_r, 1.18 * hole_r + 7 * rim_w))) + 2  # (noise: |ragged| <= 1.18 hole_r)
+    near = (slice(max(0, int(c) - reach), int(c) + reach),) * 2
+    hrho, hphi = np.hypot(xs[near[0]] - c, ys[:, near[1]] - c), np.arctan2(ys[:, near[1]] - c, xs[near[0]] - c)
+    ragged = hole_r * (1 + 0.18 * _angular_noise(hphi, rng, 9))
+    _scorched(rgb[near], hrho, hphi, ragged, hole_r, rng)
+    return near, np.clip(hrho - ragged + 0.5, 0.0, 1.0), np.exp(-((hrho - ragged) / rim_w) ** 2) * 0.5
 
 
 def _scorched(rgb: np.ndarray, hrho: np.ndarray, hphi: np.ndarray, ragged: np.ndarray, hole_r: float,
