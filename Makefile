@@ -30,11 +30,11 @@ windowed: $(VENV)/.ready
 	$(PY) -m installation --config $(CONFIG) run --windowed $(ARGS)
 
 # The suite runs in parallel (pytest-xdist): each worker has its own PulseAudio, X displays,
-# ports and data folders. WORKERS=1 runs it in one process.
+# ports and data folders. WORKERS=1 runs it in one process. The slowest 15 are named at the end.
 WORKERS ?= 4
 test: $(VENV)/.ready lint
 	scripts/system-deps.sh test
-	$(PY) -m pytest -q -n $(WORKERS) $(ARGS)
+	$(PY) -m pytest -q -n $(WORKERS) --durations=15 $(ARGS)
 
 # The inner loop: everything but the end-to-end runs, the soak and the benches (under a minute).
 test-fast: $(VENV)/.ready lint
