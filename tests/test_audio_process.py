@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from installation.sound.port import PlayFile
+from installation.sound.port import Hold, PlayFile
 from installation.sound.process import READY, EngineProcess
 from installation.sound.settings import AudioConfig, DspConfig
 
@@ -70,6 +70,39 @@ def test_kill_minus_nine_and_the_sound_comes_back_where_it_was(engine, tmp_path,
     assert 2.0 < e.status().position < 15.0, "on from where the stylus was, not from the start"
     assert "the sound process exited (code -9); starting it again (restart 1)" in caplog.text
     assert "running on a null sink" in caplog.text, "the child's log lines reach this process's log"
+
+
+def test_a_hand_on_the_platter_as_the_sound_process_is_restarted_keeps_its_place(engine, tmp_path):
+    """A hand holds the platter, turns it 0.8 forward, the sound process is killed and restarted,
+    and the hand goes on to 0.2 back: the groove is one turn (60/rpm s) behind where the hand
+    took hold, as if nothing had happened (before: the new child took the hand's later turns
+    from where the stylus was at the restart, and it was 0.8 of a turn off)."""
+    e = engine(device="no-such-device")
+    e.apply(PlayFile("тон", tone_file(tmp_path / "тон.wav", 30.0), e.dsp_cfg))
+    wait_until(lambda: e.status().playing_id == "тон" and e.status().position > 2.0, 30, "playing")
+    per_turn = 60.0 / e.dsp_cfg.motion.rpm
+
+    def resting() -> float:
+        """The position once the groove has caught up with the hand (it no longer moves)."""
+        before = [e.status().position]
+
+        def still() -> bool:
+            time.sleep(0.2)
+            before.append(e.status().position)
+            return abs(before[-1] - before[-2]) < 0.002
+        wait_until(still, 30, "the groove at rest under the hand")
+        return before[-1]
+
+    e.apply(Hold(0.05))  # the hand takes hold
+    took = resting()
+    e.apply(Hold(0.8))
+    assert resting() - took == pytest.approx(0.75 * per_turn, abs=0.05)
+    first = e.pid
+    os.kill(first, signal.SIGKILL)
+    wait_until(lambda: e.pid not in (None, first) and e.status().position > 1.0, 90, "the new child at the disc")
+    assert resting() - took == pytest.approx(0.75 * per_turn, abs=0.05), "still under the hand, where it was"
+    e.apply(Hold(-0.2))
+    assert resting() - took == pytest.approx(-0.25 * per_turn, abs=0.08)
 
 
 def test_a_child_that_keeps_dying_is_restarted_with_a_back_off(engine, caplog):

@@ -36,6 +36,7 @@ from ..service.vitals import rss_mb
 from .grooves import with_param
 from .port import (
     DeviceChanged,
+    Hold,
     PlayFile,
     SetParam,
     SetSpeed,
@@ -85,6 +86,9 @@ class EngineProcess:
         # what a restarted child is sent to carry on: the disc, the volume, the platter's speed
         self._replay: Dict[type, SoundCommand] = {SetVolume: SetVolume(cfg.master_volume), SetSpeed: SetSpeed(1.0)}
         self._replay_lock = threading.Lock()  # the main loop's apply() and the watchdog's restart both use it
+        # A hand on the platter as a child is restarted: the new child anchors the hand where the
+        # stylus was, so the hand's later turns are counted from the turns it had then.
+        self._hold_base = 0.0
         self._running = False
         self._child: Optional[Any] = None  # a multiprocessing process while the sound runs
         self._threads: list = []
@@ -112,9 +116,13 @@ class EngineProcess:
         self._spawned = time.monotonic()
         self._last_blocks, self._last_progress, self._ready_seen = -1.0, self._spawned, False
         with self._replay_lock:  # (a disc chosen as the watchdog restarts the child: "dictionary changed size")
-            replay = list(self._replay.values())
+            replay = [self._rebased(c) for c in self._replay.values()]
         for command in replay:
             self._send(command)
+
+    def _rebased(self, command: SoundCommand) -> SoundCommand:
+        """A hand's turns as the child counts them: from where the hand was when it was started."""
+        return Hold(command.turns - self._hold_base) if isinstance(command, Hold) else command
 
     def close(self) -> None:
         self._running = False
@@ -194,6 +202,9 @@ class EngineProcess:
             disc = self._replay.get(PlayFile)
             if isinstance(disc, PlayFile) and self._playing == disc.track_id:  # carry on where the stylus was
                 self._replay[PlayFile] = dataclasses.replace(disc, at=position)
+                held = self._replay.pop(Hold, None)  # (after the disc: the new child's hand takes hold there)
+                if isinstance(held, Hold):
+                    self._hold_base, self._replay[Hold] = held.turns, held
         self._next_spawn = now + wait
         if not wait:
             self._spawn()
@@ -232,8 +243,12 @@ class EngineProcess:
                     self._replay[PlayFile] = with_param(disc, c.stage, c.name, c.value)
             elif isinstance(c, Stop):
                 self._replay.pop(PlayFile, None)
-            elif isinstance(c, (PlayFile, SetVolume, SetSpeed)):
+            elif isinstance(c, (PlayFile, SetVolume, SetSpeed, Hold)):
                 self._replay[type(c)] = c
+            if isinstance(c, (SetSpeed, PlayFile, Stop)):  # the hand lets go (a new disc: a new touch)
+                self._replay.pop(Hold, None)
+                self._hold_base = 0.0
+            c = self._rebased(c)
         self._send(c)
 
     def _send(self, command: object) -> None:
