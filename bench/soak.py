@@ -417,7 +417,9 @@ def report(result: dict, hours: float, plays_needed: int, growth_allowed: float)
     # The sound process likewise: its bounded cache of cut grooves fills as discs are played
     # (later on a loaded machine, where the cutter waits behind the picture).
     peak = peak_grooves = 0.0
-    for row in rows:
+    for before, row in zip([None] + rows, rows):
+        if before is not None and row["restarts"] != before["restarts"]:
+            peak_grooves = 0.0  # (a new sound process: its own cache from empty)
         peak, peak_grooves = max(peak, row["pictures"] + row["words"]), max(peak_grooves, row["grooves"])
         row["rest"], row["rest_sound"] = row["rss"] - peak, row["rss_sound"] - peak_grooves
     warm = next((r for r in rows if r["hour"] >= max(1.0, hours * 0.1)), rows[0])
@@ -440,8 +442,11 @@ def report(result: dict, hours: float, plays_needed: int, growth_allowed: float)
     # it is done) before its grooves are counted: the sound process is judged between cuts.
     # The soak's last sample waits for the cutter; on a loaded machine it may have been busy at every
     # sample before, and then the least the sound process held after the warm-up stands for the start.
-    quiet = [r for r in rows if r["hour"] >= warm["hour"] and not r["cutting"]]
-    warm_sound = quiet[0] if len(quiet) > 1 else min(after_warm, key=lambda r: r["rest_sound"])
+    # A sound process restarted by its watchdog (a loaded machine's stall) starts small and loads its
+    # compiled core and chain again at its first disc: it is judged from its own first disc on.
+    child = [r for r in after_warm if r["restarts"] == last["restarts"] and r["grooves"] > 0] or [last]
+    quiet = [r for r in child if not r["cutting"]]
+    warm_sound = quiet[0] if len(quiet) > 1 else min(child, key=lambda r: r["rest_sound"])
     last_sound = last
     growth_sound = ((last_sound["rest_sound"] - warm_sound["rest_sound"]) / warm_sound["rest_sound"] * 100
                     if warm_sound["rest_sound"] > 0 else 0.0)
