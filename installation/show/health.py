@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 OVERLAY_SECONDS = 60.0  # the technician's overlay hides itself after this
 SELF_TEST_AFTER_START = 10.0  # seconds: the sound has found its device by then
+SOUND_START_PATIENCE = 60.0  # s more the start's self-test waits for a sound process still opening its device
 SELF_TEST_EVERY = 10.0  # seconds: asked again sooner (a flood over OSC), it runs once, that much later
 VITALS_EVERY = 1.0  # seconds between readings of memory, frame times, the next demo and opening, the last problems
 SOUND_STALL_SECONDS = 5.0  # no audio block rendered for this long: the sound counts as stalled
@@ -67,8 +68,15 @@ class Health:
             self._next_trim = now + TRIM_EVERY
             release_memory()
         if self._self_test_at is not None and now >= self._self_test_at:
+            if self._sound_starting() and now < SELF_TEST_AFTER_START + SOUND_START_PATIENCE:
+                self._self_test_at = now + 1.0  # (a loaded box: slow to start is not "not taking sound")
+                return
             self._self_test_at = None
             bus.post(RunSelfTest(self._self_test_reason))
+
+    def _sound_starting(self) -> bool:
+        return self.sound is not None and self._self_test_reason == "at start" and \
+            self.sound.status().device == "starting"
 
     def overlay_showing(self) -> bool:
         return self.show.now < self.overlay_until
