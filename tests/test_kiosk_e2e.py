@@ -302,8 +302,11 @@ def test_a_turn_back_by_hand_moves_the_music_back_one_turn(xvfb, tmp_path):
         # (idle: -0.770 and +0.382 s of a 0.769 s turn; beside two busy loops and a parallel suite the
         # window's pointer lost a little of the move: -0.723 and +0.338 s. A wrong direction, half a
         # turn or two turns are far outside either)
-        assert back - rest == pytest.approx(-per_turn, rel=0.15)
-        assert forward - back == pytest.approx(per_turn / 2, rel=0.15)
+        # (once, on a loaded run, a turn back moved it two turns; should it again, the sound process's
+        # restarts say whether one came mid-turn: test_audio_process holds the hand across one)
+        restarts = [line for line in log.read_text(encoding="utf-8").splitlines() if "starting it again" in line]
+        assert back - rest == pytest.approx(-per_turn, rel=0.15), restarts
+        assert forward - back == pytest.approx(per_turn / 2, rel=0.15), restarts
         wait_for(lambda: kiosk_status(port)["speed"] > 0.95, 10, "let go: the motor brings it back")
     finally:
         proc.terminate()
