@@ -151,8 +151,7 @@ class Player:
             self._swap_if_faded()
             head = self.dsp.read_head
             if self._seek_to is not None and head.track is not None:
-                head.pos = self._seek_to
-                self.dsp.motion.place(self._seek_to)
+                head.pos = self.dsp.motion.groove_pos = self._seek_to
                 self._seek_to = None
             block = self.chain.process(self._block[:n])
             if head.ended and head.track is not None:
@@ -217,9 +216,8 @@ class Player:
         if self._pending is not None and (idle or self.fader.value == 0.0):
             load, self._pending = self._pending, None
             self.dsp.configure(load.settings)
-            self.dsp.motion.reset(load.spin_up and self._spins)
+            self.dsp.motion.reset(load.spin_up and self._spins, load.at * self.sample_rate, hand_follows=idle)
             head.load(load.groove, load.at * self.sample_rate)
-            self.dsp.motion.place(load.at * self.sample_rate)
             self.fader.set(1.0)
         elif self._wants_stop and (idle or self.fader.value == 0.0):
             head.load(None)

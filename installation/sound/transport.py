@@ -74,20 +74,16 @@ class Motion:
         wanted = min(abs(error) / (HAND_LAG_SECONDS * self.t.fs), brake, HAND_MAX_SPEED)
         return math.copysign(wanted, error)
 
-    def place(self, groove_pos: float) -> None:
-        """The stylus set down at `groove_pos` (a disc put on at a place, a seek). A hand that
-        holds the platter holds it there: its anchor moves with the groove, so its later turns
-        count from here (a restarted sound process is given the hand before its disc is loaded)."""
-        if self.by_hand:
-            moved = groove_pos - self.groove_pos
-            self._anchor += moved
-            self.hand_at += moved
-        self.groove_pos = groove_pos
-
-    def reset(self, spin_up: bool = False) -> None:
-        """A new disc on the platter: back to the rim; from rest if `spin_up`."""
-        self.turns = 0.0
-        self.place(0.0)
+    def reset(self, spin_up: bool = False, at: float = 0.0, hand_follows: bool = False) -> None:
+        """A new disc on the platter, the stylus at `at` (frames; the rim: 0); from rest if
+        `spin_up`. `hand_follows`: a hand that took hold of the empty platter keeps its place on
+        the disc put on under it, moved on by `at` (a restarted sound process is given the hand
+        before its disc, which comes back at the stylus's place; a first disc whose groove was
+        still being cut comes at 0, and the hand keeps the turns the picture has shown)."""
+        if hand_follows and self.by_hand:
+            self._anchor += at
+            self.hand_at += at
+        self.turns, self.groove_pos = 0.0, at
         self.speed = 0.0 if spin_up else self.target
 
     def process(self, block: np.ndarray) -> np.ndarray:
