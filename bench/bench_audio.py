@@ -44,14 +44,21 @@ def null_sink() -> tuple:
     """(device, description, cleanup) for a paced sink: PulseAudio's null sink, or our own."""
     if not (shutil.which("pulseaudio") and shutil.which("pactl")):
         return "no-such-device", "the engine's own paced null sink (no pulseaudio here)", lambda: None
-    if subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
+    started = subprocess.run(["pactl", "info"], capture_output=True).returncode != 0
+    if started:
         subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True, timeout=30)
         time.sleep(1.0)
     module = subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=bench_audio", "rate=48000",
                              "format=float32le"], capture_output=True, text=True).stdout.strip()
     os.environ["PULSE_SINK"] = "bench_audio"
-    return "pulse", "PulseAudio's null sink through ALSA's pulse device", \
-        lambda: subprocess.run(["pactl", "unload-module", module], capture_output=True)
+
+    def cleanup() -> None:
+        """The sink unloaded, and the server stopped if this bench started it: one left running
+        takes ALSA's default device, and the next `make test`'s audio tests with it."""
+        subprocess.run(["pactl", "unload-module", module], capture_output=True)
+        if started:
+            subprocess.run(["pulseaudio", "--kill"], capture_output=True)
+    return "pulse", "PulseAudio's null sink through ALSA's pulse device", cleanup
 
 
 def encoder_device(port: int, rate: float, seconds: float, conn) -> None:
