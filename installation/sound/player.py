@@ -243,9 +243,8 @@ class Player:
                       exc_info=(type(error), error, error.__traceback__) if error else None)
         self._failed = (track, now)
         self._build(settings)
-        self.dsp.motion.reset(False)
+        self.dsp.motion.reset(False, pos)
         self.dsp.read_head.load(track, pos)
-        self.dsp.motion.groove_pos = pos
         self.fader.set(1.0)
         self.volume.set(volume)
         self._broken = False
